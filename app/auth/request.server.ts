@@ -1,0 +1,35 @@
+/** Per-request authentication, run once by the root middleware. */
+import crypto from "node:crypto";
+import type { Db } from "../../db/client.server.ts";
+import { env } from "../env.server.ts";
+import { loadMemberships, type Actor } from "./actor.server.ts";
+import { blankSessionCookie, readCookie, SESSION_COOKIE, sessionCookie, validateSessionToken } from "./session.server.ts";
+
+export function secureCookies(request: Request): boolean {
+  const appUrl = env().APP_URL;
+  return appUrl ? appUrl.startsWith("https:") : new URL(request.url).protocol === "https:";
+}
+
+export async function authenticate(db: Db, request: Request): Promise<{ actor: Actor | null; setCookie?: string; expired: boolean }> {
+  const token = readCookie(request, SESSION_COOKIE);
+  if (!token) return { actor: null, expired: false };
+  const result = await validateSessionToken(db, token);
+  if (!result.session) {
+    return { actor: null, expired: true, setCookie: blankSessionCookie(secureCookies(request)) };
+  }
+  const memberships = await loadMemberships(db, result.user.id);
+  return {
+    actor: { ...result.user, sessionId: result.session.id, memberships },
+    expired: false,
+    setCookie: result.session.renewed ? sessionCookie(token, result.session.expiresAt, secureCookies(request)) : undefined,
+  };
+}
+
+export function newNonce() {
+  return crypto.randomBytes(16).toString("base64");
+}
+
+/** The client address as the server entry saw it (never a client-supplied header). */
+export function clientAddress(request: Request): string {
+  return request.headers.get("x-lopso-client-ip") ?? "unknown";
+}

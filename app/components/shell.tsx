@@ -1,0 +1,65 @@
+import { Form, Link, NavLink, useLocation } from "react-router";
+import { useRootData } from "../root.tsx";
+import { useT } from "../i18n/index.ts";
+
+/** Page frame: skip link, header with the role's navigation, language switch and sign-out. */
+export function AppShell({ children }: { children: React.ReactNode }) {
+  const root = useRootData();
+  const t = useT();
+  const location = useLocation();
+  const user = root?.user;
+  const roles = new Set(user?.roles ?? []);
+  const links: { to: string; label: string }[] = [];
+  if (roles.has("student")) links.push({ to: "/today", label: t("nav.today") }, { to: "/join", label: t("nav.join") });
+  if (roles.has("teacher")) links.push({ to: "/classes", label: t("nav.classes") });
+  if (roles.has("parent")) links.push({ to: "/children", label: t("nav.children") });
+  if (user?.isAdmin) links.push({ to: "/admin", label: t("nav.admin") });
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t("app.skip")}
+      </a>
+      <header className="top">
+        <div className="top-inner">
+          <Link to={user?.home ?? "/"} className="brand" aria-label={t("app.name")}>
+            <span aria-hidden="true" className="brand-mark">
+              LS
+            </span>
+            <span>{t("app.name")}</span>
+          </Link>
+          <Form method="post" action="/lang" className="lang-switch">
+            <input type="hidden" name="next" value={location.pathname + location.search} />
+            <input type="hidden" name="lang" value={root?.locale === "en" ? "vi" : "en"} />
+            <button type="submit" className="link-button" lang={root?.locale === "en" ? "vi" : "en"}>
+              {root?.locale === "en" ? "Tiếng Việt" : "English"}
+            </button>
+          </Form>
+        </div>
+        {user ? (
+          <nav aria-label={t("nav.menu")} className="nav">
+            <ul>
+              {links.map((l) => (
+                <li key={l.to}>
+                  <NavLink to={l.to}>{l.label}</NavLink>
+                </li>
+              ))}
+              <li>
+                <NavLink to="/account">{t("nav.account")}</NavLink>
+              </li>
+              <li>
+                <Form method="post" action="/logout">
+                  <button type="submit" className="link-button">
+                    {t("nav.signOut")}
+                  </button>
+                </Form>
+              </li>
+            </ul>
+          </nav>
+        ) : null}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

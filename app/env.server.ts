@@ -1,0 +1,105 @@
+/**
+ * Configuration, parsed once from the environment (and an optional `.env` file) with zod.
+ * Bad configuration stops the process with a message naming the variable.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const boolish = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  APP_URL: z.url({ message: "must be an absolute URL such as https://lopso.example.vn" }).optional(),
+  SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  DEMO: boolish.optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Run the job workers inside the web process (npm start). `npm run worker` runs them alone. */
+  WORKERS: boolish.default(true),
+});
+
+export type Env = z.infer<typeof EnvSchema> & {
+  DATA_DIR: string;
+  SECRET_KEY: string;
+  DEMO: boolean;
+  APP_URL: string | undefined;
+};
+
+/** Read KEY=value lines from `.env` without overriding the real environment. */
+function loadDotEnv(file = ".env") {
+  if (!fs.existsSync(file)) return;
+  for (const line of fs.readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    const value = m[2].replace(/^(['"])(.*)\1$/, "$2");
+    if (process.env[m[1]] === undefined) process.env[m[1]] = value;
+  }
+}
+
+export class ConfigError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  let secret = env.SECRET_KEY;
+  if (!secret) {
+    // A production deployment (NODE_ENV=production on a PostgreSQL server) must bring its own key;
+    // the embedded demo generates one.
+    if (env.NODE_ENV === "production" && env.DATABASE_URL) {
+      throw new ConfigError("Invalid configuration:\n  SECRET_KEY: required in production with DATABASE_URL (at least 32 characters)");
+    }
+    secret = devSecret(dataDir);
+  }
+  return {
+    ...env,
+    DATA_DIR: dataDir,
+    SECRET_KEY: secret,
+    // Demo data is seeded by default only on the embedded database.
+    DEMO: env.DEMO ?? !env.DATABASE_URL,
+    APP_URL: env.APP_URL?.replace(/\/$/, ""),
+  };
+}
+
+/** A development key generated once into DATA_DIR so sessions and encrypted data survive restarts. */
+function devSecret(dataDir: string): string {
+  const file = path.join(dataDir, "secret.key");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const key = crypto.randomBytes(32).toString("base64url");
+    fs.writeFileSync(file, key + "\n", { mode: 0o600 });
+    return key;
+  }
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (!cached) {
+    loadDotEnv();
+    cached = parseEnv();
+  }
+  return cached;
+}
+
+/** Tests and the CLI may set the configuration explicitly. */
+export function setEnv(value: Env | undefined) {
+  cached = value;
+}

@@ -1,0 +1,58 @@
+/**
+ * Background jobs on pg-boss: on PostgreSQL through its own pool, on PGlite in-process through the
+ * same instance. Each job is a named queue with a handler; scheduled jobs use pg-boss's cron.
+ */
+import PgBoss from "pg-boss";
+import type { Database } from "../../db/client.server.ts";
+import { sweepMissing } from "../services/assignments.server.ts";
+import { errorFields, logger } from "../server/log.ts";
+
+export type JobDefinition = {
+  name: string;
+  /** Cron in Asia/Ho_Chi_Minh, when the job runs on a schedule. */
+  cron?: string;
+  run: (database: Database, data: unknown) => Promise<Record<string, unknown> | void>;
+};
+
+export const JOBS: JobDefinition[] = [
+  {
+    name: "sweep-missing",
+    cron: "*/5 * * * *",
+    async run(database) {
+      const marked = await sweepMissing(database.db);
+      return { marked };
+    },
+  },
+];
+
+export type Workers = { boss: PgBoss; stop: () => Promise<void> };
+
+export async function startWorkers(database: Database, opts: { schedule?: boolean } = {}): Promise<Workers> {
+  const boss = new PgBoss({
+    ...database.jobStoreOptions(),
+    schema: "pgboss",
+    // Maintenance and monitoring every few minutes is plenty for a school hub.
+    maintenanceIntervalSeconds: 300,
+  } as PgBoss.ConstructorOptions);
+  boss.on("error", (e) => logger.error("job queue error", errorFields(e)));
+  await boss.start();
+  for (const job of JOBS) {
+    await boss.createQueue(job.name);
+    if (job.cron && opts.schedule !== false) await boss.schedule(job.name, job.cron, {}, { tz: "Asia/Ho_Chi_Minh" });
+    await boss.work(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([item]) => {
+      const started = Date.now();
+      try {
+        const result = await job.run(database, item.data);
+        logger.info("job done", { job: job.name, id: item.id, ms: Date.now() - started, ...(result ?? {}) });
+      } catch (e) {
+        logger.error("job failed", { job: job.name, id: item.id, ...errorFields(e) });
+        throw e;
+      }
+    });
+  }
+  return {
+    boss,
+    // Graceful: running handlers finish before the queue closes.
+    stop: () => boss.stop({ graceful: true, wait: true, timeout: 30_000 }),
+  };
+}

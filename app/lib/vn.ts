@@ -1,0 +1,94 @@
+/** Vietnamese names, phone numbers and formats. Shared by server and browser. */
+
+export const TIME_ZONE = "Asia/Ho_Chi_Minh";
+
+/** Text may arrive as NFD (decomposed diacritics); keep NFC everywhere. */
+export function nfc(text: string): string {
+  return text.normalize("NFC").replace(/\s+/g, " ").trim();
+}
+
+/** "Nguyễn Văn An" → "An". Vietnamese lists sort by the given name, the last word. */
+export function givenName(fullName: string): string {
+  const parts = nfc(fullName).split(" ");
+  return parts[parts.length - 1] ?? "";
+}
+
+/** Key that sorts by given name, then by the whole name, ignoring case. */
+export function nameSortKey(fullName: string): string {
+  const name = nfc(fullName).toLocaleLowerCase("vi");
+  return `${givenName(name)} ${name}`;
+}
+
+/** Vietnamese mobile prefixes after the trunk 0: 3x, 5x, 7x, 8x, 9x. */
+const MOBILE = /^(3|5|7|8|9)\d{8}$/;
+
+/**
+ * Normalise a Vietnamese phone number to E.164: "0912 345 678", "+84 912345678", "84912345678"
+ * → "+84912345678". Returns null when it is not a valid Vietnamese mobile number.
+ */
+export function normalizePhone(input: string): string | null {
+  const digits = input.replace(/[\s.\-()]/g, "");
+  let national: string;
+  if (/^\+84\d+$/.test(digits)) national = digits.slice(3);
+  else if (/^84\d{9}$/.test(digits)) national = digits.slice(2);
+  else if (/^0\d{9}$/.test(digits)) national = digits.slice(1);
+  else return null;
+  return MOBILE.test(national) ? `+84${national}` : null;
+}
+
+/** "+84912345678" → "0912 345 678" as Vietnamese readers expect it. */
+export function formatPhone(e164: string): string {
+  if (!e164.startsWith("+84")) return e164;
+  const n = "0" + e164.slice(3);
+  return `${n.slice(0, 4)} ${n.slice(4, 7)} ${n.slice(7)}`;
+}
+
+export function looksLikePhone(input: string): boolean {
+  return /^[+\d][\d\s.\-()]{7,}$/.test(input.trim());
+}
+
+const dateFmt = {
+  vi: new Intl.DateTimeFormat("vi-VN", { timeZone: TIME_ZONE, day: "2-digit", month: "2-digit", year: "numeric" }),
+  en: new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, day: "2-digit", month: "2-digit", year: "numeric" }),
+};
+const timeFmt = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** dd/MM/yyyy in Asia/Ho_Chi_Minh. */
+export function formatDate(value: Date | string, locale: "vi" | "en" = "vi"): string {
+  return dateFmt[locale].format(new Date(value));
+}
+
+/** HH:mm dd/MM/yyyy (24-hour) in Asia/Ho_Chi_Minh. */
+export function formatDateTime(value: Date | string, locale: "vi" | "en" = "vi"): string {
+  const d = new Date(value);
+  return `${timeFmt.format(d)} ${formatDate(d, locale)}`;
+}
+
+/** Vietnamese decimal comma: 8.5 → "8,5"; English keeps the point. */
+export function formatNumber(value: number, locale: "vi" | "en" = "vi", maxFractionDigits = 1): string {
+  return new Intl.NumberFormat(locale === "vi" ? "vi-VN" : "en-GB", { maximumFractionDigits: maxFractionDigits }).format(
+    value,
+  );
+}
+
+/**
+ * Parse a `datetime-local` value ("2026-11-30T17:00"), which users enter in Vietnamese time,
+ * into an absolute instant. Vietnam has no daylight saving: always UTC+7.
+ */
+export function parseLocalDateTime(value: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00+07:00`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** The inverse of parseLocalDateTime, for a form's default value. */
+export function toLocalDateTimeInput(value: Date | string): string {
+  const d = new Date(new Date(value).getTime() + 7 * 3600_000);
+  return d.toISOString().slice(0, 16);
+}

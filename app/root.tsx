@@ -1,0 +1,116 @@
+import {
+  data,
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteLoaderData,
+  type MiddlewareFunction,
+} from "react-router";
+import type { Route } from "./+types/root";
+import { getDb } from "../db/client.server.ts";
+import { authenticate, newNonce } from "./auth/request.server.ts";
+import { actorContext, localeContext, nonceContext } from "./context.ts";
+import { isLocale, localeFromRequest, LocaleContext, translate, type Locale } from "./i18n/index.ts";
+import { useNonce } from "./components/nonce.tsx";
+import { AppShell } from "./components/shell.tsx";
+import { homePath, hasRole } from "./auth/actor.server.ts";
+import { env } from "./env.server.ts";
+import "./styles.css";
+
+const session: MiddlewareFunction<Response> = async ({ request, context }, next) => {
+  context.set(nonceContext, newNonce());
+  const auth = await authenticate(getDb(), request);
+  context.set(actorContext, auth.actor);
+  const cookieLocale = /(?:^|;\s*)lang=(vi|en)(?:;|$)/.exec(request.headers.get("cookie") ?? "")?.[1];
+  const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (auth.actor?.locale ?? localeFromRequest(request));
+  context.set(localeContext, locale);
+  const response = await next();
+  if (auth.setCookie) response.headers.append("Set-Cookie", auth.setCookie);
+  return response;
+};
+
+export const middleware: Route.MiddlewareFunction[] = [session];
+
+export async function loader({ context }: Route.LoaderArgs) {
+  const actor = context.get(actorContext);
+  return data({
+    locale: context.get(localeContext),
+    demo: env().DEMO,
+    user: actor
+      ? {
+          fullName: actor.fullName,
+          home: homePath(actor),
+          roles: [...new Set(actor.memberships.map((m) => m.role))],
+          isAdmin: hasRole(actor, "school_admin", "province_admin"),
+        }
+      : null,
+  });
+}
+
+export type RootData = Awaited<ReturnType<typeof loader>>["data"];
+
+export function useRootData() {
+  return useRouteLoaderData<typeof loader>("root");
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const root = useRootData();
+  const nonce = useNonce();
+  const locale = root?.locale ?? "vi";
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="theme-color" content="#0b5cab" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <LocaleContext.Provider value={locale}>{children}</LocaleContext.Provider>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return (
+    <AppShell>
+      <Outlet />
+    </AppShell>
+  );
+}
+
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  const root = useRootData();
+  const locale = root?.locale ?? "vi";
+  const t = (k: string) => translate(locale, k);
+  let title = t("errors.page_title");
+  let detail = t("errors.page_detail");
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) {
+      title = t("errors.not_found_title");
+      detail = t("errors.not_found_detail");
+    } else if (error.status === 403) {
+      title = t("errors.forbidden_title");
+      detail = t("errors.forbidden_detail");
+    }
+  }
+  return (
+    <AppShell>
+      <section className="card" role="alert">
+        <h1>{title}</h1>
+        <p>{detail}</p>
+        <p>
+          <a href={root?.user?.home ?? "/"}>{t("errors.go_home")}</a>
+        </p>
+      </section>
+    </AppShell>
+  );
+}

@@ -1,0 +1,32 @@
+/** Helpers shared by route actions: reading forms within limits, and safe redirects. */
+import { data } from "react-router";
+
+export const MAX_REQUEST_BYTES = 55 * 1024 * 1024;
+
+/**
+ * Read a form body, refusing oversized uploads before buffering them. Returns field errors in
+ * the same shape as validation errors so the page shows them beside the form.
+ */
+export async function readForm(request: Request, maxBytes = MAX_REQUEST_BYTES): Promise<FormData> {
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > maxBytes) {
+    throw data({ errors: { files: "errors.request_too_large" }, mb: Math.round(maxBytes / 1024 / 1024) }, { status: 413 });
+  }
+  return request.formData();
+}
+
+export function formObject(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of form.entries()) if (typeof v === "string" && !(k in out)) out[k] = v;
+  return out;
+}
+
+/** Only same-site paths: "/today" yes, "//evil.example" or "https://…" no. */
+export function safeNext(value: unknown, fallback: string): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  return value;
+}
+
+export function badRequest<T>(body: T) {
+  return data(body, { status: 400 });
+}

@@ -1,0 +1,80 @@
+import { Form, redirect, useActionData, useLoaderData } from "react-router";
+import type { Route } from "./+types/account";
+import { getDb } from "../../db/client.server.ts";
+import { requireActor } from "../auth/guards.server.ts";
+import { secureCookies } from "../auth/request.server.ts";
+import { blankSessionCookie, invalidateAllSessions } from "../auth/session.server.ts";
+import { changePassword } from "../services/users.server.ts";
+import { Field, Notice } from "../components/forms.tsx";
+import { useT } from "../i18n/index.ts";
+import { formatPhone } from "../lib/vn.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const actor = requireActor(request, context);
+  return {
+    fullName: actor.fullName,
+    email: actor.email,
+    phone: actor.phone ? formatPhone(actor.phone) : null,
+    memberships: actor.memberships.map((m) => ({ role: m.role, orgName: m.orgName })),
+  };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const actor = requireActor(request, context);
+  const form = formObject(await request.formData());
+  if (form.intent === "signout-all") {
+    await invalidateAllSessions(getDb(), actor.id);
+    throw redirect("/login?signedout=1", { headers: { "Set-Cookie": blankSessionCookie(secureCookies(request)) } });
+  }
+  const result = await changePassword(getDb(), actor.id, form.currentPassword ?? "", form.newPassword ?? "");
+  if (!result.ok) return badRequest({ errors: result.errors, changed: false });
+  return { errors: {} as Record<string, string>, changed: true };
+}
+
+export default function Account() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  return (
+    <div className="grid grid-2">
+      <section className="card">
+        <h1>{t("account.title")}</h1>
+        <p>
+          <strong>{data.fullName}</strong>
+        </p>
+        {data.email ? <p className="muted">{data.email}</p> : null}
+        {data.phone ? <p className="muted">{data.phone}</p> : null}
+        <h2>{t("account.memberships")}</h2>
+        <ul className="list">
+          {data.memberships.map((m) => (
+            <li key={m.role + m.orgName}>
+              {t(`roles.${m.role}` as never)} — {m.orgName}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section className="card">
+        <h2>{t("account.changePassword")}</h2>
+        {result?.changed ? <Notice>{t("account.passwordChanged")}</Notice> : null}
+        <Form method="post" noValidate>
+          <input type="hidden" name="intent" value="password" />
+          <Field label={t("account.currentPassword")} name="currentPassword" type="password" autoComplete="current-password" error={result?.errors?.currentPassword} />
+          <Field label={t("account.newPassword")} name="newPassword" type="password" autoComplete="new-password" minLength={8} error={result?.errors?.newPassword} />
+          <button type="submit" className="primary">
+            {t("common.save")}
+          </button>
+        </Form>
+        <hr />
+        <h2>{t("account.signOutAll")}</h2>
+        <p className="muted">{t("account.signOutAllHint")}</p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="signout-all" />
+          <button type="submit">{t("account.signOutAll")}</button>
+        </Form>
+      </section>
+    </div>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Tài khoản · Lớp Số" }];

@@ -1,0 +1,125 @@
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "react-router";
+import type { Route } from "./+types/admin.import";
+import { importUsersCsv } from "../services/users.server.ts";
+import { FormError, Notice } from "../components/forms.tsx";
+import { useT, type MessageKey } from "../i18n/index.ts";
+import { badRequest, readForm } from "./_form.server.ts";
+import { requireSchoolAdmin } from "./_admin.server.ts";
+
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { school } = await requireSchoolAdmin(request, context, params.schoolId);
+  return { school };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+  const form = await readForm(request, MAX_CSV_BYTES + 64 * 1024);
+  const file = form.get("file");
+  let text = String(form.get("csv") ?? "");
+  if (file && typeof file === "object" && file.size > 0) {
+    if (file.size > MAX_CSV_BYTES) return badRequest({ formError: "errors.request_too_large", report: null });
+    text = await file.text();
+  }
+  if (!text.trim()) return badRequest({ formError: "errors.csv_required", report: null });
+  const report = await importUsersCsv(db, actor, school.id, text, { validOnly: form.get("validOnly") === "on" });
+  return { formError: null as string | null, report };
+}
+
+export default function Import() {
+  const { school } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const t = useT();
+  const report = result?.report;
+  return (
+    <>
+      <p>
+        <Link to="/admin">← {t("admin.title")}</Link>
+      </p>
+      <h1>
+        {t("admin.importTitle")} — {school.name}
+      </h1>
+      <section className="card">
+        <p>{t("admin.importHelp")}</p>
+        <pre className="muted" aria-label="CSV">{`name,email,phone,role,class\nNguyễn Văn An,an@truong.edu.vn,,student,6A1\nTrần Thị Bình,,0912345678,parent,\nLê Văn Cường,cuong@truong.edu.vn,,teacher,6A1:toan`}</pre>
+        <FormError message={result?.formError ?? undefined} />
+        <Form method="post" encType="multipart/form-data">
+          <div className="field">
+            <label htmlFor="csv-file">{t("admin.importFile")}</label>
+            <input id="csv-file" type="file" name="file" accept=".csv,text/csv" />
+          </div>
+          <div className="field">
+            <label htmlFor="csv-text">{t("admin.importText")}</label>
+            <textarea id="csv-text" name="csv" rows={6} />
+          </div>
+          <div className="field">
+            <label style={{ fontWeight: 400 }}>
+              <input type="checkbox" name="validOnly" /> {t("admin.importValidOnly")}
+            </label>
+          </div>
+          <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
+            {t("admin.importSubmit")}
+          </button>
+        </Form>
+      </section>
+      {report ? (
+        <section className="card" aria-labelledby="report" data-testid="import-report">
+          <h2 id="report">{report.committed ? t("admin.importDone", { imported: report.imported, total: report.total }) : t("admin.importNothing", { n: report.errors.length })}</h2>
+          {report.errors.length > 0 ? (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("admin.importLine")}</th>
+                    <th scope="col">{t("admin.importField")}</th>
+                    <th scope="col">{t("admin.importReason")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.errors.map((e, i) => (
+                    <tr key={i}>
+                      <td>{e.line}</td>
+                      <td>{e.field}</td>
+                      <td>{t(e.message as MessageKey, { value: e.value ?? "" })}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {report.credentials.length > 0 ? (
+            <>
+              <Notice>{t("admin.credentials")}</Notice>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("common.name")}</th>
+                      <th scope="col">{t("admin.login")}</th>
+                      <th scope="col">{t("admin.tempPassword")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {report.credentials.map((c) => (
+                      <tr key={c.line}>
+                        <td>{c.fullName}</td>
+                        <td>{c.login}</td>
+                        <td>
+                          <code>{c.password}</code>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          ) : null}
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Nhập CSV · Lớp Số" }];

@@ -1,0 +1,104 @@
+import { Form, Link, useActionData, useLoaderData } from "react-router";
+import type { Route } from "./+types/admin.users";
+import { createSchoolUser, listSchoolUsers } from "../services/users.server.ts";
+import { ROLES } from "../../db/schema/index.ts";
+import { formatPhone } from "../lib/vn.ts";
+import { Field, FormError, Notice, Select } from "../components/forms.tsx";
+import { useT } from "../i18n/index.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+import { requireSchoolAdmin } from "./_admin.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+  const role = new URL(request.url).searchParams.get("role");
+  const filter = ROLES.find((r) => r === role);
+  const users = await listSchoolUsers(db, actor, school.id, { role: filter });
+  return { school, role: filter ?? "", users: users.map((u) => ({ ...u, phone: u.phone ? formatPhone(u.phone) : null })) };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+  const fields = formObject(await request.formData());
+  const result = await createSchoolUser(db, actor, school.id, fields);
+  if (!result.ok) return badRequest({ errors: result.errors, values: { ...fields, password: "" }, created: null as string | null });
+  return { errors: {} as Record<string, string>, values: null, created: fields.fullName ?? "" };
+}
+
+export default function AdminUsers() {
+  const { school, users, role } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const v = result?.values;
+  return (
+    <>
+      <p>
+        <Link to="/admin">← {t("admin.title")}</Link>
+      </p>
+      <h1>
+        {t("admin.users")} — {school.name}
+      </h1>
+      <div className="grid grid-2">
+        <section className="card" aria-labelledby="new-user">
+          <h2 id="new-user">{t("admin.newUser")}</h2>
+          {result?.created ? <Notice>{t("admin.userCreated", { name: result.created })}</Notice> : null}
+          {result?.errors && Object.keys(result.errors).length ? <FormError message="common.errorSummary" /> : null}
+          <Form method="post" noValidate key={result?.created ?? "form"}>
+            <Field label={t("common.name")} name="fullName" required defaultValue={v?.fullName} error={result?.errors?.fullName} />
+            <Field label={t("common.email")} name="email" type="email" defaultValue={v?.email} error={result?.errors?.email} />
+            <Field label={t("common.phone")} name="phone" type="tel" defaultValue={v?.phone} error={result?.errors?.phone} />
+            <Select
+              label={t("common.role")}
+              name="role"
+              defaultValue={v?.role ?? "student"}
+              options={(["teacher", "student", "parent"] as const).map((r) => ({ value: r, label: t(`roles.${r}`) }))}
+              error={result?.errors?.role}
+            />
+            <Field label={t("common.password")} name="password" type="password" autoComplete="new-password" required minLength={8} error={result?.errors?.password} />
+            <button type="submit" className="primary">
+              {t("admin.newUser")}
+            </button>
+          </Form>
+        </section>
+        <section className="card" aria-labelledby="user-list">
+          <h2 id="user-list">
+            {t("admin.users")} ({users.length})
+          </h2>
+          <Form method="get" className="actions">
+            <label htmlFor="role-filter">{t("common.role")}</label>
+            <select id="role-filter" name="role" defaultValue={role} style={{ width: "auto" }}>
+              <option value="">{t("admin.all")}</option>
+              {(["school_admin", "teacher", "student", "parent"] as const).map((r) => (
+                <option key={r} value={r}>
+                  {t(`roles.${r}`)}
+                </option>
+              ))}
+            </select>
+            <button type="submit">OK</button>
+          </Form>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t("common.name")}</th>
+                  <th scope="col">{t("common.role")}</th>
+                  <th scope="col">{t("common.email")} / {t("common.phone")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.map((u) => (
+                  <tr key={u.id + u.role}>
+                    <td>{u.fullName}</td>
+                    <td>{t(`roles.${u.role}`)}</td>
+                    <td>{[u.email, u.phone].filter(Boolean).join(" · ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </div>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Người dùng · Lớp Số" }];

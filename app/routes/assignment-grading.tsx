@@ -1,0 +1,136 @@
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "react-router";
+import type { Route } from "./+types/assignment-grading";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { assignmentForTeacher, gradeSubmission } from "../services/assignments.server.ts";
+import { displayGrade, LEVEL_NAMES } from "../services/grades.ts";
+import { subjectName } from "../lib/curriculum.ts";
+import { formatDateTime, formatNumber } from "../lib/vn.ts";
+import { Notice } from "../components/forms.tsx";
+import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "teacher");
+  return assignmentForTeacher(getDb(), actor, params.assignmentId);
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const fields = formObject(await request.formData());
+  const result = await gradeSubmission(getDb(), actor, params.assignmentId, fields);
+  if (!result.ok) return badRequest({ studentId: fields.studentId, errors: result.errors, display: null });
+  return { studentId: fields.studentId, errors: {} as Record<string, string>, display: result.value.display };
+}
+
+export default function Grading() {
+  const { assignment: a, students } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <>
+      <p>
+        <Link to={`/classes/${a.classId}`}>
+          ← {subjectName(a.subject, locale)} {a.className}
+        </Link>
+      </p>
+      <h1>{a.title}</h1>
+      {params.get("created") ? <Notice>{t("assignment.created")}</Notice> : null}
+      <p className="muted">
+        {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })} · {t(`assignment.scales.${a.scale}`)}
+      </p>
+      {a.instructionsHtml ? <div className="card prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
+      <h2>{t("assignment.submissions")}</h2>
+      <ul className="list">
+        {students.map((s) => {
+          const mine = result?.studentId === s.studentId ? result : null;
+          const statusKey: MessageKey =
+            s.status === "graded" ? "assignment.graded" : s.status === "submitted" ? "assignment.submitted" : s.status === "missing" ? "assignment.missing" : "assignment.notSubmitted";
+          return (
+            <li key={s.studentId} className="card">
+              <div className="row">
+                <h3>{s.fullName}</h3>
+                <span className={s.status === "graded" ? "badge badge-ok" : s.status === "missing" ? "badge badge-err" : s.status === "submitted" ? "badge badge-warn" : "badge"}>
+                  {t(statusKey)}
+                </span>
+              </div>
+              {s.submittedAt ? (
+                <p className="muted">
+                  {t("assignment.submittedAt", { date: formatDateTime(s.submittedAt, locale) })}
+                  {s.late ? ` · ${t("common.late")}` : ""}
+                </p>
+              ) : null}
+              {s.body ? <p style={{ whiteSpace: "pre-wrap" }}>{s.body}</p> : null}
+              {s.files.length > 0 ? (
+                <ul>
+                  {s.files.map((f) => (
+                    <li key={f.id}>
+                      <a href={`/files/${f.id}`}>{f.filename}</a>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              {s.status === "graded" ? (
+                <p>
+                  <span className="grade">{displayGrade(a.scale, s, a.maxPoints, locale)}</span>
+                  {s.comment ? ` — ${s.comment}` : ""}
+                </p>
+              ) : null}
+              {mine?.display ? <Notice>{t("assignment.gradeSaved", { display: mine.display })}</Notice> : null}
+              <Form method="post" className="grid" noValidate aria-label={`${t("assignment.gradeAction")}: ${s.fullName}`}>
+                <input type="hidden" name="studentId" value={s.studentId} />
+                {a.scale === "primary_levels" ? (
+                  <fieldset>
+                    <legend>{t("assignment.level")}</legend>
+                    {(["HTT", "HT", "CHT"] as const).map((lv) => (
+                      <label key={lv} style={{ fontWeight: 400, display: "block" }}>
+                        <input type="radio" name="level" value={lv} defaultChecked={s.level === lv} /> {LEVEL_NAMES[lv][locale]}
+                      </label>
+                    ))}
+                    {mine?.errors?.level ? (
+                      <p className="error" role="alert">
+                        {t(mine.errors.level as MessageKey)}
+                      </p>
+                    ) : null}
+                  </fieldset>
+                ) : (
+                  <div className="field">
+                    <label htmlFor={`score-${s.studentId}`}>
+                      {t("assignment.score")} ({a.scale === "ten_point" ? "0–10" : `0–${formatNumber(Number(a.maxPoints), locale)}`})
+                    </label>
+                    <input
+                      id={`score-${s.studentId}`}
+                      name="score"
+                      inputMode="decimal"
+                      defaultValue={s.score !== null ? formatNumber(Number(s.score), locale, 2) : ""}
+                      aria-invalid={mine?.errors?.score ? true : undefined}
+                      aria-describedby={mine?.errors?.score ? `score-err-${s.studentId}` : undefined}
+                    />
+                    {mine?.errors?.score ? (
+                      <p className="error" id={`score-err-${s.studentId}`} role="alert">
+                        {t(mine.errors.score as MessageKey)}
+                      </p>
+                    ) : null}
+                  </div>
+                )}
+                <div className="field">
+                  <label htmlFor={`comment-${s.studentId}`}>{t("common.comment")}</label>
+                  <textarea id={`comment-${s.studentId}`} name="comment" rows={2} defaultValue={s.comment ?? ""} style={{ minHeight: "3rem" }} />
+                </div>
+                <div>
+                  <button type="submit" className="primary">
+                    {t("assignment.gradeAction")}
+                  </button>
+                </div>
+              </Form>
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];

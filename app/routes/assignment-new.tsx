@@ -1,0 +1,72 @@
+import { useState } from "react";
+import { Form, Link, redirect, useActionData, useLoaderData } from "react-router";
+import type { Route } from "./+types/assignment-new";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { getClassForTeacher } from "../services/classes.server.ts";
+import { createAssignment } from "../services/assignments.server.ts";
+import { levelOfGrade, subjectName } from "../lib/curriculum.ts";
+import { toLocalDateTimeInput } from "../lib/vn.ts";
+import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
+import { useLocale, useT } from "../i18n/index.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const cls = await getClassForTeacher(getDb(), actor, params.classId);
+  // A week from now at 21:00 Vietnam time is a sensible default deadline.
+  const due = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+  const defaultDue = toLocalDateTimeInput(due).slice(0, 11) + "21:00";
+  return { class: cls, defaultDue, defaultScale: levelOfGrade(cls.grade) === "tieu_hoc" ? "primary_levels" : "ten_point" };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const fields = formObject(await request.formData());
+  const result = await createAssignment(getDb(), actor, params.classId, fields);
+  if (!result.ok) return badRequest({ errors: result.errors, values: fields });
+  throw redirect(`/assignments/${result.value.id}/submissions?created=1`);
+}
+
+export default function NewAssignment() {
+  const { class: cls, defaultDue, defaultScale } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const locale = useLocale();
+  const [scale, setScale] = useState(result?.values?.scale ?? defaultScale);
+  const v = result?.values;
+  return (
+    <div className="narrow">
+      <p>
+        <Link to={`/classes/${cls.id}`}>
+          ← {subjectName(cls.subject, locale)} {cls.name}
+        </Link>
+      </p>
+      <section className="card">
+        <h1>{t("assignment.newTitle")}</h1>
+        {result?.errors ? <FormError message="common.errorSummary" /> : null}
+        <Form method="post" noValidate>
+          <Field label={t("assignment.title")} name="title" required defaultValue={v?.title} error={result?.errors?.title} />
+          <TextArea label={t("assignment.instructions")} name="instructionsMd" rows={6} defaultValue={v?.instructionsMd} error={result?.errors?.instructionsMd} />
+          <Field label={t("assignment.dueAt")} name="dueAt" type="datetime-local" required defaultValue={v?.dueAt ?? defaultDue} error={result?.errors?.dueAt} />
+          <Select
+            label={t("assignment.scale")}
+            name="scale"
+            value={scale}
+            onChange={(e) => setScale(e.target.value)}
+            options={(["ten_point", "primary_levels", "points"] as const).map((s) => ({ value: s, label: t(`assignment.scales.${s}`) }))}
+            error={result?.errors?.scale}
+          />
+          {scale === "points" ? (
+            <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={1} max={1000} step="0.5" defaultValue={v?.maxPoints ?? "100"} error={result?.errors?.maxPoints} />
+          ) : null}
+          <button type="submit" className="primary">
+            {t("assignment.create")}
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Giao bài tập · Lớp Số" }];

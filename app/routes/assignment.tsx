@@ -1,0 +1,95 @@
+import { Form, useActionData, useLoaderData, useNavigation } from "react-router";
+import type { Route } from "./+types/assignment";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { assignmentForStudent, submitAssignment } from "../services/assignments.server.ts";
+import { filesFrom } from "../services/files.server.ts";
+import { displayGrade } from "../services/grades.ts";
+import { subjectName } from "../lib/curriculum.ts";
+import { formatDateTime } from "../lib/vn.ts";
+import { Field, Notice, TextArea } from "../components/forms.tsx";
+import { useLocale, useT } from "../i18n/index.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "student");
+  return assignmentForStudent(getDb(), actor, params.assignmentId);
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "student");
+  const form = await readForm(request);
+  const result = await submitAssignment(getDb(), actor, params.assignmentId, formObject(form), filesFrom(form, "files"));
+  if (!result.ok) return badRequest({ errors: result.errors, late: null as boolean | null });
+  return { errors: {} as Record<string, string>, late: result.value.late };
+}
+
+export default function AssignmentPage() {
+  const { assignment: a, submission, files } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const t = useT();
+  const locale = useLocale();
+  const overdue = new Date(a.dueAt) < new Date();
+  return (
+    <>
+      <article className="card">
+        <p className="muted">
+          {subjectName(a.subject, locale)} {a.className}
+        </p>
+        <h1>{a.title}</h1>
+        <p>
+          {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })}{" "}
+          {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
+        </p>
+        <div className="prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
+      </article>
+      {submission?.status === "graded" ? (
+        <section className="card" aria-labelledby="result">
+          <h2 id="result">{t("assignment.yourGrade")}</h2>
+          <p className="grade" data-testid="grade">
+            {displayGrade(a.scale, submission, a.maxPoints, locale)}
+          </p>
+          {submission.comment ? (
+            <>
+              <h3>{t("assignment.teacherComment")}</h3>
+              <p>{submission.comment}</p>
+            </>
+          ) : null}
+        </section>
+      ) : null}
+      <section className="card" aria-labelledby="work">
+        <h2 id="work">{t("assignment.yourWork")}</h2>
+        {result && result.late !== null ? <Notice>{t(result.late ? "assignment.submittedLate" : "assignment.submittedOk")}</Notice> : null}
+        {submission?.submittedAt ? (
+          <p className="muted">
+            {t("assignment.submittedAt", { date: formatDateTime(submission.submittedAt, locale) })}
+            {submission.late ? ` · ${t("common.late")}` : ""}
+          </p>
+        ) : null}
+        {files.length > 0 ? (
+          <ul>
+            {files.map((f) => (
+              <li key={f.id}>
+                <a href={`/files/${f.id}`}>{f.filename}</a>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {submission?.status !== "graded" ? (
+          <Form method="post" encType="multipart/form-data" noValidate>
+            <TextArea label={t("assignment.answer")} name="body" rows={6} defaultValue={submission?.body ?? ""} error={result?.errors?.body} />
+            <Field label={t("assignment.attach")} hint={t("lesson.attachHint")} name="files" type="file" multiple error={result?.errors?.files} />
+            <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
+              {t(submission?.submittedAt ? "assignment.resubmit" : "assignment.submit")}
+            </button>
+          </Form>
+        ) : submission.body ? (
+          <p style={{ whiteSpace: "pre-wrap" }}>{submission.body}</p>
+        ) : null}
+      </section>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];

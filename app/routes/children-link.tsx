@@ -1,0 +1,46 @@
+import { Form, Link, useActionData } from "react-router";
+import type { Route } from "./+types/children-link";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { linkChild } from "../services/families.server.ts";
+import { Field, Notice } from "../components/forms.tsx";
+import { useT } from "../i18n/index.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  requireRole(request, context, "parent");
+  return null;
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "parent");
+  const result = await linkChild(getDb(), actor, formObject(await request.formData()));
+  if (!result.ok) return badRequest({ errors: result.errors, linked: null });
+  return { errors: {} as Record<string, string>, linked: result.value };
+}
+
+export default function LinkChild() {
+  const result = useActionData<typeof action>();
+  const t = useT();
+  return (
+    <div className="narrow">
+      <section className="card">
+        <h1>{t("parent.link")}</h1>
+        {result?.linked ? (
+          <Notice>
+            {t(result.linked.already ? "parent.already" : "parent.linked", { name: result.linked.fullName })}{" "}
+            <Link to={`/children/${result.linked.studentId}`}>{t("parent.view")}</Link>
+          </Notice>
+        ) : null}
+        <Form method="post" noValidate>
+          <Field label={t("parent.code")} hint={t("parent.codeHint")} name="code" autoComplete="off" autoCapitalize="characters" required error={result?.errors?.code} />
+          <button type="submit" className="primary">
+            {t("parent.submit")}
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Liên kết với con · Lớp Số" }];

@@ -1,0 +1,66 @@
+import { Form, Link, useActionData, useLoaderData } from "react-router";
+import type { Route } from "./+types/class-families";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { getClassForTeacher } from "../services/classes.server.ts";
+import { issueLinkCode, studentsWithParents } from "../services/families.server.ts";
+import { subjectName } from "../lib/curriculum.ts";
+import { formatDate } from "../lib/vn.ts";
+import { Notice } from "../components/forms.tsx";
+import { useLocale, useT } from "../i18n/index.ts";
+import { formObject } from "./_form.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const db = getDb();
+  const cls = await getClassForTeacher(db, actor, params.classId);
+  return { class: cls, students: await studentsWithParents(db, cls.id) };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const db = getDb();
+  await getClassForTeacher(db, actor, params.classId);
+  const { studentId } = formObject(await request.formData());
+  const issued = await issueLinkCode(db, actor, studentId ?? "");
+  return { studentId, ...issued };
+}
+
+export default function Families() {
+  const { class: cls, students } = useLoaderData<typeof loader>();
+  const issued = useActionData<typeof action>();
+  const t = useT();
+  const locale = useLocale();
+  const name = students.find((s) => s.id === issued?.studentId)?.fullName ?? "";
+  return (
+    <>
+      <p>
+        <Link to={`/classes/${cls.id}`}>
+          ← {subjectName(cls.subject, locale)} {cls.name}
+        </Link>
+      </p>
+      <h1>{t("classes.parentCodeIssue")}</h1>
+      {issued ? (
+        <Notice>
+          <span data-testid="link-code">{t("classes.parentCodeIssued", { name, code: issued.code, date: formatDate(issued.expiresAt, locale) })}</span>
+        </Notice>
+      ) : null}
+      <ul className="list card">
+        {students.map((s) => (
+          <li key={s.id} className="row">
+            <div>
+              <strong>{s.fullName}</strong>
+              <div className="muted">{t("classes.parentsLinked", { n: s.parents })}</div>
+            </div>
+            <Form method="post">
+              <input type="hidden" name="studentId" value={s.id} />
+              <button type="submit" aria-label={`${t("classes.parentCodeIssue")}: ${s.fullName}`}>
+                {t("classes.parentCode")}
+              </button>
+            </Form>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { Form, Link, useLoaderData } from "react-router";
+import type { Route } from "./+types/class";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { classPage, regenerateJoinCode } from "../services/classes.server.ts";
+import { setLessonStatus } from "../services/lessons.server.ts";
+import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
+import { formatDateTime } from "../lib/vn.ts";
+import { useLocale, useT } from "../i18n/index.ts";
+import { formObject } from "./_form.server.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "teacher");
+  return classPage(getDb(), actor, params.classId);
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "teacher");
+  const form = formObject(await request.formData());
+  if (form.intent === "new-code") {
+    await regenerateJoinCode(getDb(), actor, params.classId);
+  } else if (form.intent === "publish" || form.intent === "unpublish") {
+    await setLessonStatus(getDb(), actor, params.classId, form.lessonId ?? "", form.intent === "publish");
+  }
+  return null;
+}
+
+export default function ClassPage() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const c = data.class;
+  const students = data.roster.filter((r) => r.role === "student");
+  return (
+    <>
+      <p>
+        <Link to="/classes">← {t("nav.classes")}</Link>
+      </p>
+      <h1>
+        {subjectName(c.subject, locale)} {c.name}
+      </h1>
+      <p className="muted">
+        {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
+      </p>
+      <div className="grid grid-2">
+        <section className="card" aria-labelledby="join-code">
+          <h2 id="join-code">{t("classes.joinCode")}</h2>
+          <p className="code" data-testid="join-code">
+            {c.joinCode}
+          </p>
+          <p className="muted">{t("classes.joinCodeHint")}</p>
+          <div className="actions">
+            <Form method="post">
+              <input type="hidden" name="intent" value="new-code" />
+              <button type="submit">{t("classes.newCode")}</button>
+            </Form>
+            <Link to={`/classes/${c.id}/families`}>{t("classes.parentCodeIssue")}</Link>
+          </div>
+        </section>
+        <section className="card" aria-labelledby="roster">
+          <h2 id="roster">
+            {t("classes.roster")} ({students.length})
+          </h2>
+          {students.length === 0 ? <p className="muted">{t("classes.noStudents")}</p> : null}
+          <ol>
+            {students.map((s) => (
+              <li key={s.id}>{s.fullName}</li>
+            ))}
+          </ol>
+        </section>
+        <section className="card" aria-labelledby="lessons">
+          <div className="row">
+            <h2 id="lessons">{t("classes.lessons")}</h2>
+            <Link className="button primary" to={`/classes/${c.id}/lessons/new`}>
+              {t("classes.newLesson")}
+            </Link>
+          </div>
+          {data.lessons.length === 0 ? <p className="muted">{t("classes.noLessons")}</p> : null}
+          <ul className="list">
+            {data.lessons.map((l) => (
+              <li key={l.id} className="row">
+                <div>
+                  <Link to={`/lessons/${l.id}`}>{l.title}</Link>{" "}
+                  <span className={l.status === "published" ? "badge badge-ok" : "badge"}>
+                    {t(l.status === "published" ? "classes.published" : "classes.draft")}
+                  </span>
+                  {l.publishedAt && l.status === "published" ? (
+                    <div className="muted">{t("lesson.publishedAt", { date: formatDateTime(l.publishedAt, locale) })}</div>
+                  ) : null}
+                </div>
+                <div className="actions">
+                  <Link to={`/classes/${c.id}/lessons/${l.id}/edit`}>{t("lesson.edit")}</Link>
+                  <Form method="post">
+                    <input type="hidden" name="lessonId" value={l.id} />
+                    <input type="hidden" name="intent" value={l.status === "published" ? "unpublish" : "publish"} />
+                    <button type="submit">{t(l.status === "published" ? "lesson.unpublish" : "lesson.publish")}</button>
+                  </Form>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="assignments">
+          <div className="row">
+            <h2 id="assignments">{t("classes.assignments")}</h2>
+            <Link className="button primary" to={`/classes/${c.id}/assignments/new`}>
+              {t("classes.newAssignment")}
+            </Link>
+          </div>
+          {data.assignments.length === 0 ? <p className="muted">{t("classes.noAssignments")}</p> : null}
+          <ul className="list">
+            {data.assignments.map((a) => (
+              <li key={a.id}>
+                <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
+                <div className="muted">
+                  {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })} ·{" "}
+                  {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [
+  { title: data ? `${subjectName(data.class.subject)} ${data.class.name} · Lớp Số` : "Lớp Số" },
+];

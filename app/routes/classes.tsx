@@ -1,0 +1,49 @@
+import { Link, useLoaderData } from "react-router";
+import type { Route } from "./+types/classes";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { listTeacherClasses } from "../services/classes.server.ts";
+import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
+import { useLocale, useT } from "../i18n/index.ts";
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "teacher");
+  return { classes: await listTeacherClasses(getDb(), actor) };
+}
+
+export default function Classes() {
+  const { classes } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <>
+      <h1>{t("classes.title")}</h1>
+      {classes.length === 0 ? <p className="card">{t("classes.empty")}</p> : null}
+      <ul className="grid grid-3 list">
+        {classes.map((c) => (
+          <li key={c.id} className="card">
+            <h2>
+              <Link to={`/classes/${c.id}`}>
+                {subjectName(c.subject, locale)} {c.name}
+              </Link>
+            </h2>
+            <p className="muted">
+              {c.schoolName} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
+            </p>
+            <p>
+              {t("common.students", { n: c.students })}
+              {c.toGrade > 0 ? (
+                <>
+                  {" · "}
+                  <span className="badge badge-warn">{t("classes.toGrade", { n: c.toGrade })}</span>
+                </>
+              ) : null}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Lớp của tôi · Lớp Số" }];

@@ -1,0 +1,13 @@
+import { redirect } from "react-router";
+import type { Route } from "./+types/home";
+import { getActor } from "../auth/guards.server.ts";
+import { homePath } from "../auth/actor.server.ts";
+
+export async function loader({ context }: Route.LoaderArgs) {
+  const actor = getActor(context);
+  throw redirect(actor ? homePath(actor) : "/login");
+}
+
+export default function Home() {
+  return null;
+}

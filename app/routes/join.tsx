@@ -1,0 +1,41 @@
+import { Form, useActionData } from "react-router";
+import type { Route } from "./+types/join";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { joinClassByCode } from "../services/classes.server.ts";
+import { Field, Notice } from "../components/forms.tsx";
+import { useT } from "../i18n/index.ts";
+import { badRequest, formObject } from "./_form.server.ts";
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  requireRole(request, context, "student");
+  return null;
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const actor = requireRole(request, context, "student");
+  const result = await joinClassByCode(getDb(), actor, formObject(await request.formData()));
+  if (!result.ok) return badRequest({ errors: result.errors, joined: null });
+  return { errors: {} as Record<string, string>, joined: result.value };
+}
+
+export default function Join() {
+  const result = useActionData<typeof action>();
+  const t = useT();
+  return (
+    <div className="narrow">
+      <section className="card">
+        <h1>{t("join.title")}</h1>
+        {result?.joined ? <Notice>{t(result.joined.already ? "join.already" : "join.joined", { name: result.joined.name })}</Notice> : null}
+        <Form method="post" noValidate>
+          <Field label={t("join.code")} hint={t("join.codeHint")} name="code" autoComplete="off" autoCapitalize="characters" required error={result?.errors?.code} />
+          <button type="submit" className="primary">
+            {t("join.submit")}
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Tham gia lớp · Lớp Số" }];

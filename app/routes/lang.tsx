@@ -1,0 +1,23 @@
+import { redirect } from "react-router";
+import type { Route } from "./+types/lang";
+import { getDb } from "../../db/client.server.ts";
+import { getActor } from "../auth/guards.server.ts";
+import { isLocale } from "../i18n/index.ts";
+import { setLocale } from "../services/users.server.ts";
+import { safeNext } from "./_form.server.ts";
+
+export async function loader() {
+  throw redirect("/");
+}
+
+/** Switch language: remembered in a cookie for a year, and on the account when signed in. */
+export async function action({ request, context }: Route.ActionArgs) {
+  const form = await request.formData();
+  const lang = form.get("lang");
+  if (!isLocale(lang)) throw redirect(safeNext(form.get("next"), "/"));
+  const actor = getActor(context);
+  if (actor) await setLocale(getDb(), actor.id, lang);
+  throw redirect(safeNext(form.get("next"), "/"), {
+    headers: { "Set-Cookie": `lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax` },
+  });
+}

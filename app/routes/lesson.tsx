@@ -1,0 +1,61 @@
+import { Link, useLoaderData } from "react-router";
+import type { Route } from "./+types/lesson";
+import { getDb } from "../../db/client.server.ts";
+import { requireActor } from "../auth/guards.server.ts";
+import { getLessonForReader } from "../services/lessons.server.ts";
+import { subjectName } from "../lib/curriculum.ts";
+import { formatDateTime } from "../lib/vn.ts";
+import { useLocale, useT } from "../i18n/index.ts";
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const actor = requireActor(request, context);
+  return getLessonForReader(getDb(), actor, params.lessonId);
+}
+
+function size(bytes: number) {
+  return bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
+
+export default function LessonPage() {
+  const lesson = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <article className="card">
+      <p className="muted">
+        {subjectName(lesson.subject, locale)} {lesson.className}
+        {lesson.publishedAt ? ` · ${t("lesson.publishedAt", { date: formatDateTime(lesson.publishedAt, locale) })}` : ""}
+        {lesson.status === "draft" ? (
+          <>
+            {" "}
+            <span className="badge">{t("classes.draft")}</span>
+          </>
+        ) : null}
+      </p>
+      <h1>{lesson.title}</h1>
+      <div className="prose" dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} />
+      {lesson.attachments.length > 0 ? (
+        <section aria-labelledby="files">
+          <h2 id="files">{t("common.files")}</h2>
+          <ul>
+            {lesson.attachments.map((a) => (
+              <li key={a.id}>
+                <a href={`/files/${a.id}`} download>
+                  {a.filename}
+                </a>{" "}
+                <span className="muted">({size(a.size)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {lesson.canEdit ? (
+        <p>
+          <Link to={`/classes/${lesson.classId}/lessons/${lesson.id}/edit`}>{t("lesson.edit")}</Link>
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.title} · Lớp Số` : "Lớp Số" }];

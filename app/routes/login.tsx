@@ -1,0 +1,133 @@
+import { Form, redirect, useActionData, useLoaderData, useNavigation, useSearchParams } from "react-router";
+import { z } from "zod";
+import type { Route } from "./+types/login";
+import { getDb } from "../../db/client.server.ts";
+import { getActor } from "../auth/guards.server.ts";
+import { homePath, loadMemberships } from "../auth/actor.server.ts";
+import { clientAddress, secureCookies } from "../auth/request.server.ts";
+import { createSession, generateSessionToken, sessionCookie } from "../auth/session.server.ts";
+import { signIn } from "../services/users.server.ts";
+import { env } from "../env.server.ts";
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
+import { Field, FormError, Notice } from "../components/forms.tsx";
+import { translate, useT } from "../i18n/index.ts";
+import { localeContext } from "../context.ts";
+import { badRequest, formObject, safeNext } from "./_form.server.ts";
+
+const SignInSchema = z.object({
+  identifier: z.string().trim().min(1, "errors.identifier_required").max(254, "errors.identifier_required"),
+  password: z.string().min(1, "errors.password_required").max(200, "errors.signin_invalid"),
+  next: z.string().optional(),
+});
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const actor = getActor(context);
+  if (actor) throw redirect(homePath(actor));
+  const url = new URL(request.url);
+  return {
+    demo: env().DEMO ? { accounts: DEMO_ACCOUNTS, password: DEMO_PASSWORD } : null,
+    next: safeNext(url.searchParams.get("next"), ""),
+  };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const form = formObject(await request.formData());
+  const parsed = SignInSchema.safeParse(form);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
+    return badRequest({ errors, identifier: form.identifier ?? "", formError: undefined as string | undefined });
+  }
+  const db = getDb();
+  const result = await signIn(db, parsed.data.identifier, parsed.data.password, clientAddress(request));
+  if (!result.ok) {
+    const minutes = result.retryAt ? Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 60000)) : 0;
+    const locale = context.get(localeContext);
+    return badRequest({
+      errors: {} as Record<string, string>,
+      identifier: parsed.data.identifier,
+      formError: translate(locale, result.error, { minutes }),
+    });
+  }
+  const token = generateSessionToken();
+  const session = await createSession(db, token, result.userId);
+  const memberships = await loadMemberships(db, result.userId);
+  const fallback = homePath({ memberships } as never);
+  throw redirect(safeNext(parsed.data.next, fallback), {
+    headers: { "Set-Cookie": sessionCookie(token, session.expiresAt, secureCookies(request)) },
+  });
+}
+
+export default function Login() {
+  const { demo, next } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const t = useT();
+  return (
+    <div className="narrow">
+      <section className="card">
+        <h1>{t("login.title")}</h1>
+        {params.get("expired") ? <Notice>{t("login.expired")}</Notice> : null}
+        {params.get("signedout") ? <Notice>{t("login.signedOut")}</Notice> : null}
+        {actionData?.formError ? (
+          <p className="banner banner-error" role="alert">
+            {actionData.formError}
+          </p>
+        ) : null}
+        <Form method="post" noValidate>
+          <input type="hidden" name="next" value={next} />
+          <Field
+            label={t("login.identifier")}
+            hint={t("login.identifierHint")}
+            name="identifier"
+            autoComplete="username"
+            inputMode="email"
+            required
+            defaultValue={actionData?.identifier}
+            error={actionData?.errors?.identifier}
+          />
+          <Field
+            label={t("login.password")}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={actionData?.errors?.password}
+          />
+          <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
+            {t("login.submit")}
+          </button>
+        </Form>
+      </section>
+      {demo ? (
+        <section className="card" aria-labelledby="demo-title">
+          <h2 id="demo-title">{t("login.demoTitle")}</h2>
+          <p>{t("login.demoHint", { password: demo.password })}</p>
+          <ul className="list">
+            {demo.accounts.map((a) => (
+              <li key={a.login} className="row">
+                <div>
+                  <strong>{a.name}</strong>
+                  <div className="muted">
+                    {t(`roles.${a.role}` as never)} · {a.login}
+                  </div>
+                </div>
+                <Form method="post">
+                  <input type="hidden" name="identifier" value={a.login} />
+                  <input type="hidden" name="password" value={demo.password} />
+                  <input type="hidden" name="next" value={next} />
+                  <button type="submit" aria-label={`${t("login.demoUse")}: ${a.name}`}>
+                    {t("login.submit")}
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: "Đăng nhập · Lớp Số" }];

@@ -1,0 +1,109 @@
+import { Link, useLoaderData } from "react-router";
+import type { Route } from "./+types/today";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { studentToday } from "../services/timeline.server.ts";
+import { displayGrade } from "../services/grades.ts";
+import { subjectName } from "../lib/curriculum.ts";
+import { formatDateTime } from "../lib/vn.ts";
+import { useLocale, useT } from "../i18n/index.ts";
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const actor = requireRole(request, context, "student");
+  const today = await studentToday(getDb(), actor);
+  return { name: actor.fullName.split(" ").pop(), ...today };
+}
+
+export default function Today() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const cls = (c: { className: string; subject: string }) => `${subjectName(c.subject, locale)} ${c.className}`;
+  return (
+    <>
+      <h1>{t("today.greeting", { name: data.name ?? "" })}</h1>
+      {data.classes.length === 0 ? (
+        <section className="card">
+          <p>{t("today.noClasses")}</p>
+          <Link className="button primary" to="/join">
+            {t("nav.join")}
+          </Link>
+        </section>
+      ) : null}
+      <div className="grid grid-2">
+        <section className="card" aria-labelledby="overdue">
+          <h2 id="overdue">{t("today.overdue")}</h2>
+          {data.overdue.length === 0 ? <p className="muted">{t("today.nothingOverdue")}</p> : null}
+          <ul className="list">
+            {data.overdue.map((a) => (
+              <li key={a.id}>
+                <Link to={`/assignments/${a.id}`}>{a.title}</Link> <span className="badge badge-err">{t("assignment.overdue")}</span>
+                <div className="muted">
+                  {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="due-soon">
+          <h2 id="due-soon">{t("today.dueSoon")}</h2>
+          {data.dueSoon.length === 0 ? <p className="muted">{t("today.nothingDue")}</p> : null}
+          <ul className="list">
+            {data.dueSoon.map((a) => (
+              <li key={a.id}>
+                <Link to={`/assignments/${a.id}`}>{a.title}</Link>
+                <div className="muted">
+                  {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="new-lessons">
+          <h2 id="new-lessons">{t("today.newLessons")}</h2>
+          {data.newLessons.length === 0 ? <p className="muted">{t("today.nothingNew")}</p> : null}
+          <ul className="list">
+            {data.newLessons.map((l) => (
+              <li key={l.id}>
+                <Link to={`/lessons/${l.id}`}>{l.title}</Link>
+                <div className="muted">
+                  {cls(l)} · {l.publishedAt ? formatDateTime(l.publishedAt, locale) : ""}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="grades">
+          <h2 id="grades">{t("today.recentGrades")}</h2>
+          {data.recentGrades.length === 0 ? <p className="muted">{t("today.noGrades")}</p> : null}
+          <ul className="list">
+            {data.recentGrades.map((g) => (
+              <li key={g.assignmentId}>
+                <div className="row">
+                  <Link to={`/assignments/${g.assignmentId}`}>{g.title}</Link>
+                  <span className="grade">{displayGrade(g.scale, g, g.maxPoints, locale)}</span>
+                </div>
+                <div className="muted">{cls(g)}</div>
+                {g.comment ? <p>{g.comment}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+      {data.classes.length > 0 ? (
+        <section className="card" aria-labelledby="my-classes">
+          <h2 id="my-classes">{t("today.myClasses")}</h2>
+          <ul className="list">
+            {data.classes.map((c) => (
+              <li key={c.id}>
+                {subjectName(c.subject, locale)} {c.name}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Hôm nay · Lớp Số" }];

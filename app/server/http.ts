@@ -1,0 +1,110 @@
+/**
+ * The HTTP front: request ids and JSON access logs, security headers, CSRF origin checks,
+ * health endpoints, static assets, then React Router.
+ */
+import crypto from "node:crypto";
+import path from "node:path";
+import compression from "compression";
+import express from "express";
+import { createRequestHandler } from "@react-router/express";
+import { RouterContextProvider, type ServerBuild } from "react-router";
+import { migrationsApplied, type Database } from "../../db/client.server.ts";
+import { errorFields, logger } from "./log.ts";
+
+export type HttpOptions = {
+  database: Database;
+  build: ServerBuild;
+  /** Public origin (APP_URL); requests whose Origin differs are refused. */
+  appUrl?: string;
+  clientDir?: string;
+};
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function createApp(opts: HttpOptions) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+
+  let shuttingDown = false;
+  const state = { setShuttingDown: () => (shuttingDown = true) };
+
+  app.use((req, res, next) => {
+    const id = crypto.randomUUID();
+    const started = process.hrtime.bigint();
+    req.headers["x-request-id"] = id;
+    // Our own notion of the client address; a client-supplied value is overwritten.
+    req.headers["x-lopso-client-ip"] = req.socket.remoteAddress ?? "unknown";
+    res.setHeader("X-Request-Id", id);
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (req.path.startsWith("/assets/")) return;
+      logger.info("request", { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+    });
+    if (shuttingDown) res.setHeader("Connection", "close");
+    next();
+  });
+
+  app.use((req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+    if (opts.appUrl?.startsWith("https:")) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    if (!res.hasHeader("Content-Security-Policy")) res.setHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; object-src 'none'");
+    next();
+  });
+
+  // CSRF: every mutation must come from our own origin (SameSite=Lax cookies are the second layer).
+  app.use((req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    const allowed = new Set<string>();
+    if (opts.appUrl) allowed.add(opts.appUrl);
+    if (req.headers.host) allowed.add(`${req.protocol}://${req.headers.host}`);
+    const fetchSite = req.headers["sec-fetch-site"];
+    const ok = origin ? allowed.has(origin) : fetchSite === "same-origin";
+    if (!ok) {
+      logger.warn("csrf refused", { reqId: req.headers["x-request-id"], origin: origin ?? null, path: req.path });
+      res.status(403).type("text/plain; charset=utf-8").send("Yêu cầu bị từ chối: không đến từ trang của Lớp Số. / Request refused: cross-site request.");
+      return;
+    }
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: shuttingDown ? "shutting-down" : "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    if (shuttingDown) return void res.status(503).json({ status: "shutting-down" });
+    try {
+      await opts.database.query("select 1");
+      const migrated = await migrationsApplied(opts.database);
+      res.status(migrated ? 200 : 503).json({ status: migrated ? "ready" : "migrations-pending", database: opts.database.kind });
+    } catch (e) {
+      res.status(503).json({ status: "database-unreachable", ...errorFields(e), stack: undefined });
+    }
+  });
+
+  app.use(compression());
+  const clientDir = opts.clientDir ?? path.resolve("build/client");
+  app.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(clientDir, { maxAge: "1h", index: false }));
+  app.use(express.static(path.resolve("public"), { maxAge: "1h", index: false }));
+
+  app.all(
+    "/{*splat}",
+    createRequestHandler({
+      build: opts.build,
+      getLoadContext: () => new RouterContextProvider(),
+    }),
+  );
+
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    logger.error("unhandled", { reqId: req.headers["x-request-id"], ...errorFields(err) });
+    if (!res.headersSent) res.status(500).type("text/plain; charset=utf-8").send("Lỗi máy chủ / Server error");
+  });
+
+  return { app, ...state };
+}

@@ -1,0 +1,218 @@
+import crypto from "node:crypto";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx } from "../../db/client.server.ts";
+import { assignments, classes, classMembers, lessons, memberships, organizations, users } from "../../db/schema/index.ts";
+import { canAdministerSchool, isClassTeacher, orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
+import { forbidden, notFound } from "../auth/guards.server.ts";
+import { isSubjectForGrade, currentSchoolYear } from "../lib/curriculum.ts";
+import { nfc } from "../lib/vn.ts";
+import { isUniqueViolation } from "./users.server.ts";
+import { fail, ok, zodErrors, type Result } from "./result.ts";
+
+/** Join codes: 7 characters without look-alikes, shown in capitals. */
+export function generateJoinCode(): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  return Array.from(crypto.randomBytes(7), (b) => alphabet[b % alphabet.length]).join("");
+}
+
+export const ClassSchema = z
+  .object({
+    name: z
+      .string()
+      .transform((v) => nfc(v).toUpperCase())
+      .pipe(z.string().regex(/^(1[0-2]|[1-9])[A-Z0-9.\-]{1,8}$/, "errors.class_name_invalid")),
+    grade: z.coerce.number({ message: "errors.grade_invalid" }).int("errors.grade_invalid").min(1, "errors.grade_invalid").max(12, "errors.grade_invalid"),
+    subject: z.string().min(1, "errors.subject_required"),
+    schoolYear: z.string().regex(/^(\d{4})-(\d{4})$/, "errors.school_year_invalid"),
+    teacherId: z.union([z.literal("").transform(() => undefined), z.uuid({ message: "errors.invalid" })]).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!isSubjectForGrade(v.subject, v.grade)) ctx.addIssue({ code: "custom", path: ["subject"], message: "errors.subject_not_for_grade" });
+    const [a, b] = v.schoolYear.split("-").map(Number);
+    if (b !== a + 1) ctx.addIssue({ code: "custom", path: ["schoolYear"], message: "errors.school_year_invalid" });
+    if (!v.name.startsWith(String(v.grade))) ctx.addIssue({ code: "custom", path: ["name"], message: "errors.class_name_grade" });
+  });
+
+export async function createClass(db: Db, actor: Actor, schoolId: string, raw: unknown): Promise<Result<{ id: string }>> {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  const parsed = ClassSchema.safeParse(raw);
+  if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const input = parsed.data;
+  if (input.teacherId) {
+    const [t] = await db
+      .select({ userId: memberships.userId })
+      .from(memberships)
+      .where(and(eq(memberships.userId, input.teacherId), eq(memberships.orgId, schoolId), eq(memberships.role, "teacher")));
+    if (!t) return fail({ teacherId: "errors.teacher_not_in_school" });
+  }
+  try {
+    const id = await db.transaction(async (tx) => {
+      const [c] = await tx
+        .insert(classes)
+        .values({ schoolId, name: input.name, grade: input.grade, subject: input.subject, schoolYear: input.schoolYear, joinCode: generateJoinCode() })
+        .returning({ id: classes.id });
+      if (input.teacherId) await tx.insert(classMembers).values({ classId: c.id, userId: input.teacherId, role: "teacher" });
+      return c.id;
+    });
+    return ok({ id });
+  } catch (e) {
+    if (isUniqueViolation(e)) return fail({ name: "errors.class_exists" });
+    throw e;
+  }
+}
+
+export async function listSchoolClasses(db: Db, actor: Actor, schoolId: string) {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  return db
+    .select({
+      id: classes.id,
+      name: classes.name,
+      grade: classes.grade,
+      subject: classes.subject,
+      schoolYear: classes.schoolYear,
+      joinCode: classes.joinCode,
+      students: sql<number>`(select count(*)::int from ${classMembers} cm where cm.class_id = ${classes.id} and cm.role = 'student')`,
+      teachers: sql<string>`(select string_agg(u.full_name, ', ' order by u.sort_key) from ${classMembers} cm join ${users} u on u.id = cm.user_id where cm.class_id = ${classes.id} and cm.role = 'teacher')`,
+    })
+    .from(classes)
+    .where(eq(classes.schoolId, schoolId))
+    .orderBy(desc(classes.schoolYear), asc(classes.grade), asc(classes.name), asc(classes.subject));
+}
+
+/** "Lớp của tôi": the classes a teacher teaches. */
+export async function listTeacherClasses(db: Db, actor: Actor) {
+  return db
+    .select({
+      id: classes.id,
+      name: classes.name,
+      grade: classes.grade,
+      subject: classes.subject,
+      schoolYear: classes.schoolYear,
+      schoolName: organizations.name,
+      students: sql<number>`(select count(*)::int from ${classMembers} s where s.class_id = ${classes.id} and s.role = 'student')`,
+      toGrade: sql<number>`(select count(*)::int from ${assignments} a join submissions sub on sub.assignment_id = a.id where a.class_id = ${classes.id} and sub.status = 'submitted')`,
+    })
+    .from(classMembers)
+    .innerJoin(classes, eq(classes.id, classMembers.classId))
+    .innerJoin(organizations, eq(organizations.id, classes.schoolId))
+    .where(and(eq(classMembers.userId, actor.id), eq(classMembers.role, "teacher")))
+    .orderBy(desc(classes.schoolYear), asc(classes.grade), asc(classes.name));
+}
+
+/** Classes a student belongs to. */
+export async function listStudentClasses(db: DbOrTx, studentId: string) {
+  return db
+    .select({ id: classes.id, name: classes.name, grade: classes.grade, subject: classes.subject, schoolYear: classes.schoolYear })
+    .from(classMembers)
+    .innerJoin(classes, eq(classes.id, classMembers.classId))
+    .where(and(eq(classMembers.userId, studentId), eq(classMembers.role, "student")))
+    .orderBy(asc(classes.name), asc(classes.subject));
+}
+
+async function classRow(db: DbOrTx, classId: string) {
+  if (!z.uuid().safeParse(classId).success) return undefined;
+  const [c] = await db
+    .select({
+      id: classes.id,
+      schoolId: classes.schoolId,
+      name: classes.name,
+      grade: classes.grade,
+      subject: classes.subject,
+      schoolYear: classes.schoolYear,
+      joinCode: classes.joinCode,
+    })
+    .from(classes)
+    .where(eq(classes.id, classId));
+  return c;
+}
+
+/** A class the actor teaches (or administers); anything else is "not found". */
+export async function getClassForTeacher(db: Db, actor: Actor, classId: string) {
+  const c = await classRow(db, classId);
+  if (!c) throw notFound();
+  if (await isClassTeacher(db, actor, classId)) return c;
+  throw notFound();
+}
+
+/** Everything on a teacher's class page. */
+export async function classPage(db: Db, actor: Actor, classId: string) {
+  const c = await getClassForTeacher(db, actor, classId);
+  const [lessonRows, assignmentRows, roster] = await Promise.all([
+    db
+      .select({ id: lessons.id, title: lessons.title, status: lessons.status, publishedAt: lessons.publishedAt, updatedAt: lessons.updatedAt })
+      .from(lessons)
+      .where(eq(lessons.classId, classId))
+      .orderBy(desc(lessons.updatedAt))
+      .limit(100),
+    db
+      .select({
+        id: assignments.id,
+        title: assignments.title,
+        dueAt: assignments.dueAt,
+        scale: assignments.scale,
+        submitted: sql<number>`(select count(*)::int from submissions s where s.assignment_id = ${assignments.id} and s.status in ('submitted','graded'))`,
+        graded: sql<number>`(select count(*)::int from submissions s where s.assignment_id = ${assignments.id} and s.status = 'graded')`,
+      })
+      .from(assignments)
+      .where(eq(assignments.classId, classId))
+      .orderBy(desc(assignments.dueAt))
+      .limit(100),
+    classRoster(db, classId),
+  ]);
+  return { class: c, lessons: lessonRows, assignments: assignmentRows, roster };
+}
+
+export async function classRoster(db: DbOrTx, classId: string) {
+  return db
+    .select({ id: users.id, fullName: users.fullName, role: classMembers.role, joinedAt: classMembers.joinedAt })
+    .from(classMembers)
+    .innerJoin(users, eq(users.id, classMembers.userId))
+    .where(eq(classMembers.classId, classId))
+    .orderBy(asc(classMembers.role), asc(users.sortKey));
+}
+
+export async function regenerateJoinCode(db: Db, actor: Actor, classId: string) {
+  await getClassForTeacher(db, actor, classId);
+  const code = generateJoinCode();
+  await db.update(classes).set({ joinCode: code }).where(eq(classes.id, classId));
+  return code;
+}
+
+export const JoinSchema = z.object({
+  code: z
+    .string()
+    .transform((v) => v.replace(/[\s-]/g, "").toUpperCase())
+    .pipe(z.string().regex(/^[A-Z0-9]{5,10}$/, "errors.join_code_invalid")),
+});
+
+/** A student joins a class of their own school by its code. */
+export async function joinClassByCode(db: Db, actor: Actor, raw: unknown): Promise<Result<{ classId: string; name: string; already: boolean }>> {
+  const parsed = JoinSchema.safeParse(raw);
+  if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const [c] = await db
+    .select({ id: classes.id, name: classes.name, schoolId: classes.schoolId })
+    .from(classes)
+    .where(eq(classes.joinCode, parsed.data.code));
+  if (!c) return fail({ code: "errors.join_code_unknown" });
+  if (!orgIdsWithRole(actor, "student").includes(c.schoolId)) return fail({ code: "errors.join_other_school" });
+  const inserted = await db
+    .insert(classMembers)
+    .values({ classId: c.id, userId: actor.id, role: "student" })
+    .onConflictDoNothing()
+    .returning({ classId: classMembers.classId });
+  return ok({ classId: c.id, name: c.name, already: inserted.length === 0 });
+}
+
+/** Teachers of a school, for the class form. */
+export async function listSchoolTeachers(db: Db, actor: Actor, schoolId: string) {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  return db
+    .select({ id: users.id, fullName: users.fullName })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.orgId, schoolId), eq(memberships.role, "teacher")))
+    .orderBy(asc(users.sortKey));
+}
+
+export { currentSchoolYear, inArray };

@@ -1,0 +1,211 @@
+import { and, asc, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../../db/client.server.ts";
+import { attachments, classes, lessons } from "../../db/schema/index.ts";
+import { isClassStudent, isClassTeacher, isParentOf, type Actor } from "../auth/actor.server.ts";
+import { notFound } from "../auth/guards.server.ts";
+import { nfc } from "../lib/vn.ts";
+import { recordEvents } from "./events.server.ts";
+import { checkFiles, removeStored, storeFile } from "./files.server.ts";
+import { renderMarkdown } from "./markdown.server.ts";
+import { fail, ok, zodErrors, type Result } from "./result.ts";
+import { getClassForTeacher } from "./classes.server.ts";
+import { classMembers, parentLinks } from "../../db/schema/index.ts";
+import { inArray } from "drizzle-orm";
+
+export const LessonSchema = z.object({
+  title: z.string().transform(nfc).pipe(z.string().min(3, "errors.title_short").max(200, "errors.title_long")),
+  bodyMd: z.string().max(100_000, "errors.body_long").transform((v) => v.normalize("NFC")),
+  intent: z.enum(["draft", "publish"]).default("draft"),
+});
+
+/** Create or update a lesson; `intent: "publish"` also publishes it (and tells parents once). */
+export async function saveLesson(
+  db: Db,
+  actor: Actor,
+  classId: string,
+  lessonId: string | null,
+  raw: unknown,
+  files: File[] = [],
+): Promise<Result<{ id: string; status: "draft" | "published" }>> {
+  const cls = await getClassForTeacher(db, actor, classId);
+  const parsed = LessonSchema.safeParse(raw);
+  if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const problem = checkFiles(files);
+  if (problem) return fail({ files: `errors.file_${problem.reason}` });
+  const input = parsed.data;
+  if (lessonId) await getLessonOfClass(db, classId, lessonId);
+
+  // Files are written first; if the transaction fails they are removed, so nothing is half-stored.
+  const keys = await Promise.all(files.map(storeFile));
+  try {
+    const result = await db.transaction(async (tx) => {
+      const now = new Date();
+      const values = { title: input.title, bodyMd: input.bodyMd, bodyHtml: renderMarkdown(input.bodyMd), updatedAt: now };
+      let id = lessonId;
+      if (id) {
+        await tx.update(lessons).set(values).where(eq(lessons.id, id));
+      } else {
+        const [row] = await tx.insert(lessons).values({ ...values, classId, authorId: actor.id }).returning({ id: lessons.id });
+        id = row.id;
+      }
+      if (files.length) {
+        await tx.insert(attachments).values(
+          files.map((f, i) => ({
+            lessonId: id,
+            ownerId: actor.id,
+            filename: f.name.normalize("NFC"),
+            contentType: f.type,
+            size: f.size,
+            storageKey: keys[i],
+          })),
+        );
+      }
+      let status: "draft" | "published" = "draft";
+      if (input.intent === "publish") {
+        status = "published";
+        const [before] = await tx.select({ publishedAt: lessons.publishedAt }).from(lessons).where(eq(lessons.id, id!));
+        await tx.update(lessons).set({ status, publishedAt: before?.publishedAt ?? now }).where(eq(lessons.id, id!));
+        await recordEvents(tx, [
+          { type: "lesson.published", schoolId: cls.schoolId, classId, actorId: actor.id, subjectId: id!, payload: { title: input.title, className: cls.name } },
+        ]);
+      } else if (lessonId) {
+        const [row] = await tx.select({ status: lessons.status }).from(lessons).where(eq(lessons.id, id!));
+        status = row.status;
+      }
+      return { id: id!, status };
+    });
+    return ok(result);
+  } catch (e) {
+    await removeStored(keys);
+    throw e;
+  }
+}
+
+export async function setLessonStatus(db: Db, actor: Actor, classId: string, lessonId: string, publish: boolean) {
+  const cls = await getClassForTeacher(db, actor, classId);
+  const lesson = await getLessonOfClass(db, classId, lessonId);
+  await db.transaction(async (tx) => {
+    await tx
+      .update(lessons)
+      .set({ status: publish ? "published" : "draft", publishedAt: publish ? (lesson.publishedAt ?? new Date()) : lesson.publishedAt, updatedAt: new Date() })
+      .where(eq(lessons.id, lessonId));
+    if (publish) {
+      await recordEvents(tx, [
+        { type: "lesson.published", schoolId: cls.schoolId, classId, actorId: actor.id, subjectId: lessonId, payload: { title: lesson.title, className: cls.name } },
+      ]);
+    }
+  });
+}
+
+async function getLessonOfClass(db: Db, classId: string, lessonId: string) {
+  if (!z.uuid().safeParse(lessonId).success) throw notFound();
+  const [row] = await db
+    .select({ id: lessons.id, title: lessons.title, bodyMd: lessons.bodyMd, bodyHtml: lessons.bodyHtml, status: lessons.status, publishedAt: lessons.publishedAt, updatedAt: lessons.updatedAt })
+    .from(lessons)
+    .where(and(eq(lessons.id, lessonId), eq(lessons.classId, classId)));
+  if (!row) throw notFound();
+  return row;
+}
+
+export async function lessonAttachments(db: Db, lessonId: string) {
+  return db
+    .select({ id: attachments.id, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType })
+    .from(attachments)
+    .where(eq(attachments.lessonId, lessonId))
+    .orderBy(asc(attachments.createdAt));
+}
+
+/** For the editor: the teacher's own class only. */
+export async function getLessonForEditing(db: Db, actor: Actor, classId: string, lessonId: string) {
+  await getClassForTeacher(db, actor, classId);
+  const lesson = await getLessonOfClass(db, classId, lessonId);
+  return { ...lesson, attachments: await lessonAttachments(db, lessonId) };
+}
+
+export async function deleteAttachment(db: Db, actor: Actor, classId: string, lessonId: string, attachmentId: string) {
+  await getLessonForEditing(db, actor, classId, lessonId);
+  const [row] = await db
+    .delete(attachments)
+    .where(and(eq(attachments.id, attachmentId), eq(attachments.lessonId, lessonId)))
+    .returning({ key: attachments.storageKey });
+  if (row) await removeStored([row.key]);
+}
+
+/**
+ * Reading a lesson: the class's teachers (drafts too), its students and their parents (published
+ * only). Everyone else gets "not found".
+ */
+export async function getLessonForReader(db: Db, actor: Actor, lessonId: string) {
+  if (!z.uuid().safeParse(lessonId).success) throw notFound();
+  const [row] = await db
+    .select({
+      id: lessons.id,
+      classId: lessons.classId,
+      title: lessons.title,
+      bodyHtml: lessons.bodyHtml,
+      status: lessons.status,
+      publishedAt: lessons.publishedAt,
+      className: classes.name,
+      subject: classes.subject,
+    })
+    .from(lessons)
+    .innerJoin(classes, eq(classes.id, lessons.classId))
+    .where(eq(lessons.id, lessonId));
+  if (!row) throw notFound();
+  const teacher = await isClassTeacher(db, actor, row.classId);
+  if (!teacher) {
+    if (row.status !== "published") throw notFound();
+    const allowed = (await isClassStudent(db, actor.id, row.classId)) || (await isParentOfClassStudent(db, actor.id, row.classId));
+    if (!allowed) throw notFound();
+  }
+  return { ...row, canEdit: teacher, attachments: await lessonAttachments(db, lessonId) };
+}
+
+async function isParentOfClassStudent(db: Db, parentId: string, classId: string) {
+  const [row] = await db
+    .select({ s: parentLinks.studentId })
+    .from(parentLinks)
+    .innerJoin(classMembers, and(eq(classMembers.userId, parentLinks.studentId), eq(classMembers.classId, classId)))
+    .where(eq(parentLinks.parentId, parentId))
+    .limit(1);
+  return Boolean(row);
+}
+
+/** Who may download an attachment: whoever may read its lesson or see its submission. */
+export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentId: string) {
+  if (!z.uuid().safeParse(attachmentId).success) throw notFound();
+  const [a] = await db
+    .select({
+      id: attachments.id,
+      lessonId: attachments.lessonId,
+      submissionId: attachments.submissionId,
+      filename: attachments.filename,
+      contentType: attachments.contentType,
+      size: attachments.size,
+      storageKey: attachments.storageKey,
+    })
+    .from(attachments)
+    .where(eq(attachments.id, attachmentId));
+  if (!a) throw notFound();
+  if (a.lessonId) await getLessonForReader(db, actor, a.lessonId);
+  else if (a.submissionId) {
+    const { getSubmissionForViewer } = await import("./assignments.server.ts");
+    await getSubmissionForViewer(db, actor, a.submissionId);
+  } else throw notFound();
+  return a;
+}
+
+/** Published lessons of some classes, newest first (timelines). */
+export async function recentLessons(db: Db, classIds: string[], limit = 20) {
+  if (classIds.length === 0) return [];
+  return db
+    .select({ id: lessons.id, title: lessons.title, publishedAt: lessons.publishedAt, classId: lessons.classId, className: classes.name, subject: classes.subject })
+    .from(lessons)
+    .innerJoin(classes, eq(classes.id, lessons.classId))
+    .where(and(inArray(lessons.classId, classIds), eq(lessons.status, "published")))
+    .orderBy(desc(lessons.publishedAt))
+    .limit(limit);
+}
+
+export { isParentOf };

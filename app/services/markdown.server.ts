@@ -1,0 +1,33 @@
+import { Marked } from "marked";
+import sanitizeHtml from "sanitize-html";
+
+const marked = new Marked({ gfm: true, breaks: true, async: false });
+
+/** Only this HTML ever reaches a browser: no scripts, no event handlers, no javascript: URLs. */
+const POLICY: sanitizeHtml.IOptions = {
+  allowedTags: [
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "s",
+    "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+  ],
+  allowedAttributes: {
+    a: ["href", "title"],
+    img: ["src", "alt", "title", "width", "height"],
+    th: ["align"],
+    td: ["align"],
+    code: ["class"],
+  },
+  allowedSchemes: ["http", "https", "mailto"],
+  allowedSchemesByTag: { img: ["http", "https"] },
+  allowProtocolRelative: false,
+  transformTags: {
+    a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }),
+  },
+};
+
+export function sanitize(html: string): string {
+  return sanitizeHtml(html, { ...POLICY, allowedAttributes: { ...POLICY.allowedAttributes, a: ["href", "title", "rel", "target"] } });
+}
+
+export function renderMarkdown(markdown: string): string {
+  return sanitize(marked.parse(markdown) as string);
+}

@@ -1,0 +1,381 @@
+import crypto from "node:crypto";
+import { parse as parseCsv } from "csv-parse/sync";
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx } from "../../db/client.server.ts";
+import { classes, classMembers, memberships, organizations, users, type Role } from "../../db/schema/index.ts";
+import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/actor.server.ts";
+import { forbidden } from "../auth/guards.server.ts";
+import { hashPassword, verifyPassword } from "../auth/password.server.ts";
+import { nameSortKey, nfc, normalizePhone } from "../lib/vn.ts";
+import { hit, clear } from "./rate-limit.server.ts";
+import { fail, ok, zodErrors, type Result } from "./result.ts";
+import { currentSchoolYear } from "../lib/curriculum.ts";
+
+export const SCHOOL_ROLES = ["teacher", "student", "parent"] as const;
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "errors.email_invalid" }).max(254, "errors.email_invalid"));
+const phone = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const e164 = normalizePhone(v);
+    if (!e164) ctx.addIssue({ code: "custom", message: "errors.phone_invalid" });
+    return e164 ?? "";
+  });
+const fullName = z
+  .string()
+  .transform(nfc)
+  .pipe(z.string().min(2, "errors.name_required").max(120, "errors.name_too_long"));
+
+export const NewUserSchema = z
+  .object({
+    fullName,
+    email: z.union([z.literal("").transform(() => undefined), email]).optional(),
+    phone: z.union([z.literal("").transform(() => undefined), phone]).optional(),
+    role: z.enum(SCHOOL_ROLES, { message: "errors.role_invalid" }),
+    password: z.string().min(8, "errors.password_short").max(200, "errors.password_long"),
+  })
+  .refine((v) => v.email || v.phone, { message: "errors.email_or_phone", path: ["email"] });
+
+export type NewUserInput = z.infer<typeof NewUserSchema>;
+
+/** Users of the schools the actor administers, sorted Vietnamese-style by given name. */
+export async function listSchoolUsers(db: Db, actor: Actor, schoolId: string, opts: { role?: Role; limit?: number; offset?: number } = {}) {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  const where = opts.role
+    ? and(eq(memberships.orgId, schoolId), eq(memberships.role, opts.role))
+    : eq(memberships.orgId, schoolId);
+  return db
+    .select({ id: users.id, fullName: users.fullName, email: users.email, phone: users.phone, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(where)
+    .orderBy(asc(users.sortKey))
+    .limit(opts.limit ?? 500)
+    .offset(opts.offset ?? 0);
+}
+
+export async function countSchoolUsers(db: Db, schoolId: string) {
+  const rows = await db
+    .select({ role: memberships.role, n: sql<number>`count(*)::int` })
+    .from(memberships)
+    .where(eq(memberships.orgId, schoolId))
+    .groupBy(memberships.role);
+  return Object.fromEntries(rows.map((r) => [r.role, Number(r.n)])) as Partial<Record<Role, number>>;
+}
+
+async function conflicts(db: DbOrTx, emails: string[], phones: string[]) {
+  if (emails.length === 0 && phones.length === 0) return { emails: new Set<string>(), phones: new Set<string>() };
+  const conds = [];
+  if (emails.length) conds.push(inArray(users.email, emails));
+  if (phones.length) conds.push(inArray(users.phone, phones));
+  const rows = await db.select({ email: users.email, phone: users.phone }).from(users).where(or(...conds));
+  return {
+    emails: new Set(rows.map((r) => r.email).filter(Boolean) as string[]),
+    phones: new Set(rows.map((r) => r.phone).filter(Boolean) as string[]),
+  };
+}
+
+export async function createSchoolUser(db: Db, actor: Actor, schoolId: string, raw: unknown): Promise<Result<{ id: string }>> {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  const parsed = NewUserSchema.safeParse(raw);
+  if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const input = parsed.data;
+  const taken = await conflicts(db, input.email ? [input.email] : [], input.phone ? [input.phone] : []);
+  if (input.email && taken.emails.has(input.email)) return fail({ email: "errors.email_taken" });
+  if (input.phone && taken.phones.has(input.phone)) return fail({ phone: "errors.phone_taken" });
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const id = await db.transaction(async (tx) => {
+      const [u] = await tx
+        .insert(users)
+        .values({
+          fullName: input.fullName,
+          sortKey: nameSortKey(input.fullName),
+          email: input.email ?? null,
+          phone: input.phone ?? null,
+          passwordHash,
+        })
+        .returning({ id: users.id });
+      await tx.insert(memberships).values({ userId: u.id, orgId: schoolId, role: input.role });
+      return u.id;
+    });
+    return ok({ id });
+  } catch (e) {
+    // A concurrent insert of the same email or phone lost the race to the unique index.
+    if (isUniqueViolation(e)) return fail({ email: "errors.email_taken" });
+    throw e;
+  }
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return err?.code === "23505" || err?.cause?.code === "23505";
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV import
+
+export type CsvRowError = { line: number; field: string; message: string; value?: string };
+export type CsvImportReport = {
+  total: number;
+  valid: number;
+  errors: CsvRowError[];
+  imported: number;
+  /** Temporary passwords for the accounts created, to hand to each person once. */
+  credentials: { line: number; fullName: string; login: string; password: string }[];
+  committed: boolean;
+};
+
+const CSV_HEADERS: Record<string, string> = {
+  name: "name", "họ và tên": "name", "ho va ten": "name", "họ tên": "name", "full_name": "name",
+  email: "email",
+  phone: "phone", "số điện thoại": "phone", "so dien thoai": "phone", "điện thoại": "phone",
+  role: "role", "vai trò": "role", "vai tro": "role",
+  class: "class", "lớp": "class", "lop": "class",
+};
+
+const ROLE_WORDS: Record<string, (typeof SCHOOL_ROLES)[number]> = {
+  teacher: "teacher", "giáo viên": "teacher", "giao vien": "teacher", gv: "teacher",
+  student: "student", "học sinh": "student", "hoc sinh": "student", hs: "student",
+  parent: "parent", "phụ huynh": "parent", "phu huynh": "parent", ph: "parent",
+};
+
+const CsvRowSchema = z
+  .object({
+    name: fullName,
+    email: z.union([z.literal("").transform(() => undefined), email]).optional(),
+    phone: z.union([z.literal("").transform(() => undefined), phone]).optional(),
+    role: z
+      .string()
+      .transform((v) => ROLE_WORDS[nfc(v).toLocaleLowerCase("vi")])
+      .pipe(z.enum(SCHOOL_ROLES, { message: "errors.role_invalid" })),
+    class: z.string().transform(nfc).optional(),
+  })
+  .refine((v) => v.email || v.phone, { message: "errors.email_or_phone", path: ["email"] });
+
+function temporaryPassword(): string {
+  // 10 characters without look-alikes (0/O, 1/l/I), easy to read aloud or type on a phone.
+  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+  const bytes = crypto.randomBytes(10);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+/**
+ * Import people from CSV (columns: name, email, phone, role, class). Every bad row is reported by
+ * line with a reason. Unless `validOnly`, nothing is written when any row is bad; the whole import
+ * is one transaction either way.
+ */
+export async function importUsersCsv(
+  db: Db,
+  actor: Actor,
+  schoolId: string,
+  csvText: string,
+  opts: { validOnly?: boolean } = {},
+): Promise<CsvImportReport> {
+  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
+  const report: CsvImportReport = { total: 0, valid: 0, errors: [], imported: 0, credentials: [], committed: false };
+  let records: { record: Record<string, string>; line: number }[];
+  try {
+    const parsed = parseCsv(csvText.replace(/^\uFEFF/, ""), {
+      columns: (header: string[]) =>
+        header.map((h) => CSV_HEADERS[nfc(h).toLocaleLowerCase("vi")] ?? `unknown:${h}`),
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: false,
+      info: true,
+      delimiter: [",", ";", "\t"],
+    }) as { record: Record<string, string>; info: { lines: number } }[];
+    records = parsed.map((r) => ({ record: r.record, line: r.info.lines }));
+  } catch (e) {
+    const err = e as { lines?: number; message: string; code?: string };
+    report.errors.push({ line: err.lines ?? 1, field: "file", message: "errors.csv_malformed", value: err.code });
+    return report;
+  }
+  if (records.length === 0) {
+    report.errors.push({ line: 1, field: "file", message: "errors.csv_empty" });
+    return report;
+  }
+  const header = Object.keys(records[0].record);
+  for (const col of ["name", "role"]) {
+    if (!header.includes(col)) report.errors.push({ line: 1, field: col, message: "errors.csv_missing_column", value: col });
+  }
+  const unknown = header.filter((h) => h.startsWith("unknown:"));
+  for (const u of unknown) report.errors.push({ line: 1, field: "file", message: "errors.csv_unknown_column", value: u.slice(8) });
+  if (report.errors.length) return report;
+
+  report.total = records.length;
+  const year = currentSchoolYear();
+  const schoolClasses = await db
+    .select({ id: classes.id, name: classes.name, subject: classes.subject, schoolYear: classes.schoolYear })
+    .from(classes)
+    .where(eq(classes.schoolId, schoolId));
+
+  type Row = z.infer<typeof CsvRowSchema> & { line: number; classIds: string[] };
+  const rows: Row[] = [];
+  const badLines = new Set<number>();
+  const seenEmail = new Map<string, number>();
+  const seenPhone = new Map<string, number>();
+  for (const { record, line } of records) {
+    const parsed = CsvRowSchema.safeParse(record);
+    if (!parsed.success) {
+      for (const [field, message] of Object.entries(zodErrors(parsed.error.issues))) {
+        report.errors.push({ line, field, message, value: record[field] });
+      }
+      badLines.add(line);
+      continue;
+    }
+    const row = parsed.data;
+    const classIds: string[] = [];
+    for (const spec of (row.class ?? "").split(/[;|]/).map((s) => s.trim()).filter(Boolean)) {
+      const [name, subject] = spec.split(":").map((s) => s.trim());
+      const matches = schoolClasses.filter(
+        (c) => c.name.toLocaleLowerCase("vi") === name.toLocaleLowerCase("vi") && (!subject || c.subject === subject) && c.schoolYear === year,
+      );
+      if (matches.length === 0) {
+        report.errors.push({ line, field: "class", message: "errors.class_not_found", value: spec });
+        badLines.add(line);
+      }
+      classIds.push(...matches.map((m) => m.id));
+    }
+    if (row.role === "parent" && classIds.length) {
+      report.errors.push({ line, field: "class", message: "errors.parent_no_class", value: row.class });
+      badLines.add(line);
+    }
+    if (row.email) {
+      const first = seenEmail.get(row.email);
+      if (first) {
+        report.errors.push({ line, field: "email", message: "errors.duplicate_in_file", value: `${row.email} (${first})` });
+        badLines.add(line);
+      } else seenEmail.set(row.email, line);
+    }
+    if (row.phone) {
+      const first = seenPhone.get(row.phone);
+      if (first) {
+        report.errors.push({ line, field: "phone", message: "errors.duplicate_in_file", value: `${row.phone} (${first})` });
+        badLines.add(line);
+      } else seenPhone.set(row.phone, line);
+    }
+    rows.push({ ...row, line, classIds });
+  }
+  const taken = await conflicts(
+    db,
+    rows.map((r) => r.email).filter(Boolean) as string[],
+    rows.map((r) => r.phone).filter(Boolean) as string[],
+  );
+  for (const r of rows) {
+    if (r.email && taken.emails.has(r.email)) {
+      report.errors.push({ line: r.line, field: "email", message: "errors.email_taken", value: r.email });
+      badLines.add(r.line);
+    }
+    if (r.phone && taken.phones.has(r.phone)) {
+      report.errors.push({ line: r.line, field: "phone", message: "errors.phone_taken", value: r.phone });
+      badLines.add(r.line);
+    }
+  }
+  report.errors.sort((a, b) => a.line - b.line);
+  const good = rows.filter((r) => !badLines.has(r.line));
+  report.valid = good.length;
+  if ((report.errors.length > 0 && !opts.validOnly) || good.length === 0) return report;
+
+  const prepared = await Promise.all(
+    good.map(async (r) => {
+      const password = temporaryPassword();
+      return { r, password, passwordHash: await hashPassword(password) };
+    }),
+  );
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(users)
+      .values(
+        prepared.map(({ r, passwordHash }) => ({
+          fullName: r.name,
+          sortKey: nameSortKey(r.name),
+          email: r.email ?? null,
+          phone: r.phone ?? null,
+          passwordHash,
+        })),
+      )
+      .returning({ id: users.id });
+    await tx.insert(memberships).values(inserted.map((u, i) => ({ userId: u.id, orgId: schoolId, role: prepared[i].r.role })));
+    const enrol = inserted.flatMap((u, i) =>
+      prepared[i].r.classIds.map((classId) => ({ classId, userId: u.id, role: prepared[i].r.role as "teacher" | "student" })),
+    );
+    if (enrol.length) await tx.insert(classMembers).values(enrol).onConflictDoNothing();
+  });
+  report.imported = prepared.length;
+  report.committed = true;
+  report.credentials = prepared.map(({ r, password }) => ({
+    line: r.line,
+    fullName: r.name,
+    login: r.email ?? r.phone ?? "",
+    password,
+  }));
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+
+export const SIGNIN_LIMIT = { perIdentifier: 5, perAddress: 30, windowMs: 15 * 60 * 1000 };
+
+export type SignInResult =
+  | { ok: true; userId: string }
+  | { ok: false; error: "errors.signin_invalid" | "errors.signin_throttled"; retryAt?: Date };
+
+/** Turn what a person typed (email or Vietnamese phone) into the stored form. */
+export function normalizeIdentifier(identifier: string): { email?: string; phone?: string } | null {
+  const value = nfc(identifier);
+  if (value.includes("@")) return { email: value.toLowerCase() };
+  const phone = normalizePhone(value);
+  return phone ? { phone } : null;
+}
+
+export async function signIn(db: Db, identifier: string, password: string, address: string): Promise<SignInResult> {
+  const id = normalizeIdentifier(identifier);
+  const idKey = `signin:id:${id?.email ?? id?.phone ?? identifier.toLowerCase()}`;
+  const [byId, byAddress] = await Promise.all([
+    hit(db, idKey, SIGNIN_LIMIT.perIdentifier, SIGNIN_LIMIT.windowMs),
+    hit(db, `signin:ip:${address}`, SIGNIN_LIMIT.perAddress, SIGNIN_LIMIT.windowMs),
+  ]);
+  if (!byId.allowed || !byAddress.allowed) {
+    return { ok: false, error: "errors.signin_throttled", retryAt: byId.allowed ? byAddress.resetAt : byId.resetAt };
+  }
+  if (!id) return { ok: false, error: "errors.signin_invalid" };
+  const [user] = await db
+    .select({ id: users.id, passwordHash: users.passwordHash })
+    .from(users)
+    .where(id.email ? eq(users.email, id.email) : eq(users.phone, id.phone!))
+    .limit(1);
+  if (!user || !(await verifyPassword(user.passwordHash, password))) return { ok: false, error: "errors.signin_invalid" };
+  await clear(db, idKey);
+  return { ok: true, userId: user.id };
+}
+
+export async function setLocale(db: Db, userId: string, locale: "vi" | "en") {
+  await db.update(users).set({ locale }).where(eq(users.id, userId));
+}
+
+export async function changePassword(db: Db, userId: string, current: string, next: string): Promise<Result<null>> {
+  if (next.length < 8) return fail({ newPassword: "errors.password_short" });
+  const [u] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  if (!u || !(await verifyPassword(u.passwordHash, current))) return fail({ currentPassword: "errors.password_wrong" });
+  await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, userId));
+  return ok(null);
+}
+
+/** Schools an admin may manage, with their names, for pickers and dashboards. */
+export async function listAdministeredSchools(db: Db, actor: Actor) {
+  const ids = await administeredSchoolIds(db, actor);
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: organizations.id, name: organizations.name, code: organizations.code, level: organizations.level })
+    .from(organizations)
+    .where(inArray(organizations.id, ids))
+    .orderBy(asc(organizations.name));
+}

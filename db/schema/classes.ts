@@ -1,0 +1,129 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { organizations } from "./orgs.ts";
+import { users } from "./users.ts";
+
+export const classes = pgTable(
+  "classes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    schoolId: uuid("school_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    grade: integer("grade").notNull(),
+    subject: text("subject").notNull(),
+    schoolYear: text("school_year").notNull(),
+    joinCode: text("join_code").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex("classes_join_code_key").on(t.joinCode),
+    uniqueIndex("classes_school_name_subject_year_key").on(t.schoolId, t.name, t.subject, t.schoolYear),
+  ],
+);
+
+export const classMembers = pgTable(
+  "class_members",
+  {
+    classId: uuid("class_id").notNull().references(() => classes.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["teacher", "student"] }).notNull(),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.classId, t.userId] }), index("class_members_user_idx").on(t.userId, t.role)],
+);
+
+export const lessons = pgTable(
+  "lessons",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    classId: uuid("class_id").notNull().references(() => classes.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").notNull().references(() => users.id),
+    title: text("title").notNull(),
+    bodyMd: text("body_md").notNull().default(""),
+    /** Sanitized HTML rendered from bodyMd; the only lesson HTML ever sent to a browser. */
+    bodyHtml: text("body_html").notNull().default(""),
+    status: text("status", { enum: ["draft", "published"] }).notNull().default("draft"),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("lessons_class_idx").on(t.classId, t.status, t.publishedAt)],
+);
+
+export const GRADING_SCALES = ["ten_point", "primary_levels", "points"] as const;
+export type GradingScale = (typeof GRADING_SCALES)[number];
+export const PRIMARY_LEVELS = ["HTT", "HT", "CHT"] as const;
+
+export const assignments = pgTable(
+  "assignments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    classId: uuid("class_id").notNull().references(() => classes.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").notNull().references(() => users.id),
+    title: text("title").notNull(),
+    instructionsMd: text("instructions_md").notNull().default(""),
+    instructionsHtml: text("instructions_html").notNull().default(""),
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    scale: text("scale", { enum: GRADING_SCALES }).notNull().default("ten_point"),
+    maxPoints: numeric("max_points", { precision: 7, scale: 2 }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("assignments_class_due_idx").on(t.classId, t.dueAt), index("assignments_due_idx").on(t.dueAt)],
+);
+
+export const submissions = pgTable(
+  "submissions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    assignmentId: uuid("assignment_id").notNull().references(() => assignments.id, { onDelete: "cascade" }),
+    studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** submitted | missing (swept after the due date) | graded */
+    status: text("status", { enum: ["submitted", "missing", "graded"] }).notNull(),
+    body: text("body").notNull().default(""),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }),
+    late: boolean("late").notNull().default(false),
+    score: numeric("score", { precision: 6, scale: 2 }),
+    level: text("level", { enum: ["HTT", "HT", "CHT"] }),
+    comment: text("comment"),
+    gradedAt: timestamp("graded_at", { withTimezone: true }),
+    gradedBy: uuid("graded_by").references(() => users.id),
+    missingAt: timestamp("missing_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("submissions_assignment_student_key").on(t.assignmentId, t.studentId),
+    index("submissions_student_idx").on(t.studentId),
+  ],
+);
+
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    lessonId: uuid("lesson_id").references(() => lessons.id, { onDelete: "cascade" }),
+    submissionId: uuid("submission_id").references(() => submissions.id, { onDelete: "cascade" }),
+    ownerId: uuid("owner_id").notNull().references(() => users.id),
+    filename: text("filename").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    storageKey: text("storage_key").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId)],
+);
+
+export type Class = typeof classes.$inferSelect;
+export type Lesson = typeof lessons.$inferSelect;
+export type Assignment = typeof assignments.$inferSelect;
+export type Submission = typeof submissions.$inferSelect;
+export type Attachment = typeof attachments.$inferSelect;

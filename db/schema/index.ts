@@ -1,0 +1,4 @@
+export * from "./orgs.ts";
+export * from "./users.ts";
+export * from "./classes.ts";
+export * from "./events.ts";

@@ -1,0 +1,85 @@
+import { sql } from "drizzle-orm";
+import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { organizations } from "./orgs.ts";
+
+export const ROLES = ["province_admin", "school_admin", "teacher", "student", "parent"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    fullName: text("full_name").notNull(),
+    /** Vietnamese class lists sort by given name (the last word), then the full name. */
+    sortKey: text("sort_key").notNull(),
+    email: text("email"),
+    /** E.164, e.g. +84912345678 */
+    phone: text("phone"),
+    passwordHash: text("password_hash"),
+    locale: text("locale", { enum: ["vi", "en"] }).notNull().default("vi"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(t.email),
+    uniqueIndex("users_phone_key").on(t.phone),
+    index("users_sort_idx").on(t.sortKey),
+  ],
+);
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ROLES }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.orgId, t.role] }), index("memberships_org_role_idx").on(t.orgId, t.role)],
+);
+
+/** Sessions as the Lucia guide describes: the id is the SHA-256 (hex) of the cookie token. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/** Fixed-window counters shared by every web process (sign-in throttling). */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+  count: integer("count").notNull(),
+});
+
+export const parentLinks = pgTable(
+  "parent_links",
+  {
+    parentId: uuid("parent_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.parentId, t.studentId] }), index("parent_links_student_idx").on(t.studentId)],
+);
+
+/** Codes a school or teacher hands to a family so a parent can link to a child. */
+export const linkCodes = pgTable(
+  "link_codes",
+  {
+    code: text("code").primaryKey(),
+    studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("link_codes_student_idx").on(t.studentId)],
+);
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type Membership = typeof memberships.$inferSelect;
+export type Session = typeof sessions.$inferSelect;

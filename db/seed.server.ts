@@ -1,0 +1,184 @@
+/**
+ * Demo province: two schools (a lower-secondary and a primary), their admins, teachers, students,
+ * parents, classes, lessons and assignments — real Vietnamese school content. Runs once: it does
+ * nothing when the province already exists.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "./client.server.ts";
+import {
+  assignments,
+  classes,
+  classMembers,
+  lessons,
+  linkCodes,
+  memberships,
+  organizations,
+  parentLinks,
+  submissions,
+  users,
+} from "./schema/index.ts";
+import { DEMO_PASSWORD } from "./demo.ts";
+import { hashPassword } from "../app/auth/password.server.ts";
+import { renderMarkdown } from "../app/services/markdown.server.ts";
+import { nameSortKey } from "../app/lib/vn.ts";
+import { currentSchoolYear } from "../app/lib/curriculum.ts";
+
+export const DEMO_PROVINCE_CODE = "DEMO-SO";
+/** A parent link code for Lê Hoàng Cường, printed in the README for trying the parent flow. */
+export const DEMO_LINK_CODE = "PH-CUONG6A1";
+
+const DAY = 24 * 3600 * 1000;
+
+export async function seedDemo(db: Db, now = new Date()) {
+  const [existing] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, DEMO_PROVINCE_CODE));
+  if (existing) return null;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const year = currentSchoolYear(now);
+
+  return db.transaction(async (tx) => {
+    const [province] = await tx
+      .insert(organizations)
+      .values({ kind: "province", name: "Sở Giáo dục và Đào tạo tỉnh Sông Hồng (dữ liệu mẫu)", code: DEMO_PROVINCE_CODE })
+      .returning();
+    const [thcs, th] = await tx
+      .insert(organizations)
+      .values([
+        { kind: "school", parentId: province.id, name: "Trường THCS Nguyễn Du", code: "79001", level: "thcs" },
+        { kind: "school", parentId: province.id, name: "Trường Tiểu học Kim Đồng", code: "79002", level: "tieu_hoc" },
+      ])
+      .returning();
+
+    type P = { key: string; name: string; email?: string; phone?: string };
+    const people: P[] = [
+      { key: "so", name: "Đỗ Quang Huy", email: "so@lopso.demo" },
+      { key: "ht", name: "Vũ Thị Hạnh", email: "hieutruong@nguyendu.lopso.demo" },
+      { key: "lan", name: "Nguyễn Thị Lan", email: "lan.nt@nguyendu.lopso.demo" },
+      { key: "minh", name: "Trần Văn Minh", email: "minh.tv@nguyendu.lopso.demo" },
+      { key: "hoa", name: "Lê Thị Hoa", email: "hoa.lt@kimdong.lopso.demo" },
+      { key: "an", name: "Nguyễn Văn An", email: "an.nv@nguyendu.lopso.demo" },
+      { key: "binh", name: "Trần Thị Bình", email: "binh.tt@nguyendu.lopso.demo" },
+      { key: "cuong", name: "Lê Hoàng Cường", email: "cuong.lh@nguyendu.lopso.demo" },
+      { key: "dung", name: "Phạm Minh Dũng", email: "dung.pm@nguyendu.lopso.demo" },
+      { key: "giang", name: "Hoàng Thu Giang", email: "giang.ht@nguyendu.lopso.demo" },
+      { key: "khoa", name: "Bùi Đăng Khoa", email: "khoa.bd@nguyendu.lopso.demo" },
+      { key: "mai", name: "Đặng Ngọc Mai", email: "mai.dn@kimdong.lopso.demo" },
+      { key: "nam", name: "Võ Hải Nam", email: "nam.vh@kimdong.lopso.demo" },
+      { key: "hung", name: "Nguyễn Văn Hùng", phone: "+84912345678" },
+      { key: "thu", name: "Phạm Thị Thu", phone: "+84987654321" },
+      { key: "linh", name: "Trần Mỹ Linh", phone: "+84356789012", email: "linh.tm@gmail.demo" },
+    ];
+    const rows = await tx
+      .insert(users)
+      .values(people.map((p) => ({ fullName: p.name, sortKey: nameSortKey(p.name), email: p.email ?? null, phone: p.phone ?? null, passwordHash })))
+      .returning({ id: users.id });
+    const u = Object.fromEntries(people.map((p, i) => [p.key, rows[i].id])) as Record<string, string>;
+
+    await tx.insert(memberships).values([
+      { userId: u.so, orgId: province.id, role: "province_admin" },
+      { userId: u.ht, orgId: thcs.id, role: "school_admin" },
+      { userId: u.lan, orgId: thcs.id, role: "teacher" },
+      { userId: u.minh, orgId: thcs.id, role: "teacher" },
+      { userId: u.hoa, orgId: th.id, role: "teacher" },
+      ...["an", "binh", "cuong", "dung", "giang", "khoa"].map((k) => ({ userId: u[k], orgId: thcs.id, role: "student" as const })),
+      ...["mai", "nam"].map((k) => ({ userId: u[k], orgId: th.id, role: "student" as const })),
+      { userId: u.hung, orgId: thcs.id, role: "parent" },
+      { userId: u.thu, orgId: thcs.id, role: "parent" },
+      { userId: u.linh, orgId: thcs.id, role: "parent" },
+      { userId: u.linh, orgId: th.id, role: "parent" },
+    ]);
+
+    const classRows = await tx
+      .insert(classes)
+      .values([
+        { schoolId: thcs.id, name: "6A1", grade: 6, subject: "toan", schoolYear: year, joinCode: "TOAN6A1" },
+        { schoolId: thcs.id, name: "6A1", grade: 6, subject: "ngu-van", schoolYear: year, joinCode: "VAN6A1X" },
+        { schoolId: thcs.id, name: "7A2", grade: 7, subject: "khtn", schoolYear: year, joinCode: "KHTN7A2" },
+        { schoolId: th.id, name: "3A1", grade: 3, subject: "tieng-viet", schoolYear: year, joinCode: "TV3A1KD" },
+      ])
+      .returning({ id: classes.id });
+    const [toan6, van6, khtn7, tv3] = classRows.map((c) => c.id);
+
+    await tx.insert(classMembers).values([
+      { classId: toan6, userId: u.lan, role: "teacher" },
+      { classId: khtn7, userId: u.lan, role: "teacher" },
+      { classId: van6, userId: u.minh, role: "teacher" },
+      { classId: tv3, userId: u.hoa, role: "teacher" },
+      // Dũng has not joined Toán 6A1 yet: he joins with the code TOAN6A1.
+      ...["an", "binh", "cuong", "giang"].flatMap((k) => [
+        { classId: toan6, userId: u[k], role: "student" as const },
+        { classId: van6, userId: u[k], role: "student" as const },
+      ]),
+      { classId: van6, userId: u.dung, role: "student" },
+      { classId: khtn7, userId: u.khoa, role: "student" },
+      { classId: tv3, userId: u.mai, role: "student" },
+      { classId: tv3, userId: u.nam, role: "student" },
+    ]);
+
+    await tx.insert(parentLinks).values([
+      { parentId: u.hung, studentId: u.an },
+      { parentId: u.thu, studentId: u.dung },
+      { parentId: u.linh, studentId: u.binh },
+      { parentId: u.linh, studentId: u.mai },
+    ]);
+    await tx.insert(linkCodes).values({ code: DEMO_LINK_CODE, studentId: u.cuong, createdBy: u.ht, expiresAt: new Date(now.getTime() + 365 * DAY) });
+
+    const lesson = (classId: string, authorId: string, title: string, md: string, daysAgo: number, status: "draft" | "published" = "published") => ({
+      classId,
+      authorId,
+      title,
+      bodyMd: md,
+      bodyHtml: renderMarkdown(md),
+      status,
+      publishedAt: status === "published" ? new Date(now.getTime() - daysAgo * DAY) : null,
+      createdAt: new Date(now.getTime() - daysAgo * DAY),
+      updatedAt: new Date(now.getTime() - daysAgo * DAY),
+    });
+    await tx.insert(lessons).values([
+      lesson(toan6, u.lan, "Bài 1. Tập hợp", `## Mục tiêu\n- Nhận biết tập hợp và các phần tử của tập hợp.\n- Sử dụng kí hiệu **∈** và **∉**.\n\n## Nội dung\nTập hợp các số tự nhiên nhỏ hơn 5: A = {0; 1; 2; 3; 4}.\n\n> Mỗi phần tử được liệt kê một lần, theo thứ tự tùy ý.\n\n## Luyện tập\n1. Viết tập hợp B các chữ cái trong từ “NGUYỄN DU”.\n2. Điền kí hiệu thích hợp: 3 … A; 7 … A.`, 6),
+      lesson(toan6, u.lan, "Bài 2. Cách ghi số tự nhiên", `## Hệ thập phân\nMỗi số tự nhiên được viết bằng các chữ số 0, 1, 2, …, 9. Giá trị của mỗi chữ số phụ thuộc vào **vị trí** của nó.\n\nVí dụ: 2 026 = 2 × 1 000 + 0 × 100 + 2 × 10 + 6.\n\n## Số La Mã\nI = 1, V = 5, X = 10. Viết số 14 bằng số La Mã: **XIV**.`, 2),
+      lesson(toan6, u.lan, "Bài 3. Thứ tự trong tập hợp số tự nhiên", "Bản nháp — sẽ hoàn thiện sau.", 0, "draft"),
+      lesson(van6, u.minh, "Bài thơ “Lượm” — Tố Hữu", `## Tìm hiểu chung\n- Tác giả: **Tố Hữu** (1920–2002).\n- Hoàn cảnh sáng tác: năm 1949, trong kháng chiến chống thực dân Pháp.\n\n## Đọc hiểu\n*Chú bé loắt choắt / Cái xắc xinh xinh / Cái chân thoăn thoắt / Cái đầu nghênh nghênh*\n\nEm hãy tìm các từ láy trong khổ thơ trên và nêu tác dụng của chúng.`, 3),
+      lesson(khtn7, u.lan, "Bài 1. Nguyên tử", `Nguyên tử gồm **hạt nhân** mang điện tích dương và **lớp vỏ** gồm các electron mang điện tích âm.`, 1),
+      lesson(tv3, u.hoa, "Tập đọc: Ngày khai trường", `Đọc to, rõ ràng bài thơ *Ngày khai trường*. Chú ý ngắt nghỉ đúng sau mỗi dòng thơ.`, 4),
+    ]);
+
+    const [a1, a2, , a4] = await tx
+      .insert(assignments)
+      .values([
+        {
+          classId: toan6, authorId: u.lan, title: "Bài tập về tập hợp",
+          instructionsMd: "Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây.",
+          instructionsHtml: renderMarkdown("Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây."),
+          dueAt: new Date(now.getTime() - 2 * DAY), scale: "ten_point",
+        },
+        {
+          classId: toan6, authorId: u.lan, title: "Luyện tập: Số La Mã",
+          instructionsMd: "Viết các số từ 1 đến 20 bằng số La Mã.",
+          instructionsHtml: renderMarkdown("Viết các số từ 1 đến 20 bằng số La Mã."),
+          dueAt: new Date(now.getTime() + 3 * DAY), scale: "ten_point",
+        },
+        {
+          classId: van6, authorId: u.minh, title: "Cảm nhận về hình ảnh chú bé Lượm",
+          instructionsMd: "Viết đoạn văn (8–10 câu) nêu cảm nhận của em về hình ảnh chú bé Lượm.",
+          instructionsHtml: renderMarkdown("Viết đoạn văn (8–10 câu) nêu cảm nhận của em về hình ảnh chú bé Lượm."),
+          dueAt: new Date(now.getTime() + 5 * DAY), scale: "ten_point",
+        },
+        {
+          classId: tv3, authorId: u.hoa, title: "Viết 3–4 câu về ngày khai trường",
+          instructionsMd: "Kể lại ngày khai trường của em bằng 3–4 câu.",
+          instructionsHtml: renderMarkdown("Kể lại ngày khai trường của em bằng 3–4 câu."),
+          dueAt: new Date(now.getTime() - 1 * DAY), scale: "primary_levels",
+        },
+      ])
+      .returning({ id: assignments.id });
+
+    await tx.insert(submissions).values([
+      { assignmentId: a1.id, studentId: u.an, status: "graded", body: "Em đã làm xong 5 bài, ảnh đính kèm.", submittedAt: new Date(now.getTime() - 3 * DAY), score: "8.5", comment: "Trình bày sạch đẹp. Bài 1.4 cần ghi rõ kí hiệu.", gradedAt: new Date(now.getTime() - DAY), gradedBy: u.lan },
+      { assignmentId: a1.id, studentId: u.binh, status: "submitted", body: "Bài làm của em ạ.", submittedAt: new Date(now.getTime() - 2.5 * DAY) },
+      { assignmentId: a2.id, studentId: u.an, status: "submitted", body: "I, II, III, IV, V, VI, VII, VIII, IX, X, XI, XII, XIII, XIV, XV, XVI, XVII, XVIII, XIX, XX", submittedAt: new Date(now.getTime() - 0.5 * DAY) },
+      { assignmentId: a4.id, studentId: u.mai, status: "graded", body: "Sáng nay em được mẹ đưa đến trường. Sân trường rất đông vui.", submittedAt: new Date(now.getTime() - 2 * DAY), level: "HTT", comment: "Con viết câu đúng, giàu cảm xúc.", gradedAt: new Date(now.getTime() - 0.5 * DAY), gradedBy: u.hoa },
+    ]);
+
+    return { schools: 2, users: people.length };
+  });
+}
