@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { createReadableStreamFromReadable } from "@react-router/node";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { ServerRouter, type EntryContext, type RouterContextProvider } from "react-router";
+import { RouterContextProvider, ServerRouter, type EntryContext } from "react-router";
 import { NonceProvider } from "./components/nonce.tsx";
 import { nonceContext } from "./context.ts";
 
@@ -61,4 +61,12 @@ export function contentSecurityPolicy(nonce: string) {
     "base-uri 'self'",
     "object-src 'none'",
   ].join("; ");
+}
+
+/**
+ * The per-request context, created by the same copy of react-router that the build uses (the
+ * server entry and test harness may load another copy, and middleware checks the class).
+ */
+export function createLoadContext() {
+  return new RouterContextProvider();
 }

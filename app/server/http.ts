@@ -97,7 +97,10 @@ export function createApp(opts: HttpOptions) {
     "/{*splat}",
     createRequestHandler({
       build: opts.build,
-      getLoadContext: () => new RouterContextProvider(),
+      getLoadContext: () => {
+        const entry = opts.build.entry.module as { createLoadContext?: () => RouterContextProvider };
+        return entry.createLoadContext ? entry.createLoadContext() : new RouterContextProvider();
+      },
     }),
   );
 

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHub, type Hub } from "../support/hub.ts";
+
+let hub: Hub;
+beforeAll(async () => {
+  hub = await startHub();
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe("the hub over HTTP", () => {
+  it("answers health and readiness", async () => {
+    const health = await hub.client().get("/healthz");
+    expect(health.status).toBe(200);
+    const ready = await hub.client().get("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready" });
+  });
+
+  it("serves the sign-in page in Vietnamese with the demo accounts", async () => {
+    const { status, text, res } = await hub.client().html("/login");
+    expect(status).toBe(200);
+    expect(text).toContain('<html lang="vi"');
+    expect(text).toContain("Đăng nhập");
+    expect(text).toContain("lan.nt@nguyendu.lopso.demo");
+    expect(res.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-/);
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("signs a teacher in and shows their classes", async () => {
+    const lan = await hub.as("lan.nt@nguyendu.lopso.demo");
+    const { status, text } = await lan.html("/classes");
+    expect(status).toBe(200);
+    expect(text).toContain("Toán");
+    expect(text).toContain("6A1");
+  });
+});
