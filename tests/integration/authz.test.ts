@@ -1,0 +1,200 @@
+/**
+ * Authorization as a matrix: every role against every route and action. "ok" is 200 (or a
+ * redirect an action makes on success), "login" a redirect to /login, and 403/404 refusals.
+ * A refusal must also leave the database unchanged.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assignments, classes, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { hashPassword } from "../../app/auth/password.server.ts";
+import { nameSortKey } from "../../app/lib/vn.ts";
+import { startHub, type Client, type Hub } from "../support/hub.ts";
+
+type Expect = 200 | 403 | 404 | "login";
+
+let hub: Hub;
+const ids: Record<string, string> = {};
+const clients: Record<string, Client> = {};
+
+const LOGINS = {
+  province: "so@lopso.demo",
+  otherProvince: "so@khac.lopso.demo",
+  schoolAdmin: "hieutruong@nguyendu.lopso.demo",
+  lan: "lan.nt@nguyendu.lopso.demo", // teaches Toán 6A1 and KHTN 7A2
+  minh: "minh.tv@nguyendu.lopso.demo", // teaches Ngữ văn 6A1 only
+  hoa: "hoa.lt@kimdong.lopso.demo", // another school
+  an: "an.nv@nguyendu.lopso.demo", // student in Toán 6A1
+  khoa: "khoa.bd@nguyendu.lopso.demo", // student in KHTN 7A2 only
+  hung: "0912345678", // parent of An
+  thu: "0987654321", // parent of Dũng (not in Toán 6A1)
+} as const;
+type Who = keyof typeof LOGINS | "anon";
+const WHO: Who[] = ["anon", ...(Object.keys(LOGINS) as (keyof typeof LOGINS)[])];
+
+beforeAll(async () => {
+  hub = await startHub();
+  const db = hub.database.db;
+  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
+  ids.th = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79002")));
+  ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
+  ids.published = await one(db.select({ id: lessons.id }).from(lessons).where(eq(lessons.title, "Bài 1. Tập hợp")));
+  ids.draft = await one(db.select({ id: lessons.id }).from(lessons).where(eq(lessons.status, "draft")));
+  ids.assignment = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Luyện tập: Số La Mã")));
+  ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.an)));
+  ids.dung = await one(db.select({ id: users.id }).from(users).where(eq(users.email, "dung.pm@nguyendu.lopso.demo")));
+
+  // A second province with its own school and admin: it must see nothing of the first.
+  const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
+  await db.insert(organizations).values({ kind: "school", parentId: p2.id, name: "Trường THCS Khác", code: "88001", level: "thcs" });
+  const [admin2] = await db
+    .insert(users)
+    .values({ fullName: "Lý Văn Khác", sortKey: nameSortKey("Lý Văn Khác"), email: LOGINS.otherProvince, passwordHash: await hashPassword("lopso2025") })
+    .returning();
+  await db.insert(memberships).values({ userId: admin2.id, orgId: p2.id, role: "province_admin" });
+
+  for (const [who, login] of Object.entries(LOGINS)) clients[who] = await hub.as(login);
+  clients.anon = hub.client();
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+function row(defaults: Partial<Record<Who, Expect>>, fallback: Expect): Record<Who, Expect> {
+  return Object.fromEntries(WHO.map((w) => [w, w === "anon" ? "login" : (defaults[w] ?? fallback)])) as Record<Who, Expect>;
+}
+
+const ALL_SIGNED_IN = Object.fromEntries(Object.keys(LOGINS).map((k) => [k, 200])) as Partial<Record<Who, Expect>>;
+
+const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[] = [
+  { name: "account", path: () => "/account", expect: row(ALL_SIGNED_IN, 200) },
+  { name: "student today", path: () => "/today", expect: row({ an: 200, khoa: 200 }, 403) },
+  { name: "join class", path: () => "/join", expect: row({ an: 200, khoa: 200 }, 403) },
+  { name: "my classes", path: () => "/classes", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
+  { name: "class page", path: () => `/classes/${ids.toan6}`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "new lesson", path: () => `/classes/${ids.toan6}/lessons/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "edit lesson", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "new assignment", path: () => `/classes/${ids.toan6}/assignments/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "family codes", path: () => `/classes/${ids.toan6}/families`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "assignment (student)", path: () => `/assignments/${ids.assignment}`, expect: row({ an: 200, khoa: 404 }, 403) },
+  { name: "published lesson", path: () => `/lessons/${ids.published}`, expect: row({ lan: 200, an: 200, hung: 200 }, 404) },
+  { name: "draft lesson", path: () => `/lessons/${ids.draft}`, expect: row({ lan: 200 }, 404) },
+  { name: "children", path: () => "/children", expect: row({ hung: 200, thu: 200 }, 403) },
+  { name: "child An", path: () => `/children/${ids.an}`, expect: row({ hung: 200, thu: 404 }, 403) },
+  { name: "child Dũng", path: () => `/children/${ids.dung}`, expect: row({ thu: 200, hung: 404 }, 403) },
+  { name: "admin", path: () => "/admin", expect: row({ province: 200, otherProvince: 200, schoolAdmin: 200 }, 403) },
+  { name: "admin users (THCS)", path: () => `/admin/schools/${ids.thcs}/users`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "admin classes (THCS)", path: () => `/admin/schools/${ids.thcs}/classes`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "admin import (THCS)", path: () => `/admin/schools/${ids.thcs}/import`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "admin users (primary school)", path: () => `/admin/schools/${ids.th}/users`, expect: row({ province: 200 }, 403) },
+];
+
+function outcome(res: Response): Expect | number {
+  if (res.status === 302 && (res.headers.get("location") ?? "").startsWith("/login")) return "login";
+  return res.status;
+}
+
+describe("pages: role × route", () => {
+  for (const page of PAGES) {
+    it(page.name, async () => {
+      const got: Record<string, Expect | number> = {};
+      for (const who of WHO) got[who] = outcome(await clients[who].get(page.path()));
+      expect(got).toEqual(page.expect);
+    });
+  }
+
+  it("a parent sees only their own child's name on the child page", async () => {
+    const res = await clients.hung.get(`/children/${ids.an}`);
+    const html = await res.text();
+    expect(html).toContain("Nguyễn Văn An");
+    expect(html).not.toContain("Phạm Minh Dũng");
+  });
+
+  it("the primary school's classes are not listed to the lower-secondary admin", async () => {
+    const res = await clients.schoolAdmin.get("/admin");
+    const html = await res.text();
+    expect(html).toContain("Trường THCS Nguyễn Du");
+    expect(html).not.toContain("Trường Tiểu học Kim Đồng");
+    const other = await (await clients.otherProvince.get("/admin")).text();
+    expect(other).toContain("Trường THCS Khác");
+    expect(other).not.toContain("Nguyễn Du");
+  });
+});
+
+async function counts() {
+  const db = hub.database.db;
+  const n = async (t: typeof events | typeof submissions | typeof lessons | typeof users) =>
+    Number((await db.select({ n: sql<number>`count(*)::int` }).from(t))[0].n);
+  return { events: await n(events), submissions: await n(submissions), lessons: await n(lessons), users: await n(users) };
+}
+
+const ACTIONS: { name: string; path: () => string; body: () => Record<string, string>; expect: Partial<Record<Who, Expect>> }[] = [
+  {
+    name: "grade a submission",
+    path: () => `/assignments/${ids.assignment}/submissions`,
+    body: () => ({ studentId: ids.an, score: "9" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "publish a lesson",
+    path: () => `/classes/${ids.toan6}`,
+    body: () => ({ intent: "publish", lessonId: ids.draft }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403 },
+  },
+  {
+    name: "create a lesson",
+    path: () => `/classes/${ids.toan6}/lessons/new`,
+    body: () => ({ title: "Bài chen ngang", bodyMd: "x", intent: "publish" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, thu: 403 },
+  },
+  {
+    name: "submit someone else's class assignment",
+    path: () => `/assignments/${ids.assignment}`,
+    body: () => ({ body: "Bài làm" }),
+    expect: { anon: "login", khoa: 404, lan: 403, hung: 403 },
+  },
+  {
+    name: "issue a parent code for a class not taught",
+    path: () => `/classes/${ids.toan6}/families`,
+    body: () => ({ studentId: ids.an }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403 },
+  },
+  {
+    name: "create a user in another school",
+    path: () => `/admin/schools/${ids.th}/users`,
+    body: () => ({ fullName: "Người Lạ", email: "nguoila@example.vn", role: "teacher", password: "matkhau123" }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "markdown preview",
+    path: () => "/api/preview",
+    body: () => ({ markdown: "**x**" }),
+    expect: { anon: "login", an: 403, hung: 403 },
+  },
+];
+
+describe("actions: a refused mutation changes nothing", () => {
+  for (const action of ACTIONS) {
+    it(action.name, async () => {
+      const before = await counts();
+      const got: Record<string, Expect | number> = {};
+      for (const who of Object.keys(action.expect) as Who[]) {
+        got[who] = outcome(await clients[who].post(action.path(), action.body()));
+      }
+      expect(got).toEqual(action.expect);
+      expect(await counts()).toEqual(before);
+    });
+  }
+
+  it("the class's own teacher may grade (the matrix's allowed cell)", async () => {
+    const res = await clients.lan.post(`/assignments/${ids.assignment}/submissions`, { studentId: ids.an, score: "9,5", comment: "Tốt" });
+    expect(res.status).toBe(200);
+    const [s] = await hub.database.db
+      .select({ score: submissions.score, status: submissions.status })
+      .from(submissions)
+      .where(and(eq(submissions.assignmentId, ids.assignment), eq(submissions.studentId, ids.an)));
+    expect(s).toEqual({ score: "9.50", status: "graded" });
+  });
+});
