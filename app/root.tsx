@@ -18,10 +18,12 @@ import { useNonce } from "./components/nonce.tsx";
 import { AppShell } from "./components/shell.tsx";
 import { homePath, hasRole } from "./auth/actor.server.ts";
 import { env } from "./env.server.ts";
+import { ensureDatabase } from "./server/boot.ts";
 import "./styles.css";
 
 const session: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   context.set(nonceContext, newNonce());
+  await ensureDatabase();
   const auth = await authenticate(getDb(), request);
   context.set(actorContext, auth.actor);
   const cookieLocale = /(?:^|;\s*)lang=(vi|en)(?:;|$)/.exec(request.headers.get("cookie") ?? "")?.[1];

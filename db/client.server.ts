@@ -128,6 +128,10 @@ export function setDatabase(database: Database | undefined): void {
   (globalThis as Holder)[KEY] = database;
 }
 
+export function hasDatabase(): boolean {
+  return Boolean((globalThis as Holder)[KEY]);
+}
+
 export function getDatabase(): Database {
   const database = (globalThis as Holder)[KEY];
   if (!database) throw new Error("The database is not open: call setDatabase(await openDatabase(...)) at start-up.");

@@ -2,9 +2,10 @@ import { Form, Link, useActionData, useLoaderData } from "react-router";
 import type { Route } from "./+types/admin.users";
 import { createSchoolUser, listSchoolUsers } from "../services/users.server.ts";
 import { ROLES } from "../../db/schema/index.ts";
-import { formatPhone } from "../lib/vn.ts";
+import { formatDate, formatPhone } from "../lib/vn.ts";
+import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
-import { useT } from "../i18n/index.ts";
+import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 
@@ -19,16 +20,22 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
   const fields = formObject(await request.formData());
+  if (fields.intent === "link-code") {
+    const issued = await issueLinkCode(db, actor, fields.studentId ?? "");
+    return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId } };
+  }
   const result = await createSchoolUser(db, actor, school.id, fields);
-  if (!result.ok) return badRequest({ errors: result.errors, values: { ...fields, password: "" }, created: null as string | null });
-  return { errors: {} as Record<string, string>, values: null, created: fields.fullName ?? "" };
+  if (!result.ok) return badRequest({ errors: result.errors, values: { ...fields, password: "" } as Record<string, string>, created: null as string | null, issued: null });
+  return { errors: {} as Record<string, string>, values: null, created: fields.fullName ?? "", issued: null };
 }
 
 export default function AdminUsers() {
   const { school, users, role } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
+  const locale = useLocale();
   const v = result?.values;
+  const issuedFor = users.find((u) => u.id === result?.issued?.studentId)?.fullName ?? "";
   return (
     <>
       <p>
@@ -63,6 +70,13 @@ export default function AdminUsers() {
           <h2 id="user-list">
             {t("admin.users")} ({users.length})
           </h2>
+          {result?.issued ? (
+            <Notice>
+              <span data-testid="link-code">
+                {t("classes.parentCodeIssued", { name: issuedFor, code: result.issued.code, date: formatDate(result.issued.expiresAt, locale) })}
+              </span>
+            </Notice>
+          ) : null}
           <Form method="get" className="actions">
             <label htmlFor="role-filter">{t("common.role")}</label>
             <select id="role-filter" name="role" defaultValue={role} style={{ width: "auto" }}>
@@ -82,6 +96,7 @@ export default function AdminUsers() {
                   <th scope="col">{t("common.name")}</th>
                   <th scope="col">{t("common.role")}</th>
                   <th scope="col">{t("common.email")} / {t("common.phone")}</th>
+                  <th scope="col">{t("common.actions")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -90,6 +105,17 @@ export default function AdminUsers() {
                     <td>{u.fullName}</td>
                     <td>{t(`roles.${u.role}`)}</td>
                     <td>{[u.email, u.phone].filter(Boolean).join(" · ")}</td>
+                    <td>
+                      {u.role === "student" ? (
+                        <Form method="post">
+                          <input type="hidden" name="intent" value="link-code" />
+                          <input type="hidden" name="studentId" value={u.id} />
+                          <button type="submit" aria-label={`${t("classes.parentCodeIssue")}: ${u.fullName}`}>
+                            {t("classes.parentCode")}
+                          </button>
+                        </Form>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

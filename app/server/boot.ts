@@ -1,7 +1,7 @@
 /** Opening the configured database, shared by the web server, the workers and the CLI. */
 import fs from "node:fs";
 import path from "node:path";
-import { migrate, openDatabase, setDatabase, type Database } from "../../db/client.server.ts";
+import { hasDatabase, migrate, openDatabase, setDatabase, type Database } from "../../db/client.server.ts";
 import type { Env } from "../env.server.ts";
 import { logger } from "./log.ts";
 
@@ -94,4 +94,16 @@ export async function bootDatabase(env: Env, purpose: string, opts: { max?: numb
   }
   logger.info("database ready", { kind: database.kind, ms: Date.now() - started });
   return database;
+}
+
+/**
+ * For `npm run dev` (Vite's dev server runs the app without our server entry): open the configured
+ * database on the first request. The production entry opens it at start-up instead.
+ */
+let opening: Promise<Database> | undefined;
+export async function ensureDatabase(): Promise<void> {
+  if (hasDatabase()) return;
+  const { env } = await import("../env.server.ts");
+  opening ??= bootDatabase(env(), "dev server");
+  await opening;
 }
