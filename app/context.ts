@@ -7,3 +7,5 @@ export const actorContext = createContext<Actor | null>(null);
 /** CSP nonce for this response's inline scripts. */
 export const nonceContext = createContext<string>("");
 export const localeContext = createContext<Locale>("vi");
+/** The request carried a session cookie that has expired or is no longer valid. */
+export const sessionExpiredContext = createContext<boolean>(false);

@@ -12,7 +12,7 @@ import {
 import type { Route } from "./+types/root";
 import { getDb } from "../db/client.server.ts";
 import { authenticate, newNonce } from "./auth/request.server.ts";
-import { actorContext, localeContext, nonceContext } from "./context.ts";
+import { actorContext, localeContext, nonceContext, sessionExpiredContext } from "./context.ts";
 import { isLocale, localeFromRequest, LocaleContext, translate, type Locale } from "./i18n/index.ts";
 import { useNonce } from "./components/nonce.tsx";
 import { AppShell } from "./components/shell.tsx";
@@ -26,6 +26,7 @@ const session: MiddlewareFunction<Response> = async ({ request, context }, next)
   await ensureDatabase();
   const auth = await authenticate(getDb(), request);
   context.set(actorContext, auth.actor);
+  context.set(sessionExpiredContext, auth.expired);
   const cookieLocale = /(?:^|;\s*)lang=(vi|en)(?:;|$)/.exec(request.headers.get("cookie") ?? "")?.[1];
   const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (auth.actor?.locale ?? localeFromRequest(request));
   context.set(localeContext, locale);

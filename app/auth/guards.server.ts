@@ -5,7 +5,7 @@
  */
 import { data, redirect, type RouterContextProvider } from "react-router";
 import type { Role } from "../../db/schema/index.ts";
-import { actorContext } from "../context.ts";
+import { actorContext, sessionExpiredContext } from "../context.ts";
 import { hasRole, type Actor } from "./actor.server.ts";
 
 export function getActor(context: Readonly<RouterContextProvider>): Actor | null {
@@ -17,7 +17,8 @@ export function requireActor(request: Request, context: Readonly<RouterContextPr
   if (!actor) {
     const url = new URL(request.url);
     const next = url.pathname + url.search;
-    throw redirect(`/login?next=${encodeURIComponent(next)}`);
+    const expired = context.get(sessionExpiredContext) ? "&expired=1" : "";
+    throw redirect(`/login?next=${encodeURIComponent(next)}${expired}`);
   }
   return actor;
 }

@@ -38,10 +38,13 @@ async function main() {
       process.exit(1);
     }, 30_000);
     force.unref();
+    // Stop accepting; keep-alive connections are closed as soon as their last response is sent.
+    const sweepIdle = setInterval(() => server.closeIdleConnections(), 100);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(sweepIdle);
     await workers?.stop();
     await database.close();
     logger.info("stopped");
