@@ -93,11 +93,17 @@ export default function App() {
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   const root = useRootData();
   const locale = root?.locale ?? "vi";
-  const t = (k: string) => translate(locale, k);
+  const t = (k: string, vars?: Record<string, string | number>) => translate(locale, k, vars);
   let title = t("errors.page_title");
   let detail = t("errors.page_detail");
   if (isRouteErrorResponse(error)) {
-    if (error.status === 404) {
+    if (error.status === 400) {
+      title = t("errors.bad_request_title");
+      detail = t("errors.bad_request_detail");
+    } else if (error.status === 413) {
+      title = t("errors.too_large_title");
+      detail = t("errors.request_too_large", { mb: Number((error.data as { mb?: number } | null)?.mb) || 55 });
+    } else if (error.status === 404) {
       title = t("errors.not_found_title");
       detail = t("errors.not_found_detail");
     } else if (error.status === 403) {

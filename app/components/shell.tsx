@@ -21,7 +21,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       </a>
       <header className="top">
         <div className="top-inner">
-          <Link to={user?.home ?? "/"} className="brand" aria-label={t("app.name")}>
+          <Link to={user?.home ?? "/"} className="brand">
             <span aria-hidden="true" className="brand-mark">
               LS
             </span>

@@ -56,8 +56,9 @@ export function isSubjectForGrade(code: string, grade: number): boolean {
 
 /** "2025-2026" for a date between September and August. */
 export function currentSchoolYear(now = new Date()): string {
-  const y = now.getUTCFullYear();
-  const start = now.getUTCMonth() >= 7 ? y : y - 1; // from August on, the new year is being set up
+  const vietnam = new Date(now.getTime() + 7 * 3600_000); // the calendar in Asia/Ho_Chi_Minh (UTC+7, no DST)
+  const y = vietnam.getUTCFullYear();
+  const start = vietnam.getUTCMonth() >= 7 ? y : y - 1; // from August on, the new year is being set up
   return `${start}-${start + 1}`;
 }
 

@@ -13,10 +13,37 @@ export function givenName(fullName: string): string {
   return parts[parts.length - 1] ?? "";
 }
 
-/** Key that sorts by given name, then by the whole name, ignoring case. */
+/** Tone marks, in the order Vietnamese dictionaries sort them: ngang, huyền, hỏi, ngã, sắc, nặng. */
+const TONES = ["", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323"];
+/** Marks that make a letter of its own (ă, â, ê, ô, ơ, ư), unlike tone marks. */
+const LETTER_MARKS = /[\u0302\u0306\u031b]/;
+/** Letters that follow their Latin base in the alphabet: a ă â, d đ, e ê, o ô ơ, u ư. */
+const LETTER_CODES: Record<string, string> = { ă: "a1", â: "a2", đ: "d1", ê: "e1", ô: "o1", ơ: "o2", ư: "u1" };
+
+/** A word's letters in alphabet order (two bytes a letter), and its tones as one digit a letter. */
+function collation(word: string): { letters: string; tones: string } {
+  let letters = "";
+  let tones = "";
+  for (const ch of word) {
+    const [base = "", ...marks] = ch.normalize("NFD");
+    const letter = (base + marks.filter((m) => LETTER_MARKS.test(m)).join("")).normalize("NFC");
+    letters += LETTER_CODES[letter] ?? `${base}0`;
+    tones += String(Math.max(0, ...marks.map((m) => TONES.indexOf(m))));
+  }
+  return { letters, tones };
+}
+
+/**
+ * Key that sorts by given name, then by the whole name, ignoring case, in Vietnamese alphabetical
+ * order (a ă â b c d đ …, tones after letters) when compared byte by byte — as the database's
+ * "C" collation compares `users.sort_key`.
+ */
 export function nameSortKey(fullName: string): string {
   const name = nfc(fullName).toLocaleLowerCase("vi");
-  return `${givenName(name)} ${name}`;
+  const given = collation(givenName(name));
+  const words = name.split(" ").map(collation);
+  // Letters decide first and tones only break ties, for the given name and then for the whole name.
+  return [given.letters + given.tones, words.map((w) => w.letters).join(" "), words.map((w) => w.tones).join(" ")].join(" ");
 }
 
 /** Vietnamese mobile prefixes after the trunk 0: 3x, 5x, 7x, 8x, 9x. */
@@ -84,7 +111,9 @@ export function parseLocalDateTime(value: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
   if (!m) return null;
   const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00+07:00`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  // Date rolls "02-30" over to March and "24:00" to the next day: only a real calendar time round-trips.
+  if (Number.isNaN(d.getTime()) || toLocalDateTimeInput(d) !== value) return null;
+  return d;
 }
 
 /** The inverse of parseLocalDateTime, for a form's default value. */

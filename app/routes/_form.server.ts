@@ -12,18 +12,32 @@ export async function readForm(request: Request, maxBytes = MAX_REQUEST_BYTES): 
   if (length > maxBytes) {
     throw data({ errors: { files: "errors.request_too_large" }, mb: Math.round(maxBytes / 1024 / 1024) }, { status: 413 });
   }
-  return request.formData();
+  try {
+    return await request.formData();
+  } catch {
+    // Not a form at all (JSON, a broken multipart body, a missing boundary): the client's fault.
+    throw data({ message: "bad_request" }, { status: 400 });
+  }
+}
+
+/** NUL cannot be stored in PostgreSQL text and no person types it: it is dropped. */
+export function stripNul(value: string): string {
+  return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
 }
 
 export function formObject(form: FormData): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of form.entries()) if (typeof v === "string" && !(k in out)) out[k] = v;
+  for (const [k, v] of form.entries()) if (typeof v === "string" && !(k in out)) out[k] = stripNul(v);
   return out;
 }
 
-/** Only same-site paths: "/today" yes, "//evil.example" or "https://…" no. */
+/**
+ * Only same-site paths: "/today" yes, "//evil.example" or "https://…" no. Control characters are
+ * refused too: browsers drop tabs and newlines from a URL, so "/\t/evil.example" would become "//evil.example".
+ */
 export function safeNext(value: unknown, fallback: string): string {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  if (/[\u0000-\u001f\u007f]/.test(value)) return fallback;
   return value;
 }
 

@@ -8,7 +8,7 @@ import { changePassword } from "../services/users.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { formatPhone } from "../lib/vn.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireActor(request, context);
@@ -22,12 +22,12 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const actor = requireActor(request, context);
-  const form = formObject(await request.formData());
+  const form = formObject(await readForm(request));
   if (form.intent === "signout-all") {
     await invalidateAllSessions(getDb(), actor.id);
     throw redirect("/login?signedout=1", { headers: { "Set-Cookie": blankSessionCookie(secureCookies(request)) } });
   }
-  const result = await changePassword(getDb(), actor.id, form.currentPassword ?? "", form.newPassword ?? "");
+  const result = await changePassword(getDb(), actor.id, form.currentPassword ?? "", form.newPassword ?? "", actor.sessionId);
   if (!result.ok) return badRequest({ errors: result.errors, changed: false });
   return { errors: {} as Record<string, string>, changed: true };
 }

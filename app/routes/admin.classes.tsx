@@ -5,7 +5,7 @@ import { createClass, listSchoolClasses, listSchoolTeachers } from "../services/
 import { currentSchoolYear, formatSchoolYear, subjectName, subjectsForGrade } from "../lib/curriculum.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
@@ -16,7 +16,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
-  const fields = formObject(await request.formData());
+  const fields = formObject(await readForm(request));
   const result = await createClass(db, actor, school.id, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields, created: null as string | null });
   return { errors: {} as Record<string, string>, values: null, created: fields.name?.toUpperCase() ?? "" };

@@ -1,7 +1,7 @@
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "react-router";
 import type { Route } from "./+types/admin.import";
 import { importUsersCsv } from "../services/users.server.ts";
-import { FormError, Notice } from "../components/forms.tsx";
+import { Notice } from "../components/forms.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
@@ -19,12 +19,30 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   const file = form.get("file");
   let text = String(form.get("csv") ?? "");
   if (file && typeof file === "object" && file.size > 0) {
-    if (file.size > MAX_CSV_BYTES) return badRequest({ formError: "errors.request_too_large", report: null });
-    text = await file.text();
+    if (file.size > MAX_CSV_BYTES) return badRequest({ formError: "errors.request_too_large" as string | null, report: null });
+    const decoded = decodeCsv(new Uint8Array(await file.arrayBuffer()));
+    if (decoded === null) return badRequest({ formError: "errors.csv_encoding" as string | null, report: null });
+    text = decoded;
   }
-  if (!text.trim()) return badRequest({ formError: "errors.csv_required", report: null });
+  if (!text.trim()) return badRequest({ formError: "errors.csv_required" as string | null, report: null });
   const report = await importUsersCsv(db, actor, school.id, text, { validOnly: form.get("validOnly") === "on" });
+  // A refused import (nothing written because of bad rows) is a 400, like any other rejected form.
+  if (!report.committed && report.errors.length > 0) return badRequest({ formError: null as string | null, report });
   return { formError: null as string | null, report };
+}
+
+/**
+ * A CSV file's text: UTF-8 (with or without a BOM), or UTF-16 with a BOM (Excel's "Unicode Text").
+ * null when it is neither — typically an Excel "CSV" saved in the Windows-1258 code page.
+ */
+function decodeCsv(bytes: Uint8Array): string | null {
+  try {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le", { fatal: true }).decode(bytes);
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 export default function Import() {
@@ -44,7 +62,11 @@ export default function Import() {
       <section className="card">
         <p>{t("admin.importHelp")}</p>
         <pre className="muted" aria-label="CSV">{`name,email,phone,role,class\nNguyễn Văn An,an@truong.edu.vn,,student,6A1\nTrần Thị Bình,,0912345678,parent,\nLê Văn Cường,cuong@truong.edu.vn,,teacher,6A1:toan`}</pre>
-        <FormError message={result?.formError ?? undefined} />
+        {result?.formError ? (
+          <p className="banner banner-error" role="alert">
+            {t(result.formError as MessageKey, { mb: MAX_CSV_BYTES / 1024 / 1024 })}
+          </p>
+        ) : null}
         <Form method="post" encType="multipart/form-data">
           <div className="field">
             <label htmlFor="csv-file">{t("admin.importFile")}</label>

@@ -6,7 +6,7 @@ import { formatDate, formatPhone } from "../lib/vn.ts";
 import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
@@ -19,7 +19,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
-  const fields = formObject(await request.formData());
+  const fields = formObject(await readForm(request));
   if (fields.intent === "link-code") {
     const issued = await issueLinkCode(db, actor, fields.studentId ?? "");
     return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId } };
@@ -110,7 +110,7 @@ export default function AdminUsers() {
                         <Form method="post">
                           <input type="hidden" name="intent" value="link-code" />
                           <input type="hidden" name="studentId" value={u.id} />
-                          <button type="submit" aria-label={`${t("classes.parentCodeIssue")}: ${u.fullName}`}>
+                          <button type="submit" aria-label={`${t("classes.parentCode")}: ${u.fullName}`}>
                             {t("classes.parentCode")}
                           </button>
                         </Form>

@@ -1,11 +1,12 @@
 import type { Route } from "./+types/api.preview";
 import { requireRole } from "../auth/guards.server.ts";
 import { renderMarkdown } from "../services/markdown.server.ts";
+import { readForm } from "./_form.server.ts";
 
 /** Markdown → sanitized HTML for the editor's live preview (teachers only). */
 export async function action({ request, context }: Route.ActionArgs) {
   requireRole(request, context, "teacher");
-  const form = await request.formData();
+  const form = await readForm(request);
   const markdown = String(form.get("markdown") ?? "").slice(0, 100_000);
   return { html: renderMarkdown(markdown) };
 }

@@ -6,9 +6,9 @@ import { assignmentForTeacher, gradeSubmission } from "../services/assignments.s
 import { displayGrade, LEVEL_NAMES } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime, formatNumber } from "../lib/vn.ts";
-import { Notice } from "../components/forms.tsx";
+import { FormError, Notice } from "../components/forms.tsx";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -17,7 +17,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const actor = requireRole(request, context, "teacher");
-  const fields = formObject(await request.formData());
+  const fields = formObject(await readForm(request));
   const result = await gradeSubmission(getDb(), actor, params.assignmentId, fields);
   if (!result.ok) return badRequest({ studentId: fields.studentId, errors: result.errors, display: null });
   return { studentId: fields.studentId, errors: {} as Record<string, string>, display: result.value.display };
@@ -38,6 +38,8 @@ export default function Grading() {
       </p>
       <h1>{a.title}</h1>
       {params.get("created") ? <Notice>{t("assignment.created")}</Notice> : null}
+      {/* A grade for someone who is not a student of this class has no form of its own to show its error in. */}
+      {result?.errors?.studentId && !students.some((s) => s.studentId === result.studentId) ? <FormError message={result.errors.studentId} /> : null}
       <p className="muted">
         {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })} · {t(`assignment.scales.${a.scale}`)}
       </p>
@@ -86,11 +88,19 @@ export default function Grading() {
                     <legend>{t("assignment.level")}</legend>
                     {(["HTT", "HT", "CHT"] as const).map((lv) => (
                       <label key={lv} style={{ fontWeight: 400, display: "block" }}>
-                        <input type="radio" name="level" value={lv} defaultChecked={s.level === lv} /> {LEVEL_NAMES[lv][locale]}
+                        <input
+                          type="radio"
+                          name="level"
+                          value={lv}
+                          defaultChecked={s.level === lv}
+                          aria-invalid={mine?.errors?.level ? true : undefined}
+                          aria-describedby={mine?.errors?.level ? `level-err-${s.studentId}` : undefined}
+                        />{" "}
+                        {LEVEL_NAMES[lv][locale]}
                       </label>
                     ))}
                     {mine?.errors?.level ? (
-                      <p className="error" role="alert">
+                      <p className="error" id={`level-err-${s.studentId}`} role="alert">
                         {t(mine.errors.level as MessageKey)}
                       </p>
                     ) : null}
@@ -117,7 +127,20 @@ export default function Grading() {
                 )}
                 <div className="field">
                   <label htmlFor={`comment-${s.studentId}`}>{t("common.comment")}</label>
-                  <textarea id={`comment-${s.studentId}`} name="comment" rows={2} defaultValue={s.comment ?? ""} style={{ minHeight: "3rem" }} />
+                  <textarea
+                    id={`comment-${s.studentId}`}
+                    name="comment"
+                    rows={2}
+                    defaultValue={s.comment ?? ""}
+                    style={{ minHeight: "3rem" }}
+                    aria-invalid={mine?.errors?.comment ? true : undefined}
+                    aria-describedby={mine?.errors?.comment ? `comment-err-${s.studentId}` : undefined}
+                  />
+                  {mine?.errors?.comment ? (
+                    <p className="error" id={`comment-err-${s.studentId}`} role="alert">
+                      {t(mine.errors.comment as MessageKey)}
+                    </p>
+                  ) : null}
                 </div>
                 <div>
                   <button type="submit" className="primary">

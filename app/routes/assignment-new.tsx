@@ -9,7 +9,7 @@ import { levelOfGrade, subjectName } from "../lib/curriculum.ts";
 import { toLocalDateTimeInput } from "../lib/vn.ts";
 import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -22,7 +22,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const actor = requireRole(request, context, "teacher");
-  const fields = formObject(await request.formData());
+  const fields = formObject(await readForm(request));
   const result = await createAssignment(getDb(), actor, params.classId, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });
   throw redirect(`/assignments/${result.value.id}/submissions?created=1`);

@@ -5,7 +5,7 @@ import { requireRole } from "../auth/guards.server.ts";
 import { linkChild } from "../services/families.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
-import { badRequest, formObject } from "./_form.server.ts";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   requireRole(request, context, "parent");
@@ -14,7 +14,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const actor = requireRole(request, context, "parent");
-  const result = await linkChild(getDb(), actor, formObject(await request.formData()));
+  const result = await linkChild(getDb(), actor, formObject(await readForm(request)));
   if (!result.ok) return badRequest({ errors: result.errors, linked: null });
   return { errors: {} as Record<string, string>, linked: result.value };
 }

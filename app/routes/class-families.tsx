@@ -8,7 +8,7 @@ import { subjectName } from "../lib/curriculum.ts";
 import { formatDate } from "../lib/vn.ts";
 import { Notice } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
-import { formObject } from "./_form.server.ts";
+import { formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -21,7 +21,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   const actor = requireRole(request, context, "teacher");
   const db = getDb();
   await getClassForTeacher(db, actor, params.classId);
-  const { studentId } = formObject(await request.formData());
+  const { studentId } = formObject(await readForm(request));
   const issued = await issueLinkCode(db, actor, studentId ?? "");
   return { studentId, ...issued };
 }
@@ -54,7 +54,7 @@ export default function Families() {
             </div>
             <Form method="post">
               <input type="hidden" name="studentId" value={s.id} />
-              <button type="submit" aria-label={`${t("classes.parentCodeIssue")}: ${s.fullName}`}>
+              <button type="submit" aria-label={`${t("classes.parentCode")}: ${s.fullName}`}>
                 {t("classes.parentCode")}
               </button>
             </Form>
@@ -64,3 +64,5 @@ export default function Families() {
     </>
   );
 }
+
+export const meta: Route.MetaFunction = () => [{ title: "Mã phụ huynh · Lớp Số" }];

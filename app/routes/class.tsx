@@ -7,7 +7,7 @@ import { setLessonStatus } from "../services/lessons.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
-import { formObject } from "./_form.server.ts";
+import { formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -16,7 +16,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const actor = requireRole(request, context, "teacher");
-  const form = formObject(await request.formData());
+  const form = formObject(await readForm(request));
   if (form.intent === "new-code") {
     await regenerateJoinCode(getDb(), actor, params.classId);
   } else if (form.intent === "publish" || form.intent === "unpublish") {

@@ -4,7 +4,7 @@ import { getDb } from "../../db/client.server.ts";
 import { getActor } from "../auth/guards.server.ts";
 import { isLocale } from "../i18n/index.ts";
 import { setLocale } from "../services/users.server.ts";
-import { safeNext } from "./_form.server.ts";
+import { safeNext, readForm } from "./_form.server.ts";
 
 export async function loader() {
   throw redirect("/");
@@ -12,7 +12,7 @@ export async function loader() {
 
 /** Switch language: remembered in a cookie for a year, and on the account when signed in. */
 export async function action({ request, context }: Route.ActionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const lang = form.get("lang");
   if (!isLocale(lang)) throw redirect(safeNext(form.get("next"), "/"));
   const actor = getActor(context);

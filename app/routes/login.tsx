@@ -12,7 +12,7 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
 import { Field, FormError, Notice } from "../components/forms.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
-import { badRequest, formObject, safeNext } from "./_form.server.ts";
+import { badRequest, formObject, safeNext, readForm } from "./_form.server.ts";
 
 const SignInSchema = z.object({
   identifier: z.string().trim().min(1, "errors.identifier_required").max(254, "errors.identifier_required"),
@@ -31,7 +31,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const form = formObject(await request.formData());
+  const form = formObject(await readForm(request));
   const parsed = SignInSchema.safeParse(form);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -117,7 +117,7 @@ export default function Login() {
                   <input type="hidden" name="identifier" value={a.login} />
                   <input type="hidden" name="password" value={demo.password} />
                   <input type="hidden" name="next" value={next} />
-                  <button type="submit" aria-label={`${t("login.demoUse")}: ${a.name}`}>
+                  <button type="submit" aria-label={`${t("login.submit")}: ${a.name}`}>
                     {t("login.submit")}
                   </button>
                 </Form>

@@ -4,6 +4,7 @@ import { getDb } from "../../db/client.server.ts";
 import { getActor } from "../auth/guards.server.ts";
 import { secureCookies } from "../auth/request.server.ts";
 import { blankSessionCookie, invalidateAllSessions, invalidateSession } from "../auth/session.server.ts";
+import { readForm } from "./_form.server.ts";
 
 export async function loader() {
   throw redirect("/");
@@ -11,7 +12,7 @@ export async function loader() {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const actor = getActor(context);
-  const form = await request.formData();
+  const form = await readForm(request);
   if (actor) {
     if (form.get("everywhere") === "1") await invalidateAllSessions(getDb(), actor.id);
     else await invalidateSession(getDb(), actor.sessionId);

@@ -52,7 +52,26 @@ export function createApp(opts: HttpOptions) {
     res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     if (opts.appUrl?.startsWith("https:")) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    if (!res.hasHeader("Content-Security-Policy")) res.setHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; object-src 'none'");
+    // A fallback CSP for responses that bring none of their own. It is added just before the headers
+    // are written: React Router's adapter *appends* the document's nonce-based policy, and two CSP
+    // headers are both enforced, so setting the fallback up front blocked every inline script (no hydration).
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+      if (!this.hasHeader("Content-Security-Policy")) this.setHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; object-src 'none'");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+    next();
+  });
+
+  // A response written before the request body was read (a 413 for an oversized upload, a refused
+  // POST) closes the connection: the unread rest of the body would otherwise stay in the socket and
+  // wedge the next request the browser sends on that keep-alive connection.
+  app.use((req, res, next) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+      if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     next();
   });
 

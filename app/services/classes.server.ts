@@ -31,7 +31,8 @@ export const ClassSchema = z
     if (!isSubjectForGrade(v.subject, v.grade)) ctx.addIssue({ code: "custom", path: ["subject"], message: "errors.subject_not_for_grade" });
     const [a, b] = v.schoolYear.split("-").map(Number);
     if (b !== a + 1) ctx.addIssue({ code: "custom", path: ["schoolYear"], message: "errors.school_year_invalid" });
-    if (!v.name.startsWith(String(v.grade))) ctx.addIssue({ code: "custom", path: ["name"], message: "errors.class_name_grade" });
+    // "10A1" starts with "1" but is not a grade-1 class: the grade is all the leading digits.
+    if (/^\d+/.exec(v.name)?.[0] !== String(v.grade)) ctx.addIssue({ code: "custom", path: ["name"], message: "errors.class_name_grade" });
   });
 
 export async function createClass(db: Db, actor: Actor, schoolId: string, raw: unknown): Promise<Result<{ id: string }>> {
@@ -72,8 +73,10 @@ export async function listSchoolClasses(db: Db, actor: Actor, schoolId: string) 
       subject: classes.subject,
       schoolYear: classes.schoolYear,
       joinCode: classes.joinCode,
-      students: sql<number>`(select count(*)::int from ${classMembers} cm where cm.class_id = ${classes.id} and cm.role = 'student')`,
-      teachers: sql<string>`(select string_agg(u.full_name, ', ' order by u.sort_key) from ${classMembers} cm join ${users} u on u.id = cm.user_id where cm.class_id = ${classes.id} and cm.role = 'teacher')`,
+      // Outer columns are written out qualified: in a single-table select Drizzle renders
+      // ${classes.id} as a bare "id", which inside the subquery means u.id / cm.id instead.
+      students: sql<number>`(select count(*)::int from ${classMembers} cm where cm.class_id = "classes"."id" and cm.role = 'student')`,
+      teachers: sql<string>`(select string_agg(u.full_name, ', ' order by u.sort_key) from ${classMembers} cm join ${users} u on u.id = cm.user_id where cm.class_id = "classes"."id" and cm.role = 'teacher')`,
     })
     .from(classes)
     .where(eq(classes.schoolId, schoolId))
@@ -151,8 +154,9 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
         title: assignments.title,
         dueAt: assignments.dueAt,
         scale: assignments.scale,
-        submitted: sql<number>`(select count(*)::int from submissions s where s.assignment_id = ${assignments.id} and s.status in ('submitted','graded'))`,
-        graded: sql<number>`(select count(*)::int from submissions s where s.assignment_id = ${assignments.id} and s.status = 'graded')`,
+        // Qualified by hand: Drizzle would render ${assignments.id} here as a bare "id" (= s.id).
+        submitted: sql<number>`(select count(*)::int from submissions s where s.assignment_id = "assignments"."id" and s.status in ('submitted','graded'))`,
+        graded: sql<number>`(select count(*)::int from submissions s where s.assignment_id = "assignments"."id" and s.status = 'graded')`,
       })
       .from(assignments)
       .where(eq(assignments.classId, classId))

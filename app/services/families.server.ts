@@ -45,8 +45,9 @@ export async function issueLinkCode(db: Db, actor: Actor, studentId: string) {
 export const LinkSchema = z.object({
   code: z
     .string()
-    .transform((v) => v.replace(/\s/g, "").toUpperCase())
-    .transform((v) => (v.startsWith("PH-") ? v : v.startsWith("PH") ? `PH-${v.slice(2)}` : `PH-${v}`))
+    // Accept "PH-ABCD2345", "ph abcd 2345" or the 8-character body alone.
+    .transform((v) => v.replace(/[\s-]/g, "").toUpperCase())
+    .transform((v) => `PH-${v.length === 10 && v.startsWith("PH") ? v.slice(2) : v}`)
     .pipe(z.string().regex(/^PH-[A-Z0-9]{8}$/, "errors.link_code_invalid")),
 });
 

@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
-import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { classes, classMembers, memberships, organizations, users, type Role } from "../../db/schema/index.ts";
+import { classes, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
 import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { forbidden } from "../auth/guards.server.ts";
 import { hashPassword, verifyPassword } from "../auth/password.server.ts";
@@ -180,34 +180,40 @@ export async function importUsersCsv(
 ): Promise<CsvImportReport> {
   if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
   const report: CsvImportReport = { total: 0, valid: 0, errors: [], imported: 0, credentials: [], committed: false };
-  let records: { record: Record<string, string>; line: number }[];
+  let rows0: { fields: string[]; line: number }[];
   try {
-    const parsed = parseCsv(csvText.replace(/^\uFEFF/, ""), {
-      columns: (header: string[]) =>
-        header.map((h) => CSV_HEADERS[nfc(h).toLocaleLowerCase("vi")] ?? `unknown:${h}`),
+    const parsed = parseCsv(csvText.replace(/^\uFEFF/, "").replaceAll("\u0000", ""), {
       skip_empty_lines: true,
       trim: true,
-      relax_column_count: false,
+      // A row with the wrong number of columns is reported on its own line below, with the others.
+      relax_column_count: true,
+      // A quote inside a field (Nguyễn Văn "Tý") is kept as text, as people write names.
+      relax_quotes: true,
       info: true,
       delimiter: [",", ";", "\t"],
-    }) as { record: Record<string, string>; info: { lines: number } }[];
-    records = parsed.map((r) => ({ record: r.record, line: r.info.lines }));
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    rows0 = parsed.map((r) => ({ fields: r.record, line: r.info.lines }));
   } catch (e) {
     const err = e as { lines?: number; message: string; code?: string };
     report.errors.push({ line: err.lines ?? 1, field: "file", message: "errors.csv_malformed", value: err.code });
     return report;
   }
-  if (records.length === 0) {
+  if (rows0.length < 2) {
     report.errors.push({ line: 1, field: "file", message: "errors.csv_empty" });
     return report;
   }
-  const header = Object.keys(records[0].record);
+  const header = rows0[0].fields.map((h) => CSV_HEADERS[nfc(h).toLocaleLowerCase("vi")] ?? `unknown:${h}`);
   for (const col of ["name", "role"]) {
     if (!header.includes(col)) report.errors.push({ line: 1, field: col, message: "errors.csv_missing_column", value: col });
   }
   const unknown = header.filter((h) => h.startsWith("unknown:"));
   for (const u of unknown) report.errors.push({ line: 1, field: "file", message: "errors.csv_unknown_column", value: u.slice(8) });
   if (report.errors.length) return report;
+  const records = rows0.slice(1).map(({ fields, line }) => ({
+    line,
+    columns: fields.length,
+    record: Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ""])) as Record<string, string>,
+  }));
 
   report.total = records.length;
   const year = currentSchoolYear();
@@ -221,7 +227,12 @@ export async function importUsersCsv(
   const badLines = new Set<number>();
   const seenEmail = new Map<string, number>();
   const seenPhone = new Map<string, number>();
-  for (const { record, line } of records) {
+  for (const { record, line, columns } of records) {
+    if (columns !== header.length) {
+      report.errors.push({ line, field: "file", message: "errors.csv_column_count", value: `${columns}/${header.length}` });
+      badLines.add(line);
+      continue;
+    }
     const parsed = CsvRowSchema.safeParse(record);
     if (!parsed.success) {
       for (const [field, message] of Object.entries(zodErrors(parsed.error.issues))) {
@@ -352,7 +363,9 @@ export async function signIn(db: Db, identifier: string, password: string, addre
     .from(users)
     .where(id.email ? eq(users.email, id.email) : eq(users.phone, id.phone!))
     .limit(1);
-  if (!user || !(await verifyPassword(user.passwordHash, password))) return { ok: false, error: "errors.signin_invalid" };
+  // Verify against a real hash even for an unknown account, so timing does not reveal which exist.
+  const valid = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
+  if (!user || !valid) return { ok: false, error: "errors.signin_invalid" };
   await clear(db, idKey);
   return { ok: true, userId: user.id };
 }
@@ -361,11 +374,24 @@ export async function setLocale(db: Db, userId: string, locale: "vi" | "en") {
   await db.update(users).set({ locale }).where(eq(users.id, userId));
 }
 
-export async function changePassword(db: Db, userId: string, current: string, next: string): Promise<Result<null>> {
+let dummy: Promise<string> | undefined;
+function dummyHash() {
+  dummy ??= hashPassword(crypto.randomBytes(16).toString("hex"));
+  return dummy;
+}
+
+/** Change the password; every other session of the account ends (the current one stays). */
+export async function changePassword(db: Db, userId: string, current: string, next: string, keepSessionId?: string): Promise<Result<null>> {
   if (next.length < 8) return fail({ newPassword: "errors.password_short" });
   const [u] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!u || !(await verifyPassword(u.passwordHash, current))) return fail({ currentPassword: "errors.password_wrong" });
-  await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, userId));
+  const passwordHash = await hashPassword(next);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    await tx
+      .delete(sessions)
+      .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId));
+  });
   return ok(null);
 }
 
