@@ -9,6 +9,7 @@ import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { formatPhone } from "../lib/vn.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireActor(request, context);
@@ -77,4 +78,4 @@ export default function Account() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Tài khoản · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "account.title");

@@ -7,6 +7,7 @@ import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
@@ -114,4 +115,4 @@ export default function AdminClasses() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Lớp học · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "admin.classes");

@@ -5,6 +5,7 @@ import { Notice } from "../components/forms.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 
@@ -144,4 +145,4 @@ export default function Import() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Nhập CSV · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "nav.import");

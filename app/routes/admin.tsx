@@ -4,6 +4,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { schoolsOverview } from "../services/schools.server.ts";
 import { useT } from "../i18n/index.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "school_admin", "province_admin");
@@ -42,4 +43,4 @@ export default function Admin() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Quản trị · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "admin.title");

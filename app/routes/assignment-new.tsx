@@ -10,6 +10,7 @@ import { toLocalDateTimeInput } from "../lib/vn.ts";
 import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -69,4 +70,4 @@ export default function NewAssignment() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Giao bài tập · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "assignment.newTitle");

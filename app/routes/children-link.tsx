@@ -6,6 +6,7 @@ import { linkChild } from "../services/families.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   requireRole(request, context, "parent");
@@ -43,4 +44,4 @@ export default function LinkChild() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Liên kết với con · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "parent.link");

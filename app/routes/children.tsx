@@ -4,6 +4,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { listChildren } from "../services/families.server.ts";
 import { useT } from "../i18n/index.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "parent");
@@ -41,4 +42,4 @@ export default function Children() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Con của tôi · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "parent.title");

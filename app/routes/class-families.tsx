@@ -9,6 +9,7 @@ import { formatDate } from "../lib/vn.ts";
 import { Notice } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -65,4 +66,4 @@ export default function Families() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Mã phụ huynh · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "classes.parentCode");

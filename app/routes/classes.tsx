@@ -5,6 +5,7 @@ import { requireRole } from "../auth/guards.server.ts";
 import { listTeacherClasses } from "../services/classes.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -46,4 +47,4 @@ export default function Classes() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Lớp của tôi · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "classes.title");

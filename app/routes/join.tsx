@@ -6,6 +6,7 @@ import { joinClassByCode } from "../services/classes.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   requireRole(request, context, "student");
@@ -38,4 +39,4 @@ export default function Join() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Tham gia lớp · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "join.title");

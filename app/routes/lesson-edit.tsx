@@ -10,6 +10,7 @@ import { subjectName } from "../lib/curriculum.ts";
 import { FormError, Notice, TextArea, Field } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -124,4 +125,4 @@ export default function LessonEditor() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Soạn bài học · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "lesson.newTitle");

@@ -13,6 +13,7 @@ import { Field, FormError, Notice } from "../components/forms.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
 import { badRequest, formObject, safeNext, readForm } from "./_form.server.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 const SignInSchema = z.object({
   identifier: z.string().trim().min(1, "errors.identifier_required").max(254, "errors.identifier_required"),
@@ -130,4 +131,4 @@ export default function Login() {
   );
 }
 
-export const meta: Route.MetaFunction = ({ data }) => [{ title: "Đăng nhập · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "login.title");

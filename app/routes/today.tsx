@@ -7,6 +7,7 @@ import { displayGrade } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "student");
@@ -106,4 +107,4 @@ export default function Today() {
   );
 }
 
-export const meta: Route.MetaFunction = () => [{ title: "Hôm nay · Lớp Số" }];
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "today.title");
