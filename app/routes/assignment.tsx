@@ -77,7 +77,7 @@ export default function AssignmentPage() {
           </ul>
         ) : null}
         {submission?.status !== "graded" ? (
-          <Form method="post" encType="multipart/form-data" noValidate>
+          <Form method="post" encType="multipart/form-data" noValidate key={String(submission?.submittedAt ?? "new")}>
             <TextArea label={t("assignment.answer")} name="body" rows={6} defaultValue={submission?.body ?? ""} error={result?.errors?.body} />
             <Field label={t("assignment.attach")} hint={t("lesson.attachHint")} name="files" type="file" multiple error={result?.errors?.files} />
             <button type="submit" className="primary" disabled={navigation.state === "submitting"}>

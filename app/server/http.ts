@@ -69,7 +69,8 @@ export function createApp(opts: HttpOptions) {
   app.use((req, res, next) => {
     const writeHead = res.writeHead;
     res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
-      if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
+      const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+      if (hasBody && !req.complete && !this.headersSent) this.setHeader("Connection", "close");
       return writeHead.apply(this, args);
     } as typeof writeHead;
     next();
