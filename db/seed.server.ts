@@ -122,6 +122,11 @@ export async function seedDemo(db: Db, now = new Date()) {
     ]);
     await tx.insert(linkCodes).values({ code: DEMO_LINK_CODE, studentId: u.cuong, createdBy: u.ht, expiresAt: new Date(now.getTime() + 365 * DAY) });
 
+    /** A wall-clock time in Vietnam, `days` from today: deadlines at 21:00, lessons in the morning. */
+    const vnAt = (days: number, hh: number, mm = 0) => {
+      const d = new Date(now.getTime() + days * DAY + 7 * 3600 * 1000);
+      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hh - 7, mm));
+    };
     const lesson = (classId: string, authorId: string, title: string, md: string, daysAgo: number, status: "draft" | "published" = "published") => ({
       classId,
       authorId,
@@ -129,9 +134,9 @@ export async function seedDemo(db: Db, now = new Date()) {
       bodyMd: md,
       bodyHtml: renderMarkdown(md),
       status,
-      publishedAt: status === "published" ? new Date(now.getTime() - daysAgo * DAY) : null,
-      createdAt: new Date(now.getTime() - daysAgo * DAY),
-      updatedAt: new Date(now.getTime() - daysAgo * DAY),
+      publishedAt: status === "published" ? vnAt(-daysAgo, 7, 30) : null,
+      createdAt: vnAt(-daysAgo - 1, 20, 15),
+      updatedAt: status === "published" ? vnAt(-daysAgo, 7, 30) : vnAt(-1, 20, 15),
     });
     await tx.insert(lessons).values([
       lesson(toan6, u.lan, "Bài 1. Tập hợp", `## Mục tiêu\n- Nhận biết tập hợp và các phần tử của tập hợp.\n- Sử dụng kí hiệu **∈** và **∉**.\n\n## Nội dung\nTập hợp các số tự nhiên nhỏ hơn 5: A = {0; 1; 2; 3; 4}.\n\n> Mỗi phần tử được liệt kê một lần, theo thứ tự tùy ý.\n\n## Luyện tập\n1. Viết tập hợp B các chữ cái trong từ “NGUYỄN DU”.\n2. Điền kí hiệu thích hợp: 3 … A; 7 … A.`, 6),
@@ -149,25 +154,25 @@ export async function seedDemo(db: Db, now = new Date()) {
           classId: toan6, authorId: u.lan, title: "Bài tập về tập hợp",
           instructionsMd: "Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây.",
           instructionsHtml: renderMarkdown("Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây."),
-          dueAt: new Date(now.getTime() - 2 * DAY), scale: "ten_point",
+          dueAt: vnAt(-2, 21), scale: "ten_point",
         },
         {
           classId: toan6, authorId: u.lan, title: "Luyện tập: Số La Mã",
           instructionsMd: "Viết các số từ 1 đến 20 bằng số La Mã.",
           instructionsHtml: renderMarkdown("Viết các số từ 1 đến 20 bằng số La Mã."),
-          dueAt: new Date(now.getTime() + 3 * DAY), scale: "ten_point",
+          dueAt: vnAt(3, 21), scale: "ten_point",
         },
         {
           classId: van6, authorId: u.minh, title: "Cảm nhận về hình ảnh chú bé Lượm",
           instructionsMd: "Viết đoạn văn (8–10 câu) nêu cảm nhận của em về hình ảnh chú bé Lượm.",
           instructionsHtml: renderMarkdown("Viết đoạn văn (8–10 câu) nêu cảm nhận của em về hình ảnh chú bé Lượm."),
-          dueAt: new Date(now.getTime() + 5 * DAY), scale: "ten_point",
+          dueAt: vnAt(5, 21), scale: "ten_point",
         },
         {
           classId: tv3, authorId: u.hoa, title: "Viết 3–4 câu về ngày khai trường",
           instructionsMd: "Kể lại ngày khai trường của em bằng 3–4 câu.",
           instructionsHtml: renderMarkdown("Kể lại ngày khai trường của em bằng 3–4 câu."),
-          dueAt: new Date(now.getTime() - 1 * DAY), scale: "primary_levels",
+          dueAt: vnAt(-1, 21), scale: "primary_levels",
         },
       ])
       .returning({ id: assignments.id });

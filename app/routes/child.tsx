@@ -7,6 +7,7 @@ import { displayGrade } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import { ListCard } from "../components/list-card.tsx";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "parent");
@@ -25,78 +26,59 @@ export default function Child() {
       </p>
       <h1>{data.child.fullName}</h1>
       <div className="grid grid-2">
-        <section className="card" aria-labelledby="grades">
-          <h2 id="grades">{t("parent.grades")}</h2>
-          {data.graded.length === 0 ? <p className="muted">{t("parent.noGrades")}</p> : null}
-          <ul className="list">
-            {data.graded.map((g) => (
-              <li key={g.assignmentId}>
-                <div className="row">
-                  <span>{g.title}</span>
-                  <span className="grade">{displayGrade(g.scale, g, g.maxPoints, locale)}</span>
-                </div>
-                <div className="muted">
-                  {where(g)}
-                  {g.gradedAt ? ` · ${formatDateTime(g.gradedAt, locale)}` : ""}
-                </div>
-                {g.comment ? <p>“{g.comment}”</p> : null}
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="missing">
-          <h2 id="missing">{t("parent.missing")}</h2>
-          {data.missing.length === 0 ? <p className="muted">{t("parent.noMissing")}</p> : null}
-          <ul className="list">
-            {data.missing.map((m) => (
-              <li key={m.assignmentId}>
-                {m.title} <span className="badge badge-err">{t("assignment.missing")}</span>
-                <div className="muted">
-                  {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="upcoming">
-          <h2 id="upcoming">{t("parent.upcoming")}</h2>
-          {data.upcoming.length === 0 ? <p className="muted">{t("parent.noUpcoming")}</p> : null}
-          <ul className="list">
-            {data.upcoming.map((m) => (
-              <li key={m.assignmentId}>
-                {m.title}
-                <div className="muted">
-                  {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="submitted">
-          <h2 id="submitted">{t("parent.submitted")}</h2>
-          {data.submitted.length === 0 ? <p className="muted">{t("parent.noSubmitted")}</p> : null}
-          <ul className="list">
-            {data.submitted.map((m) => (
-              <li key={m.assignmentId}>
-                {m.title} {m.late ? <span className="badge badge-warn">{t("common.late")}</span> : null}
-                <div className="muted">
-                  {where(m)} · {m.submittedAt ? t("assignment.submittedAt", { date: formatDateTime(m.submittedAt, locale) }) : ""}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
+        <ListCard id="grades" title={t("parent.grades")} empty={t("parent.noGrades")} items={data.graded} keyOf={(g) => g.assignmentId}>
+          {(g) => (
+            <>
+              <div className="row">
+                <span>{g.title}</span>
+                <span className="grade">{displayGrade(g.scale, g, g.maxPoints, locale)}</span>
+              </div>
+              <div className="muted">
+                {where(g)}
+                {g.gradedAt ? ` · ${formatDateTime(g.gradedAt, locale)}` : ""}
+              </div>
+              {g.comment ? <p>“{g.comment}”</p> : null}
+            </>
+          )}
+        </ListCard>
+        <ListCard id="missing" title={t("parent.missing")} empty={t("parent.noMissing")} items={data.missing} keyOf={(m) => m.assignmentId}>
+          {(m) => (
+            <>
+              {m.title} <span className="badge badge-err">{t("assignment.missing")}</span>
+              <div className="muted">
+                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="upcoming" title={t("parent.upcoming")} empty={t("parent.noUpcoming")} items={data.upcoming} keyOf={(m) => m.assignmentId}>
+          {(m) => (
+            <>
+              {m.title}
+              <div className="muted">
+                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="submitted" title={t("parent.submitted")} empty={t("parent.noSubmitted")} items={data.submitted} keyOf={(m) => m.assignmentId}>
+          {(m) => (
+            <>
+              {m.title} {m.late ? <span className="badge badge-warn">{t("common.late")}</span> : null}
+              <div className="muted">
+                {where(m)} · {m.submittedAt ? t("assignment.submittedAt", { date: formatDateTime(m.submittedAt, locale) }) : ""}
+              </div>
+            </>
+          )}
+        </ListCard>
       </div>
-      <section className="card" aria-labelledby="classes">
-        <h2 id="classes">{t("parent.classes")}</h2>
-        <ul className="list">
-          {data.classes.map((c) => (
-            <li key={c.id}>
-              {subjectName(c.subject, locale)} {c.name}
-            </li>
-          ))}
-        </ul>
-      </section>
+      <ListCard id="classes" title={t("parent.classes")} empty={t("common.none")} items={data.classes} keyOf={(c) => c.id}>
+        {(c) => (
+          <>
+            {subjectName(c.subject, locale)} {c.name}
+          </>
+        )}
+      </ListCard>
     </>
   );
 }

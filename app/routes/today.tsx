@@ -8,6 +8,7 @@ import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { ListCard } from "../components/list-card.tsx";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "student");
@@ -32,64 +33,48 @@ export default function Today() {
         </section>
       ) : null}
       <div className="grid grid-2">
-        <section className="card" aria-labelledby="overdue">
-          <h2 id="overdue">{t("today.overdue")}</h2>
-          {data.overdue.length === 0 ? <p className="muted">{t("today.nothingOverdue")}</p> : null}
-          <ul className="list">
-            {data.overdue.map((a) => (
-              <li key={a.id}>
-                <Link to={`/assignments/${a.id}`}>{a.title}</Link> <span className="badge badge-err">{t("assignment.overdue")}</span>
-                <div className="muted">
-                  {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="due-soon">
-          <h2 id="due-soon">{t("today.dueSoon")}</h2>
-          {data.dueSoon.length === 0 ? <p className="muted">{t("today.nothingDue")}</p> : null}
-          <ul className="list">
-            {data.dueSoon.map((a) => (
-              <li key={a.id}>
-                <Link to={`/assignments/${a.id}`}>{a.title}</Link>
-                <div className="muted">
-                  {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="new-lessons">
-          <h2 id="new-lessons">{t("today.newLessons")}</h2>
-          {data.newLessons.length === 0 ? <p className="muted">{t("today.nothingNew")}</p> : null}
-          <ul className="list">
-            {data.newLessons.map((l) => (
-              <li key={l.id}>
-                <Link to={`/lessons/${l.id}`}>{l.title}</Link>
-                <div className="muted">
-                  {cls(l)} · {l.publishedAt ? formatDateTime(l.publishedAt, locale) : ""}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="grades">
-          <h2 id="grades">{t("today.recentGrades")}</h2>
-          {data.recentGrades.length === 0 ? <p className="muted">{t("today.noGrades")}</p> : null}
-          <ul className="list">
-            {data.recentGrades.map((g) => (
-              <li key={g.assignmentId}>
-                <div className="row">
-                  <Link to={`/assignments/${g.assignmentId}`}>{g.title}</Link>
-                  <span className="grade">{displayGrade(g.scale, g, g.maxPoints, locale)}</span>
-                </div>
-                <div className="muted">{cls(g)}</div>
-                {g.comment ? <p>{g.comment}</p> : null}
-              </li>
-            ))}
-          </ul>
-        </section>
+        <ListCard id="overdue" title={t("today.overdue")} empty={t("today.nothingOverdue")} items={data.overdue} keyOf={(a) => a.id}>
+          {(a) => (
+            <>
+              <Link to={`/assignments/${a.id}`}>{a.title}</Link> <span className="badge badge-err">{t("assignment.overdue")}</span>
+              <div className="muted">
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="due-soon" title={t("today.dueSoon")} empty={t("today.nothingDue")} items={data.dueSoon} keyOf={(a) => a.id}>
+          {(a) => (
+            <>
+              <Link to={`/assignments/${a.id}`}>{a.title}</Link>
+              <div className="muted">
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="new-lessons" title={t("today.newLessons")} empty={t("today.nothingNew")} items={data.newLessons} keyOf={(l) => l.id}>
+          {(l) => (
+            <>
+              <Link to={`/lessons/${l.id}`}>{l.title}</Link>
+              <div className="muted">
+                {cls(l)} · {l.publishedAt ? formatDateTime(l.publishedAt, locale) : ""}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="grades" title={t("today.recentGrades")} empty={t("today.noGrades")} items={data.recentGrades} keyOf={(g) => g.assignmentId}>
+          {(g) => (
+            <>
+              <div className="row">
+                <Link to={`/assignments/${g.assignmentId}`}>{g.title}</Link>
+                <span className="grade">{displayGrade(g.scale, g, g.maxPoints, locale)}</span>
+              </div>
+              <div className="muted">{cls(g)}</div>
+              {g.comment ? <p>{g.comment}</p> : null}
+            </>
+          )}
+        </ListCard>
       </div>
       {data.classes.length > 0 ? (
         <section className="card" aria-labelledby="my-classes">
