@@ -110,7 +110,14 @@ export function readCookie(request: Request, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(/;\s*/)) {
     const i = part.indexOf("=");
-    if (i > 0 && part.slice(0, i) === name) return decodeURIComponent(part.slice(i + 1));
+    if (i > 0 && part.slice(0, i) === name) {
+      // A malformed value (a stray "%") is an invalid token (cleared), not a server error on every page.
+      try {
+        return decodeURIComponent(part.slice(i + 1));
+      } catch {
+        return part.slice(i + 1);
+      }
+    }
   }
   return undefined;
 }

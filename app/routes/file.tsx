@@ -15,9 +15,23 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     headers: {
       "Content-Type": file.contentType,
       "Content-Length": String(file.size),
-      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      "Content-Disposition": contentDisposition(file.filename),
       "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
     },
   });
+}
+
+/**
+ * RFC 6266: the exact name in `filename*` (percent-encoded UTF-8; encodeURIComponent leaves ' ( ) *
+ * bare, which RFC 5987 does not allow), and an ASCII fallback without diacritics for old clients.
+ */
+function contentDisposition(filename: string): string {
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  const ascii = filename
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/đ/g, "d")
+    .replace(/Đ/g, "D")
+    .replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

@@ -17,6 +17,8 @@ export type HttpOptions = {
   /** Public origin (APP_URL); requests whose Origin differs are refused. */
   appUrl?: string;
   clientDir?: string;
+  /** Number of reverse-proxy hops whose X-Forwarded-For may be believed (0: none). */
+  trustProxy?: number;
 };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -24,7 +26,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function createApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // Behind a load balancer, TRUST_PROXY=N trusts N hops of X-Forwarded-For for the client address.
+  app.set("trust proxy", opts.trustProxy ?? 0);
 
   let shuttingDown = false;
   const state = { setShuttingDown: () => (shuttingDown = true) };
@@ -34,7 +37,7 @@ export function createApp(opts: HttpOptions) {
     const started = process.hrtime.bigint();
     req.headers["x-request-id"] = id;
     // Our own notion of the client address; a client-supplied value is overwritten.
-    req.headers["x-lopso-client-ip"] = req.socket.remoteAddress ?? "unknown";
+    req.headers["x-lopso-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
     res.setHeader("X-Request-Id", id);
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -16,7 +16,7 @@ async function main() {
   setLogLevel(config.LOG_LEVEL);
   const database = await bootDatabase(config, "web server");
   const build = (await import(pathToFileURL(path.resolve("build/server/index.js")).href)) as ServerBuild;
-  const { app, setShuttingDown } = createApp({ database, build, appUrl: config.APP_URL });
+  const { app, setShuttingDown } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
   let workers: Workers | undefined;
   if (config.WORKERS) workers = await startWorkers(database);
 

@@ -7,7 +7,7 @@ import { notFound } from "../auth/guards.server.ts";
 import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
-import { checkFiles, removeStored, storeFile } from "./files.server.ts";
+import { checkFiles, displayName, removeStored, storeFile } from "./files.server.ts";
 import { displayGrade, parseGrade } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
@@ -168,7 +168,7 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
         .returning({ id: submissions.id });
       if (files.length) {
         await tx.insert(attachments).values(
-          files.map((f, i) => ({ submissionId: row.id, ownerId: actor.id, filename: f.name.normalize("NFC"), contentType: f.type, size: f.size, storageKey: keys[i] })),
+          files.map((f, i) => ({ submissionId: row.id, ownerId: actor.id, filename: displayName(f), contentType: f.type, size: f.size, storageKey: keys[i] })),
         );
       }
       await recordEvents(tx, [

@@ -42,6 +42,12 @@ export function filesFrom(form: FormData, name: string): File[] {
   return form.getAll(name).filter((v): v is File => typeof v === "object" && v !== null && "size" in v && v.size > 0);
 }
 
+/** The name to keep for an upload: NFC, without control characters (NUL cannot be stored) or folders. */
+export function displayName(file: File): string {
+  const name = file.name.normalize("NFC").replace(/[\u0000-\u001f\u007f]/g, "");
+  return name.split(/[\\/]/).pop()?.trim() || "tep";
+}
+
 function uploadsDir() {
   return path.join(env().DATA_DIR, "uploads");
 }

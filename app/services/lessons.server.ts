@@ -6,7 +6,7 @@ import { isClassStudent, isClassTeacher, isParentOf, type Actor } from "../auth/
 import { notFound } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
 import { recordEvents } from "./events.server.ts";
-import { checkFiles, removeStored, storeFile } from "./files.server.ts";
+import { checkFiles, displayName, removeStored, storeFile } from "./files.server.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { getClassForTeacher } from "./classes.server.ts";
@@ -54,7 +54,7 @@ export async function saveLesson(
           files.map((f, i) => ({
             lessonId: id,
             ownerId: actor.id,
-            filename: f.name.normalize("NFC"),
+            filename: displayName(f),
             contentType: f.type,
             size: f.size,
             storageKey: keys[i],

@@ -27,3 +27,11 @@ export async function hit(db: DbOrTx, key: string, limit: number, windowMs: numb
 export async function clear(db: DbOrTx, key: string) {
   await db.delete(rateLimits).where(sql`${rateLimits.key} = ${key}`);
 }
+
+/** Take back one counted attempt, e.g. a sign-in that turned out to be the right password. */
+export async function refund(db: DbOrTx, key: string) {
+  await db
+    .update(rateLimits)
+    .set({ count: sql`greatest(${rateLimits.count} - 1, 0)` })
+    .where(sql`${rateLimits.key} = ${key}`);
+}

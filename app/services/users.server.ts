@@ -8,7 +8,7 @@ import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/
 import { forbidden } from "../auth/guards.server.ts";
 import { hashPassword, verifyPassword } from "../auth/password.server.ts";
 import { nameSortKey, nfc, normalizePhone } from "../lib/vn.ts";
-import { hit, clear } from "./rate-limit.server.ts";
+import { clear, hit, refund } from "./rate-limit.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { currentSchoolYear } from "../lib/curriculum.ts";
 
@@ -333,7 +333,7 @@ export async function importUsersCsv(
 // ---------------------------------------------------------------------------------------------
 // Sign-in
 
-export const SIGNIN_LIMIT = { perIdentifier: 5, perAddress: 30, windowMs: 15 * 60 * 1000 };
+export const SIGNIN_LIMIT = { perIdentifier: 5, perAddress: 100, windowMs: 15 * 60 * 1000 };
 
 export type SignInResult =
   | { ok: true; userId: string }
@@ -350,9 +350,10 @@ export function normalizeIdentifier(identifier: string): { email?: string; phone
 export async function signIn(db: Db, identifier: string, password: string, address: string): Promise<SignInResult> {
   const id = normalizeIdentifier(identifier);
   const idKey = `signin:id:${id?.email ?? id?.phone ?? identifier.toLowerCase()}`;
+  const ipKey = `signin:ip:${address}`;
   const [byId, byAddress] = await Promise.all([
     hit(db, idKey, SIGNIN_LIMIT.perIdentifier, SIGNIN_LIMIT.windowMs),
-    hit(db, `signin:ip:${address}`, SIGNIN_LIMIT.perAddress, SIGNIN_LIMIT.windowMs),
+    hit(db, ipKey, SIGNIN_LIMIT.perAddress, SIGNIN_LIMIT.windowMs),
   ]);
   if (!byId.allowed || !byAddress.allowed) {
     return { ok: false, error: "errors.signin_throttled", retryAt: byId.allowed ? byAddress.resetAt : byId.resetAt };
@@ -366,7 +367,9 @@ export async function signIn(db: Db, identifier: string, password: string, addre
   // Verify against a real hash even for an unknown account, so timing does not reveal which exist.
   const valid = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
   if (!user || !valid) return { ok: false, error: "errors.signin_invalid" };
-  await clear(db, idKey);
+  // Only failures count against the address: a whole school signs in from one NAT address each
+  // morning, and its 31st pupil must not be refused.
+  await Promise.all([clear(db, idKey), refund(db, ipKey)]);
   return { ok: true, userId: user.id };
 }
 

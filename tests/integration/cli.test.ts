@@ -1,0 +1,190 @@
+/**
+ * The operator CLI as an operator runs it: a child process over a fresh embedded database
+ * (TEST_DB=pglite, a temporary DATA_DIR) or a fresh PostgreSQL database (TEST_DB=postgres).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../db/client.server.ts";
+import { planProvince } from "../../db/generate.server.ts";
+import { signIn } from "../../app/services/users.server.ts";
+import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+
+const kind = testDbKind();
+let dataDir: string;
+let databaseUrl = "";
+let dropDatabase: () => Promise<void> = async () => {};
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function childEnv(extra: Record<string, string> = {}) {
+  return { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: "info", DEMO: "0", ...extra };
+}
+
+/** `npm run cli -- …` without npm: node with tsx's loader, as `tsx app/cli.ts` does. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Look into the database between CLI runs (PGlite: only while no CLI holds it). */
+async function withDb<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = kind === "postgres" ? await openDatabase({ url: databaseUrl, max: 2 }) : await openDatabase({ dataDir: path.join(dataDir, "pglite") });
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-cli-"));
+  if (kind === "postgres") {
+    const base = new URL(testDatabaseUrl());
+    const name = `lopso_cli_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
+    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    };
+  }
+});
+
+afterAll(async () => {
+  await dropDatabase();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`npm run cli (${kind})`, () => {
+  it("lists its commands with --help and refuses an unknown one", async () => {
+    const [help, word, unknown] = await Promise.all([cli("--help"), cli("help"), cli("frobnicate")]);
+    expect(help.code).toBe(0);
+    for (const command of ["migrate", "seed", "create-admin", "schools", "generate", "--students", "--org"]) expect(help.stdout).toContain(command);
+    expect(word.stdout).toBe(help.stdout);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('Unknown command "frobnicate"');
+    expect(unknown.stdout).toBe("");
+  });
+
+  it("migrates, seeds once, and lists the schools as code and name", async () => {
+    const migrate = await cli("migrate");
+    expect(migrate.stderr).toBe("");
+    expect(migrate.code).toBe(0);
+    const seed = await cli("seed");
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toContain("Demo data seeded");
+    const again = await cli("seed");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already");
+    const schools = await cli("schools");
+    expect(schools.code).toBe(0);
+    // Nothing but the list on stdout, even with LOG_LEVEL=info: it is meant for scripts.
+    expect(schools.stdout).toBe("79001  Trường THCS Nguyễn Du\n79002  Trường Tiểu học Kim Đồng\n");
+  });
+
+  it("creates an admin who can sign in, and names a bad flag", async () => {
+    const bad = await cli("create-admin", "--name", "Vũ Thị Hạnh", "--email", "hanh-at-truong", "--password", "mat-khau-123", "--role", "school_admin", "--org", "79001");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--email");
+    const wrongOrg = await cli("create-admin", "--name", "Vũ Thị Hạnh", "--email", "hanh@truong.edu.vn", "--password", "mat-khau-123", "--role", "school_admin", "--org", "99999");
+    expect(wrongOrg.code).not.toBe(0);
+    expect(wrongOrg.stderr).toContain("--org");
+    await withDb(async (d) => expect(await d.query("select 1 from users where email = 'hanh@truong.edu.vn'")).toHaveLength(0));
+
+    const ok = await cli("create-admin", "--name", "Vũ  Thị Hạnh", "--email", "Hanh@Truong.edu.vn", "--password", "mat-khau-123", "--role", "school_admin", "--org", "79001");
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    await withDb(async (d) => {
+      const [row] = await d.query<{ full_name: string; role: string; code: string }>(
+        `select u.full_name, m.role, o.code from users u join memberships m on m.user_id = u.id join organizations o on o.id = m.org_id
+         where u.email = 'hanh@truong.edu.vn'`,
+      );
+      expect(row).toEqual({ full_name: "Vũ Thị Hạnh", role: "school_admin", code: "79001" });
+      expect(await signIn(d.db, "hanh@truong.edu.vn", "mat-khau-123", "cli-test")).toMatchObject({ ok: true });
+      expect(await signIn(d.db, "hanh@truong.edu.vn", "wrong-password", "cli-test")).toMatchObject({ ok: false });
+    });
+  });
+
+  it("generates a province of 2,000 students, once", async () => {
+    const run = await cli("generate", "--students", "2000");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Generated 2,000 students in [\d.]+ s/);
+    const plan = planProvince(2000);
+    await withDb(async (d) => {
+      const q = async (text: string) => Number((await d.query<{ n: number }>(text))[0].n);
+      const generated = `(select o.id from organizations o join organizations p on p.id = o.parent_id where p.code = 'GEN-SO')`;
+      const students = `(select user_id from memberships where role = 'student' and org_id in ${generated})`;
+      expect(await q(`select count(*)::int as n from memberships where role = 'student' and org_id in ${generated}`)).toBe(2000);
+      const toan = await q(`select count(*)::int as n from classes where subject = 'toan' and school_id in ${generated}`);
+      expect(toan).toBe(plan.homerooms.length);
+      expect(toan).toBeGreaterThanOrEqual(Math.ceil(2000 / 35));
+      expect(toan).toBeLessThanOrEqual(Math.ceil(2000 / 28));
+      expect(await q(`select count(*)::int as n from classes where school_id in ${generated}`)).toBe(plan.classes.length);
+      expect(await q(`select count(*)::int as n from ${students} s where not exists (select 1 from parent_links pl where pl.student_id = s.user_id)`)).toBe(0);
+      expect(await q(`select count(*)::int as n from class_members where role = 'student' and user_id in ${students}`)).toBe(2000 * 4);
+      expect(await q(`select count(*)::int as n from submissions where status = 'graded' and student_id in ${students}`)).toBeGreaterThan(2000);
+      expect(await q(`select count(*)::int as n from submissions where score < 0 or score > 10`)).toBe(0);
+      expect(await q(`select count(*)::int as n from users where email like '%@gen.lopso.vn' and full_name <> normalize(full_name, NFC)`)).toBe(0);
+      // A generated student signs in with the shared password.
+      expect(await signIn(d.db, "hs1@gen.lopso.vn", "lopso2025", "cli-test")).toMatchObject({ ok: true });
+    });
+    const again = await cli("generate", "--students", "2000");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already exists");
+  });
+
+  it.runIf(kind === "pglite")("stops with a clear message while the hub holds the embedded database", async () => {
+    const hub: ChildProcess = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+      env: childEnv({ PORT: "0", HOST: "127.0.0.1", WORKERS: "0", NODE_ENV: "production" }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise((resolve) => hub.once("exit", resolve));
+    try {
+      let log = "";
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the hub did not start:\n${log}`)), 45_000);
+        const watch = (d: Buffer) => {
+          log += d;
+          if (log.includes('"msg":"listening"')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        hub.stdout!.on("data", watch);
+        hub.stderr!.on("data", watch);
+        hub.once("exit", (code) => reject(new Error(`the hub exited (${code}):\n${log}`)));
+      });
+      const busy = await cli("seed");
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`in use by process ${hub.pid}`);
+      expect(busy.stderr).toContain("stop that process first");
+      expect(busy.stdout).toBe("");
+    } finally {
+      hub.kill("SIGTERM");
+      await exited;
+    }
+    // The hub stopped; the data is all there.
+    const schools = await cli("schools");
+    expect(schools.code).toBe(0);
+    expect(schools.stdout.split("\n").filter(Boolean)).toHaveLength(2 + planProvince(2000).schools.length);
+    expect(schools.stdout).toContain("79001  Trường THCS Nguyễn Du\n");
+  }, 60_000);
+});

@@ -1,0 +1,353 @@
+/**
+ * Files: lesson attachments and submitted work. Disallowed types and oversized files are refused
+ * beside the file field with nothing stored (no row, no file under DATA_DIR/uploads); an allowed
+ * file is served only to those who may see what it is attached to.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assignments, attachments, classes, lessons, submissions, users } from "../../db/schema/index.ts";
+import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
+import { startHub, type Client, type Hub } from "../support/hub.ts";
+
+let hub: Hub;
+const ids: Record<string, string> = {};
+const c: Record<string, Client> = {};
+
+const LOGINS = {
+  lan: "lan.nt@nguyendu.lopso.demo", // teaches Toán 6A1
+  minh: "minh.tv@nguyendu.lopso.demo", // teaches Ngữ văn 6A1
+  an: "an.nv@nguyendu.lopso.demo", // Toán 6A1 and Ngữ văn 6A1
+  binh: "binh.tt@nguyendu.lopso.demo", // An's classmate
+  dung: "dung.pm@nguyendu.lopso.demo", // Ngữ văn 6A1 only
+  khoa: "khoa.bd@nguyendu.lopso.demo", // KHTN 7A2 only
+  hung: "0912345678", // An's father
+  thu: "0987654321", // Dũng's mother
+};
+
+const MB = 1024 * 1024;
+const PDF = new TextEncoder().encode("%PDF-1.4\n% Lớp Số test file\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+function uploadsDir() {
+  return path.join(hub.dataDir, "uploads");
+}
+
+/** Every file under DATA_DIR/uploads, by storage key. */
+function storedKeys(): string[] {
+  const dir = uploadsDir();
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort();
+}
+
+async function rowCounts() {
+  const [r] = await hub.database.query<{ l: number; a: number; s: number; e: number }>(
+    "select (select count(*)::int from lessons) as l, (select count(*)::int from attachments) as a, (select count(*)::int from submissions) as s, (select count(*)::int from events) as e",
+  );
+  return r;
+}
+
+/** Files on disk and attachment rows name each other exactly: nothing orphaned either way. */
+async function expectDiskMatchesRows() {
+  const keys = (await hub.database.query<{ storage_key: string }>("select storage_key from attachments")).map((r) => r.storage_key).sort();
+  expect(storedKeys()).toEqual(keys);
+}
+
+function decode(s: string) {
+  return s.replace(/<[^>]+>/g, "").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+}
+
+function fileFieldError(html: string): string | null {
+  const tag = /<input\b[^>]*\bname="files"[^>]*>/.exec(html)?.[0];
+  if (!tag || !/aria-invalid="true"/.test(tag)) return null;
+  const id = /aria-describedby="([^"]+)"/.exec(tag)?.[1].split(" ").find((x) => x.endsWith("-error"));
+  if (!id) return null;
+  const el = new RegExp(`<p\\b[^>]*id="${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"[^>]*>([\\s\\S]*?)</p>`).exec(html);
+  return el ? decode(el[1]) : null;
+}
+
+function lessonForm(title: string, files: { name: string; type: string; data: Uint8Array | string }[], intent = "publish") {
+  const f = new FormData();
+  f.append("title", title);
+  f.append("bodyMd", "Tài liệu kèm theo bài học.");
+  for (const file of files) f.append("files", new Blob([file.data as BlobPart], { type: file.type }), file.name);
+  f.append("intent", intent);
+  return f;
+}
+
+function submissionForm(body: string, files: { name: string; type: string; data: Uint8Array | string }[]) {
+  const f = new FormData();
+  f.append("body", body);
+  for (const file of files) f.append("files", new Blob([file.data as BlobPart], { type: file.type }), file.name);
+  return f;
+}
+
+/** A POST whose Content-Length promises more than is ever sent: the server must answer before reading. */
+function postWithLyingLength(p: string, client: Client, contentLength: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  const url = new URL(hub.url + p);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      agent: false,
+      headers: {
+        origin: hub.url,
+        cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        "content-type": "multipart/form-data; boundary=lopso-boundary",
+        "content-length": String(contentLength),
+      },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      });
+    });
+    req.on("error", reject);
+    req.write('--lopso-boundary\r\nContent-Disposition: form-data; name="title"\r\n\r\nBài rất lớn\r\n--lopso-boundary\r\nContent-Disposition: form-data; name="files"; filename="video.mp4"\r\nContent-Type: video/mp4\r\n\r\n');
+    req.write(Buffer.alloc(64 * 1024));
+  });
+}
+
+beforeAll(async () => {
+  hub = await startHub();
+  const db = hub.database.db;
+  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
+  ids.luom = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Cảm nhận về hình ảnh chú bé Lượm")));
+  ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.an)));
+  for (const [who, login] of Object.entries(LOGINS)) c[who] = await hub.as(login);
+  c.anon = hub.client();
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+const newLesson = () => `/classes/${ids.toan6}/lessons/new`;
+
+describe("lesson attachments that are refused", () => {
+  const refused: [string, { name: string; type: string; data: Uint8Array | string }[], string][] = [
+    ["a Windows program (.exe)", [{ name: "tro-choi.exe", type: "application/x-msdownload", data: "MZ\x90\x00" }], "Loại tệp không được phép"],
+    ["an HTML page", [{ name: "bai-giang.html", type: "text/html", data: "<script>alert(1)</script>" }], "Loại tệp không được phép"],
+    ["an HTML page that calls itself a PDF (type and name disagree)", [{ name: "bai-giang.pdf", type: "text/html", data: "<script>alert(1)</script>" }], "Loại tệp không được phép"],
+    ["an SVG image (it can carry scripts)", [{ name: "hinh.svg", type: "image/svg+xml", data: '<svg onload="alert(1)"/>' }], "Loại tệp không được phép"],
+    ["a file with no extension", [{ name: "tailieu", type: "application/pdf", data: PDF }], "Loại tệp không được phép"],
+    ["a file over 10 MB", [{ name: "sach-giao-khoa.pdf", type: "application/pdf", data: new Uint8Array(10 * MB + 1) }], "Tệp quá lớn"],
+    ["six files at once", Array.from({ length: 6 }, (_, i) => ({ name: `phieu-${i}.pdf`, type: "application/pdf", data: PDF })), "Tối đa 5 tệp"],
+    ["one good file with one bad one", [{ name: "tot.pdf", type: "application/pdf", data: PDF }, { name: "xau.exe", type: "application/octet-stream", data: "MZ" }], "Loại tệp không được phép"],
+  ];
+  for (const [what, files, message] of refused) {
+    it(`refuses ${what} beside the file field, storing nothing`, async () => {
+      const before = await rowCounts();
+      const res = await c.lan.post(newLesson(), lessonForm("Bài có tệp đính kèm", files));
+      expect(res.status).toBe(400);
+      const shown = fileFieldError(await res.text());
+      expect(shown).not.toBeNull();
+      expect(shown).toContain(message);
+      expect(await rowCounts()).toEqual(before);
+      expect(storedKeys()).toEqual([]);
+    });
+  }
+
+  it("answers 413 with a clear message when Content-Length is above the request limit, before reading the body", async () => {
+    const before = await rowCounts();
+    const res = await postWithLyingLength(newLesson(), c.lan, 60 * MB);
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe("close");
+    expect(decode(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
+    expect(await rowCounts()).toEqual(before);
+    expect(storedKeys()).toEqual([]);
+    // The server is fine afterwards.
+    expect((await c.lan.get(newLesson())).status).toBe(200);
+  });
+
+  it("removes the stored files when the database refuses the lesson (nothing half-written)", async () => {
+    // Make the attachments insert fail inside the transaction, after the files were written to disk.
+    await hub.database.query(`
+      create or replace function lopso_test_refuse_attachment() returns trigger language plpgsql as $$
+      begin
+        if new.filename = 'tu-choi.pdf' then raise exception 'refused by test trigger'; end if;
+        return new;
+      end $$`);
+    await hub.database.query("create trigger lopso_test_refuse before insert on attachments for each row execute function lopso_test_refuse_attachment()");
+    const errors = expectConsoleErrors();
+    try {
+      const before = await rowCounts();
+      const res = await c.lan.post(newLesson(), lessonForm("Bài sẽ bị từ chối", [{ name: "tot.pdf", type: "application/pdf", data: PDF }, { name: "tu-choi.pdf", type: "application/pdf", data: PDF }]));
+      expect(res.status).toBe(500);
+      expect(errors.take().length).toBeGreaterThan(0);
+      expect(await rowCounts()).toEqual(before);
+      expect(storedKeys()).toEqual([]);
+    } finally {
+      await hub.database.query("drop trigger lopso_test_refuse on attachments");
+      await hub.database.query("drop function lopso_test_refuse_attachment()");
+    }
+  });
+});
+
+describe("a lesson attachment that is allowed", () => {
+  const NAME = "Phiếu bài tập số 1 (Bài 'Tập hợp').pdf";
+  let fileId: string;
+  let lessonId: string;
+
+  beforeAll(async () => {
+    // The name arrives decomposed (NFD), as macOS and some phones send it.
+    const res = await c.lan.post(newLesson(), lessonForm("Bài 4. Phép cộng và phép trừ", [{ name: NAME.normalize("NFD"), type: "application/pdf", data: PDF }]));
+    expect(res.status).toBe(302);
+    lessonId = /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
+    const [row] = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    fileId = row.id;
+  });
+
+  it("is stored once, named in NFC, with its type and size", async () => {
+    const rows = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ filename: NAME.normalize("NFC"), contentType: "application/pdf", size: PDF.length });
+    expect(rows[0].storageKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Uint8Array(fs.readFileSync(path.join(uploadsDir(), rows[0].storageKey.slice(0, 2), rows[0].storageKey)))).toEqual(PDF);
+    await expectDiskMatchesRows();
+  });
+
+  it("is listed on the lesson page for the class's student", async () => {
+    const { status, text } = await c.an.html(`/lessons/${lessonId}`);
+    expect(status).toBe(200);
+    expect(text).toContain(`href="/files/${fileId}"`);
+  });
+
+  for (const who of ["an", "lan", "hung"] as const) {
+    it(`downloads for ${who} with the right Content-Type and Content-Disposition`, async () => {
+      const res = await c[who].get(`/files/${fileId}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/pdf");
+      const disposition = res.headers.get("content-disposition") ?? "";
+      // RFC 6266/5987: attachment, the name percent-encoded with only attr-chars left bare.
+      const m = /^attachment;(?: filename="[\x20-\x7e]*";)? filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(disposition);
+      expect(m, disposition).not.toBeNull();
+      expect(decodeURIComponent(m![1])).toBe(NAME.normalize("NFC"));
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cache-control")).toContain("private");
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(PDF);
+    });
+  }
+
+  for (const who of ["khoa", "dung", "thu", "minh"] as const) {
+    it(`is "not found" for ${who}, who has nothing to do with Toán 6A1`, async () => {
+      const res = await c[who].get(`/files/${fileId}`);
+      expect(res.status).toBe(404);
+      const body = await res.text();
+      expect(body).not.toContain("%PDF");
+    });
+  }
+
+  it("sends the signed-out to /login", async () => {
+    const res = await c.anon.get(`/files/${fileId}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(`/login?next=${encodeURIComponent(`/files/${fileId}`)}`);
+  });
+
+  it("is not found for an unknown or malformed id", async () => {
+    expect((await c.an.get("/files/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await c.an.get("/files/..%2F..%2Fsecret.key")).status).toBe(404);
+    expect((await c.an.get("/files/not-an-id")).status).toBe(404);
+  });
+
+  it("is hidden from students again when the lesson goes back to draft", async () => {
+    const res = await c.lan.post(`/classes/${ids.toan6}`, { intent: "unpublish", lessonId });
+    expect(res.status).toBeLessThan(400);
+    expect((await c.an.get(`/files/${fileId}`)).status).toBe(404);
+    expect((await c.lan.get(`/files/${fileId}`)).status).toBe(200);
+    await c.lan.post(`/classes/${ids.toan6}`, { intent: "publish", lessonId });
+    expect((await c.an.get(`/files/${fileId}`)).status).toBe(200);
+  });
+});
+
+describe("odd file names", () => {
+  it("a NUL byte or a path in a file name is not a server error, and the stored name is plain text", async () => {
+    const res = await c.lan.post(newLesson(), lessonForm("Bài có tên tệp lạ", [{ name: "../../Tài\u0000 liệu.pdf", type: "application/pdf", data: PDF }], "draft"));
+    expect(res.status).toBe(302);
+    const [row] = await hub.database.query<{ filename: string; storage_key: string }>(
+      "select a.filename, a.storage_key from attachments a join lessons l on l.id = a.lesson_id where l.title = 'Bài có tên tệp lạ'",
+    );
+    expect(row.filename).toBe("Tài liệu.pdf");
+    expect(row.storage_key).toMatch(/^[0-9a-f-]{36}$/);
+    await expectDiskMatchesRows();
+  });
+});
+
+describe("submission files", () => {
+  const submit = (who: Client, body: string, files: Parameters<typeof submissionForm>[1]) => who.post(`/assignments/${ids.luom}`, submissionForm(body, files));
+
+  for (const [what, files, message] of [
+    ["a program", [{ name: "bai-lam.exe", type: "application/x-msdownload", data: "MZ" }], "Loại tệp không được phép"],
+    ["an HTML file", [{ name: "bai-lam.html", type: "text/html", data: "<h1>bài làm</h1>" }], "Loại tệp không được phép"],
+    ["a photo over 10 MB", [{ name: "anh-bai-lam.jpg", type: "image/jpeg", data: new Uint8Array(10 * MB + 100) }], "Tệp quá lớn"],
+  ] as const) {
+    it(`refuses ${what}: no submission, no attachment, no stored file`, async () => {
+      const before = await rowCounts();
+      const res = await submit(c.an, "Bài làm của em", [...files]);
+      expect(res.status).toBe(400);
+      expect(fileFieldError(await res.text())).toContain(message);
+      expect(await rowCounts()).toEqual(before);
+      expect(storedKeys().length).toBe((await hub.database.query("select 1 from attachments")).length);
+      const mine = await hub.database.db.select().from(submissions).where(and(eq(submissions.assignmentId, ids.luom), eq(submissions.studentId, ids.an)));
+      expect(mine).toEqual([]);
+    });
+  }
+
+  it("answers 413 for a submission whose Content-Length is above the limit", async () => {
+    const before = await rowCounts();
+    const res = await postWithLyingLength(`/assignments/${ids.luom}`, c.an, 56 * MB);
+    expect(res.status).toBe(413);
+    expect(decode(res.text)).toContain("Dữ liệu gửi lên quá lớn");
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  describe("an allowed file", () => {
+    let fileId: string;
+    const PHOTO = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new TextEncoder().encode("JFIF bài làm"), 0xff, 0xd9]);
+
+    beforeAll(async () => {
+      const res = await submit(c.an, "Chú bé Lượm hồn nhiên, dũng cảm.", [{ name: "Bài làm của An.jpg", type: "image/jpeg", data: PHOTO }]);
+      expect(res.status).toBe(200);
+      const [row] = await hub.database
+        .query<{ id: string }>("select a.id from attachments a join submissions s on s.id = a.submission_id where s.assignment_id = $1 and s.student_id = $2", [ids.luom, ids.an]);
+      fileId = row.id;
+      await expectDiskMatchesRows();
+    });
+
+    for (const who of ["an", "minh", "hung"] as const) {
+      it(`downloads for ${who}`, async () => {
+        const res = await c[who].get(`/files/${fileId}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("image/jpeg");
+        expect(res.headers.get("content-disposition")).toMatch(/^attachment;/);
+        expect(new Uint8Array(await res.arrayBuffer())).toEqual(PHOTO);
+      });
+    }
+
+    for (const [who, why] of [
+      ["binh", "a classmate"],
+      ["khoa", "a student of another class"],
+      ["thu", "the parent of a classmate"],
+      ["lan", "a teacher of another subject of the same class"],
+    ] as const) {
+      it(`is "not found" for ${why}`, async () => {
+        const res = await c[who].get(`/files/${fileId}`);
+        expect(res.status).toBe(404);
+      });
+    }
+
+    it("sends the signed-out to /login", async () => {
+      const res = await c.anon.get(`/files/${fileId}`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toMatch(/^\/login\?next=/);
+    });
+  });
+});
