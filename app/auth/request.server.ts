@@ -2,7 +2,7 @@
 import crypto from "node:crypto";
 import type { Db } from "../../db/client.server.ts";
 import { env } from "../env.server.ts";
-import { loadMemberships, type Actor } from "./actor.server.ts";
+import type { Actor } from "./actor.server.ts";
 import { blankSessionCookie, readCookie, SESSION_COOKIE, sessionCookie, validateSessionToken } from "./session.server.ts";
 
 export function secureCookies(request: Request): boolean {
@@ -17,9 +17,8 @@ export async function authenticate(db: Db, request: Request): Promise<{ actor: A
   if (!result.session) {
     return { actor: null, expired: true, setCookie: blankSessionCookie(secureCookies(request)) };
   }
-  const memberships = await loadMemberships(db, result.user.id);
   return {
-    actor: { ...result.user, sessionId: result.session.id, memberships },
+    actor: { ...result.user, sessionId: result.session.id, memberships: result.memberships },
     expired: false,
     setCookie: result.session.renewed ? sessionCookie(token, result.session.expiresAt, secureCookies(request)) : undefined,
   };

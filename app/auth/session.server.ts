@@ -6,9 +6,10 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.server.ts";
-import { sessions, users } from "../../db/schema/index.ts";
+import { memberships, organizations, sessions, users } from "../../db/schema/index.ts";
+import type { ActorMembership } from "./actor.server.ts";
 
 export const SESSION_COOKIE = "lopso_session";
 const DAY = 24 * 60 * 60 * 1000;
@@ -41,7 +42,7 @@ export type SessionUser = {
 };
 
 export type SessionValidation =
-  | { session: { id: string; expiresAt: Date; renewed: boolean }; user: SessionUser }
+  | { session: { id: string; expiresAt: Date; renewed: boolean }; user: SessionUser; memberships: ActorMembership[] }
   | { session: null; user: null; expired: boolean };
 
 export async function validateSessionToken(db: DbOrTx, token: string): Promise<SessionValidation> {
@@ -52,6 +53,11 @@ export async function validateSessionToken(db: DbOrTx, token: string): Promise<S
       id: sessions.id,
       expiresAt: sessions.expiresAt,
       user: { id: users.id, fullName: users.fullName, email: users.email, phone: users.phone, locale: users.locale },
+      // The person's roles come back with the session in the same round trip (every page needs them).
+      memberships: sql<ActorMembership[]>`coalesce((
+        select json_agg(json_build_object('orgId', m.org_id, 'role', m.role, 'orgName', o.name, 'orgKind', o.kind, 'parentId', o.parent_id))
+        from ${memberships} m join ${organizations} o on o.id = m.org_id
+        where m.user_id = ${users.id}), '[]'::json)`,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -74,7 +80,8 @@ export async function validateSessionToken(db: DbOrTx, token: string): Promise<S
     renewed = true;
     await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
   }
-  return { session: { id, expiresAt, renewed }, user: row.user };
+  const roles = typeof row.memberships === "string" ? (JSON.parse(row.memberships) as ActorMembership[]) : row.memberships;
+  return { session: { id, expiresAt, renewed }, user: row.user, memberships: roles };
 }
 
 export async function invalidateSession(db: DbOrTx, sessionId: string) {
