@@ -144,3 +144,17 @@ export function getDb(): Db {
 }
 
 export { sql };
+
+/**
+ * Rows of a raw SQL statement through Drizzle, the same on both drivers (postgres.js returns an
+ * array, PGlite an object with `rows`). For hot pages that gather everything in one round trip.
+ */
+export async function selectRows<T>(db: DbOrTx, query: import("drizzle-orm").SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** JSON columns arrive parsed from postgres.js and PGlite alike; a string is parsed defensively. */
+export function json<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}

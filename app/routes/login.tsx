@@ -9,7 +9,7 @@ import { createSession, generateSessionToken, sessionCookie } from "../auth/sess
 import { signIn } from "../services/users.server.ts";
 import { env } from "../env.server.ts";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
-import { Field, FormError, Notice } from "../components/forms.tsx";
+import { Field, Notice } from "../components/forms.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
 import { badRequest, formObject, safeNext, readForm } from "./_form.server.ts";

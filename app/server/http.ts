@@ -110,11 +110,16 @@ export function createApp(opts: HttpOptions) {
     }
   });
 
-  app.use(compression());
+  // Fast gzip: dynamic pages are small and CPU is the scarce resource; a proxy in front may do better.
+  app.use(compression({ level: 1, threshold: 1024 }));
   const clientDir = opts.clientDir ?? path.resolve("build/client");
   app.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
-  app.use(express.static(clientDir, { maxAge: "1h", index: false }));
-  app.use(express.static(path.resolve("public"), { maxAge: "1h", index: false }));
+  // Other static files all have an extension (favicon.svg, robots.txt): page URLs skip the disk.
+  const staticFiles = [express.static(clientDir, { maxAge: "1h", index: false }), express.static(path.resolve("public"), { maxAge: "1h", index: false })];
+  app.use((req, res, next) => {
+    if ((req.method !== "GET" && req.method !== "HEAD") || !path.extname(req.path)) return next();
+    staticFiles[0](req, res, () => staticFiles[1](req, res, next));
+  });
 
   app.all(
     "/{*splat}",

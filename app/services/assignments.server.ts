@@ -284,4 +284,3 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 5000): Prom
   }
 }
 
-export { displayGrade };

@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { assignments, classes, classMembers, lessons, memberships, organizations, users } from "../../db/schema/index.ts";
+import { json, selectRows, type Db, type DbOrTx } from "../../db/client.server.ts";
+import { assignments, classes, classMembers, memberships, organizations, users, type GradingScale } from "../../db/schema/index.ts";
 import { canAdministerSchool, isClassTeacher, orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
 import { forbidden, notFound } from "../auth/guards.server.ts";
-import { isSubjectForGrade, currentSchoolYear } from "../lib/curriculum.ts";
+import { isSubjectForGrade } from "../lib/curriculum.ts";
 import { nfc } from "../lib/vn.ts";
 import { isUniqueViolation } from "./users.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
@@ -139,33 +139,50 @@ export async function getClassForTeacher(db: Db, actor: Actor, classId: string) 
 }
 
 /** Everything on a teacher's class page. */
+/**
+ * Everything on a teacher's class page in one round trip: the class (only if the actor teaches
+ * it), its lessons, its assignments with hand-in counts, and its roster in class-list order.
+ */
 export async function classPage(db: Db, actor: Actor, classId: string) {
-  const c = await getClassForTeacher(db, actor, classId);
-  const [lessonRows, assignmentRows, roster] = await Promise.all([
-    db
-      .select({ id: lessons.id, title: lessons.title, status: lessons.status, publishedAt: lessons.publishedAt, updatedAt: lessons.updatedAt })
-      .from(lessons)
-      .where(eq(lessons.classId, classId))
-      .orderBy(desc(lessons.updatedAt))
-      .limit(100),
-    db
-      .select({
-        id: assignments.id,
-        title: assignments.title,
-        dueAt: assignments.dueAt,
-        scale: assignments.scale,
-        // Qualified by hand: Drizzle would render ${assignments.id} here as a bare "id" (= s.id).
-        submitted: sql<number>`(select count(*)::int from submissions s where s.assignment_id = "assignments"."id" and s.status in ('submitted','graded'))`,
-        graded: sql<number>`(select count(*)::int from submissions s where s.assignment_id = "assignments"."id" and s.status = 'graded')`,
-      })
-      .from(assignments)
-      .where(eq(assignments.classId, classId))
-      .orderBy(desc(assignments.dueAt))
-      .limit(100),
-    classRoster(db, classId),
-  ]);
-  return { class: c, lessons: lessonRows, assignments: assignmentRows, roster };
+  if (!z.uuid().safeParse(classId).success) throw notFound();
+  const [row] = await selectRows<{ class: unknown; lessons: unknown; assignments: unknown; roster: unknown }>(
+    db,
+    sql`
+    with c as (
+      select c.id, c.school_id as "schoolId", c.name, c.grade, c.subject, c.school_year as "schoolYear", c.join_code as "joinCode"
+      from classes c
+      where c.id = ${classId}
+        and exists (select 1 from class_members t where t.class_id = c.id and t.user_id = ${actor.id} and t.role = 'teacher')
+    )
+    select
+      (select row_to_json(c) from c) as class,
+      (select coalesce(json_agg(x), '[]') from (
+        select l.id, l.title, l.status, l.published_at as "publishedAt", l.updated_at as "updatedAt"
+        from lessons l join c on c.id = l.class_id
+        order by l.updated_at desc limit 100) x) as lessons,
+      (select coalesce(json_agg(x), '[]') from (
+        select a.id, a.title, a.due_at as "dueAt", a.scale,
+          (select count(*)::int from submissions s where s.assignment_id = a.id and s.status in ('submitted', 'graded')) as submitted,
+          (select count(*)::int from submissions s where s.assignment_id = a.id and s.status = 'graded') as graded
+        from assignments a join c on c.id = a.class_id
+        order by a.due_at desc limit 100) x) as assignments,
+      (select coalesce(json_agg(x), '[]') from (
+        select u.id, u.full_name as "fullName", cm.role, cm.joined_at as "joinedAt"
+        from class_members cm join c on c.id = cm.class_id join users u on u.id = cm.user_id
+        order by cm.role, u.sort_key) x) as roster
+  `,
+  );
+  const cls = json<ClassRow | null>(row?.class);
+  if (!cls) throw notFound();
+  return {
+    class: cls,
+    lessons: json<{ id: string; title: string; status: "draft" | "published"; publishedAt: string | null; updatedAt: string }[]>(row.lessons),
+    assignments: json<{ id: string; title: string; dueAt: string; scale: GradingScale; submitted: number; graded: number }[]>(row.assignments),
+    roster: json<{ id: string; fullName: string; role: "teacher" | "student"; joinedAt: string }[]>(row.roster),
+  };
 }
+
+type ClassRow = { id: string; schoolId: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string };
 
 export async function classRoster(db: DbOrTx, classId: string) {
   return db
@@ -219,4 +236,3 @@ export async function listSchoolTeachers(db: Db, actor: Actor, schoolId: string)
     .orderBy(asc(users.sortKey));
 }
 
-export { currentSchoolYear, inArray };

@@ -1,13 +1,12 @@
 /** Parents and their children: link codes, the children list and a child's overview. */
 import crypto from "node:crypto";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { Db } from "../../db/client.server.ts";
-import { assignments, classes, classMembers, linkCodes, memberships, organizations, parentLinks, submissions, users } from "../../db/schema/index.ts";
-import { canAdministerSchool, isParentOf, orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
+import { json, selectRows, type Db } from "../../db/client.server.ts";
+import { classMembers, linkCodes, memberships, organizations, parentLinks, submissions, users } from "../../db/schema/index.ts";
+import { canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
-import { listStudentClasses } from "./classes.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 
 const LINK_CODE_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -106,44 +105,67 @@ export async function listChildren(db: Db, actor: Actor) {
   });
 }
 
-/** One child's classes, upcoming and missing work, and grades — only for that child's parents. */
+type ChildWork = {
+  assignmentId: string;
+  title: string;
+  dueAt: string;
+  scale: "ten_point" | "primary_levels" | "points";
+  maxPoints: string | number | null;
+  className: string;
+  subject: string;
+  status: "submitted" | "missing" | "graded" | null;
+  submittedAt: string | null;
+  late: boolean | null;
+  score: string | number | null;
+  level: "HTT" | "HT" | "CHT" | null;
+  comment: string | null;
+  gradedAt: string | null;
+};
+
+/**
+ * One child's classes, upcoming and missing work, and grades — only for that child's parents.
+ * One round trip: the parent link is checked inside the same statement.
+ */
 export async function childOverview(db: Db, actor: Actor, studentId: string) {
-  if (!z.uuid().safeParse(studentId).success || !(await isParentOf(db, actor.id, studentId))) throw notFound();
-  const [child] = await db.select({ id: users.id, fullName: users.fullName }).from(users).where(eq(users.id, studentId));
-  const classList = await listStudentClasses(db, studentId);
-  const classIds = classList.map((c) => c.id);
-  const work = classIds.length
-    ? await db
-        .select({
-          assignmentId: assignments.id,
-          title: assignments.title,
-          dueAt: assignments.dueAt,
-          scale: assignments.scale,
-          maxPoints: assignments.maxPoints,
-          className: classes.name,
-          subject: classes.subject,
-          status: submissions.status,
-          submittedAt: submissions.submittedAt,
-          late: submissions.late,
-          score: submissions.score,
-          level: submissions.level,
-          comment: submissions.comment,
-          gradedAt: submissions.gradedAt,
-        })
-        .from(assignments)
-        .innerJoin(classes, eq(classes.id, assignments.classId))
-        .leftJoin(submissions, and(eq(submissions.assignmentId, assignments.id), eq(submissions.studentId, studentId)))
-        .where(and(inArray(assignments.classId, classIds), gt(assignments.dueAt, sql`now() - interval '120 days'`)))
-        .orderBy(desc(assignments.dueAt))
-        .limit(200)
-    : [];
+  if (!z.uuid().safeParse(studentId).success) throw notFound();
+  const [row] = await selectRows<{ child: unknown; classes: unknown; work: unknown }>(
+    db,
+    sql`
+    with child as (
+      select u.id, u.full_name as "fullName"
+      from parent_links pl join users u on u.id = pl.student_id
+      where pl.parent_id = ${actor.id} and pl.student_id = ${studentId}
+    ), my as (
+      select c.id, c.name, c.grade, c.subject, c.school_year as "schoolYear"
+      from class_members cm join classes c on c.id = cm.class_id
+      where cm.user_id = (select id from child) and cm.role = 'student'
+    )
+    select
+      (select row_to_json(child) from child) as child,
+      (select coalesce(json_agg(my order by my.name, my.subject), '[]') from my) as classes,
+      (select coalesce(json_agg(x), '[]') from (
+        select a.id as "assignmentId", a.title, a.due_at as "dueAt", a.scale, a.max_points as "maxPoints",
+               my.name as "className", my.subject, s.status, s.submitted_at as "submittedAt", s.late,
+               s.score, s.level, s.comment, s.graded_at as "gradedAt"
+        from assignments a
+        join my on my.id = a.class_id
+        left join submissions s on s.assignment_id = a.id and s.student_id = (select id from child)
+        where a.due_at > now() - interval '120 days'
+        order by a.due_at desc limit 200) x) as work
+  `,
+  );
+  const child = json<{ id: string; fullName: string } | null>(row?.child);
+  if (!child) throw notFound();
+  const work = json<ChildWork[]>(row.work);
+  const now = Date.now();
+  const past = (w: ChildWork) => new Date(w.dueAt).getTime() < now;
   return {
     child,
-    classes: classList,
+    classes: json<{ id: string; name: string; grade: number; subject: string; schoolYear: string }[]>(row.classes),
     graded: work.filter((w) => w.status === "graded"),
-    missing: work.filter((w) => w.status === "missing" || (!w.status && w.dueAt < new Date())),
+    missing: work.filter((w) => w.status === "missing" || (!w.status && past(w))),
     submitted: work.filter((w) => w.status === "submitted"),
-    upcoming: work.filter((w) => !w.status && w.dueAt >= new Date()).reverse(),
+    upcoming: work.filter((w) => !w.status && !past(w)).reverse(),
   };
 }
 
@@ -161,4 +183,3 @@ export async function studentsWithParents(db: Db, classId: string) {
     .orderBy(asc(users.sortKey));
 }
 
-export { orgIdsWithRole };

@@ -2,7 +2,7 @@ import { and, asc, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.server.ts";
 import { attachments, classes, lessons } from "../../db/schema/index.ts";
-import { isClassStudent, isClassTeacher, isParentOf, type Actor } from "../auth/actor.server.ts";
+import { isClassStudent, isClassTeacher, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
 import { recordEvents } from "./events.server.ts";
@@ -208,4 +208,3 @@ export async function recentLessons(db: Db, classIds: string[], limit = 20) {
     .limit(limit);
 }
 
-export { isParentOf };

@@ -1,66 +1,75 @@
 /** "Hôm nay": one timeline of every class a student is in. */
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.server.ts";
-import { assignments, classes, classMembers, lessons, submissions } from "../../db/schema/index.ts";
+import { sql } from "drizzle-orm";
+import { json, selectRows, type Db } from "../../db/client.server.ts";
 import type { Actor } from "../auth/actor.server.ts";
+import type { Level, Scale } from "./grades.ts";
 
-const DAY = 24 * 3600 * 1000;
+type ClassRef = { className: string; subject: string };
+export type TodayData = {
+  classes: { id: string; name: string; subject: string }[];
+  newLessons: ({ id: string; title: string; publishedAt: string } & ClassRef)[];
+  dueSoon: ({ id: string; title: string; dueAt: string } & ClassRef)[];
+  overdue: ({ id: string; title: string; dueAt: string } & ClassRef)[];
+  recentGrades: ({
+    assignmentId: string;
+    title: string;
+    scale: Scale;
+    maxPoints: string | number | null;
+    score: string | number | null;
+    level: Level | null;
+    comment: string | null;
+    gradedAt: string;
+  } & ClassRef)[];
+};
 
-export async function studentToday(db: Db, actor: Actor, now = new Date()) {
-  const myClasses = await db
-    .select({ id: classes.id, name: classes.name, subject: classes.subject })
-    .from(classMembers)
-    .innerJoin(classes, eq(classes.id, classMembers.classId))
-    .where(and(eq(classMembers.userId, actor.id), eq(classMembers.role, "student")))
-    .orderBy(asc(classes.name), asc(classes.subject));
-  const ids = myClasses.map((c) => c.id);
-  if (ids.length === 0) return { classes: [], newLessons: [], dueSoon: [], overdue: [], recentGrades: [] };
-
-  const openWork = (range: ReturnType<typeof and>) =>
-    db
-      .select({
-        id: assignments.id,
-        title: assignments.title,
-        dueAt: assignments.dueAt,
-        className: classes.name,
-        subject: classes.subject,
-      })
-      .from(assignments)
-      .innerJoin(classes, eq(classes.id, assignments.classId))
-      .leftJoin(submissions, and(eq(submissions.assignmentId, assignments.id), eq(submissions.studentId, actor.id)))
-      .where(and(inArray(assignments.classId, ids), range, or(isNull(submissions.id), eq(submissions.status, "missing"))));
-
-  const [newLessons, dueSoon, overdue, recentGrades] = await Promise.all([
-    db
-      .select({ id: lessons.id, title: lessons.title, publishedAt: lessons.publishedAt, className: classes.name, subject: classes.subject })
-      .from(lessons)
-      .innerJoin(classes, eq(classes.id, lessons.classId))
-      .where(and(inArray(lessons.classId, ids), eq(lessons.status, "published"), gt(lessons.publishedAt, new Date(now.getTime() - 7 * DAY))))
-      .orderBy(desc(lessons.publishedAt))
-      .limit(20),
-    openWork(and(gt(assignments.dueAt, now), lt(assignments.dueAt, new Date(now.getTime() + 7 * DAY)))).orderBy(asc(assignments.dueAt)).limit(20),
-    openWork(and(lt(assignments.dueAt, now), gt(assignments.dueAt, new Date(now.getTime() - 60 * DAY)))).orderBy(desc(assignments.dueAt)).limit(20),
-    db
-      .select({
-        assignmentId: assignments.id,
-        title: assignments.title,
-        className: classes.name,
-        subject: classes.subject,
-        scale: assignments.scale,
-        maxPoints: assignments.maxPoints,
-        score: submissions.score,
-        level: submissions.level,
-        comment: submissions.comment,
-        gradedAt: submissions.gradedAt,
-      })
-      .from(submissions)
-      .innerJoin(assignments, eq(assignments.id, submissions.assignmentId))
-      .innerJoin(classes, eq(classes.id, assignments.classId))
-      .where(and(eq(submissions.studentId, actor.id), eq(submissions.status, "graded"), gt(submissions.gradedAt, new Date(now.getTime() - 14 * DAY))))
-      .orderBy(desc(submissions.gradedAt))
-      .limit(10),
-  ]);
-  return { classes: myClasses, newLessons, dueSoon, overdue, recentGrades };
+/**
+ * Everything on the page in one round trip: the student's classes, lessons published in the last
+ * 7 days, open work due within 7 days, overdue work (last 60 days), and grades of the last 14 days.
+ */
+export async function studentToday(db: Db, actor: Actor, now = new Date()): Promise<TodayData> {
+  const at = now.toISOString();
+  const [row] = await selectRows<Record<keyof TodayData, unknown>>(
+    db,
+    sql`
+    with my as (
+      select c.id, c.name, c.subject
+      from class_members cm join classes c on c.id = cm.class_id
+      where cm.user_id = ${actor.id} and cm.role = 'student'
+    ), open_work as (
+      select a.id, a.title, a.due_at as "dueAt", my.name as "className", my.subject
+      from assignments a
+      join my on my.id = a.class_id
+      left join submissions s on s.assignment_id = a.id and s.student_id = ${actor.id}
+      where a.due_at > ${at}::timestamptz - interval '60 days'
+        and a.due_at < ${at}::timestamptz + interval '7 days'
+        and (s.id is null or s.status = 'missing')
+    )
+    select
+      (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'subject', subject) order by name, subject), '[]') from my) as classes,
+      (select coalesce(json_agg(x), '[]') from (
+        select l.id, l.title, l.published_at as "publishedAt", my.name as "className", my.subject
+        from lessons l join my on my.id = l.class_id
+        where l.status = 'published' and l.published_at > ${at}::timestamptz - interval '7 days'
+        order by l.published_at desc limit 20) x) as "newLessons",
+      (select coalesce(json_agg(x), '[]') from (
+        select * from open_work where "dueAt" > ${at}::timestamptz order by "dueAt" asc limit 20) x) as "dueSoon",
+      (select coalesce(json_agg(x), '[]') from (
+        select * from open_work where "dueAt" <= ${at}::timestamptz order by "dueAt" desc limit 20) x) as overdue,
+      (select coalesce(json_agg(x), '[]') from (
+        select a.id as "assignmentId", a.title, my.name as "className", my.subject, a.scale, a.max_points as "maxPoints",
+               s.score, s.level, s.comment, s.graded_at as "gradedAt"
+        from submissions s
+        join assignments a on a.id = s.assignment_id
+        join my on my.id = a.class_id
+        where s.student_id = ${actor.id} and s.status = 'graded' and s.graded_at > ${at}::timestamptz - interval '14 days'
+        order by s.graded_at desc limit 10) x) as "recentGrades"
+  `,
+  );
+  return {
+    classes: json(row.classes),
+    newLessons: json(row.newLessons),
+    dueSoon: json(row.dueSoon),
+    overdue: json(row.overdue),
+    recentGrades: json(row.recentGrades),
+  };
 }
-
-export { sql };

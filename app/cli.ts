@@ -1,0 +1,315 @@
+/**
+ * Operator commands: `npm run cli -- <command> [flags]`. Run `npm run cli -- help` for the list.
+ *
+ * Uses the same configuration as the server (environment and `.env`): DATABASE_URL for a
+ * PostgreSQL server, otherwise the embedded database in DATA_DIR — which only one process may
+ * open at a time, so with the hub running a command stops with the reason and exit code 1.
+ * Exit codes: 0 done, 1 failed (database busy, data conflict, …), 2 bad command line.
+ */
+import { parseArgs } from "node:util";
+import { eq, or } from "drizzle-orm";
+import { z } from "zod";
+import { migrate, migrationsApplied, type Database } from "../db/client.server.ts";
+import { memberships, organizations, users } from "../db/schema/index.ts";
+import { ConfigError, env } from "./env.server.ts";
+import { DatabaseBusyError, openConfiguredDatabase } from "./server/boot.ts";
+import { setLogLevel } from "./server/log.ts";
+import { nameSortKey, nfc, normalizePhone } from "./lib/vn.ts";
+
+/** A mistake on the command line: printed with a pointer to the help, exit code 2. */
+class UsageError extends Error {}
+/** A refusal or failure the operator must act on: printed as is, exit code 1. */
+class CommandError extends Error {}
+
+type FlagSpec = { type: "string" | "boolean"; value?: string; description: string };
+type Command = {
+  summary: string;
+  flags: Record<string, FlagSpec>;
+  run: (flags: Record<string, string | boolean | undefined>) => Promise<void>;
+};
+
+const out = (line = "") => process.stdout.write(line + "\n");
+const err = (line = "") => process.stderr.write(line + "\n");
+
+/** "--email: must be …" for each problem zod found, naming the flag. */
+function flagErrors(error: z.ZodError): string {
+  return error.issues.map((i) => `  --${String(i.path[0] ?? "?")}: ${i.message}`).join("\n");
+}
+
+function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.infer<T> {
+  const parsed = schema.safeParse(flags);
+  if (!parsed.success) throw new UsageError(`Invalid flags:\n${flagErrors(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Open the configured database, run `work`, and always close it (releasing PGlite's lock). */
+async function withDatabase<T>(purpose: string, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(env(), `cli ${purpose}`, { max: 4 });
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function requireMigrated(database: Database) {
+  if (!(await migrationsApplied(database))) {
+    throw new CommandError("The database has no schema yet (or pending migrations): run `npm run cli -- migrate` first.");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const required = (flag: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `required (--${flag} …)` : undefined) });
+
+const CreateAdminFlags = z
+  .object({
+    name: z
+      .string(required("name"))
+      .transform(nfc)
+      .pipe(z.string().min(2, "must be a full name such as \"Nguyễn Văn An\"").max(120, "must be at most 120 characters")),
+    email: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.email({ error: "must be an e-mail address such as hieutruong@truong.edu.vn" }).max(254, "is too long"))
+      .optional(),
+    phone: z
+      .string()
+      .transform((v, ctx) => {
+        const e164 = normalizePhone(v);
+        if (!e164) {
+          ctx.addIssue({ code: "custom", message: "must be a Vietnamese mobile number such as 0912 345 678 or +84912345678" });
+          return z.NEVER;
+        }
+        return e164;
+      })
+      .optional(),
+    password: z
+      .string(required("password"))
+      .min(8, "must be at least 8 characters")
+      .max(200, "must be at most 200 characters"),
+    role: z.enum(["province_admin", "school_admin"], {
+      error: (issue) => (issue.input === undefined ? "required (--role province_admin or --role school_admin)" : "must be province_admin or school_admin"),
+    }),
+    org: z.string(required("org")).trim().min(1, "must be an organization code (see `npm run cli -- schools`)"),
+  })
+  .refine((v) => v.email || v.phone, { path: ["email"], message: "give --email or --phone (or both) so the admin can sign in" });
+
+const GenerateFlags = z.object({
+  students: z
+    .string(required("students"))
+    .regex(/^\d[\d_,]*$/, "must be a whole number such as 100000 or 1_000_000")
+    .transform((v) => Number(v.replace(/[_,]/g, "")))
+    .pipe(z.number().int().min(1, "must be at least 1").max(5_000_000, "must be at most 5,000,000")),
+  "seed-if-empty": z.boolean().optional(),
+});
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    summary: "Apply the database migrations in db/migrations (safe to repeat).",
+    flags: {},
+    async run() {
+      await withDatabase("migrate", async (database) => {
+        await migrate(database);
+        out(`Migrations applied (${database.kind}).`);
+      });
+    },
+  },
+
+  seed: {
+    summary: "Seed the demo province (two schools with teachers, students and parents); does nothing when it exists.",
+    flags: {},
+    async run() {
+      await withDatabase("seed", async (database) => {
+        await migrate(database);
+        const { seedDemo } = await import("../db/seed.server.ts");
+        const seeded = await seedDemo(database.db);
+        if (seeded) out(`Demo data seeded: ${seeded.schools} schools, ${seeded.users} people. Password for every demo account: lopso2025.`);
+        else out("Demo data is already there; nothing to do.");
+      });
+    },
+  },
+
+  "create-admin": {
+    summary: "Create a province or school administrator who can sign in.",
+    flags: {
+      name: { type: "string", value: "\"Họ và tên\"", description: "full name, family name first" },
+      email: { type: "string", value: "EMAIL", description: "sign-in e-mail (this and/or --phone)" },
+      phone: { type: "string", value: "PHONE", description: "Vietnamese mobile number, e.g. 0912345678" },
+      password: { type: "string", value: "PASSWORD", description: "at least 8 characters (or set ADMIN_PASSWORD)" },
+      role: { type: "string", value: "ROLE", description: "province_admin (Sở GD&ĐT) or school_admin (a school)" },
+      org: { type: "string", value: "CODE", description: "code of the province or school (mã trường), e.g. 79001" },
+    },
+    async run(raw) {
+      const flags = parseFlags(CreateAdminFlags, { ...raw, password: raw.password ?? process.env.ADMIN_PASSWORD });
+      await withDatabase("create-admin", async (database) => {
+        await requireMigrated(database);
+        const db = database.db;
+        const [org] = await db
+          .select({ id: organizations.id, kind: organizations.kind, name: organizations.name })
+          .from(organizations)
+          .where(eq(organizations.code, flags.org));
+        if (!org) throw new UsageError(`Invalid flags:\n  --org: no province or school has the code "${flags.org}" (list schools with \`npm run cli -- schools\`)`);
+        const wantKind = flags.role === "province_admin" ? "province" : "school";
+        if (org.kind !== wantKind) {
+          throw new UsageError(`Invalid flags:\n  --org: ${flags.org} is a ${org.kind} (${org.name}); a ${flags.role} belongs to a ${wantKind}`);
+        }
+        const conds = [];
+        if (flags.email) conds.push(eq(users.email, flags.email));
+        if (flags.phone) conds.push(eq(users.phone, flags.phone));
+        const taken = await db.select({ email: users.email, phone: users.phone }).from(users).where(or(...conds));
+        if (flags.email && taken.some((t) => t.email === flags.email)) throw new UsageError(`Invalid flags:\n  --email: ${flags.email} already belongs to an account`);
+        if (flags.phone && taken.some((t) => t.phone === flags.phone)) throw new UsageError(`Invalid flags:\n  --phone: ${flags.phone} already belongs to an account`);
+        const { hashPassword } = await import("./auth/password.server.ts");
+        const passwordHash = await hashPassword(flags.password);
+        await db.transaction(async (tx) => {
+          const [u] = await tx
+            .insert(users)
+            .values({ fullName: flags.name, sortKey: nameSortKey(flags.name), email: flags.email ?? null, phone: flags.phone ?? null, passwordHash })
+            .returning({ id: users.id });
+          await tx.insert(memberships).values({ userId: u.id, orgId: org.id, role: flags.role });
+        });
+        out(`Created ${flags.role} ${flags.name} (${flags.email ?? flags.phone}) for ${org.name}. They can sign in now.`);
+      });
+    },
+  },
+
+  schools: {
+    summary: "List the schools: code, two spaces, name — one per line, sorted by code.",
+    flags: {},
+    async run() {
+      await withDatabase("schools", async (database) => {
+        await requireMigrated(database);
+        const rows = await database.query<{ code: string; name: string }>(
+          "select code, name from organizations where kind = 'school' order by code",
+        );
+        for (const r of rows) out(`${r.code}  ${r.name}`);
+        if (rows.length === 0) err("No schools yet (seed the demo with `npm run cli -- seed`).");
+      });
+    },
+  },
+
+  generate: {
+    summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",
+    flags: {
+      students: { type: "string", value: "N", description: "number of students, e.g. 1000000 (at most 5,000,000)" },
+      "seed-if-empty": { type: "boolean", description: "also seed the demo province when the database has none" },
+    },
+    async run(raw) {
+      const flags = parseFlags(GenerateFlags, raw);
+      await withDatabase("generate", async (database) => {
+        await migrate(database);
+        if (flags["seed-if-empty"]) {
+          const { seedDemo } = await import("../db/seed.server.ts");
+          if (await seedDemo(database.db)) out("Demo province seeded.");
+        }
+        const gen = await import("../db/generate.server.ts");
+        try {
+          const report = await gen.generateProvince(database, { students: flags.students, log: out });
+          out("");
+          out(`Generated ${report.students.toLocaleString("en")} students in ${(report.elapsedMs / 1000).toFixed(1)} s (${database.kind}).`);
+          out("Rows per table (whole database):");
+          for (const [table, n] of Object.entries(report.counts)) out(`  ${table.padEnd(14)} ${n.toLocaleString("en").padStart(12)}`);
+          out("");
+          out(`Every generated account's password is ${gen.GENERATED_PASSWORD}: students ${gen.generatedEmail.student(1)}, teachers ${gen.generatedEmail.teacher(1)}, parents ${gen.generatedEmail.parent(1)} or 0960000001.`);
+        } catch (e) {
+          if (e instanceof gen.GeneratedDataExistsError) throw new CommandError(e.message);
+          throw e;
+        }
+      });
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+function flagUsage(name: string, spec: FlagSpec) {
+  return `--${name}${spec.value ? ` ${spec.value}` : ""}`;
+}
+
+function commandHelp(name: string, cmd: Command): string {
+  const flags = Object.entries(cmd.flags);
+  const lines = [`npm run cli -- ${name}${flags.length ? " [flags]" : ""}`, "", `  ${cmd.summary}`];
+  if (flags.length) {
+    lines.push("");
+    const width = Math.max(...flags.map(([n, s]) => flagUsage(n, s).length));
+    for (const [n, s] of flags) lines.push(`  ${flagUsage(n, s).padEnd(width)}  ${s.description}`);
+  }
+  return lines.join("\n");
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = [
+    "Lớp Số — operator commands (công cụ quản trị)",
+    "",
+    "Usage: npm run cli -- <command> [flags]",
+    "",
+    "Commands:",
+  ];
+  for (const [name, cmd] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(width)}  ${cmd.summary}`);
+    for (const [flag, spec] of Object.entries(cmd.flags)) lines.push(`  ${"".padEnd(width)}    ${flagUsage(flag, spec)}  ${spec.description}`);
+  }
+  lines.push(`  ${"help".padEnd(width)}  Show this help (also --help; \`<command> --help\` for one command).`);
+  lines.push(
+    "",
+    "The database is the one the server uses: DATABASE_URL (PostgreSQL) if set, else the embedded",
+    "database in DATA_DIR (default ./data), which only one process may open at a time.",
+    "`generate` locks the tables it fills while it runs (≈ 1.5 min per million students on",
+    "PostgreSQL): run it before starting the hub.",
+    "",
+    "Examples:",
+    "  npm run cli -- create-admin --name \"Vũ Thị Hạnh\" --email hieutruong@nguyendu.edu.vn --password '…' --role school_admin --org 79001",
+    "  npm run cli -- generate --students 100000 --seed-if-empty",
+  );
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    out(help());
+    return 0;
+  }
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  try {
+    if (!cmd) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}.`);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      out(commandHelp(name, cmd));
+      return 0;
+    }
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      const options = Object.fromEntries(Object.entries(cmd.flags).map(([flag, spec]) => [flag, { type: spec.type }]));
+      ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean> });
+    } catch (e) {
+      // node:util names the offending argument; keep its message, drop its own advice.
+      const message = (e as Error).message.split(". To specify")[0].replace(/^Unknown option '(.+?)'/, "Unknown flag $1");
+      throw new UsageError(`${message} (for ${name}).`);
+    }
+    setLogLevel("warn");
+    const config = env();
+    if (config.LOG_LEVEL === "error" || config.LOG_LEVEL === "silent") setLogLevel(config.LOG_LEVEL);
+    await cmd.run(values);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`Error: ${e.message}`);
+      err(`Run \`npm run cli -- ${cmd ? `${name} --help` : "help"}\` for usage.`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof DatabaseBusyError || e instanceof CommandError) {
+      err(e.message);
+      return 1;
+    }
+    // Driver errors arrive wrapped with the whole SQL text; the cause is what an operator needs.
+    const cause = (e as { cause?: Error })?.cause;
+    err(`Error: ${cause?.message ?? (e as Error)?.message ?? String(e)}`);
+    if (process.env.DEBUG) err((e as Error)?.stack ?? "");
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
