@@ -170,12 +170,11 @@ export type Plan = {
 };
 
 function schoolName(s: number, level: Level): string {
-  // Each name is used once per level, then again with the commune it is in.
+  // Names repeat only after the whole pool is used; repeats carry the commune they are in.
   const pool = [...SCHOOL_NAMES, ...PLACES];
-  const i = Math.floor(s / LEVEL_CYCLE.length);
-  const base = pool[i % pool.length];
-  const round = Math.floor(i / pool.length);
-  const suffix = round === 0 ? "" : ` – xã ${PLACES[(i * 7 + round) % PLACES.length]}`;
+  const base = pool[s % pool.length];
+  const round = Math.floor(s / pool.length);
+  const suffix = round === 0 ? "" : ` – xã ${PLACES[(s + round) % PLACES.length]}`;
   return `Trường ${LEVEL_NAME[level]} ${base}${suffix}`;
 }
 
@@ -244,8 +243,8 @@ const textArray = (list: string[]) => `ARRAY[${list.map((s) => lit(s.normalize("
 const lower = (list: string[]) => list.map((s) => s.normalize("NFC").toLocaleLowerCase("vi"));
 const weighted = (list: [string, number][]) => list.flatMap(([name, w]) => Array<string>(w).fill(name));
 
-/** A 31-bit pseudo-random number from a row number and a salt. */
-const hash = (expr: string, salt: number) => `(hashint8((${expr})::bigint * 16 + ${salt}) & 2147483647)`;
+/** A 31-bit pseudo-random number from a row number; each stream (0–15) gives an independent draw. */
+const hash = (expr: string, stream: number) => `(hashint8((${expr})::bigint * 16 + ${stream}) & 2147483647)`;
 
 /**
  * Name expressions for a person from a 31-bit hash: gender from the lowest bit, then family,
@@ -268,7 +267,6 @@ function nameSql(h: string, gender: string, family?: string) {
   return {
     fullName: `${d.familyName} || ' ' || ${d.middle} || ' ' || ${d.given}`,
     sortKey: `${l.given} || ' ' || ${l.familyName} || ' ' || ${l.middle} || ' ' || ${l.given}`,
-    familyIndex: famIdx,
     familyCount: fam.length,
   };
 }
@@ -343,7 +341,6 @@ export async function generateProvince(database: Database, opts: GenerateOptions
   const nowSql = `${lit(now.toISOString())}::timestamptz`;
   const year = currentSchoolYear(now);
   const N = plan.students;
-  const salt = crypto.randomInt(1, 1_000_000);
 
   // Ids: a v4-formatted uuid per (kind, number), random prefix per run, scrambled 48-bit tail.
   const prefix = crypto.randomBytes(8).toString("hex");
@@ -353,196 +350,208 @@ export async function generateProvince(database: Database, opts: GenerateOptions
 
   log(`Generating ${N.toLocaleString("en")} students: ${plan.schools.length} schools, ${plan.homerooms.length} homerooms, ${plan.classes.length} classes, ${plan.teachers.length} teachers`);
 
-  await database.db.transaction(async (tx) => {
-    const exec = executor(tx);
-    if (database.kind === "postgres") {
-      await exec("set local maintenance_work_mem = '1GB'");
-      await exec("set local work_mem = '256MB'");
-      await exec("set local synchronous_commit = off");
-    } else {
-      await exec("set local maintenance_work_mem = '256MB'");
+  try {
+    await load();
+  } catch (e) {
+    const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
+    if (code === "55P03") {
+      throw new Error("The tables are in use by another session (is the hub running on this database?): stop it, then run generate again.");
     }
+    throw e;
+  }
 
-    // Drop foreign keys touching the bulk tables, then their keys and indexes; remember how to
-    // re-create them.
-    const tables = BULK_TABLES.map(lit).join(",");
-    const fks = (await exec(`
-      select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
-      from pg_constraint
-      where contype = 'f' and connamespace = 'public'::regnamespace
-        and (conrelid::regclass::text in (${tables}) or confrelid::regclass::text in (${tables}))
-      order by 1, 2`)) as { tbl: string; name: string; def: string }[];
-    const keys = (await exec(`
-      select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
-      from pg_constraint
-      where contype in ('p', 'u') and connamespace = 'public'::regnamespace and conrelid::regclass::text in (${tables})
-      order by 1, 2`)) as { tbl: string; name: string; def: string }[];
-    const indexes = (await exec(`
-      select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
-      from pg_index i
-      where i.indrelid::regclass::text in (${tables})
-        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
-      order by 1`)) as { name: string; def: string }[];
-    const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    for (const fk of fks) await exec(`alter table ${fk.tbl} drop constraint ${q(fk.name)}`);
-    for (const k of keys) await exec(`alter table ${k.tbl} drop constraint ${q(k.name)}`);
-    for (const ix of indexes) await exec(`drop index ${ix.name}`);
-    step("dropped keys and indexes");
+  /** The whole load, in one transaction: keys and indexes off, rows in, keys and indexes back. */
+  async function load() {
+    await database.db.transaction(async (tx) => {
+      const exec = executor(tx);
+      if (database.kind === "postgres") {
+        // Tables in use by a long transaction elsewhere: give up instead of queueing everyone.
+        await exec("set local lock_timeout = '15s'");
+        await exec("set local maintenance_work_mem = '1GB'");
+        await exec("set local work_mem = '256MB'");
+        await exec("set local synchronous_commit = off");
+      } else {
+        await exec("set local maintenance_work_mem = '256MB'");
+      }
 
-    // The plan as temporary tables.
-    await exec("create temporary table gen_school (s int primary key, code text, name text, level text) on commit drop");
-    await exec("create temporary table gen_homeroom (h int primary key, s int, grade int, name text, first int, size int) on commit drop");
-    await exec("create temporary table gen_class (c int primary key, h int, subject text, teacher int, scale text) on commit drop");
-    await exec("create temporary table gen_teacher (t int primary key, s int) on commit drop");
-    await exec(`create temporary table gen_subject (
-      subject text primary key, lesson_title text[], lesson_md text[], lesson_html text[], work_title text[], work_md text[], work_html text[]) on commit drop`);
-    await insertValues(exec, "gen_school", ["s", "code", "name", "level"], plan.schools.map((x) => [x.s, x.code, x.name, x.level]));
-    await insertValues(exec, "gen_homeroom", ["h", "s", "grade", "name", "first", "size"], plan.homerooms.map((x) => [x.h, x.s, x.grade, x.name, x.first, x.size]));
-    await insertValues(exec, "gen_class", ["c", "h", "subject", "teacher", "scale"], plan.classes.map((x) => [x.c, x.h, x.subject, x.teacher, x.scale]));
-    await insertValues(exec, "gen_teacher", ["t", "s"], plan.teachers.map((s, i) => [i + 1, s]));
-    for (const [subject, content] of Object.entries(CONTENT)) {
-      const name = subjectName(subject);
-      const lessonMd = content.lessons.map((t) => lessonMarkdown(name, t));
-      const workMd = content.assignments.map((t) => assignmentMarkdown(name, t));
-      await exec(
-        `insert into gen_subject values (${lit(subject)}, ${textArray(content.lessons.map((t, i) => `Bài ${i + 1}. ${t}`))}, ` +
-          `${textArray(lessonMd)}, ${textArray(lessonMd.map(renderMarkdown))}, ${textArray(content.assignments)}, ` +
-          `${textArray(workMd)}, ${textArray(workMd.map(renderMarkdown))})`,
-      );
-    }
-    for (const t of ["gen_school", "gen_homeroom", "gen_class", "gen_teacher", "gen_subject"]) await exec(`analyze ${t}`);
-    step("plan");
+      // Drop foreign keys touching the bulk tables, then their keys and indexes; remember how to
+      // re-create them.
+      const tables = BULK_TABLES.map(lit).join(",");
+      const fks = (await exec(`
+        select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
+        from pg_constraint
+        where contype = 'f' and connamespace = 'public'::regnamespace
+          and (conrelid::regclass::text in (${tables}) or confrelid::regclass::text in (${tables}))
+        order by 1, 2`)) as { tbl: string; name: string; def: string }[];
+      const keys = (await exec(`
+        select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
+        from pg_constraint
+        where contype in ('p', 'u') and connamespace = 'public'::regnamespace and conrelid::regclass::text in (${tables})
+        order by 1, 2`)) as { tbl: string; name: string; def: string }[];
+      const indexes = (await exec(`
+        select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+        from pg_index i
+        where i.indrelid::regclass::text in (${tables})
+          and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+        order by 1`)) as { name: string; def: string }[];
+      const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+      for (const fk of fks) await exec(`alter table ${fk.tbl} drop constraint ${q(fk.name)}`);
+      for (const k of keys) await exec(`alter table ${k.tbl} drop constraint ${q(k.name)}`);
+      for (const ix of indexes) await exec(`drop index ${ix.name}`);
+      step("dropped keys and indexes");
 
-    await exec(`insert into organizations (id, parent_id, kind, name, code, level, created_at)
-      values (${uid("province", "0")}, null, 'province', ${lit("Sở Giáo dục và Đào tạo tỉnh Sông Lam (dữ liệu tạo tự động)")}, ${lit(GENERATED_PROVINCE_CODE)}, null, ${nowSql})`);
-    await exec(`insert into organizations (id, parent_id, kind, name, code, level, created_at)
-      select ${uid("school", "s")}, ${uid("province", "0")}, 'school', name, code, level, ${nowSql} from gen_school order by s`);
-    step("organizations");
+      // The plan as temporary tables.
+      await exec("create temporary table gen_school (s int primary key, code text, name text, level text) on commit drop");
+      await exec("create temporary table gen_homeroom (h int primary key, s int, grade int, name text, first int, size int) on commit drop");
+      await exec("create temporary table gen_class (c int primary key, h int, subject text, teacher int, scale text) on commit drop");
+      await exec("create temporary table gen_teacher (t int primary key, s int) on commit drop");
+      await exec(`create temporary table gen_subject (
+        subject text primary key, lesson_title text[], lesson_md text[], lesson_html text[], work_title text[], work_md text[], work_html text[]) on commit drop`);
+      await insertValues(exec, "gen_school", ["s", "code", "name", "level"], plan.schools.map((x) => [x.s, x.code, x.name, x.level]));
+      await insertValues(exec, "gen_homeroom", ["h", "s", "grade", "name", "first", "size"], plan.homerooms.map((x) => [x.h, x.s, x.grade, x.name, x.first, x.size]));
+      await insertValues(exec, "gen_class", ["c", "h", "subject", "teacher", "scale"], plan.classes.map((x) => [x.c, x.h, x.subject, x.teacher, x.scale]));
+      await insertValues(exec, "gen_teacher", ["t", "s"], plan.teachers.map((s, i) => [i + 1, s]));
+      for (const [subject, content] of Object.entries(CONTENT)) {
+        const name = subjectName(subject);
+        const lessonMd = content.lessons.map((t) => lessonMarkdown(name, t));
+        const workMd = content.assignments.map((t) => assignmentMarkdown(name, t));
+        await exec(
+          `insert into gen_subject values (${lit(subject)}, ${textArray(content.lessons.map((t, i) => `Bài ${i + 1}. ${t}`))}, ` +
+            `${textArray(lessonMd)}, ${textArray(lessonMd.map(renderMarkdown))}, ${textArray(content.assignments)}, ` +
+            `${textArray(workMd)}, ${textArray(workMd.map(renderMarkdown))})`,
+        );
+      }
+      for (const t of ["gen_school", "gen_homeroom", "gen_class", "gen_teacher", "gen_subject"]) await exec(`analyze ${t}`);
+      step("plan");
 
-    // Students: hs<n>@…, no phone.
-    const student = nameSql("x.h", "(x.h & 1)");
-    await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
-      select ${uid("student", "x.n")}, ${student.fullName}, ${student.sortKey}, 'hs' || x.n || '@${GENERATED_EMAIL_DOMAIN}', null, ${lit(passwordHash)}, ${nowSql}
-      from (select n, ${hash("n", 1)} as h from generate_series(1, ${N}) n) x`);
-    step("users: students");
+      await exec(`insert into organizations (id, parent_id, kind, name, code, level, created_at)
+        values (${uid("province", "0")}, null, 'province', ${lit("Sở Giáo dục và Đào tạo tỉnh Sông Lam (dữ liệu tạo tự động)")}, ${lit(GENERATED_PROVINCE_CODE)}, null, ${nowSql})`);
+      await exec(`insert into organizations (id, parent_id, kind, name, code, level, created_at)
+        select ${uid("school", "s")}, ${uid("province", "0")}, 'school', name, code, level, ${nowSql} from gen_school order by s`);
+      step("organizations");
 
-    const teacher = nameSql("x.h", "(case when x.h % 10 < 7 then 1 else 0 end)");
-    await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
-      select ${uid("teacher", "x.t")}, ${teacher.fullName}, ${teacher.sortKey}, 'gv' || x.t || '@${GENERATED_EMAIL_DOMAIN}', null, ${lit(passwordHash)}, ${nowSql}
-      from (select t, ${hash("t", 2)} as h from gen_teacher) x`);
-    step("users: teachers");
+      // Students: hs<n>@…, no phone.
+      const student = nameSql("x.h", "(x.h & 1)");
+      await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
+        select ${uid("student", "x.n")}, ${student.fullName}, ${student.sortKey}, 'hs' || x.n || '@${GENERATED_EMAIL_DOMAIN}', null, ${lit(passwordHash)}, ${nowSql}
+        from (select n, ${hash("n", 1)} as h from generate_series(1, ${N}) n) x`);
+      step("users: students");
 
-    // Parents of student n: "a" always, "b" for about half. One of them is the father, who shares
-    // the child's family name; mothers keep their own. Phones +8496… ("a") and +8497… ("b").
-    const childFamily = `((${hash("x.n", 1)} / 2) % ${student.familyCount})`;
-    const parentA = nameSql("x.h", "x.g", `(case when x.g = 0 then ${childFamily} else (x.h / 2) % ${student.familyCount} end)`);
-    await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
-      select ${uid("parentA", "x.n")}, ${parentA.fullName}, ${parentA.sortKey}, 'ph' || x.n || 'a@${GENERATED_EMAIL_DOMAIN}',
-             '+8496' || lpad(x.n::text, 7, '0'), ${lit(passwordHash)}, ${nowSql}
-      from (select n, h, case when h % 5 < 2 then 0 else 1 end as g from (select n, ${hash("n", 3)} as h from generate_series(1, ${N}) n) y) x`);
-    step("users: parents (first)");
-    const parentB = nameSql("x.h", "x.g", `(case when x.g = 0 then ${childFamily} else (x.h / 2) % ${student.familyCount} end)`);
-    await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
-      select ${uid("parentB", "x.n")}, ${parentB.fullName}, ${parentB.sortKey}, 'ph' || x.n || 'b@${GENERATED_EMAIL_DOMAIN}',
-             '+8497' || lpad(x.n::text, 7, '0'), ${lit(passwordHash)}, ${nowSql}
-      from (select n, h, case when ${hash("n", 3)} % 5 < 2 then 1 else 0 end as g
-            from (select n, ${hash("n", 4)} as h from generate_series(1, ${N}) n) y
-            where ${hash("n", 5)} % 2 = 0) x`);
-    step("users: parents (second)");
+      const teacher = nameSql("x.h", "(case when x.h % 10 < 7 then 1 else 0 end)");
+      await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
+        select ${uid("teacher", "x.t")}, ${teacher.fullName}, ${teacher.sortKey}, 'gv' || x.t || '@${GENERATED_EMAIL_DOMAIN}', null, ${lit(passwordHash)}, ${nowSql}
+        from (select t, ${hash("t", 2)} as h from gen_teacher) x`);
+      step("users: teachers");
 
-    await exec(`insert into memberships (user_id, org_id, role, created_at)
-      select ${uid("student", "n")}, ${uid("school", "h.s")}, 'student', ${nowSql}
-      from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n`);
-    await exec(`insert into memberships (user_id, org_id, role, created_at)
-      select ${uid("teacher", "t")}, ${uid("school", "s")}, 'teacher', ${nowSql} from gen_teacher`);
-    await exec(`insert into memberships (user_id, org_id, role, created_at)
-      select ${uid("parentA", "n")}, ${uid("school", "h.s")}, 'parent', ${nowSql}
-      from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n`);
-    await exec(`insert into memberships (user_id, org_id, role, created_at)
-      select ${uid("parentB", "n")}, ${uid("school", "h.s")}, 'parent', ${nowSql}
-      from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n where ${hash("n", 5)} % 2 = 0`);
-    step("memberships");
+      // Parents of student n: "a" always, "b" for about half. One of them is the father, who shares
+      // the child's family name; mothers keep their own. Phones +8496… ("a") and +8497… ("b").
+      const childFamily = `((${hash("x.n", 1)} / 2) % ${student.familyCount})`;
+      const parentA = nameSql("x.h", "x.g", `(case when x.g = 0 then ${childFamily} else (x.h / 2) % ${student.familyCount} end)`);
+      await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
+        select ${uid("parentA", "x.n")}, ${parentA.fullName}, ${parentA.sortKey}, 'ph' || x.n || 'a@${GENERATED_EMAIL_DOMAIN}',
+               '+8496' || lpad(x.n::text, 7, '0'), ${lit(passwordHash)}, ${nowSql}
+        from (select n, h, case when h % 5 < 2 then 0 else 1 end as g from (select n, ${hash("n", 3)} as h from generate_series(1, ${N}) n) y) x`);
+      step("users: parents (first)");
+      const parentB = nameSql("x.h", "x.g", `(case when x.g = 0 then ${childFamily} else (x.h / 2) % ${student.familyCount} end)`);
+      await exec(`insert into users (id, full_name, sort_key, email, phone, password_hash, created_at)
+        select ${uid("parentB", "x.n")}, ${parentB.fullName}, ${parentB.sortKey}, 'ph' || x.n || 'b@${GENERATED_EMAIL_DOMAIN}',
+               '+8497' || lpad(x.n::text, 7, '0'), ${lit(passwordHash)}, ${nowSql}
+        from (select n, h, case when ${hash("n", 3)} % 5 < 2 then 1 else 0 end as g
+              from (select n, ${hash("n", 4)} as h from generate_series(1, ${N}) n) y
+              where ${hash("n", 5)} % 2 = 0) x`);
+      step("users: parents (second)");
 
-    await exec(`insert into parent_links (parent_id, student_id, created_at)
-      select ${uid("parentA", "n")}, ${uid("student", "n")}, ${nowSql} from generate_series(1, ${N}) n`);
-    await exec(`insert into parent_links (parent_id, student_id, created_at)
-      select ${uid("parentB", "n")}, ${uid("student", "n")}, ${nowSql} from generate_series(1, ${N}) n where ${hash("n", 5)} % 2 = 0`);
-    step("parent links");
+      await exec(`insert into memberships (user_id, org_id, role, created_at)
+        select ${uid("student", "n")}, ${uid("school", "h.s")}, 'student', ${nowSql}
+        from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n`);
+      await exec(`insert into memberships (user_id, org_id, role, created_at)
+        select ${uid("teacher", "t")}, ${uid("school", "s")}, 'teacher', ${nowSql} from gen_teacher`);
+      await exec(`insert into memberships (user_id, org_id, role, created_at)
+        select ${uid("parentA", "n")}, ${uid("school", "h.s")}, 'parent', ${nowSql}
+        from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n`);
+      await exec(`insert into memberships (user_id, org_id, role, created_at)
+        select ${uid("parentB", "n")}, ${uid("school", "h.s")}, 'parent', ${nowSql}
+        from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n where ${hash("n", 5)} % 2 = 0`);
+      step("memberships");
 
-    // Join codes: "G" + six characters of the join-code alphabet, a bijection of the class number.
-    const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    const joinCode = `'G' || ${[0, 1, 2, 3, 4, 5].map((k) => `substr('${alphabet}', (((c.c::bigint * 387420489) & 1073741823) >> ${5 * k}) & 31) + 1, 1)`).join(" || ")}`;
-    await exec(`insert into classes (id, school_id, name, grade, subject, school_year, join_code, created_at)
-      select ${uid("class", "c.c")}, ${uid("school", "h.s")}, h.name, h.grade, c.subject, ${lit(year)}, ${joinCode}, ${nowSql} - interval '30 days'
-      from gen_class c join gen_homeroom h on h.h = c.h order by c.c`);
-    step("classes");
+      await exec(`insert into parent_links (parent_id, student_id, created_at)
+        select ${uid("parentA", "n")}, ${uid("student", "n")}, ${nowSql} from generate_series(1, ${N}) n`);
+      await exec(`insert into parent_links (parent_id, student_id, created_at)
+        select ${uid("parentB", "n")}, ${uid("student", "n")}, ${nowSql} from generate_series(1, ${N}) n where ${hash("n", 5)} % 2 = 0`);
+      step("parent links");
 
-    await exec(`insert into class_members (class_id, user_id, role, joined_at)
-      select ${uid("class", "c")}, ${uid("teacher", "teacher")}, 'teacher', ${nowSql} - interval '30 days' from gen_class`);
-    await exec(`insert into class_members (class_id, user_id, role, joined_at)
-      select ${uid("class", "c.c")}, ${uid("student", "n")}, 'student', ${nowSql} - interval '29 days'
-      from gen_class c join gen_homeroom h on h.h = c.h, generate_series(h.first, h.first + h.size - 1) n`);
-    step("class members");
+      // Join codes: "G" + six characters of the join-code alphabet, a bijection of the class number.
+      const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+      const joinCode = `'G' || ${[0, 1, 2, 3, 4, 5].map((k) => `substr('${alphabet}', ((((c.c::bigint * 387420489) & 1073741823) >> ${5 * k}) & 31)::int + 1, 1)`).join(" || ")}`;
+      await exec(`insert into classes (id, school_id, name, grade, subject, school_year, join_code, created_at)
+        select ${uid("class", "c.c")}, ${uid("school", "h.s")}, h.name, h.grade, c.subject, ${lit(year)}, ${joinCode}, ${nowSql} - interval '30 days'
+        from gen_class c join gen_homeroom h on h.h = c.h order by c.c`);
+      step("classes");
 
-    // Lessons: published about 16, 7 and 1 days ago.
-    await exec(`insert into lessons (class_id, author_id, title, body_md, body_html, status, published_at, created_at, updated_at)
-      select ${uid("class", "c.c")}, ${uid("teacher", "c.teacher")}, s.lesson_title[k], s.lesson_md[k], s.lesson_html[k], 'published', p, p, p
-      from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${LESSONS_PER_CLASS}) k,
-           lateral (select ${nowSql} - ((${LESSONS_PER_CLASS} - k) * 7 + 1 + c.c % 3) * interval '1 day' - (c.c % 11) * interval '1 hour' as p) t`);
-    step("lessons");
+      await exec(`insert into class_members (class_id, user_id, role, joined_at)
+        select ${uid("class", "c")}, ${uid("teacher", "teacher")}, 'teacher', ${nowSql} - interval '30 days' from gen_class`);
+      await exec(`insert into class_members (class_id, user_id, role, joined_at)
+        select ${uid("class", "c.c")}, ${uid("student", "n")}, 'student', ${nowSql} - interval '29 days'
+        from gen_class c join gen_homeroom h on h.h = c.h, generate_series(h.first, h.first + h.size - 1) n`);
+      step("class members");
 
-    // Assignments: due 8–11 days ago, 1–3 days ago, and in 2–5 days.
-    const due = (c: string, k: string) =>
-      `(date_trunc('hour', ${nowSql}) + (case ${k} when 1 then -(8 + ${c} % 4) when 2 then -(1 + ${c} % 3) else 2 + ${c} % 4 end) * interval '1 day' + (${c} % 5) * interval '1 hour')`;
-    await exec(`insert into assignments (id, class_id, author_id, title, instructions_md, instructions_html, due_at, scale, created_at)
-      select ${uid("assignment", `c.c * ${ASSIGNMENTS_PER_CLASS} + k`)}, ${uid("class", "c.c")}, ${uid("teacher", "c.teacher")},
-             s.work_title[k], s.work_md[k], s.work_html[k], ${due("c.c", "k")}, c.scale, ${due("c.c", "k")} - interval '7 days'
-      from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k`);
-    step("assignments");
+      // Lessons: published about 16, 7 and 1 days ago.
+      await exec(`insert into lessons (class_id, author_id, title, body_md, body_html, status, published_at, created_at, updated_at)
+        select ${uid("class", "c.c")}, ${uid("teacher", "c.teacher")}, s.lesson_title[k], s.lesson_md[k], s.lesson_html[k], 'published', p, p, p
+        from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${LESSONS_PER_CLASS}) k,
+             lateral (select ${nowSql} - ((${LESSONS_PER_CLASS} - k) * 7 + 1 + c.c % 3) * interval '1 day' - (c.c % 11) * interval '1 hour' as p) t`);
+      step("lessons");
 
-    // Submissions. Past-due work: 70 % graded, 17 % handed in and awaiting grading, the rest
-    // marked missing (as the sweep job does). Upcoming work: 20 % already handed in. One in ten
-    // hand-ins is late.
-    const comments = textArray(COMMENTS);
-    const bodies = textArray(BODIES);
-    await exec(`insert into submissions (assignment_id, student_id, status, body, submitted_at, late, score, level, comment, graded_at, graded_by, missing_at)
-      select ${uid("assignment", `x.c * ${ASSIGNMENTS_PER_CLASS} + x.k`)}, ${uid("student", "x.n")},
-        x.status,
-        case when x.status = 'missing' then '' else (${bodies})[1 + x.r % ${BODIES.length}] end,
-        case when x.status = 'missing' then null
-             when x.late then x.due + (1 + x.r % 12) * interval '1 hour'
-             else least(x.due - (1 + x.r % 40) * interval '1 hour', ${nowSql} - (1 + x.r % 20) * interval '1 hour') end,
-        x.late,
-        case when x.status = 'graded' and x.scale = 'ten_point' then round((4 + (x.r2 % 61) / 10.0)::numeric, 1) end,
-        case when x.status = 'graded' and x.scale = 'primary_levels' then (ARRAY['HTT','HT','HT','HTT','CHT','HT','HTT','HT','HT','HTT'])[1 + x.r2 % 10] end,
-        case when x.status = 'graded' and x.r2 % 3 = 0 then (${comments})[1 + x.r2 % ${COMMENTS.length}] end,
-        case when x.status = 'graded' then least(x.due + interval '1 day' + (x.r % 12) * interval '1 hour', ${nowSql} - interval '30 minutes') end,
-        case when x.status = 'graded' then ${uid("teacher", "x.teacher")} end,
-        case when x.status = 'missing' then x.due + interval '5 minutes' end
-      from (
-        select c.c, k, n, c.teacher, c.scale, d.due, r.r, r.r2,
-          case when k = ${ASSIGNMENTS_PER_CLASS} then 'submitted'
-               when r.r < 700 then 'graded' when r.r < 870 then 'submitted' else 'missing' end as status,
-          (r.r % 10 = 9 and (k < ${ASSIGNMENTS_PER_CLASS} and r.r < 870)) as late
-        from gen_class c join gen_homeroom h on h.h = c.h,
-             generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k,
-             generate_series(h.first, h.first + h.size - 1) n,
-             lateral (select ${hash(`n::bigint * 65536 + c.c * 4 + k`, 6)} % 1000 as r, ${hash(`n::bigint * 65536 + c.c * 4 + k`, 7)} as r2) r,
-             lateral (select ${due("c.c", "k")} as due) d
-        where k < ${ASSIGNMENTS_PER_CLASS} or r.r < 200
-      ) x`);
-    step("submissions");
+      // Assignments: due 8–11 days ago, 1–3 days ago, and in 2–5 days.
+      const due = (c: string, k: string) =>
+        `(date_trunc('hour', ${nowSql}) + (case ${k} when 1 then -(8 + ${c} % 4) when 2 then -(1 + ${c} % 3) else 2 + ${c} % 4 end) * interval '1 day' + (${c} % 5) * interval '1 hour')`;
+      await exec(`insert into assignments (id, class_id, author_id, title, instructions_md, instructions_html, due_at, scale, created_at)
+        select ${uid("assignment", `c.c * ${ASSIGNMENTS_PER_CLASS} + k`)}, ${uid("class", "c.c")}, ${uid("teacher", "c.teacher")},
+               s.work_title[k], s.work_md[k], s.work_html[k], ${due("c.c", "k")}, c.scale, ${due("c.c", "k")} - interval '7 days'
+        from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k`);
+      step("assignments");
 
-    for (const k of keys) await exec(`alter table ${k.tbl} add constraint ${q(k.name)} ${k.def}`);
-    step("primary keys and unique keys");
-    for (const ix of indexes) await exec(ix.def);
-    step("indexes");
-    for (const fk of fks) await exec(`alter table ${fk.tbl} add constraint ${q(fk.name)} ${fk.def}`);
-    step("foreign keys (validated)");
-  });
+      // Submissions. Past-due work: 70 % graded, 17 % handed in and awaiting grading, the rest
+      // marked missing (as the sweep job does). Upcoming work: 20 % already handed in. One in ten
+      // hand-ins is late.
+      const comments = textArray(COMMENTS);
+      const bodies = textArray(BODIES);
+      await exec(`insert into submissions (assignment_id, student_id, status, body, submitted_at, late, score, level, comment, graded_at, graded_by, missing_at)
+        select ${uid("assignment", `x.c * ${ASSIGNMENTS_PER_CLASS} + x.k`)}, ${uid("student", "x.n")},
+          x.status,
+          case when x.status = 'missing' then '' else (${bodies})[1 + x.r % ${BODIES.length}] end,
+          case when x.status = 'missing' then null
+               when x.late then x.due + (1 + x.r % 12) * interval '1 hour'
+               else least(x.due - (1 + x.r % 40) * interval '1 hour', ${nowSql} - (1 + x.r % 20) * interval '1 hour') end,
+          x.late,
+          case when x.status = 'graded' and x.scale = 'ten_point' then round((4 + (x.r2 % 61) / 10.0)::numeric, 1) end,
+          case when x.status = 'graded' and x.scale = 'primary_levels' then (ARRAY['HTT','HT','HT','HTT','CHT','HT','HTT','HT','HT','HTT'])[1 + x.r2 % 10] end,
+          case when x.status = 'graded' and x.r2 % 3 = 0 then (${comments})[1 + x.r2 % ${COMMENTS.length}] end,
+          case when x.status = 'graded' then least(x.due + interval '1 day' + (x.r % 12) * interval '1 hour', ${nowSql} - interval '30 minutes') end,
+          case when x.status = 'graded' then ${uid("teacher", "x.teacher")} end,
+          case when x.status = 'missing' then x.due + interval '5 minutes' end
+        from (
+          select c.c, k, n, c.teacher, c.scale, d.due, r.r, r.r2,
+            case when k = ${ASSIGNMENTS_PER_CLASS} then 'submitted'
+                 when r.r < 700 then 'graded' when r.r < 870 then 'submitted' else 'missing' end as status,
+            (r.r % 10 = 9 and (k < ${ASSIGNMENTS_PER_CLASS} and r.r < 870)) as late
+          from gen_class c join gen_homeroom h on h.h = c.h,
+               generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k,
+               generate_series(h.first, h.first + h.size - 1) n,
+               lateral (select ${hash(`n::bigint * 65536 + c.c * 4 + k`, 6)} % 1000 as r, ${hash(`n::bigint * 65536 + c.c * 4 + k`, 7)} as r2) r,
+               lateral (select ${due("c.c", "k")} as due) d
+          where k < ${ASSIGNMENTS_PER_CLASS} or r.r < 200
+        ) x`);
+      step("submissions");
 
-  for (const t of ["organizations", ...BULK_TABLES]) await database.query(`analyze ${t}`);
-  step("analyze");
+      for (const k of keys) await exec(`alter table ${k.tbl} add constraint ${q(k.name)} ${k.def}`);
+      step("primary keys and unique keys");
+      for (const ix of indexes) await exec(ix.def);
+      step("indexes");
+      for (const fk of fks) await exec(`alter table ${fk.tbl} add constraint ${q(fk.name)} ${fk.def}`);
+      step("foreign keys (validated)");
+    });
+  }
 
   const counts: Record<string, number> = {};
   for (const t of ["organizations", ...BULK_TABLES]) {
@@ -550,6 +559,9 @@ export async function generateProvince(database: Database, opts: GenerateOptions
     counts[t] = Number(row.n);
   }
   step("count rows");
+  // Statistics for the planner, and the visibility map for index-only scans.
+  for (const t of ["organizations", ...BULK_TABLES]) await database.query(`vacuum (analyze) ${t}`);
+  step("vacuum and analyze");
   return { students: N, elapsedMs: Date.now() - started, steps, counts };
 }
 
