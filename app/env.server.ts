@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Run the job workers inside the web process (npm start). `npm run worker` runs them alone. */
   WORKERS: boolish.default(true),
+  /** Named prepared statements on PostgreSQL; turn off behind a transaction-mode connection pooler. */
+  DATABASE_PREPARE: boolish.default(true),
   /** Reverse-proxy hops in front of the hub whose X-Forwarded-For is trusted (sign-in throttling per address). */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
 });

@@ -62,7 +62,7 @@ function isAlive(pid: number) {
 
 export async function openConfiguredDatabase(env: Env, purpose: string, opts: { max?: number } = {}): Promise<Database> {
   if (env.DATABASE_URL) {
-    const database = await openDatabase({ url: env.DATABASE_URL, max: opts.max });
+    const database = await openDatabase({ url: env.DATABASE_URL, max: opts.max, prepare: env.DATABASE_PREPARE });
     setDatabase(database);
     return database;
   }

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/client.server.ts";
+import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
 import { isClassStudent, isClassTeacher, isParentOf, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
@@ -245,42 +245,58 @@ export async function getSubmissionForViewer(db: Db, actor: Actor, submissionId:
 }
 
 /**
- * The missing-work sweep: every student enrolled in a class whose assignment is past due and who
- * has no submission gets a `missing` row and one `submission.missing` event — in one statement
- * pair inside a transaction (work due within the last 60 days); the unique indexes make a second run (or a concurrent one) a no-op.
+ * The missing-work sweep. Each assignment is handled once, soon after its due date: every student
+ * then enrolled who has no submission gets a `missing` row and one `submission.missing` event,
+ * and the assignment is stamped `swept_at` — all in one statement per batch, inside a
+ * transaction. Concurrent sweepers take different assignments (SKIP LOCKED), and the unique
+ * indexes make any overlap a no-op, so a fact is recorded exactly once. Work due more than 60 days
+ * ago is left alone. Returns the number of missing submissions recorded.
  */
-export async function sweepMissing(db: Db, now = new Date(), batch = 5000): Promise<number> {
+export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promise<number> {
+  const at = now.toISOString();
   let total = 0;
   for (;;) {
-    const n = await db.transaction(async (tx) => {
-      const rows = await tx.execute(sql`
-        with due as (
-          select a.id as assignment_id, a.title, a.class_id, c.school_id, c.name as class_name, cm.user_id as student_id
+    const [row] = await db.transaction((tx) =>
+      selectRows<{ assignments: number; marked: number }>(
+        tx,
+        sql`
+        with picked as (
+          select a.id, a.title, a.class_id
           from ${assignments} a
-          join ${classes} c on c.id = a.class_id
-          join ${classMembers} cm on cm.class_id = a.class_id and cm.role = 'student'
-          where a.due_at < ${now.toISOString()}::timestamptz
-            and a.due_at >= ${now.toISOString()}::timestamptz - interval '60 days'
-            and not exists (select 1 from ${submissions} s where s.assignment_id = a.id and s.student_id = cm.user_id)
+          where a.swept_at is null
+            and a.due_at < ${at}::timestamptz
+            and a.due_at >= ${at}::timestamptz - interval '60 days'
+          order by a.due_at
           limit ${batch}
+          for update skip locked
+        ), due as (
+          select p.id as assignment_id, p.title, p.class_id, c.school_id, c.name as class_name, cm.user_id as student_id
+          from picked p
+          join ${classes} c on c.id = p.class_id
+          join ${classMembers} cm on cm.class_id = p.class_id and cm.role = 'student'
+          where not exists (select 1 from ${submissions} s where s.assignment_id = p.id and s.student_id = cm.user_id)
         ), marked as (
           insert into ${submissions} (assignment_id, student_id, status, missing_at)
-          select assignment_id, student_id, 'missing', ${now.toISOString()}::timestamptz from due
+          select assignment_id, student_id, 'missing', ${at}::timestamptz from due
           on conflict (assignment_id, student_id) do nothing
           returning id, assignment_id, student_id
+        ), stamped as (
+          update ${assignments} set swept_at = ${at}::timestamptz where id in (select id from picked)
+          returning id
+        ), recorded as (
+          insert into events (type, school_id, class_id, student_id, subject_id, payload)
+          select 'submission.missing', due.school_id, due.class_id, marked.student_id, marked.id,
+                 jsonb_build_object('assignmentId', due.assignment_id, 'title', due.title, 'className', due.class_name)
+          from marked join due on due.assignment_id = marked.assignment_id and due.student_id = marked.student_id
+          on conflict do nothing
+          returning id
         )
-        insert into events (type, school_id, class_id, student_id, subject_id, payload)
-        select 'submission.missing', due.school_id, due.class_id, marked.student_id, marked.id,
-               jsonb_build_object('assignmentId', due.assignment_id, 'title', due.title, 'className', due.class_name)
-        from marked join due on due.assignment_id = marked.assignment_id and due.student_id = marked.student_id
-        on conflict do nothing
-        returning id
-      `);
-      const list = Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows;
-      return list.length;
-    });
-    total += n;
-    if (n < batch) return total;
+        select (select count(*)::int from stamped) as assignments, (select count(*)::int from recorded) as marked
+      `,
+      ),
+    );
+    total += Number(row.marked);
+    if (Number(row.assignments) < batch) return total;
   }
 }
 

@@ -78,8 +78,14 @@ export const assignments = pgTable(
     scale: text("scale", { enum: GRADING_SCALES }).notNull().default("ten_point"),
     maxPoints: numeric("max_points", { precision: 7, scale: 2 }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+    /** When the missing-work sweep handled this assignment after its due date (null: not yet). */
+    sweptAt: timestamp("swept_at", { withTimezone: true }),
   },
-  (t) => [index("assignments_class_due_idx").on(t.classId, t.dueAt), index("assignments_due_idx").on(t.dueAt)],
+  (t) => [
+    index("assignments_class_due_idx").on(t.classId, t.dueAt),
+    index("assignments_due_idx").on(t.dueAt),
+    index("assignments_unswept_idx").on(t.dueAt).where(sql`${t.sweptAt} is null`),
+  ],
 );
 
 export const submissions = pgTable(

@@ -178,6 +178,25 @@ describe("sweepMissing", () => {
     const [again] = await hub.database.db.select().from(submissions).where(eq(submissions.id, row.id));
     expect(again.status).toBe("submitted");
   });
+
+  it("handles each assignment once: it is stamped, and a student who joins afterwards is not marked", async () => {
+    await sweepMissing(hub.database.db);
+    const [pending] = await hub.database.query<{ n: number }>(
+      "select count(*)::int as n from assignments where swept_at is null and due_at < now() and due_at >= now() - interval '60 days'",
+    );
+    expect(pending.n).toBe(0);
+    const [stamped] = await hub.database.db.select({ sweptAt: assignments.sweptAt }).from(assignments).where(eq(assignments.id, ids.overdue));
+    expect(stamped.sweptAt).toBeInstanceOf(Date);
+    // The not-yet-due and the long-past assignments are not stamped.
+    const others = await hub.database.db.select({ sweptAt: assignments.sweptAt }).from(assignments).where(inArray(assignments.id, [ids.future, ids.ancient]));
+    expect(others.map((o) => o.sweptAt)).toEqual([null, null]);
+
+    const dung = await hub.as("dung.pm@nguyendu.lopso.demo");
+    expect((await dung.post("/join", { code: "TOAN6A1" })).status).toBe(200);
+    const before = await counts();
+    expect(await sweepMissing(hub.database.db)).toBe(0);
+    expect(await counts()).toEqual(before);
+  });
 });
 
 describe("the pg-boss worker", () => {

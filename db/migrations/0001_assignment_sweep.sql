@@ -1,0 +1,2 @@
+ALTER TABLE "assignments" ADD COLUMN "swept_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "assignments_unswept_idx" ON "assignments" USING btree ("due_at") WHERE "assignments"."swept_at" is null;
