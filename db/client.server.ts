@@ -65,7 +65,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const prepared = new Proxy(client, {
       get(target, key, receiver) {
         if (key === "unsafe" && prepare) {
-          return (query: string, params?: never[], options?: { prepare?: boolean }) => target.unsafe(query, params, { prepare: true, ...options });
+          return (query: string, params?: never[], options?: { prepare?: boolean }) => target.unsafe(query, params, { ...options, prepare: true });
         }
         return Reflect.get(target, key, receiver);
       },
