@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Run the job workers inside the web process (npm start). `npm run worker` runs them alone. */
   WORKERS: boolish.default(true),
+  /** Web processes sharing the port (PostgreSQL only); the primary runs the job workers. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Named prepared statements on PostgreSQL; turn off behind a transaction-mode connection pooler. */
   DATABASE_PREPARE: boolish.default(true),
   /** Reverse-proxy hops in front of the hub whose X-Forwarded-For is trusted (sign-in throttling per address). */

@@ -111,3 +111,55 @@ describe("the hub process", () => {
     if (testDbKind() === "pglite") expect(fs.existsSync(path.join(dataDir, "pglite.lock"))).toBe(false);
   });
 });
+
+describe.runIf(testDbKind() === "postgres")("several web processes (WEB_CONCURRENCY=2)", () => {
+  it("serves from two processes on one port and stops them all on SIGTERM", async () => {
+    const db = await freshDatabase("postgres");
+    await db.close();
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/${db.name}`;
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-cluster-"));
+    let log = "";
+    const proc = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+      env: {
+        ...(process.env as Record<string, string>),
+        NODE_ENV: "production",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dir,
+        DATABASE_URL: url.toString(),
+        WEB_CONCURRENCY: "2",
+        LOG_LEVEL: "info",
+        DEMO: "1",
+        SECRET_KEY: "process-test-secret-key-0123456789abcdef",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    proc.stdout!.on("data", (d) => (log += d));
+    proc.stderr!.on("data", (d) => (log += d));
+    try {
+      const started = Date.now();
+      while (Date.now() - started < 60_000) {
+        const n = (log.match(/"msg":"listening"/g) ?? []).length;
+        if (n >= 2 && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status).catch(() => 0)) === 200) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect((log.match(/"msg":"listening"/g) ?? []).length).toBe(2);
+      expect(log).toContain('"msg":"primary started"');
+      // The demo was seeded once, by the primary, and both processes serve it.
+      for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+      proc.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect((log.match(/"msg":"stopped"/g) ?? []).length).toBe(3);
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      const postgres = (await import("postgres")).default;
+      const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${db.name} with (force)`);
+      await admin.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
