@@ -1,19 +1,18 @@
 import { useId } from "react";
 import { useT, type MessageKey } from "../i18n/index.ts";
 
-type FieldProps = {
-  label: string;
-  name: string;
-  error?: string;
-  hint?: string;
-} & React.InputHTMLAttributes<HTMLInputElement>;
+type Control = { id: string; "aria-invalid"?: true; "aria-describedby"?: string };
 
-/** A labelled input whose error is announced and tied to it with aria-describedby. */
-export function Field({ label, name, error, hint, ...rest }: FieldProps) {
+/**
+ * The frame every form control shares: its label, an optional hint, and an error that is
+ * announced (role="alert") and tied to the control with aria-describedby.
+ */
+function Labelled({ label, hint, error, children }: { label: string; hint?: string; error?: string; children: (control: Control) => React.ReactNode }) {
   const id = useId();
   const t = useT();
   const hintId = hint ? `${id}-hint` : undefined;
   const errId = error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errId].filter(Boolean).join(" ") || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -22,13 +21,7 @@ export function Field({ label, name, error, hint, ...rest }: FieldProps) {
           {hint}
         </p>
       ) : null}
-      <input
-        id={id}
-        name={name}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errId].filter(Boolean).join(" ") || undefined}
-        {...rest}
-      />
+      {children({ id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
       {error ? (
         <p id={errId} className="error" role="alert">
           {t(error as MessageKey)}
@@ -38,53 +31,45 @@ export function Field({ label, name, error, hint, ...rest }: FieldProps) {
   );
 }
 
-type TextAreaProps = { label: string; name: string; error?: string; hint?: string } & React.TextareaHTMLAttributes<HTMLTextAreaElement>;
+type Framed = { label: string; name: string; error?: string; hint?: string };
 
-export function TextArea({ label, name, error, hint, ...rest }: TextAreaProps) {
-  const id = useId();
-  const t = useT();
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errId = error ? `${id}-error` : undefined;
+/** A labelled input. */
+export function Field({ label, name, error, hint, ...rest }: Framed & React.InputHTMLAttributes<HTMLInputElement>) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p id={hintId} className="hint">
-          {hint}
-        </p>
-      ) : null}
-      <textarea id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={[hintId, errId].filter(Boolean).join(" ") || undefined} {...rest} />
-      {error ? (
-        <p id={errId} className="error" role="alert">
-          {t(error as MessageKey)}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={label} hint={hint} error={error}>
+      {(control) => <input name={name} {...control} {...rest} />}
+    </Labelled>
   );
 }
 
-type SelectProps = { label: string; name: string; error?: string; options: { value: string; label: string }[] } & React.SelectHTMLAttributes<HTMLSelectElement>;
-
-export function Select({ label, name, error, options, ...rest }: SelectProps) {
-  const id = useId();
-  const t = useT();
-  const errId = error ? `${id}-error` : undefined;
+export function TextArea({ label, name, error, hint, ...rest }: Framed & React.TextareaHTMLAttributes<HTMLTextAreaElement>) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={errId} {...rest}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      {error ? (
-        <p id={errId} className="error" role="alert">
-          {t(error as MessageKey)}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={label} hint={hint} error={error}>
+      {(control) => <textarea name={name} {...control} {...rest} />}
+    </Labelled>
+  );
+}
+
+export function Select({
+  label,
+  name,
+  error,
+  hint,
+  options,
+  ...rest
+}: Framed & { options: { value: string; label: string }[] } & React.SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <Labelled label={label} hint={hint} error={error}>
+      {(control) => (
+        <select name={name} {...control} {...rest}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Labelled>
   );
 }
 
