@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 type Expect = 200 | 403 | 404 | "login";
@@ -34,7 +35,7 @@ const WHO: Who[] = ["anon", ...(Object.keys(LOGINS) as (keyof typeof LOGINS)[])]
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
   ids.th = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79002")));
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));

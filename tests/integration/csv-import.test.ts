@@ -6,6 +6,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classes, classMembers, memberships, organizations, users } from "../../db/schema/index.ts";
+import { htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -21,16 +22,6 @@ async function count(table: "users" | "memberships" | "class_members") {
   return Number(row.n);
 }
 
-function decode(s: string) {
-  return s
-    .replace(/<[^>]+>/g, "")
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .trim();
-}
 
 /** The import report: one row per error (line, column, reason) and the credentials table. */
 function readReport(html: string) {
@@ -38,18 +29,18 @@ function readReport(html: string) {
   const section = at >= 0 ? html.slice(at, html.indexOf("</section>", at)) : "";
   const tables = section.split("<table>").slice(1);
   const rows = (t: string) =>
-    [...t.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => decode(c[1])));
+    [...t.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => htmlText(c[1])));
   const errorTable = tables.find((t) => /Dòng|Line/.test(t.slice(0, 200)));
   const credTable = tables.find((t) => /Mật khẩu tạm|Temporary password/.test(t.slice(0, 400)));
   return {
-    heading: decode(/<h2[^>]*>([\s\S]*?)<\/h2>/.exec(section)?.[1] ?? ""),
+    heading: htmlText(/<h2[^>]*>([\s\S]*?)<\/h2>/.exec(section)?.[1] ?? ""),
     errors: (errorTable ? rows(errorTable) : []).map(([line, field, reason]) => ({ line: Number(line), field, reason })),
     credentials: (credTable ? rows(credTable) : []).map(([fullName, login, password]) => ({ fullName, login, password })),
   };
 }
 
 function alerts(html: string): string[] {
-  return [...html.matchAll(/<p\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decode(m[1]));
+  return [...html.matchAll(/<p\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => htmlText(m[1]));
 }
 
 function upload(content: string | Uint8Array, opts: { validOnly?: boolean; filename?: string } = {}) {

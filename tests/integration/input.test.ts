@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, linkCodes, organizations, users } from "../../db/schema/index.ts";
 import { currentSchoolYear } from "../../app/lib/curriculum.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
+import { htmlText } from "../support/html.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -37,16 +39,6 @@ async function counts(): Promise<Record<string, number>> {
   return out;
 }
 
-function decode(s: string) {
-  return s
-    .replace(/<[^>]+>/g, "")
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .trim();
-}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -62,7 +54,7 @@ export function fieldError(html: string, name: string): string | null {
     const described = /\baria-describedby="([^"]+)"/.exec(tag)?.[1].split(/\s+/) ?? [];
     for (const id of described) {
       const el = new RegExp(`<(p|div|span)\\b[^>]*\\bid="${escapeRe(id)}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
-      if (el && /class="error"/.test(el[0])) return decode(el[2]);
+      if (el && /class="error"/.test(el[0])) return htmlText(el[2]);
     }
   }
   return null;
@@ -70,7 +62,7 @@ export function fieldError(html: string, name: string): string | null {
 
 /** The text of every element announced as an alert (banners and field errors). */
 function alerts(html: string): string[] {
-  return [...html.matchAll(/<(p|div|section)\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/\1>/g)].map((m) => decode(m[2]));
+  return [...html.matchAll(/<(p|div|section)\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/\1>/g)].map((m) => htmlText(m[2]));
 }
 
 type Case = {
@@ -100,7 +92,7 @@ async function expectRejected(c: Case) {
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
   ids.roman = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Luyện tập: Số La Mã")));

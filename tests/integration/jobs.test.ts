@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, events, submissions, users } from "../../db/schema/index.ts";
 import { sweepMissing } from "../../app/services/assignments.server.ts";
 import { startWorkers, type Workers } from "../../app/jobs/queue.server.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -43,7 +44,7 @@ async function counts() {
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
   ids.khtn7 = await one(db.select({ id: classes.id }).from(classes).where(eq(classes.name, "7A2")));
   ids.a1 = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Bài tập về tập hợp")));

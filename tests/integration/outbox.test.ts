@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, events, lessons, organizations, submissions, users } from "../../db/schema/index.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
 import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -28,7 +29,7 @@ const inDays = (d: number) => toLocalDateTimeInput(new Date(Date.now() + d * 24 
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
   ids.th = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79002")));
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));

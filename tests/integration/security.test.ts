@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, lessons, users } from "../../db/schema/index.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -92,7 +93,7 @@ function cspOf(res: Response) {
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
   ids.roman = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Luyện tập: Số La Mã")));
   ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, "an.nv@nguyendu.lopso.demo")));

@@ -18,6 +18,7 @@ import { createApp } from "../../app/server/http.ts";
 import { SIGNIN_LIMIT } from "../../app/services/users.server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { Client, loadBuild, startHub, type Hub } from "../support/hub.ts";
+import { htmlText } from "../support/html.ts";
 
 let hub: Hub;
 const PASSWORD = "lopso2025";
@@ -26,11 +27,8 @@ const DAY = 86_400_000;
 const sha256hex = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 const tokenOf = (c: Client) => c.cookies.get("lopso_session") ?? "";
 
-function decode(s: string) {
-  return s.replace(/<[^>]+>/g, "").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
-}
 function alerts(html: string): string[] {
-  return [...html.matchAll(/<p\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decode(m[1]));
+  return [...html.matchAll(/<p\b[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => htmlText(m[1]));
 }
 
 async function userId(email: string) {

@@ -10,7 +10,9 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, attachments, classes, lessons, submissions, users } from "../../db/schema/index.ts";
 import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
+import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
+import { htmlText } from "../support/html.ts";
 
 let hub: Hub;
 const ids: Record<string, string> = {};
@@ -54,9 +56,6 @@ async function expectDiskMatchesRows() {
   expect(storedKeys()).toEqual(keys);
 }
 
-function decode(s: string) {
-  return s.replace(/<[^>]+>/g, "").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
-}
 
 function fileFieldError(html: string): string | null {
   const tag = /<input\b[^>]*\bname="files"[^>]*>/.exec(html)?.[0];
@@ -64,7 +63,7 @@ function fileFieldError(html: string): string | null {
   const id = /aria-describedby="([^"]+)"/.exec(tag)?.[1].split(" ").find((x) => x.endsWith("-error"));
   if (!id) return null;
   const el = new RegExp(`<p\\b[^>]*id="${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"[^>]*>([\\s\\S]*?)</p>`).exec(html);
-  return el ? decode(el[1]) : null;
+  return el ? htmlText(el[1]) : null;
 }
 
 function lessonForm(title: string, files: { name: string; type: string; data: Uint8Array | string }[], intent = "publish") {
@@ -118,7 +117,7 @@ function postWithLyingLength(p: string, client: Client, contentLength: number): 
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = async (q: Promise<{ id: string }[]>) => (await q)[0].id;
+  const one = firstId;
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
   ids.luom = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Cảm nhận về hình ảnh chú bé Lượm")));
   ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.an)));
@@ -161,7 +160,7 @@ describe("lesson attachments that are refused", () => {
     const res = await postWithLyingLength(newLesson(), c.lan, 60 * MB);
     expect(res.status).toBe(413);
     expect(res.headers.connection).toBe("close");
-    expect(decode(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
+    expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
     expect(await rowCounts()).toEqual(before);
     expect(storedKeys()).toEqual([]);
     // The server is fine afterwards.
@@ -305,7 +304,7 @@ describe("submission files", () => {
     const before = await rowCounts();
     const res = await postWithLyingLength(`/assignments/${ids.luom}`, c.an, 56 * MB);
     expect(res.status).toBe(413);
-    expect(decode(res.text)).toContain("Dữ liệu gửi lên quá lớn");
+    expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn");
     expect(await rowCounts()).toEqual(before);
   });
 

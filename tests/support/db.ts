@@ -49,3 +49,10 @@ export async function freshDatabase(kind: TestDbKind = testDbKind()): Promise<Te
     },
   });
 }
+
+/** The id of the first row a lookup returns (tests look up demo rows by their natural keys). */
+export async function firstId(query: Promise<{ id: string }[]>): Promise<string> {
+  const rows = await query;
+  if (!rows[0]) throw new Error("no row matched the lookup");
+  return rows[0].id;
+}
