@@ -3,7 +3,8 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:z
 import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RouterContextProvider, ServerRouter, type EntryContext, type HandleErrorFunction } from "react-router";
 import { NonceProvider } from "./components/nonce.tsx";
-import { nonceContext } from "./context.ts";
+import { RequestLocaleContext } from "./components/request-locale.tsx";
+import { localeContext, nonceContext } from "./context.ts";
 
 export const streamTimeout = 5_000;
 
@@ -36,7 +37,9 @@ export default function handleRequest(
     });
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
-        <ServerRouter context={routerContext} url={request.url} nonce={nonce} />
+        <RequestLocaleContext.Provider value={loadContext.get(localeContext)}>
+          <ServerRouter context={routerContext} url={request.url} nonce={nonce} />
+        </RequestLocaleContext.Provider>
       </NonceProvider>,
       {
         nonce,

@@ -15,6 +15,7 @@ import { authenticate, newNonce } from "./auth/request.server.ts";
 import { actorContext, localeContext, nonceContext, sessionExpiredContext } from "./context.ts";
 import { isLocale, localeFromRequest, LocaleContext, translate, type Locale } from "./i18n/index.ts";
 import { useNonce } from "./components/nonce.tsx";
+import { usePageLocale } from "./components/request-locale.tsx";
 import { AppShell } from "./components/shell.tsx";
 import { homePath, hasRole } from "./auth/actor.server.ts";
 import { env } from "./env.server.ts";
@@ -62,7 +63,7 @@ export function useRootData() {
 export function Layout({ children }: { children: React.ReactNode }) {
   const root = useRootData();
   const nonce = useNonce();
-  const locale = root?.locale ?? "vi";
+  const locale = usePageLocale(root?.locale);
   return (
     <html lang={locale}>
       <head>
@@ -92,7 +93,7 @@ export default function App() {
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   const root = useRootData();
-  const locale = root?.locale ?? "vi";
+  const locale = usePageLocale(root?.locale);
   const t = (k: string, vars?: Record<string, string | number>) => translate(locale, k, vars);
   let title = t("errors.page_title");
   let detail = t("errors.page_detail");

@@ -1,11 +1,12 @@
 import { Form, Link, NavLink, useLocation } from "react-router";
 import { useRootData } from "../root.tsx";
-import { useT } from "../i18n/index.ts";
+import { useLocale, useT } from "../i18n/index.ts";
 
 /** Page frame: skip link, header with the role's navigation, language switch and sign-out. */
 export function AppShell({ children }: { children: React.ReactNode }) {
   const root = useRootData();
   const t = useT();
+  const locale = useLocale();
   const location = useLocation();
   const user = root?.user;
   const roles = new Set(user?.roles ?? []);
@@ -29,9 +30,9 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           </Link>
           <Form method="post" action="/lang" className="lang-switch">
             <input type="hidden" name="next" value={location.pathname + location.search} />
-            <input type="hidden" name="lang" value={root?.locale === "en" ? "vi" : "en"} />
-            <button type="submit" className="link-button" lang={root?.locale === "en" ? "vi" : "en"}>
-              {root?.locale === "en" ? "Tiếng Việt" : "English"}
+            <input type="hidden" name="lang" value={locale === "en" ? "vi" : "en"} />
+            <button type="submit" className="link-button" lang={locale === "en" ? "vi" : "en"}>
+              {locale === "en" ? "Tiếng Việt" : "English"}
             </button>
           </Form>
         </div>

@@ -167,6 +167,15 @@ describe("lesson attachments that are refused", () => {
     expect((await c.lan.get(newLesson())).status).toBe(200);
   });
 
+  it("shows that error page in the reader's language", async () => {
+    const english = await hub.as("lan.nt@nguyendu.lopso.demo");
+    english.cookies.set("lang", "en");
+    const res = await postWithLyingLength(newLesson(), english, 60 * MB);
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('<html lang="en"');
+    expect(htmlText(res.text)).toContain("The upload is too large (55 MB at most).");
+  });
+
   it("removes the stored files when the database refuses the lesson (nothing half-written)", async () => {
     // Make the attachments insert fail inside the transaction, after the files were written to disk.
     await hub.database.query(`
