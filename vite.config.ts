@@ -10,5 +10,8 @@ export default defineConfig({
   ssr: {
     // Native and embedded-database packages stay external to the server bundle.
     external: ["@node-rs/argon2", "@electric-sql/pglite", "pg-boss", "postgres", "pg"],
+    // The dev server must not try to pre-bundle native or WebAssembly packages either.
+    optimizeDeps: { exclude: ["@node-rs/argon2", "@electric-sql/pglite"] },
   },
+  optimizeDeps: { exclude: ["@node-rs/argon2", "@electric-sql/pglite"] },
 });
