@@ -22,7 +22,7 @@ export async function loadMemberships(db: DbOrTx, userId: string): Promise<Actor
     .where(eq(memberships.userId, userId));
 }
 
-export function hasRole(actor: Actor, ...roles: Role[]): boolean {
+export function hasRole(actor: Pick<Actor, "memberships">, ...roles: Role[]): boolean {
   return actor.memberships.some((m) => roles.includes(m.role));
 }
 
@@ -75,7 +75,7 @@ export async function isParentOf(db: DbOrTx, parentId: string, studentId: string
 }
 
 /** Where each role lands after signing in. */
-export function homePath(actor: Actor): string {
+export function homePath(actor: Pick<Actor, "memberships">): string {
   if (hasRole(actor, "province_admin", "school_admin")) return "/admin";
   if (hasRole(actor, "teacher")) return "/classes";
   if (hasRole(actor, "student")) return "/today";

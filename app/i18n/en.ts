@@ -69,7 +69,6 @@ export const en: Dictionary = {
     signedOut: "You have signed out.",
     demoTitle: "Demo accounts",
     demoHint: "Password for every demo account: {password}",
-    demoUse: "Use this account",
   },
   account: {
     title: "Account",

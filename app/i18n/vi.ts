@@ -67,7 +67,6 @@ export const vi = {
     signedOut: "Bạn đã đăng xuất.",
     demoTitle: "Tài khoản dùng thử",
     demoHint: "Mật khẩu của mọi tài khoản dùng thử: {password}",
-    demoUse: "Dùng tài khoản này",
   },
   account: {
     title: "Tài khoản",

@@ -53,7 +53,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const token = generateSessionToken();
   const session = await createSession(db, token, result.userId);
   const memberships = await loadMemberships(db, result.userId);
-  const fallback = homePath({ memberships } as never);
+  const fallback = homePath({ memberships });
   throw redirect(safeNext(parsed.data.next, fallback), {
     headers: { "Set-Cookie": sessionCookie(token, session.expiresAt, secureCookies(request)) },
   });

@@ -103,16 +103,6 @@ export async function listTeacherClasses(db: Db, actor: Actor) {
     .orderBy(desc(classes.schoolYear), asc(classes.grade), asc(classes.name));
 }
 
-/** Classes a student belongs to. */
-export async function listStudentClasses(db: DbOrTx, studentId: string) {
-  return db
-    .select({ id: classes.id, name: classes.name, grade: classes.grade, subject: classes.subject, schoolYear: classes.schoolYear })
-    .from(classMembers)
-    .innerJoin(classes, eq(classes.id, classMembers.classId))
-    .where(and(eq(classMembers.userId, studentId), eq(classMembers.role, "student")))
-    .orderBy(asc(classes.name), asc(classes.subject));
-}
-
 async function classRow(db: DbOrTx, classId: string) {
   if (!z.uuid().safeParse(classId).success) return undefined;
   const [c] = await db
@@ -183,15 +173,6 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
 }
 
 type ClassRow = { id: string; schoolId: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string };
-
-export async function classRoster(db: DbOrTx, classId: string) {
-  return db
-    .select({ id: users.id, fullName: users.fullName, role: classMembers.role, joinedAt: classMembers.joinedAt })
-    .from(classMembers)
-    .innerJoin(users, eq(users.id, classMembers.userId))
-    .where(eq(classMembers.classId, classId))
-    .orderBy(asc(classMembers.role), asc(users.sortKey));
-}
 
 export async function regenerateJoinCode(db: Db, actor: Actor, classId: string) {
   await getClassForTeacher(db, actor, classId);

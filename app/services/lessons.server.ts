@@ -1,7 +1,7 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.server.ts";
-import { attachments, classes, lessons } from "../../db/schema/index.ts";
+import { attachments, classes, classMembers, lessons, parentLinks } from "../../db/schema/index.ts";
 import { isClassStudent, isClassTeacher, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
@@ -10,8 +10,6 @@ import { checkFiles, displayName, removeStored, storeFile } from "./files.server
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { getClassForTeacher } from "./classes.server.ts";
-import { classMembers, parentLinks } from "../../db/schema/index.ts";
-import { inArray } from "drizzle-orm";
 
 export const LessonSchema = z.object({
   title: z.string().transform(nfc).pipe(z.string().min(3, "errors.title_short").max(200, "errors.title_long")),
@@ -194,17 +192,5 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
     await getSubmissionForViewer(db, actor, a.submissionId);
   } else throw notFound();
   return a;
-}
-
-/** Published lessons of some classes, newest first (timelines). */
-export async function recentLessons(db: Db, classIds: string[], limit = 20) {
-  if (classIds.length === 0) return [];
-  return db
-    .select({ id: lessons.id, title: lessons.title, publishedAt: lessons.publishedAt, classId: lessons.classId, className: classes.name, subject: classes.subject })
-    .from(lessons)
-    .innerJoin(classes, eq(classes.id, lessons.classId))
-    .where(and(inArray(lessons.classId, classIds), eq(lessons.status, "published")))
-    .orderBy(desc(lessons.publishedAt))
-    .limit(limit);
 }
 

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
-import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
 import { classes, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
@@ -58,15 +58,6 @@ export async function listSchoolUsers(db: Db, actor: Actor, schoolId: string, op
     .orderBy(asc(users.sortKey))
     .limit(opts.limit ?? 500)
     .offset(opts.offset ?? 0);
-}
-
-export async function countSchoolUsers(db: Db, schoolId: string) {
-  const rows = await db
-    .select({ role: memberships.role, n: sql<number>`count(*)::int` })
-    .from(memberships)
-    .where(eq(memberships.orgId, schoolId))
-    .groupBy(memberships.role);
-  return Object.fromEntries(rows.map((r) => [r.role, Number(r.n)])) as Partial<Record<Role, number>>;
 }
 
 async function conflicts(db: DbOrTx, emails: string[], phones: string[]) {

@@ -5,10 +5,10 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, classes, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
-import { firstId } from "../support/db.ts";
+import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 type Expect = 200 | 403 | 404 | "login";
@@ -35,15 +35,15 @@ const WHO: Who[] = ["anon", ...(Object.keys(LOGINS) as (keyof typeof LOGINS)[])]
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = firstId;
-  ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
-  ids.th = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79002")));
-  ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
-  ids.published = await one(db.select({ id: lessons.id }).from(lessons).where(eq(lessons.title, "Bài 1. Tập hợp")));
-  ids.draft = await one(db.select({ id: lessons.id }).from(lessons).where(eq(lessons.status, "draft")));
-  ids.assignment = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Luyện tập: Số La Mã")));
-  ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.an)));
-  ids.dung = await one(db.select({ id: users.id }).from(users).where(eq(users.email, "dung.pm@nguyendu.lopso.demo")));
+  const find = demoLookup(db);
+  ids.thcs = await find.school("79001");
+  ids.th = await find.school("79002");
+  ids.toan6 = await find.class("6A1", "toan");
+  ids.published = await find.lesson("Bài 1. Tập hợp");
+  ids.draft = await find.lesson("Bài 3. Thứ tự trong tập hợp số tự nhiên");
+  ids.assignment = await find.assignment("Luyện tập: Số La Mã");
+  ids.an = await find.user(LOGINS.an);
+  ids.dung = await find.user("dung.pm@nguyendu.lopso.demo");
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();

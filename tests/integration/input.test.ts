@@ -3,13 +3,12 @@
  * half-written row, and the reason shown beside the field (aria-invalid + aria-describedby) in the
  * reader's language.
  */
-import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, classes, linkCodes, organizations, users } from "../../db/schema/index.ts";
+import { linkCodes } from "../../db/schema/index.ts";
 import { currentSchoolYear } from "../../app/lib/curriculum.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
 import { htmlText } from "../support/html.ts";
-import { firstId } from "../support/db.ts";
+import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -92,13 +91,13 @@ async function expectRejected(c: Case) {
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = firstId;
-  ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
-  ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
-  ids.roman = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Luyện tập: Số La Mã")));
-  ids.luom = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Cảm nhận về hình ảnh chú bé Lượm")));
-  ids.khaiTruong = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Viết 3–4 câu về ngày khai trường")));
-  const userId = (email: string) => one(db.select({ id: users.id }).from(users).where(eq(users.email, email)));
+  const find = demoLookup(db);
+  ids.thcs = await find.school("79001");
+  ids.toan6 = await find.class("6A1", "toan");
+  ids.roman = await find.assignment("Luyện tập: Số La Mã");
+  ids.luom = await find.assignment("Cảm nhận về hình ảnh chú bé Lượm");
+  ids.khaiTruong = await find.assignment("Viết 3–4 câu về ngày khai trường");
+  const userId = find.user;
   ids.an = await userId("an.nv@nguyendu.lopso.demo");
   ids.dung = await userId("dung.pm@nguyendu.lopso.demo");
   ids.giang = await userId("giang.ht@nguyendu.lopso.demo");

@@ -4,10 +4,10 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, classes, events, lessons, organizations, submissions, users } from "../../db/schema/index.ts";
+import { events, lessons, submissions } from "../../db/schema/index.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
 import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
-import { firstId } from "../support/db.ts";
+import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
@@ -29,13 +29,13 @@ const inDays = (d: number) => toLocalDateTimeInput(new Date(Date.now() + d * 24 
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
-  const one = firstId;
-  ids.thcs = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001")));
-  ids.th = await one(db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79002")));
-  ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
-  ids.tv3 = await one(db.select({ id: classes.id }).from(classes).where(eq(classes.name, "3A1")));
-  ids.khaiTruong = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Viết 3–4 câu về ngày khai trường")));
-  const userId = (email: string) => one(db.select({ id: users.id }).from(users).where(eq(users.email, email)));
+  const find = demoLookup(db);
+  ids.thcs = await find.school("79001");
+  ids.th = await find.school("79002");
+  ids.toan6 = await find.class("6A1", "toan");
+  ids.tv3 = await find.class("3A1");
+  ids.khaiTruong = await find.assignment("Viết 3–4 câu về ngày khai trường");
+  const userId = find.user;
   ids.lan = await userId("lan.nt@nguyendu.lopso.demo");
   ids.hoa = await userId("hoa.lt@kimdong.lopso.demo");
   ids.an = await userId("an.nv@nguyendu.lopso.demo");
