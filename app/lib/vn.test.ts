@@ -196,6 +196,26 @@ describe("formatDate / formatDateTime (Asia/Ho_Chi_Minh)", () => {
     expect(formatDateTime("2026-01-15T00:00:00Z")).toBe("07:00 15/01/2026");
     expect(formatDateTime("2026-07-15T00:00:00Z")).toBe("07:00 15/07/2026");
   });
+  it("agrees with the time-zone database on 2,000 instants from 2000 to 2050", () => {
+    const tz = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Ho_Chi_Minh",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    const from = Date.UTC(2000, 0, 1);
+    const span = Date.UTC(2050, 0, 1) - from;
+    let seed = 7;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 48271) % 2147483647;
+      const at = new Date(from + Math.floor((seed / 2147483647) * span));
+      const p = Object.fromEntries(tz.formatToParts(at).map((x) => [x.type, x.value]));
+      expect(formatDateTime(at)).toBe(`${p.hour}:${p.minute} ${p.day}/${p.month}/${p.year}`);
+    }
+  });
 });
 
 describe("formatNumber", () => {
