@@ -1,12 +1,24 @@
 import { Writable } from "node:stream";
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RouterContextProvider, ServerRouter, type EntryContext, type HandleErrorFunction } from "react-router";
 import { NonceProvider } from "./components/nonce.tsx";
 import { RequestLocaleContext } from "./components/request-locale.tsx";
 import { localeContext, nonceContext } from "./context.ts";
+import { compress, COMPRESS_MIN_BYTES, pickEncoding } from "./server/encoding.ts";
 
 export const streamTimeout = 5_000;
+
+const renderedDocuments = new WeakMap<RouterContextProvider, { response: Response; body: Buffer }>();
+
+/**
+ * The rendered document for the response React Router returned, if this entry rendered it: the
+ * HTTP front (app/server/http.ts) writes these bytes itself. Any other response (a redirect, one
+ * built by React Router) carries its own body.
+ */
+export function renderedDocument(context: RouterContextProvider, response: Response): Buffer | undefined {
+  const rendered = renderedDocuments.get(context);
+  return rendered?.response === response ? rendered.body : undefined;
+}
 
 export default function handleRequest(
   request: Request,
@@ -31,7 +43,11 @@ export default function handleRequest(
         const body = encode(Buffer.concat(chunks), request.headers.get("accept-encoding") ?? "", responseHeaders);
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
         responseHeaders.set("Content-Length", String(body.length));
-        resolve(new Response(new Uint8Array(body), { headers: responseHeaders, status: responseStatusCode }));
+        // The bytes travel beside the Response (see renderedDocument): wrapping them in a body stream
+        // only for the HTTP front to read them back costs more than compressing them.
+        const response = new Response(null, { headers: responseHeaders, status: responseStatusCode });
+        renderedDocuments.set(loadContext, { response, body });
+        resolve(response);
         done();
       },
     });
@@ -60,23 +76,13 @@ export default function handleRequest(
   });
 }
 
-/**
- * Compress the finished document in one synchronous call (brotli quality 2 or gzip level 1: fast,
- * and a 15 kB page becomes ~6 kB) — much cheaper than a compression stream per response.
- */
+/** The document, compressed when the client accepts it and it is worth it. */
 function encode(html: Buffer, acceptEncoding: string, headers: Headers): Buffer {
   headers.append("Vary", "Accept-Encoding");
-  if (html.length < 1024) return html;
-  const accepts = (name: string) => new RegExp(`(^|,)\\s*${name}\\s*(;\\s*q=(?!0(\\.0*)?\\s*($|,))[0-9.]+)?\\s*($|,)`).test(acceptEncoding);
-  if (accepts("br")) {
-    headers.set("Content-Encoding", "br");
-    return brotliCompressSync(html, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 2 } });
-  }
-  if (accepts("gzip")) {
-    headers.set("Content-Encoding", "gzip");
-    return gzipSync(html, { level: 1 });
-  }
-  return html;
+  const encoding = html.length < COMPRESS_MIN_BYTES ? null : pickEncoding(acceptEncoding);
+  if (!encoding) return html;
+  headers.set("Content-Encoding", encoding);
+  return compress(html, encoding);
 }
 
 /**

@@ -1,15 +1,19 @@
 /**
- * The HTTP front: request ids and JSON access logs, security headers, CSRF origin checks,
- * health endpoints, static assets, then React Router.
+ * The HTTP front, on node:http: request ids and JSON access logs, security headers, CSRF origin
+ * checks, health endpoints, static assets, then React Router. Each page request goes from the
+ * socket to React Router and back with one Request, one Response and one write (docs/decisions/006).
  */
 import crypto from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import compression from "compression";
-import express from "express";
-import { createRequestHandler } from "@react-router/express";
-import { RouterContextProvider, type ServerBuild } from "react-router";
+import { createRequestHandler, RouterContextProvider, type ServerBuild } from "react-router";
+import serveStatic from "serve-static";
 import { migrationsApplied, type Database } from "../../db/client.server.ts";
-import { errorFields, logger } from "./log.ts";
+import { compress, COMPRESS_MIN_BYTES, compressStream, pickEncoding } from "./encoding.ts";
+import { errorFields, isLogged, logger } from "./log.ts";
 
 export type HttpOptions = {
   database: Database;
@@ -17,125 +21,231 @@ export type HttpOptions = {
   /** Public origin (APP_URL); requests whose Origin differs are refused. */
   appUrl?: string;
   clientDir?: string;
-  /** Number of reverse-proxy hops whose X-Forwarded-For may be believed (0: none). */
+  /** Number of reverse-proxy hops whose X-Forwarded-* headers may be believed (0: none). */
   trustProxy?: number;
 };
 
+type Next = (err?: unknown) => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Headers a client may not choose: the server sets its own. */
+const OWN_HEADERS = new Set(["x-request-id", "x-lopso-client-ip"]);
+/** A fallback policy for responses that bring none of their own; pages send a nonce-based one. */
+const FALLBACK_CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'";
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|[a-z.+-]*\+(json|xml))|image\/svg\+xml)/i;
+/** Bodies up to this size with a known length are compressed in one call instead of as a stream. */
+const BUFFER_LIMIT = 1 << 20;
 
 export function createApp(opts: HttpOptions) {
-  const app = express();
-  app.disable("x-powered-by");
-  // Behind a load balancer, TRUST_PROXY=N trusts N hops of X-Forwarded-For for the client address.
-  app.set("trust proxy", opts.trustProxy ?? 0);
-
   let shuttingDown = false;
-  const state = { setShuttingDown: () => (shuttingDown = true) };
+  const trustHops = opts.trustProxy ?? 0;
+  const securityHeaders: [string, string][] = [
+    ["X-Content-Type-Options", "nosniff"],
+    ["X-Frame-Options", "DENY"],
+    ["Referrer-Policy", "strict-origin-when-cross-origin"],
+    ["Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"],
+    ["Cross-Origin-Opener-Policy", "same-origin"],
+    ["Content-Security-Policy", FALLBACK_CSP],
+  ];
+  if (opts.appUrl?.startsWith("https:")) securityHeaders.push(["Strict-Transport-Security", "max-age=31536000; includeSubDomains"]);
 
-  app.use((req, res, next) => {
-    const id = crypto.randomUUID();
-    const started = process.hrtime.bigint();
-    req.headers["x-request-id"] = id;
-    // Our own notion of the client address; a client-supplied value is overwritten.
-    req.headers["x-lopso-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
-    res.setHeader("X-Request-Id", id);
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (req.path.startsWith("/assets/")) return;
-      logger.info("request", { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
-    });
-    if (shuttingDown) res.setHeader("Connection", "close");
-    next();
-  });
+  const handleRequest = createRequestHandler(opts.build, process.env.NODE_ENV);
+  const entry = opts.build.entry.module as {
+    createLoadContext?: () => RouterContextProvider;
+    renderedDocument?: (context: RouterContextProvider, response: Response) => Buffer | undefined;
+  };
+  const clientDir = opts.clientDir ?? path.resolve("build/client");
+  // Fast gzip for static files: CPU is the scarce resource; a proxy in front may do better.
+  const compress = compression({ level: 1, threshold: 1024 }) as unknown as Middleware;
+  const assets = serveStatic(clientDir, { immutable: true, maxAge: "1y", index: false }) as unknown as Middleware;
+  const otherStatic = [clientDir, path.resolve("public")].map((dir) => serveStatic(dir, { maxAge: "1h", index: false }) as unknown as Middleware);
 
-  app.use((req, res, next) => {
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("X-Frame-Options", "DENY");
-    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
-    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
-    if (opts.appUrl?.startsWith("https:")) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    // A fallback CSP for responses that bring none of their own. It is added just before the headers
-    // are written: React Router's adapter *appends* the document's nonce-based policy, and two CSP
-    // headers are both enforced, so setting the fallback up front blocked every inline script (no hydration).
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
-      if (!this.hasHeader("Content-Security-Policy")) this.setHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; object-src 'none'");
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
-    next();
-  });
-
-  // A response written before the request body was read (a 413 for an oversized upload, a refused
-  // POST) closes the connection: the unread rest of the body would otherwise stay in the socket and
-  // wedge the next request the browser sends on that keep-alive connection.
-  app.use((req, res, next) => {
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
-      const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
-      if (hasBody && !req.complete && !this.headersSent) this.setHeader("Connection", "close");
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
-    next();
-  });
-
-  // CSRF: every mutation must come from our own origin (SameSite=Lax cookies are the second layer).
-  app.use((req, res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
-    const origin = req.headers.origin;
-    const allowed = new Set<string>();
-    if (opts.appUrl) allowed.add(opts.appUrl);
-    if (req.headers.host) allowed.add(`${req.protocol}://${req.headers.host}`);
-    const fetchSite = req.headers["sec-fetch-site"];
-    const ok = origin ? allowed.has(origin) : fetchSite === "same-origin";
-    if (!ok) {
-      logger.warn("csrf refused", { reqId: req.headers["x-request-id"], origin: origin ?? null, path: req.path });
-      res.status(403).type("text/plain; charset=utf-8").send("Yêu cầu bị từ chối: không đến từ trang của Lớp Số. / Request refused: cross-site request.");
-      return;
-    }
-    next();
-  });
-
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: shuttingDown ? "shutting-down" : "ok" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    if (shuttingDown) return void res.status(503).json({ status: "shutting-down" });
+  async function readyz(res: ServerResponse) {
+    if (shuttingDown) return sendJson(res, 503, { status: "shutting-down" });
     try {
       await opts.database.query("select 1");
       const migrated = await migrationsApplied(opts.database);
-      res.status(migrated ? 200 : 503).json({ status: migrated ? "ready" : "migrations-pending", database: opts.database.kind });
+      sendJson(res, migrated ? 200 : 503, { status: migrated ? "ready" : "migrations-pending", database: opts.database.kind });
     } catch (e) {
-      res.status(503).json({ status: "database-unreachable", ...errorFields(e), stack: undefined });
+      sendJson(res, 503, { status: "database-unreachable", error: errorFields(e).error });
     }
+  }
+
+  function serveStaticFile(req: IncomingMessage, res: ServerResponse, pathname: string, fallthrough: () => void) {
+    const onError = (err?: unknown) => (err ? fail(req, res, err) : fallthrough());
+    compress(req, res, (err) => {
+      if (err) return onError(err);
+      if (pathname.startsWith("/assets/")) return assets(req, res, onError);
+      otherStatic[0](req, res, (e) => (e ? onError(e) : otherStatic[1](req, res, onError)));
+    });
+  }
+
+  async function router(req: IncomingMessage, res: ServerResponse, client: Client) {
+    const headers = new Headers();
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (!OWN_HEADERS.has(raw[i].toLowerCase())) headers.append(raw[i], raw[i + 1]);
+    }
+    headers.set("x-request-id", String(res.getHeader("X-Request-Id")));
+    headers.set("x-lopso-client-ip", client.ip);
+    const init: RequestInit & { duplex?: "half" } = { method: req.method, headers };
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // A mutation stops when its client goes away (reads are short and left to finish).
+      const controller = new AbortController();
+      res.once("close", () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      init.signal = controller.signal;
+      init.body = Readable.toWeb(req) as ReadableStream;
+      init.duplex = "half";
+    }
+    const request = new Request(`${client.proto}://${safeHost(client.host)}${req.url}`, init);
+    const context = entry.createLoadContext ? entry.createLoadContext() : new RouterContextProvider();
+    const response = await handleRequest(request, context);
+    await sendResponse(req, res, response, entry.renderedDocument?.(context, response));
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const id = crypto.randomUUID();
+    res.setHeader("X-Request-Id", id);
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
+    if (shuttingDown) res.setHeader("Connection", "close");
+    const url = req.url ?? "/";
+    if (!url.startsWith("/")) {
+      res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
+      return void res.end("Yêu cầu không hợp lệ / Bad request");
+    }
+    const q = url.indexOf("?");
+    const pathname = q === -1 ? url : url.slice(0, q);
+    if (isLogged("info") && !pathname.startsWith("/assets/")) {
+      const started = process.hrtime.bigint();
+      res.once("finish", () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info("request", { reqId: id, method: req.method, path: pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+      });
+    }
+    const client = clientOf(req.socket, req.headers, trustHops);
+
+    // CSRF: every mutation must come from our own origin (SameSite=Lax cookies are the second layer).
+    if (!SAFE_METHODS.has(req.method ?? "GET")) {
+      const origin = req.headers.origin;
+      const ok = origin ? origin === opts.appUrl || origin === `${client.proto}://${client.host}` : req.headers["sec-fetch-site"] === "same-origin";
+      if (!ok) {
+        logger.warn("csrf refused", { reqId: id, origin: origin ?? null, path: pathname });
+        res.setHeader("Connection", "close"); // the body is left unread
+        res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end("Yêu cầu bị từ chối: không đến từ trang của Lớp Số. / Request refused: cross-site request.");
+        return;
+      }
+    }
+
+    if (pathname === "/healthz") return sendJson(res, 200, { status: shuttingDown ? "shutting-down" : "ok" });
+    if (pathname === "/readyz") return void readyz(res);
+    const toRouter = () => router(req, res, client).catch((err) => fail(req, res, err));
+    // Static files all have an extension (favicon.svg, robots.txt, /assets/…): page URLs skip the disk.
+    if ((req.method === "GET" || req.method === "HEAD") && path.extname(pathname)) return serveStaticFile(req, res, pathname, toRouter);
+    void toRouter();
+  };
+
+  const server = http.createServer(listener);
+  server.keepAliveTimeout = 65_000;
+  return { server, setShuttingDown: () => void (shuttingDown = true) };
+}
+
+export type Client = { ip: string; proto: string; host: string | undefined };
+
+/**
+ * The client's address, scheme and host, believing the X-Forwarded-* headers of `trustHops`
+ * proxies in front (as Express's "trust proxy" N): the address is the one `trustHops` steps back
+ * along X-Forwarded-For from the connection's peer.
+ */
+export function clientOf(
+  socket: { remoteAddress?: string; encrypted?: boolean },
+  headers: http.IncomingHttpHeaders,
+  trustHops: number,
+): Client {
+  const remote = socket.remoteAddress ?? "unknown";
+  const ownProto = socket.encrypted ? "https" : "http";
+  if (trustHops === 0) return { ip: remote, proto: ownProto, host: headers.host };
+  const forwarded = String(headers["x-forwarded-for"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .reverse();
+  const chain = [remote, ...forwarded];
+  const first = (name: string) => String(headers[name] ?? "").split(",")[0].trim();
+  return { ip: chain[Math.min(trustHops, chain.length - 1)], proto: first("x-forwarded-proto") || ownProto, host: first("x-forwarded-host") || headers.host };
+}
+
+/**
+ * Write a Fetch Response: a document rendered by the server entry as its bytes, other small bodies
+ * in one write (compressed when worth it), the rest streamed.
+ */
+async function sendResponse(req: IncomingMessage, res: ServerResponse, response: Response, document?: Buffer) {
+  if (res.destroyed || res.writableEnded) {
+    await response.body?.cancel();
+    return;
+  }
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
   });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
+  // A response sent before the request body was read (a 413 for an oversized upload) closes the
+  // connection: the unread rest would otherwise wedge the next request on that keep-alive socket.
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (hasBody && !req.complete) res.setHeader("Connection", "close");
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  if (document) return void res.end(document);
+  if (!response.body) return void res.end();
 
-  // Fast gzip: dynamic pages are small and CPU is the scarce resource; a proxy in front may do better.
-  app.use(compression({ level: 1, threshold: 1024 }));
-  const clientDir = opts.clientDir ?? path.resolve("build/client");
-  app.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
-  // Other static files all have an extension (favicon.svg, robots.txt): page URLs skip the disk.
-  const staticFiles = [express.static(clientDir, { maxAge: "1h", index: false }), express.static(path.resolve("public"), { maxAge: "1h", index: false })];
-  app.use((req, res, next) => {
-    if ((req.method !== "GET" && req.method !== "HEAD") || !path.extname(req.path)) return next();
-    staticFiles[0](req, res, () => staticFiles[1](req, res, next));
-  });
+  const type = response.headers.get("content-type") ?? "";
+  const encoding = response.headers.has("content-encoding") || !COMPRESSIBLE.test(type) ? null : pickEncoding(req.headers["accept-encoding"]);
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  if (/text\/event-stream/i.test(type)) res.flushHeaders();
 
-  app.all(
-    "/{*splat}",
-    createRequestHandler({
-      build: opts.build,
-      getLoadContext: () => {
-        const entry = opts.build.entry.module as { createLoadContext?: () => RouterContextProvider };
-        return entry.createLoadContext ? entry.createLoadContext() : new RouterContextProvider();
-      },
-    }),
-  );
+  if (length <= BUFFER_LIMIT) {
+    let body: Buffer = Buffer.from(await response.arrayBuffer());
+    if (encoding && body.length >= COMPRESS_MIN_BYTES) {
+      body = compress(body, encoding);
+      res.setHeader("Content-Encoding", encoding);
+      res.setHeader("Content-Length", body.length);
+    }
+    if (encoding) res.appendHeader("Vary", "Accept-Encoding");
+    return void res.end(body);
+  }
 
-  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    logger.error("unhandled", { reqId: req.headers["x-request-id"], ...errorFields(err) });
-    if (!res.headersSent) res.status(500).type("text/plain; charset=utf-8").send("Lỗi máy chủ / Server error");
-  });
+  // Unknown or large length: stream (flushing each chunk, so data sent later arrives as it comes).
+  const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
+  if (!encoding) return pipeline(source, res).catch((err) => streamFailed(res, err));
+  res.removeHeader("Content-Length");
+  res.setHeader("Content-Encoding", encoding);
+  res.appendHeader("Vary", "Accept-Encoding");
+  const zip = compressStream(encoding);
+  return pipeline(source, zip, res).catch((err) => streamFailed(res, err));
+}
 
-  return { app, ...state };
+function streamFailed(res: ServerResponse, err: unknown) {
+  if (res.destroyed) return; // the client went away
+  logger.error("response stream failed", errorFields(err));
+  res.destroy();
+}
+
+function fail(req: IncomingMessage, res: ServerResponse, err: unknown) {
+  logger.error("unhandled", { reqId: res.getHeader("X-Request-Id"), method: req.method, path: req.url, ...errorFields(err) });
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+  res.end("Lỗi máy chủ / Server error");
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+/** A Host header fit for a URL (a malformed one would make the request unparsable). */
+function safeHost(host: string | undefined) {
+  return host && /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? host : "localhost";
 }

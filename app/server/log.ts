@@ -8,6 +8,11 @@ export function setLogLevel(level: Level | "silent") {
   threshold = level;
 }
 
+/** Whether a message at this level would be written (to skip building it when not). */
+export function isLogged(level: Level) {
+  return ORDER[level] >= ORDER[threshold];
+}
+
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}) {
   if (ORDER[level] < ORDER[threshold]) return;
   const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });

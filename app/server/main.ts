@@ -66,16 +66,15 @@ async function serve(config: Env) {
   // In a cluster the primary has migrated already; its web processes only connect.
   const database = inCluster ? await openConfiguredDatabase(config, "web server") : await bootDatabase(config, "web server");
   const build = (await import(pathToFileURL(path.resolve("build/server/index.js")).href)) as ServerBuild;
-  const { app, setShuttingDown } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
+  const { server, setShuttingDown } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
   let workers: Workers | undefined;
   if (config.WORKERS && !inCluster) workers = await startWorkers(database);
 
-  const server = app.listen(config.PORT, config.HOST, () => {
+  server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     logger.info("listening", { url: `http://localhost:${port}`, database: database.kind, demo: config.DEMO, workers: Boolean(workers) });
   });
-  server.keepAliveTimeout = 65_000;
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -10,7 +10,6 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rateLimits, sessions, users } from "../../db/schema/index.ts";
@@ -155,10 +154,8 @@ describe("throttling", () => {
 
   it("is shared by a second web server on the same database (no memory of its own)", async () => {
     const build = await loadBuild();
-    const { app } = createApp({ database: hub.database, build });
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, "127.0.0.1", () => resolve(s));
-    });
+    const { server } = createApp({ database: hub.database, build });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const other = new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       const res = await other.post("/login", { identifier: "minh.tv@nguyendu.lopso.demo", password: PASSWORD });

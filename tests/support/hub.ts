@@ -6,7 +6,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "react-router";
 import { createApp } from "../../app/server/http.ts";
@@ -40,10 +39,8 @@ export async function startHub(opts: { seed?: boolean } = {}): Promise<Hub> {
   const database = await freshDatabase();
   if (opts.seed !== false) await seedDemo(database.db);
   const build = await loadBuild();
-  const { app } = createApp({ database, build });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
+  const { server } = createApp({ database, build });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const hub: Hub = {
     url,
