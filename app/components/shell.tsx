@@ -1,13 +1,19 @@
-import { Form, Link, NavLink, useLocation } from "react-router";
+import { useLocation } from "react-router";
+import { Link, NavLink, useLinkNavigation } from "./link.tsx";
 import { useRootData } from "../root.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 
-/** Page frame: skip link, header with the role's navigation, language switch and sign-out. */
+/**
+ * Page frame: skip link, header with the role's navigation, language switch and sign-out. The two
+ * header forms are plain HTML forms: both answer with a redirect, so the browser's own post is all
+ * they need, and every page is spared the cost of a router form.
+ */
 export function AppShell({ children }: { children: React.ReactNode }) {
   const root = useRootData();
   const t = useT();
   const locale = useLocale();
   const location = useLocation();
+  useLinkNavigation();
   const user = root?.user;
   const roles = new Set(user?.roles ?? []);
   const links: { to: string; label: string }[] = [];
@@ -28,13 +34,13 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             </span>
             <span>{t("app.name")}</span>
           </Link>
-          <Form method="post" action="/lang" className="lang-switch">
+          <form method="post" action="/lang" className="lang-switch">
             <input type="hidden" name="next" value={location.pathname + location.search} />
             <input type="hidden" name="lang" value={locale === "en" ? "vi" : "en"} />
             <button type="submit" className="link-button" lang={locale === "en" ? "vi" : "en"}>
               {locale === "en" ? "Tiếng Việt" : "English"}
             </button>
-          </Form>
+          </form>
         </div>
         {user ? (
           <nav aria-label={t("nav.menu")} className="nav">
@@ -48,11 +54,11 @@ export function AppShell({ children }: { children: React.ReactNode }) {
                 <NavLink to="/account">{t("nav.account")}</NavLink>
               </li>
               <li>
-                <Form method="post" action="/logout">
+                <form method="post" action="/logout">
                   <button type="submit" className="link-button">
                     {t("nav.signOut")}
                   </button>
-                </Form>
+                </form>
               </li>
             </ul>
           </nav>

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { Form, Link, useActionData, useLoaderData } from "react-router";
+import { Form, useActionData, useLoaderData } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/admin.classes";
 import { createClass, listSchoolClasses, listSchoolTeachers } from "../services/classes.server.ts";
 import { currentSchoolYear, formatSchoolYear, subjectName, subjectsForGrade } from "../lib/curriculum.ts";

@@ -1,4 +1,5 @@
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "react-router";
+import { Form, useActionData, useLoaderData, useNavigation } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/admin.import";
 import { importUsersCsv } from "../services/users.server.ts";
 import { Notice } from "../components/forms.tsx";

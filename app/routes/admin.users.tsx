@@ -1,4 +1,5 @@
-import { Form, Link, useActionData, useLoaderData } from "react-router";
+import { Form, useActionData, useLoaderData } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/admin.users";
 import { createSchoolUser, listSchoolUsers } from "../services/users.server.ts";
 import { ROLES } from "../../db/schema/index.ts";

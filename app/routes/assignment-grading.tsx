@@ -1,4 +1,5 @@
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "react-router";
+import { Form, useActionData, useLoaderData, useSearchParams } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/assignment-grading";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -69,7 +70,7 @@ export default function Grading() {
                 <ul>
                   {s.files.map((f) => (
                     <li key={f.id}>
-                      <a href={`/files/${f.id}`}>{f.filename}</a>
+                      <a href={`/files/${f.id}`} download>{f.filename}</a>
                     </li>
                   ))}
                 </ul>

@@ -71,7 +71,7 @@ export default function AssignmentPage() {
           <ul>
             {files.map((f) => (
               <li key={f.id}>
-                <a href={`/files/${f.id}`}>{f.filename}</a>
+                <a href={`/files/${f.id}`} download>{f.filename}</a>
               </li>
             ))}
           </ul>

@@ -1,4 +1,5 @@
-import { Form, Link, useActionData } from "react-router";
+import { Form, useActionData } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/children-link";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { Form, Link, redirect, useActionData, useFetcher, useLoaderData, useNavigation, useSearchParams } from "react-router";
+import { Form, redirect, useActionData, useFetcher, useLoaderData, useNavigation, useSearchParams } from "react-router";
+import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/lesson-edit";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -108,7 +109,7 @@ export default function LessonEditor() {
           <ul className="list">
             {lesson.attachments.map((a) => (
               <li key={a.id} className="row">
-                <a href={`/files/${a.id}`}>{a.filename}</a>
+                <a href={`/files/${a.id}`} download>{a.filename}</a>
                 <Form method="post">
                   <input type="hidden" name="intent" value="remove-file" />
                   <input type="hidden" name="attachmentId" value={a.id} />

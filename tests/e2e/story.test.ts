@@ -227,10 +227,15 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await expect.poll(() => newLessons.getByRole("link", { name: LESSON_TITLE }).isVisible()).toBe(true);
     await expect.poll(() => dueSoon.getByRole("link", { name: ASSIGNMENT_TITLE }).isVisible()).toBe(true);
     await check(student, "today");
+    expect(await student.getByRole("navigation", { name: "Menu chính" }).getByRole("link", { name: "Hôm nay" }).getAttribute("aria-current")).toBe("page");
 
+    // Once hydrated, links navigate within the page: the window, and this marker on it, survive.
+    await hydrated(student);
+    await student.evaluate(() => ((window as unknown as { __samePage?: boolean }).__samePage = true));
     await newLessons.getByRole("link", { name: LESSON_TITLE }).click();
     await student.waitForURL(/\/lessons\/[^/]+$/);
     await expect.poll(() => student.getByRole("heading", { level: 1, name: LESSON_TITLE }).isVisible()).toBe(true);
+    expect(await student.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
     expect(await student.locator(".prose strong", { hasText: "giao hoán" }).count()).toBe(1);
     expect(await student.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     const attachment = student.getByRole("link", { name: path.basename(lessonFile) });
