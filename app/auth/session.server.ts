@@ -45,10 +45,11 @@ export type SessionValidation =
   | { session: { id: string; expiresAt: Date; renewed: boolean }; user: SessionUser; memberships: ActorMembership[] }
   | { session: null; user: null; expired: boolean };
 
-export async function validateSessionToken(db: DbOrTx, token: string): Promise<SessionValidation> {
-  if (!/^[a-z2-7]{32}$/.test(token)) return { session: null, user: null, expired: false };
-  const id = sessionIdFromToken(token);
-  const [row] = await db
+/** Every page view looks its session up: the statement is built once per database handle. */
+const sessionLookups = new WeakMap<DbOrTx, ReturnType<typeof prepareSessionLookup>>();
+
+function prepareSessionLookup(db: DbOrTx) {
+  return db
     .select({
       id: sessions.id,
       expiresAt: sessions.expiresAt,
@@ -61,8 +62,21 @@ export async function validateSessionToken(db: DbOrTx, token: string): Promise<S
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, id))
-    .limit(1);
+    .where(eq(sessions.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("session_lookup");
+}
+
+function sessionLookup(db: DbOrTx) {
+  let prepared = sessionLookups.get(db);
+  if (!prepared) sessionLookups.set(db, (prepared = prepareSessionLookup(db)));
+  return prepared;
+}
+
+export async function validateSessionToken(db: DbOrTx, token: string): Promise<SessionValidation> {
+  if (!/^[a-z2-7]{32}$/.test(token)) return { session: null, user: null, expired: false };
+  const id = sessionIdFromToken(token);
+  const [row] = await sessionLookup(db).execute({ id });
   if (!row) return { session: null, user: null, expired: false };
   // The lookup was by hash; compare again in constant time so timing reveals nothing.
   if (!constantTimeEqual(new TextEncoder().encode(row.id), new TextEncoder().encode(id))) {
