@@ -69,6 +69,29 @@ describe("readForm", () => {
     expect(thrown).toMatchObject({ init: { status: 413 }, data: { errors: { files: "errors.request_too_large" } } });
   });
 
+  it("refuses a body sent without a length once it passes the limit, without reading the rest", async () => {
+    let pulled = 0;
+    const chunk = new TextEncoder().encode("a=" + "x".repeat(510));
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(chunk);
+      },
+    });
+    const request = new Request("http://hub.test/x", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: endless,
+      duplex: "half",
+    } as RequestInit);
+    const thrown = await readForm(request, 4096).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(thrown).toMatchObject({ init: { status: 413 }, data: { errors: { files: "errors.request_too_large" } } });
+    expect(pulled).toBeLessThan(20);
+  });
+
   it("answers 400 for a body that is not a form", async () => {
     const request = new Request("http://hub.test/x", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     const thrown = await readForm(request, 1024).then(

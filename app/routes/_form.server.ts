@@ -4,20 +4,42 @@ import { data } from "react-router";
 export const MAX_REQUEST_BYTES = 55 * 1024 * 1024;
 
 /**
- * Read a form body, refusing oversized uploads before buffering them. Returns field errors in
- * the same shape as validation errors so the page shows them beside the form.
+ * Read a form body, refusing oversized uploads: a declared length above the limit before reading
+ * anything, a body sent without a length (chunked) as soon as it passes the limit — so no more
+ * than `maxBytes` is ever held. Returns field errors in the same shape as validation errors so
+ * the page shows them beside the form.
  */
 export async function readForm(request: Request, maxBytes = MAX_REQUEST_BYTES): Promise<FormData> {
+  const tooLarge = () => data({ errors: { files: "errors.request_too_large" }, mb: Math.round(maxBytes / 1024 / 1024) }, { status: 413 });
   const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > maxBytes) {
-    throw data({ errors: { files: "errors.request_too_large" }, mb: Math.round(maxBytes / 1024 / 1024) }, { status: 413 });
-  }
+  if (length > maxBytes) throw tooLarge();
+  const body = await readAtMost(request, maxBytes);
+  if (body === null) throw tooLarge();
   try {
-    return await request.formData();
+    return await new Response(body, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
   } catch {
     // Not a form at all (JSON, a broken multipart body, a missing boundary): the client's fault.
     throw data({ message: "bad_request" }, { status: 400 });
   }
+}
+
+/** The whole body, or null as soon as it passes `maxBytes` (the rest is left for the server to discard). */
+async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks) as Uint8Array<ArrayBuffer>; // a fresh (not shared) buffer
 }
 
 /** NUL cannot be stored in PostgreSQL text and no person types it: it is dropped. */

@@ -97,7 +97,7 @@ export function createApp(opts: HttpOptions) {
         if (!res.writableFinished) controller.abort();
       });
       init.signal = controller.signal;
-      init.body = Readable.toWeb(req) as ReadableStream;
+      init.body = requestBody(req);
       init.duplex = "half";
     }
     const request = new Request(`${client.proto}://${safeHost(client.host)}${req.url}`, init);
@@ -194,12 +194,12 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
   if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
   // A response sent before the request body was read (a 413 for an oversized upload) closes the
   // connection: the unread rest would otherwise wedge the next request on that keep-alive socket.
-  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
-  if (hasBody && !req.complete) res.setHeader("Connection", "close");
+  const unread = bodyLeftUnread(req);
+  if (unread) res.setHeader("Connection", "close");
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
-  if (document) return void res.end(document);
-  if (!response.body) return void res.end();
+  if (document) return void (unread ? lingerThenEnd(req, res, document) : res.end(document));
+  if (!response.body) return void (unread ? lingerThenEnd(req, res) : res.end());
 
   const type = response.headers.get("content-type") ?? "";
   const encoding = response.headers.has("content-encoding") || !COMPRESSIBLE.test(type) ? null : pickEncoding(req.headers["accept-encoding"]);
@@ -214,7 +214,7 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
       res.setHeader("Content-Length", body.length);
     }
     if (encoding) res.appendHeader("Vary", "Accept-Encoding");
-    return void res.end(body);
+    return void (unread ? lingerThenEnd(req, res, body) : res.end(body));
   }
 
   // Unknown or large length: stream (flushing each chunk, so data sent later arrives as it comes).
@@ -225,6 +225,91 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
   res.appendHeader("Vary", "Accept-Encoding");
   const zip = compressStream(encoding);
   return pipeline(source, zip, res).catch((err) => streamFailed(res, err));
+}
+
+/** How long, and how much, of an unwanted request body is read and thrown away before closing. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 16 * 1024 * 1024;
+
+function bodyLeftUnread(req: IncomingMessage) {
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  return hasBody && !req.complete;
+}
+
+/**
+ * Answer a request whose body is still arriving (an upload refused half-way), then close — but
+ * only after reading and discarding what the client keeps sending for a moment ("lingering
+ * close"): closing a socket with unread data makes the kernel reset the connection, and the
+ * client would report a network error instead of our answer. The answer is complete as soon as
+ * it is written (it has a Content-Length); the connection closes when the client stops sending,
+ * after LINGER_MS, or after LINGER_BYTES.
+ */
+function lingerThenEnd(req: IncomingMessage, res: ServerResponse, body?: Buffer) {
+  res.setHeader("Content-Length", body?.length ?? 0);
+  if (body) res.write(body);
+  else res.flushHeaders();
+  let discarded = 0;
+  const done = () => {
+    clearTimeout(timer);
+    req.off("data", discard);
+    if (!res.writableEnded) res.end();
+  };
+  const discard = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) done();
+  };
+  const timer = setTimeout(done, LINGER_MS);
+  req.on("data", discard);
+  req.once("end", done);
+  req.once("error", done);
+  req.resume();
+}
+
+/**
+ * The request body as a web stream that reads only when asked. Unlike Readable.toWeb, cancelling
+ * it does not destroy the socket: an action that stops reading an oversized upload leaves the
+ * rest to lingerThenEnd, and the client still gets the answer.
+ */
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          const cleanup = () => {
+            req.off("readable", tryRead);
+            req.off("end", onEnd);
+            req.off("error", onError);
+          };
+          const tryRead = () => {
+            const chunk = req.read() as Buffer | null;
+            if (chunk === null) return;
+            cleanup();
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            resolve();
+          };
+          const onEnd = () => {
+            cleanup();
+            controller.close();
+            resolve();
+          };
+          const onError = (err: Error) => {
+            cleanup();
+            controller.error(err);
+            resolve();
+          };
+          if (req.readableEnded) return onEnd();
+          req.on("readable", tryRead);
+          req.on("end", onEnd);
+          req.on("error", onError);
+          tryRead();
+        });
+      },
+      cancel() {
+        // Nothing to do: what is left is drained, or the connection closed, by the response.
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function streamFailed(res: ServerResponse, err: unknown) {

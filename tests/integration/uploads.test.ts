@@ -114,6 +114,51 @@ function postWithLyingLength(p: string, client: Client, contentLength: number): 
   });
 }
 
+/**
+ * POST a multipart body with chunked encoding (no Content-Length), writing 1 MB chunks until the
+ * server answers; returns the answer and how many bytes were written by then.
+ */
+function postChunkedUntilAnswered(p: string, client: Client): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; sent: number }> {
+  const url = new URL(hub.url + p);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      agent: false,
+      headers: {
+        origin: hub.url,
+        cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        "content-type": "multipart/form-data; boundary=lopso-boundary",
+        "transfer-encoding": "chunked",
+      },
+    });
+    req.on("response", (res) => {
+      answered = true;
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, sent });
+      });
+    });
+    req.on("error", (e) => (answered ? undefined : reject(e)));
+    req.write('--lopso-boundary\r\nContent-Disposition: form-data; name="title"\r\n\r\nBài rất lớn\r\n--lopso-boundary\r\nContent-Disposition: form-data; name="files"; filename="video.mp4"\r\nContent-Type: video/mp4\r\n\r\n');
+    const chunk = Buffer.alloc(MB);
+    const pump = () => {
+      while (!answered && sent < 200 * MB) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+    };
+    pump();
+  });
+}
+
 beforeAll(async () => {
   hub = await startHub();
   const db = hub.database.db;
@@ -164,6 +209,19 @@ describe("lesson attachments that are refused", () => {
     expect(await rowCounts()).toEqual(before);
     expect(storedKeys()).toEqual([]);
     // The server is fine afterwards.
+    expect((await c.lan.get(newLesson())).status).toBe(200);
+  });
+
+  it("answers 413 to an upload sent without a length once it passes the limit, and stops reading", async () => {
+    const before = await rowCounts();
+    const res = await postChunkedUntilAnswered(newLesson(), c.lan);
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe("close");
+    expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
+    // The server stopped at the limit: it did not take the 200 MB the client would have sent.
+    expect(res.sent).toBeLessThan(120 * MB);
+    expect(await rowCounts()).toEqual(before);
+    expect(storedKeys()).toEqual([]);
     expect((await c.lan.get(newLesson())).status).toBe(200);
   });
 
