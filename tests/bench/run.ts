@@ -2,7 +2,7 @@
  * `npm run bench`: the busiest pages over HTTP on a province-scale dataset.
  *
  * For PostgreSQL (1,000,000 students) and then PGlite (100,000 students) it starts the production
- * server as a child process, signs in as a generated student, teacher and parent, checks each page
+ * server as a child process (on PostgreSQL once with one web process, then with one per core), signs in as a generated student, teacher and parent, checks each page
  * answers 200 with the content it should, then loads it with autocannon and reports requests/s and
  * p50/p95/p99 latency against the target (≥ 300 requests/s, p95 ≤ 100 ms). A miss is reported,
  * not failed. Results go to stdout and to tests/bench/results/*.json.
@@ -11,7 +11,8 @@
  * BENCH_STUDENTS (1000000), BENCH_PGLITE_STUDENTS (100000), BENCH_DURATION (20 s),
  * BENCH_WARMUP (5 s), BENCH_CONNECTIONS (50), BENCH_ONLY (postgres | pglite),
  * BENCH_PGLITE_DIR (a folder under the system temp dir), BENCH_COMPRESSION (1: send
- * Accept-Encoding like a browser; 0: plain responses).
+ * Accept-Encoding like a browser; 0: plain responses), BENCH_WEB_PROCESSES (PostgreSQL: the web
+ * process counts to measure, default "1,<cores>").
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -32,6 +33,11 @@ const Config = z.object({
   BENCH_ONLY: z.enum(["postgres", "pglite"]).optional(),
   BENCH_PGLITE_DIR: z.string().optional(),
   BENCH_COMPRESSION: z.enum(["0", "1"]).default("1"),
+  /** Web process counts to measure on PostgreSQL (WEB_CONCURRENCY); default one, then one per core. */
+  BENCH_WEB_PROCESSES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "a comma-separated list of process counts, e.g. 1,2")
+    .default([...new Set([1, os.cpus().length])].join(",")),
 });
 
 const TARGET = { rps: 300, p95Ms: 100 };
@@ -40,6 +46,8 @@ const RESULTS_DIR = path.resolve("tests/bench/results");
 type PageResult = {
   database: "postgres" | "pglite";
   students: number;
+  /** Web processes serving (WEB_CONCURRENCY; 1 without a cluster). */
+  webProcesses: number;
   page: string;
   path: string;
   requests: number;
@@ -79,6 +87,29 @@ function processCpuMs(pid: number): number {
   }
 }
 
+/** CPU time of a process and all its descendants (a cluster's primary and its web processes), in ms. */
+function processTreeCpuMs(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* the process is gone */
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    const ms = processCpuMs(pid);
+    if (!Number.isNaN(ms)) total += ms;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 /** PostgreSQL backends connected to one database (the benchmark's own), found through /proc. */
 function backendPids(database: string): number[] {
   const pids: number[] = [];
@@ -108,7 +139,7 @@ function cpuSnapshot(serverPid: number, database: string | undefined): CpuSnapsh
   const pids = [serverPid, ...(database ? backendPids(database) : [])];
   const usage = process.cpuUsage();
   return {
-    procs: new Map(pids.map((pid) => [pid, processCpuMs(pid)])),
+    procs: new Map(pids.map((pid) => [pid, pid === serverPid ? processTreeCpuMs(pid) : processCpuMs(pid)])),
     machine: machineBusyMs(),
     bench: (usage.user + usage.system) / 1000,
     at: Date.now(),
@@ -155,10 +186,20 @@ function ensureBuild() {
 type Server = { origin: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
 
 /** The production server (`NODE_ENV=production tsx app/server/main.ts`) as a child process. */
-async function startServer(target: Target): Promise<Server> {
+async function startServer(target: Target, webProcesses: number): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
-    env: { ...process.env, ...targetEnv(target), NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), WORKERS: "0", LOG_LEVEL: "warn", DEMO: "0" },
+    env: {
+      ...process.env,
+      ...targetEnv(target),
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      WORKERS: "0",
+      LOG_LEVEL: "warn",
+      DEMO: "0",
+      WEB_CONCURRENCY: String(webProcesses),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -262,7 +303,17 @@ async function runTarget(target: Target, cfg: z.infer<typeof Config>): Promise<P
     await database.close();
   }
   log(`accounts: student ${accounts.student.login}, teacher ${accounts.teacher.login} (${accounts.teacher.className}), parent ${accounts.parent.login}`);
-  const server = await startServer(target);
+  const results: PageResult[] = [];
+  // The embedded database is single-process: PGlite is measured with one web process.
+  const counts = target.kind === "pglite" ? [1] : cfg.BENCH_WEB_PROCESSES.split(",").map(Number);
+  for (const webProcesses of counts) results.push(...(await runServer(target, cfg, accounts, students, webProcesses)));
+  return results;
+}
+
+/** One server (with `webProcesses` web processes) and every page measured against it. */
+async function runServer(target: Target, cfg: z.infer<typeof Config>, accounts: Accounts, students: number, webProcesses: number): Promise<PageResult[]> {
+  log(`· ${webProcesses} web process${webProcesses === 1 ? "" : "es"}${webProcesses > 1 ? ` (WEB_CONCURRENCY=${webProcesses})` : ""}`);
+  const server = await startServer(target, webProcesses);
   const results: PageResult[] = [];
   try {
     for (const page of pagesFor(accounts)) {
@@ -285,6 +336,7 @@ async function runTarget(target: Target, cfg: z.infer<typeof Config>): Promise<P
       const r: PageResult = {
         database: target.kind,
         students,
+        webProcesses,
         page: page.name,
         path: page.path.replace(/[0-9a-f-]{36}/, ":id"),
         requests: result.requests.total,
@@ -329,10 +381,11 @@ function verdict(r: PageResult) {
 }
 
 function table(results: PageResult[]): string {
-  const head = ["database", "students", "page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "errors", "CPU ms/req (server + db)", "other load (cores)", "target"];
+  const head = ["database", "students", "web processes", "page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "errors", "CPU ms/req (server + db)", "other load (cores)", "target"];
   const rows = results.map((r) => [
     r.database,
     r.students.toLocaleString("en"),
+    String(r.webProcesses),
     r.page,
     r.path,
     r.rps.toFixed(1),
@@ -381,7 +434,7 @@ async function main() {
   const report = {
     date: started.toISOString(),
     machine,
-    config: { connections: cfg.BENCH_CONNECTIONS, durationS: cfg.BENCH_DURATION, warmupS: cfg.BENCH_WARMUP, compression: cfg.BENCH_COMPRESSION === "1" },
+    config: { webProcesses: cfg.BENCH_WEB_PROCESSES, connections: cfg.BENCH_CONNECTIONS, durationS: cfg.BENCH_DURATION, warmupS: cfg.BENCH_WARMUP, compression: cfg.BENCH_COMPRESSION === "1" },
     target: TARGET,
     results,
   };
