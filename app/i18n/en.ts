@@ -294,6 +294,7 @@ export const en: Dictionary = {
     body_long: "The content is too long.",
     file_too_large: "File too large: 10 MB per file at most.",
     file_type_not_allowed: "This file type is not allowed. Accepted: PDF, Word, PowerPoint, Excel, images, MP3, MP4, TXT.",
+    file_content_mismatch: "A file's contents do not match its type (for example, a .pdf that is not a PDF). Choose the original file again.",
     file_too_many: "At most 5 files at a time.",
     request_too_large: "The upload is too large ({mb} MB at most).",
     due_invalid: "Please choose a valid due date.",

@@ -291,6 +291,7 @@ export const vi = {
     body_long: "Nội dung quá dài.",
     file_too_large: "Tệp quá lớn: tối đa 10 MB mỗi tệp.",
     file_type_not_allowed: "Loại tệp không được phép. Chấp nhận PDF, Word, PowerPoint, Excel, ảnh, MP3, MP4, TXT.",
+    file_content_mismatch: "Nội dung tệp không đúng với loại tệp (ví dụ: tệp .pdf nhưng không phải PDF). Hãy chọn lại tệp gốc.",
     file_too_many: "Tối đa 5 tệp mỗi lần.",
     request_too_large: "Dữ liệu gửi lên quá lớn (tối đa {mb} MB).",
     due_invalid: "Vui lòng chọn hạn nộp hợp lệ.",

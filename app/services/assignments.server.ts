@@ -151,7 +151,7 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
   if (!parsed.data.body && files.length === 0) return fail({ body: "errors.submission_empty" });
   if (submission?.status === "graded") return fail({ body: "errors.already_graded" });
-  const problem = checkFiles(files);
+  const problem = await checkFiles(files);
   if (problem) return fail({ files: `errors.file_${problem.reason}` });
   const keys = await Promise.all(files.map(storeFile));
   try {

@@ -24,15 +24,49 @@ export const ALLOWED_TYPES: Record<string, string[]> = {
   "video/mp4": [".mp4"],
 };
 
-export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" };
+export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" | "content_mismatch" };
 
-export function checkFiles(files: File[]): FileProblem | null {
+const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
+const ZIP = [0x50, 0x4b, 0x03, 0x04]; // Office Open XML (docx, pptx, xlsx) is a zip
+const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]; // doc, ppt, xls
+
+/** How each allowed type's contents begin (its "magic number"), checked against the first bytes. */
+const SIGNATURES: Record<string, (head: Uint8Array) => boolean> = {
+  "application/pdf": (h) => startsWith(h, ascii("%PDF-")),
+  "image/png": (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  "image/jpeg": (h) => startsWith(h, [0xff, 0xd8, 0xff]),
+  "image/webp": (h) => startsWith(h, ascii("RIFF")) && startsWith(h, ascii("WEBP"), 8),
+  "text/plain": (h) => !h.includes(0), // text has no NUL bytes
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (h) => startsWith(h, ZIP),
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": (h) => startsWith(h, ZIP),
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (h) => startsWith(h, ZIP),
+  "application/msword": (h) => startsWith(h, OLE2),
+  "application/vnd.ms-powerpoint": (h) => startsWith(h, OLE2),
+  "application/vnd.ms-excel": (h) => startsWith(h, OLE2),
+  // An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
+  "audio/mpeg": (h) => startsWith(h, ascii("ID3")) || (h[0] === 0xff && (h[1] & 0xe0) === 0xe0),
+  "video/mp4": (h) => startsWith(h, ascii("ftyp"), 4),
+};
+
+const declaredType = (f: File) => (f.type || "").split(";")[0].trim().toLowerCase();
+
+/**
+ * Refuse what may not be attached: too many files, a file too large, a type or extension not on
+ * the list, or contents that are not what the type says (a renamed .exe, an HTML page called
+ * .pdf) — the type stored and later served is the declared one, so it must be true.
+ */
+export async function checkFiles(files: File[]): Promise<FileProblem | null> {
   if (files.length > MAX_FILES) return { file: "", reason: "too_many" };
   for (const f of files) {
     if (f.size > MAX_FILE_BYTES) return { file: f.name, reason: "too_large" };
     const ext = path.extname(f.name).toLowerCase();
-    const type = (f.type || "").split(";")[0].trim().toLowerCase();
+    const type = declaredType(f);
     if (!ALLOWED_TYPES[type]?.includes(ext)) return { file: f.name, reason: "type_not_allowed" };
+  }
+  for (const f of files) {
+    const head = new Uint8Array(await f.slice(0, declaredType(f) === "text/plain" ? 8192 : 16).arrayBuffer());
+    if (!SIGNATURES[declaredType(f)](head)) return { file: f.name, reason: "content_mismatch" };
   }
   return null;
 }

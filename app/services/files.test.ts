@@ -1,10 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FILES, MAX_FILE_BYTES, checkFiles, filesFrom } from "./files.server.ts";
 
-const file = (name: string, type: string, size = 10) => new File([new Uint8Array(size)], name, { type });
+/** How a real file of each type begins. */
+const HEADS: Record<string, number[]> = {
+  "application/pdf": [...Buffer.from("%PDF-1.7\n")],
+  "image/png": [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  "image/jpeg": [0xff, 0xd8, 0xff, 0xe0],
+  "image/webp": [...Buffer.from("RIFF"), 0x24, 0, 0, 0, ...Buffer.from("WEBPVP8 ")],
+  "text/plain": [...Buffer.from("Bài tập về nhà\n")],
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [0x50, 0x4b, 0x03, 0x04],
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": [0x50, 0x4b, 0x03, 0x04],
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [0x50, 0x4b, 0x03, 0x04],
+  "application/msword": [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+  "audio/mpeg": [...Buffer.from("ID3"), 4, 0],
+  "video/mp4": [0, 0, 0, 0x20, ...Buffer.from("ftypisom")],
+};
+
+/** A file whose contents start the way its type's do (padded with spaces to `size`). */
+const file = (name: string, type: string, size = 16) => {
+  const bytes = new Uint8Array(size).fill(0x20);
+  bytes.set((HEADS[type.split(";")[0]] ?? []).slice(0, size));
+  return new File([bytes], name, { type });
+};
+const withContents = (name: string, type: string, contents: string | number[]) =>
+  new File([typeof contents === "string" ? Buffer.from(contents, "latin1") : new Uint8Array(contents)], name, { type });
 
 describe("checkFiles", () => {
-  it("accepts the documented types when the extension agrees", () => {
+  it("accepts the documented types when the extension agrees", async () => {
     const ok = [
       file("bai-tap.pdf", "application/pdf"),
       file("Bài 1.DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -12,39 +34,62 @@ describe("checkFiles", () => {
       file("anh.jpeg", "image/jpeg"),
       file("ghi-chu.txt", "text/plain; charset=utf-8"),
     ];
-    expect(checkFiles(ok)).toBeNull();
-    expect(checkFiles([])).toBeNull();
-    expect(checkFiles([file("bai-hat.mp3", "audio/mpeg"), file("video.mp4", "video/mp4"), file("hinh.PNG", "image/png")])).toBeNull();
+    expect(await checkFiles(ok)).toBeNull();
+    expect(await checkFiles([])).toBeNull();
+    const office = [file("so-diem.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), file("giao-an.doc", "application/msword")];
+    expect(await checkFiles([...office, file("anh.webp", "image/webp")])).toBeNull();
+    expect(await checkFiles([file("bai-hat.mp3", "audio/mpeg"), file("video.mp4", "video/mp4"), file("hinh.PNG", "image/png")])).toBeNull();
   });
 
-  it("refuses a type that is not on the list", () => {
-    expect(checkFiles([file("trang.html", "text/html")])).toEqual({ file: "trang.html", reason: "type_not_allowed" });
-    expect(checkFiles([file("hinh.svg", "image/svg+xml")])).toEqual({ file: "hinh.svg", reason: "type_not_allowed" });
-    expect(checkFiles([file("chay.exe", "application/octet-stream")])).toEqual({ file: "chay.exe", reason: "type_not_allowed" });
-    expect(checkFiles([file("khong-ro", "")])).toEqual({ file: "khong-ro", reason: "type_not_allowed" });
+  it("refuses a type that is not on the list", async () => {
+    expect(await checkFiles([file("trang.html", "text/html")])).toEqual({ file: "trang.html", reason: "type_not_allowed" });
+    expect(await checkFiles([file("hinh.svg", "image/svg+xml")])).toEqual({ file: "hinh.svg", reason: "type_not_allowed" });
+    expect(await checkFiles([file("chay.exe", "application/octet-stream")])).toEqual({ file: "chay.exe", reason: "type_not_allowed" });
+    expect(await checkFiles([file("khong-ro", "")])).toEqual({ file: "khong-ro", reason: "type_not_allowed" });
   });
 
-  it("refuses an extension that does not match the declared type", () => {
-    expect(checkFiles([file("trang.html", "application/pdf")])).toEqual({ file: "trang.html", reason: "type_not_allowed" });
-    expect(checkFiles([file("bai.pdf.html", "application/pdf")])).toEqual({ file: "bai.pdf.html", reason: "type_not_allowed" });
-    expect(checkFiles([file("bai.pdf", "image/png")])).toEqual({ file: "bai.pdf", reason: "type_not_allowed" });
+  it("refuses an extension that does not match the declared type", async () => {
+    expect(await checkFiles([file("trang.html", "application/pdf")])).toEqual({ file: "trang.html", reason: "type_not_allowed" });
+    expect(await checkFiles([file("bai.pdf.html", "application/pdf")])).toEqual({ file: "bai.pdf.html", reason: "type_not_allowed" });
+    expect(await checkFiles([file("bai.pdf", "image/png")])).toEqual({ file: "bai.pdf", reason: "type_not_allowed" });
   });
 
-  it("refuses a file above 10 MB and accepts one of exactly 10 MB", () => {
+  it("refuses a file above 10 MB and accepts one of exactly 10 MB", async () => {
     expect(MAX_FILE_BYTES).toBe(10 * 1024 * 1024);
-    expect(checkFiles([file("lon.pdf", "application/pdf", MAX_FILE_BYTES)])).toBeNull();
-    expect(checkFiles([file("qua-lon.pdf", "application/pdf", MAX_FILE_BYTES + 1)])).toEqual({ file: "qua-lon.pdf", reason: "too_large" });
+    expect(await checkFiles([file("lon.pdf", "application/pdf", MAX_FILE_BYTES)])).toBeNull();
+    expect(await checkFiles([file("qua-lon.pdf", "application/pdf", MAX_FILE_BYTES + 1)])).toEqual({ file: "qua-lon.pdf", reason: "too_large" });
   });
 
-  it("refuses more than 5 files", () => {
+  it("refuses more than 5 files", async () => {
     expect(MAX_FILES).toBe(5);
     const five = Array.from({ length: 5 }, (_, i) => file(`${i}.pdf`, "application/pdf"));
-    expect(checkFiles(five)).toBeNull();
-    expect(checkFiles([...five, file("6.pdf", "application/pdf")])).toEqual({ file: "", reason: "too_many" });
+    expect(await checkFiles(five)).toBeNull();
+    expect(await checkFiles([...five, file("6.pdf", "application/pdf")])).toEqual({ file: "", reason: "too_many" });
   });
 
-  it("reports the first bad file", () => {
-    expect(checkFiles([file("a.pdf", "application/pdf"), file("b.exe", "application/x-msdownload"), file("c.html", "text/html")])).toEqual({
+  it("refuses contents that are not what the type and name say", async () => {
+    const mismatch = (name: string) => ({ file: name, reason: "content_mismatch" });
+    expect(await checkFiles([withContents("bai-giang.pdf", "application/pdf", "MZ\x90\x00\x03\x00\x00\x00")])).toEqual(mismatch("bai-giang.pdf"));
+    expect(await checkFiles([withContents("anh.png", "image/png", "<html><script>alert(1)</script>")])).toEqual(mismatch("anh.png"));
+    expect(await checkFiles([withContents("anh.jpg", "image/jpeg", [0x89, 0x50, 0x4e, 0x47])])).toEqual(mismatch("anh.jpg"));
+    expect(await checkFiles([withContents("bai.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "%PDF-1.4")])).toEqual(
+      mismatch("bai.docx"),
+    );
+    expect(await checkFiles([withContents("ghi-chu.txt", "text/plain", [0x4d, 0x5a, 0x00, 0x00])])).toEqual(mismatch("ghi-chu.txt"));
+    expect(await checkFiles([withContents("video.mp4", "video/mp4", "not a video at all")])).toEqual(mismatch("video.mp4"));
+    // An MP3 may start straight with an audio frame instead of an ID3 tag.
+    expect(await checkFiles([withContents("bai-hat.mp3", "audio/mpeg", [0xff, 0xfb, 0x90, 0x44, 0, 0])])).toBeNull();
+  });
+
+  it("checks every file's contents, and only after the cheap checks passed for all", async () => {
+    const good = file("tot.pdf", "application/pdf");
+    const fake = withContents("gia.pdf", "application/pdf", "MZ");
+    expect(await checkFiles([good, fake])).toEqual({ file: "gia.pdf", reason: "content_mismatch" });
+    expect(await checkFiles([fake, file("c.html", "text/html")])).toEqual({ file: "c.html", reason: "type_not_allowed" });
+  });
+
+  it("reports the first bad file", async () => {
+    expect(await checkFiles([file("a.pdf", "application/pdf"), file("b.exe", "application/x-msdownload"), file("c.html", "text/html")])).toEqual({
       file: "b.exe",
       reason: "type_not_allowed",
     });

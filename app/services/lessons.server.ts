@@ -29,7 +29,7 @@ export async function saveLesson(
   const cls = await getClassForTeacher(db, actor, classId);
   const parsed = LessonSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
-  const problem = checkFiles(files);
+  const problem = await checkFiles(files);
   if (problem) return fail({ files: `errors.file_${problem.reason}` });
   const input = parsed.data;
   if (lessonId) await getLessonOfClass(db, classId, lessonId);

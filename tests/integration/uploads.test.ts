@@ -186,6 +186,8 @@ describe("lesson attachments that are refused", () => {
     ["a file over 10 MB", [{ name: "sach-giao-khoa.pdf", type: "application/pdf", data: new Uint8Array(10 * MB + 1) }], "Tệp quá lớn"],
     ["six files at once", Array.from({ length: 6 }, (_, i) => ({ name: `phieu-${i}.pdf`, type: "application/pdf", data: PDF })), "Tối đa 5 tệp"],
     ["one good file with one bad one", [{ name: "tot.pdf", type: "application/pdf", data: PDF }, { name: "xau.exe", type: "application/octet-stream", data: "MZ" }], "Loại tệp không được phép"],
+    ["a program renamed to .pdf (name and type agree, contents do not)", [{ name: "bai-giang.pdf", type: "application/pdf", data: "MZ\x90\x00\x03\x00\x00\x00" }], "Nội dung tệp không đúng với loại tệp"],
+    ["an HTML page renamed to .png", [{ name: "anh-lop.png", type: "image/png", data: "<html><script>alert(1)</script></html>" }], "Nội dung tệp không đúng với loại tệp"],
   ];
   for (const [what, files, message] of refused) {
     it(`refuses ${what} beside the file field, storing nothing`, async () => {
@@ -354,6 +356,7 @@ describe("submission files", () => {
     ["a program", [{ name: "bai-lam.exe", type: "application/x-msdownload", data: "MZ" }], "Loại tệp không được phép"],
     ["an HTML file", [{ name: "bai-lam.html", type: "text/html", data: "<h1>bài làm</h1>" }], "Loại tệp không được phép"],
     ["a photo over 10 MB", [{ name: "anh-bai-lam.jpg", type: "image/jpeg", data: new Uint8Array(10 * MB + 100) }], "Tệp quá lớn"],
+    ["a “photo” that is not a JPEG", [{ name: "anh-bai-lam.jpg", type: "image/jpeg", data: "%PDF-1.4 not a photo" }], "Nội dung tệp không đúng với loại tệp"],
   ] as const) {
     it(`refuses ${what}: no submission, no attachment, no stored file`, async () => {
       const before = await rowCounts();
