@@ -1,6 +1,5 @@
 import {
   data,
-  isRouteErrorResponse,
   Links,
   Meta,
   Outlet,
@@ -13,10 +12,11 @@ import type { Route } from "./+types/root";
 import { getDb } from "../db/client.server.ts";
 import { authenticate, newNonce } from "./auth/request.server.ts";
 import { actorContext, localeContext, nonceContext, sessionExpiredContext } from "./context.ts";
-import { isLocale, localeFromRequest, LocaleContext, translate, type Locale } from "./i18n/index.ts";
+import { isLocale, localeFromRequest, LocaleContext, type Locale } from "./i18n/index.ts";
 import { useNonce } from "./components/nonce.tsx";
 import { usePageLocale } from "./components/request-locale.tsx";
 import { AppShell } from "./components/shell.tsx";
+import { ErrorCard } from "./components/error-card.tsx";
 import { homePath, hasRole } from "./auth/actor.server.ts";
 import { env } from "./env.server.ts";
 import { ensureDatabase } from "./server/boot.ts";
@@ -91,36 +91,11 @@ export default function App() {
   );
 }
 
+/** Errors of the root itself (its loader, or a page outside the frame): the frame is drawn here. */
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  const root = useRootData();
-  const locale = usePageLocale(root?.locale);
-  const t = (k: string, vars?: Record<string, string | number>) => translate(locale, k, vars);
-  let title = t("errors.page_title");
-  let detail = t("errors.page_detail");
-  if (isRouteErrorResponse(error)) {
-    if (error.status === 400) {
-      title = t("errors.bad_request_title");
-      detail = t("errors.bad_request_detail");
-    } else if (error.status === 413) {
-      title = t("errors.too_large_title");
-      detail = t("errors.request_too_large", { mb: Number((error.data as { mb?: number } | null)?.mb) || 55 });
-    } else if (error.status === 404) {
-      title = t("errors.not_found_title");
-      detail = t("errors.not_found_detail");
-    } else if (error.status === 403) {
-      title = t("errors.forbidden_title");
-      detail = t("errors.forbidden_detail");
-    }
-  }
   return (
     <AppShell>
-      <section className="card" role="alert">
-        <h1>{title}</h1>
-        <p>{detail}</p>
-        <p>
-          <a href={root?.user?.home ?? "/"}>{t("errors.go_home")}</a>
-        </p>
-      </section>
+      <ErrorCard error={error} />
     </AppShell>
   );
 }

@@ -208,6 +208,9 @@ describe("lesson attachments that are refused", () => {
     expect(res.status).toBe(413);
     expect(res.headers.connection).toBe("close");
     expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
+    // The error page keeps the frame: the teacher's menu and the way back.
+    expect(res.text).toContain('<nav aria-label="Menu chính"');
+    expect(res.text).toContain('href="/classes"');
     expect(await rowCounts()).toEqual(before);
     expect(storedKeys()).toEqual([]);
     // The server is fine afterwards.
