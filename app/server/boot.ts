@@ -98,12 +98,24 @@ export async function bootDatabase(env: Env, purpose: string, opts: { max?: numb
 
 /**
  * For `npm run dev` (Vite's dev server runs the app without our server entry): open the configured
- * database on the first request. The production entry opens it at start-up instead.
+ * database on the first request, and start the job workers with it (unless WORKERS=0), as
+ * `npm start` does. The production entry does both at start-up instead. The handle is
+ * process-wide (db/client.server.ts), so a module reloaded by the dev server neither reopens
+ * the database nor starts a second set of workers.
  */
 let opening: Promise<Database> | undefined;
 export async function ensureDatabase(): Promise<void> {
   if (hasDatabase()) return;
   const { env } = await import("../env.server.ts");
-  opening ??= bootDatabase(env(), "dev server");
+  opening ??= (async () => {
+    const config = env();
+    const database = await bootDatabase(config, "dev server");
+    if (config.WORKERS) {
+      const { startWorkers } = await import("../jobs/queue.server.ts");
+      await startWorkers(database);
+      logger.info("job workers started", { database: database.kind });
+    }
+    return database;
+  })();
   await opening;
 }

@@ -2,6 +2,10 @@
  * The missing-work sweep, called directly and through the real pg-boss worker (on PostgreSQL
  * through its own pool, on PGlite in-process on the same instance).
  */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classes, events, submissions, users } from "../../db/schema/index.ts";
@@ -260,4 +264,38 @@ describe("the pg-boss worker", () => {
     expect(job[0].state).toBe("completed");
     expect(await missingPairs()).toContain("Bài KHTN quá hạn lần 2 / Bùi Đăng Khoa");
   });
+});
+
+describe("the development server", () => {
+  it("opens the database on the first request and starts the job workers with it, once", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-dev-"));
+    const script = path.join(dir, "first-request.mts");
+    fs.writeFileSync(
+      script,
+      `import { ensureDatabase } from ${JSON.stringify(path.resolve("app/server/boot.ts"))};
+import { getDatabase } from ${JSON.stringify(path.resolve("db/client.server.ts"))};
+await Promise.all([ensureDatabase(), ensureDatabase()]);
+await ensureDatabase();
+const schedules = await getDatabase().query("select name, cron from pgboss.schedule order by name");
+const queues = await getDatabase().query("select name from pgboss.queue where left(name, 2) <> '__' order by name"); // not pg-boss's own
+console.log(JSON.stringify({ schedules, queues }));
+process.exit(0);
+`,
+    );
+    try {
+      const run = spawnSync(process.execPath, ["--import", "tsx", script], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, NODE_ENV: "development", DATA_DIR: dir, DATABASE_URL: "", DEMO: "0", WORKERS: "1", LOG_LEVEL: "info" },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const lines = run.stdout.trim().split("\n");
+      expect(JSON.parse(lines.at(-1)!)).toEqual({ schedules: [{ name: "sweep-missing", cron: "*/5 * * * *" }], queues: [{ name: "sweep-missing" }] });
+      // Three concurrent and later first requests: one database, one set of workers.
+      expect(lines.filter((l) => l.includes('"msg":"job workers started"'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('"msg":"database ready"'))).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
