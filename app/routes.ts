@@ -1,48 +1,45 @@
-import { type RouteConfig, index, layout, prefix, route } from "@react-router/dev/routes";
+import { type RouteConfig, index, prefix, route } from "@react-router/dev/routes";
 
 export default [
-  // Every page sits in one frame, whose error boundary keeps the menu on error pages.
-  layout("routes/_pages.tsx", [
-    index("routes/home.tsx"),
-    route("login", "routes/login.tsx"),
-    route("logout", "routes/logout.tsx"),
-    route("lang", "routes/lang.tsx"),
-    route("account", "routes/account.tsx"),
+  index("routes/home.tsx"),
+  route("login", "routes/login.tsx"),
+  route("logout", "routes/logout.tsx"),
+  route("lang", "routes/lang.tsx"),
+  route("account", "routes/account.tsx"),
 
-    // Students
-    route("today", "routes/today.tsx"),
-    route("join", "routes/join.tsx"),
-    route("assignments/:assignmentId", "routes/assignment.tsx"),
+  // Students
+  route("today", "routes/today.tsx"),
+  route("join", "routes/join.tsx"),
+  route("assignments/:assignmentId", "routes/assignment.tsx"),
 
-    // Teachers
-    ...prefix("classes", [
-      index("routes/classes.tsx"),
-      route(":classId", "routes/class.tsx"),
-      route(":classId/lessons/new", "routes/lesson-edit.tsx", { id: "lesson-new" }),
-      route(":classId/lessons/:lessonId/edit", "routes/lesson-edit.tsx", { id: "lesson-edit" }),
-      route(":classId/assignments/new", "routes/assignment-new.tsx"),
-      route(":classId/families", "routes/class-families.tsx"),
-    ]),
-    route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
+  // Teachers
+  ...prefix("classes", [
+    index("routes/classes.tsx"),
+    route(":classId", "routes/class.tsx"),
+    route(":classId/lessons/new", "routes/lesson-edit.tsx", { id: "lesson-new" }),
+    route(":classId/lessons/:lessonId/edit", "routes/lesson-edit.tsx", { id: "lesson-edit" }),
+    route(":classId/assignments/new", "routes/assignment-new.tsx"),
+    route(":classId/families", "routes/class-families.tsx"),
+  ]),
+  route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
 
-    // Everyone who may read a lesson
-    route("lessons/:lessonId", "routes/lesson.tsx"),
-    route("files/:attachmentId", "routes/file.tsx"),
-    route("api/preview", "routes/api.preview.tsx"),
+  // Everyone who may read a lesson
+  route("lessons/:lessonId", "routes/lesson.tsx"),
+  route("files/:attachmentId", "routes/file.tsx"),
+  route("api/preview", "routes/api.preview.tsx"),
 
-    // Parents
-    ...prefix("children", [
-      index("routes/children.tsx"),
-      route("link", "routes/children-link.tsx"),
-      route(":studentId", "routes/child.tsx"),
-    ]),
+  // Parents
+  ...prefix("children", [
+    index("routes/children.tsx"),
+    route("link", "routes/children-link.tsx"),
+    route(":studentId", "routes/child.tsx"),
+  ]),
 
-    // School and province admins
-    ...prefix("admin", [
-      index("routes/admin.tsx"),
-      route("schools/:schoolId/users", "routes/admin.users.tsx"),
-      route("schools/:schoolId/classes", "routes/admin.classes.tsx"),
-      route("schools/:schoolId/import", "routes/admin.import.tsx"),
-    ]),
+  // School and province admins
+  ...prefix("admin", [
+    index("routes/admin.tsx"),
+    route("schools/:schoolId/users", "routes/admin.users.tsx"),
+    route("schools/:schoolId/classes", "routes/admin.classes.tsx"),
+    route("schools/:schoolId/import", "routes/admin.import.tsx"),
   ]),
 ] satisfies RouteConfig;

@@ -10,6 +10,7 @@ import { formatDateTime } from "../lib/vn.ts";
 import { Field, Notice, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { ErrorCard } from "../components/error-card.tsx";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "student");
@@ -93,3 +94,14 @@ export default function AssignmentPage() {
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
+
+/**
+ * This page takes uploads, so its action can fail before reading the form (413 Too Large). The
+ * error is shown here, inside the frame: React Router loads the routes above the boundary that
+ * shows an action's error, so with a boundary of its own the root (the person, the menu) is loaded.
+ * Pages without uploads leave errors to the root's boundary, which costs nothing per render.
+ */
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  return <ErrorCard error={error} />;
+}
+

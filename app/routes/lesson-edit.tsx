@@ -12,6 +12,7 @@ import { FormError, Notice, TextArea, Field } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { ErrorCard } from "../components/error-card.tsx";
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const actor = requireRole(request, context, "teacher");
@@ -127,3 +128,14 @@ export default function LessonEditor() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "lesson.newTitle");
+
+/**
+ * This page takes uploads, so its action can fail before reading the form (413 Too Large). The
+ * error is shown here, inside the frame: React Router loads the routes above the boundary that
+ * shows an action's error, so with a boundary of its own the root (the person, the menu) is loaded.
+ * Pages without uploads leave errors to the root's boundary, which costs nothing per render.
+ */
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  return <ErrorCard error={error} />;
+}
+

@@ -378,6 +378,8 @@ describe("submission files", () => {
     const res = await postWithLyingLength(`/assignments/${ids.luom}`, c.an, 56 * MB);
     expect(res.status).toBe(413);
     expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn");
+    expect(res.text).toContain('<nav aria-label="Menu chính"');
+    expect(res.text).toContain('href="/today"');
     expect(await rowCounts()).toEqual(before);
   });
 
