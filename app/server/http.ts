@@ -133,10 +133,9 @@ export function createApp(opts: HttpOptions) {
       const ok = origin ? origin === opts.appUrl || origin === `${client.proto}://${client.host}` : req.headers["sec-fetch-site"] === "same-origin";
       if (!ok) {
         logger.warn("csrf refused", { reqId: id, origin: origin ?? null, path: pathname });
-        res.setHeader("Connection", "close"); // the body is left unread
-        res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
-        res.end("Yêu cầu bị từ chối: không đến từ trang của Lớp Số. / Request refused: cross-site request.");
-        return;
+        res.statusCode = 403;
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        return endResponse(req, res, Buffer.from("Yêu cầu bị từ chối: không đến từ trang của Lớp Số. / Request refused: cross-site request."));
       }
     }
 
@@ -192,14 +191,10 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
-  // A response sent before the request body was read (a 413 for an oversized upload) closes the
-  // connection: the unread rest would otherwise wedge the next request on that keep-alive socket.
-  const unread = bodyLeftUnread(req);
-  if (unread) res.setHeader("Connection", "close");
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
-  if (document) return void (unread ? lingerThenEnd(req, res, document) : res.end(document));
-  if (!response.body) return void (unread ? lingerThenEnd(req, res) : res.end());
+  if (document) return endResponse(req, res, document);
+  if (!response.body) return endResponse(req, res);
 
   const type = response.headers.get("content-type") ?? "";
   const encoding = response.headers.has("content-encoding") || !COMPRESSIBLE.test(type) ? null : pickEncoding(req.headers["accept-encoding"]);
@@ -214,10 +209,11 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
       res.setHeader("Content-Length", body.length);
     }
     if (encoding) res.appendHeader("Vary", "Accept-Encoding");
-    return void (unread ? lingerThenEnd(req, res, body) : res.end(body));
+    return endResponse(req, res, body);
   }
 
   // Unknown or large length: stream (flushing each chunk, so data sent later arrives as it comes).
+  if (bodyLeftUnread(req)) res.setHeader("Connection", "close");
   const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
   if (!encoding) return pipeline(source, res).catch((err) => streamFailed(res, err));
   res.removeHeader("Content-Length");
@@ -230,6 +226,17 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
 /** How long, and how much, of an unwanted request body is read and thrown away before closing. */
 const LINGER_MS = 2_000;
 const LINGER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Send the whole answer and end the response. A request whose body is still arriving (an upload
+ * refused half-way, a refused cross-site post) also closes its connection — the unread rest would
+ * otherwise wedge the next request on that keep-alive socket — after lingerThenEnd.
+ */
+function endResponse(req: IncomingMessage, res: ServerResponse, body?: Buffer) {
+  if (!bodyLeftUnread(req)) return void res.end(body);
+  res.setHeader("Connection", "close");
+  lingerThenEnd(req, res, body);
+}
 
 function bodyLeftUnread(req: IncomingMessage) {
   const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
