@@ -84,14 +84,14 @@ function vietnamParts(value: Date | string) {
   return { day: d.getUTCDate(), month: d.getUTCMonth() + 1, year: d.getUTCFullYear(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
 }
 
-/** dd/MM/yyyy in Asia/Ho_Chi_Minh (the same in both languages). */
-export function formatDate(value: Date | string, _locale: "vi" | "en" = "vi"): string {
+/** dd/MM/yyyy in Asia/Ho_Chi_Minh (Vietnamese readers and English ones alike). */
+export function formatDate(value: Date | string): string {
   const p = vietnamParts(value);
   return `${pad2(p.day)}/${pad2(p.month)}/${p.year}`;
 }
 
 /** HH:mm dd/MM/yyyy (24-hour) in Asia/Ho_Chi_Minh. */
-export function formatDateTime(value: Date | string, _locale: "vi" | "en" = "vi"): string {
+export function formatDateTime(value: Date | string): string {
   const p = vietnamParts(value);
   return `${pad2(p.hour)}:${pad2(p.minute)} ${pad2(p.day)}/${pad2(p.month)}/${p.year}`;
 }

@@ -6,7 +6,7 @@ import { ROLES } from "../../db/schema/index.ts";
 import { formatDate, formatPhone } from "../lib/vn.ts";
 import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
-import { useLocale, useT } from "../i18n/index.ts";
+import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -35,7 +35,6 @@ export default function AdminUsers() {
   const { school, users, role } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
-  const locale = useLocale();
   const v = result?.values;
   const issuedFor = users.find((u) => u.id === result?.issued?.studentId)?.fullName ?? "";
   return (
@@ -75,7 +74,7 @@ export default function AdminUsers() {
           {result?.issued ? (
             <Notice>
               <span data-testid="link-code">
-                {t("classes.parentCodeIssued", { name: issuedFor, code: result.issued.code, date: formatDate(result.issued.expiresAt, locale) })}
+                {t("classes.parentCodeIssued", { name: issuedFor, code: result.issued.code, date: formatDate(result.issued.expiresAt) })}
               </span>
             </Notice>
           ) : null}

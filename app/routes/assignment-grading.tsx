@@ -42,7 +42,7 @@ export default function Grading() {
       {/* A grade for someone who is not a student of this class has no form of its own to show its error in. */}
       {result?.errors?.studentId && !students.some((s) => s.studentId === result.studentId) ? <FormError message={result.errors.studentId} /> : null}
       <p className="muted">
-        {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })} · {t(`assignment.scales.${a.scale}`)}
+        {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} · {t(`assignment.scales.${a.scale}`)}
       </p>
       {a.instructionsHtml ? <div className="card prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
       <h2>{t("assignment.submissions")}</h2>
@@ -61,7 +61,7 @@ export default function Grading() {
               </div>
               {s.submittedAt ? (
                 <p className="muted">
-                  {t("assignment.submittedAt", { date: formatDateTime(s.submittedAt, locale) })}
+                  {t("assignment.submittedAt", { date: formatDateTime(s.submittedAt) })}
                   {s.late ? ` · ${t("common.late")}` : ""}
                 </p>
               ) : null}

@@ -36,7 +36,7 @@ export default function Child() {
               </div>
               <div className="muted">
                 {where(g)}
-                {g.gradedAt ? ` · ${formatDateTime(g.gradedAt, locale)}` : ""}
+                {g.gradedAt ? ` · ${formatDateTime(g.gradedAt)}` : ""}
               </div>
               {g.comment ? <p>“{g.comment}”</p> : null}
             </>
@@ -47,7 +47,7 @@ export default function Child() {
             <>
               {m.title} <span className="badge badge-err">{t("assignment.missing")}</span>
               <div className="muted">
-                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
+                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt) })}
               </div>
             </>
           )}
@@ -57,7 +57,7 @@ export default function Child() {
             <>
               {m.title}
               <div className="muted">
-                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt, locale) })}
+                {where(m)} · {t("assignment.dueIn", { date: formatDateTime(m.dueAt) })}
               </div>
             </>
           )}
@@ -67,7 +67,7 @@ export default function Child() {
             <>
               {m.title} {m.late ? <span className="badge badge-warn">{t("common.late")}</span> : null}
               <div className="muted">
-                {where(m)} · {m.submittedAt ? t("assignment.submittedAt", { date: formatDateTime(m.submittedAt, locale) }) : ""}
+                {where(m)} · {m.submittedAt ? t("assignment.submittedAt", { date: formatDateTime(m.submittedAt) }) : ""}
               </div>
             </>
           )}

@@ -44,7 +44,7 @@ export default function Families() {
       <h1>{t("classes.parentCodeIssue")}</h1>
       {issued ? (
         <Notice>
-          <span data-testid="link-code">{t("classes.parentCodeIssued", { name, code: issued.code, date: formatDate(issued.expiresAt, locale) })}</span>
+          <span data-testid="link-code">{t("classes.parentCodeIssued", { name, code: issued.code, date: formatDate(issued.expiresAt) })}</span>
         </Notice>
       ) : null}
       <ul className="list card">

@@ -86,7 +86,7 @@ export default function ClassPage() {
                     {t(l.status === "published" ? "classes.published" : "classes.draft")}
                   </span>
                   {l.publishedAt && l.status === "published" ? (
-                    <div className="muted">{t("lesson.publishedAt", { date: formatDateTime(l.publishedAt, locale) })}</div>
+                    <div className="muted">{t("lesson.publishedAt", { date: formatDateTime(l.publishedAt) })}</div>
                   ) : null}
                 </div>
                 <div className="actions">
@@ -114,7 +114,7 @@ export default function ClassPage() {
               <li key={a.id}>
                 <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
                 <div className="muted">
-                  {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })} ·{" "}
+                  {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
                   {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
                 </div>
               </li>

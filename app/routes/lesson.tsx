@@ -25,7 +25,7 @@ export default function LessonPage() {
     <article className="card">
       <p className="muted">
         {subjectName(lesson.subject, locale)} {lesson.className}
-        {lesson.publishedAt ? ` · ${t("lesson.publishedAt", { date: formatDateTime(lesson.publishedAt, locale) })}` : ""}
+        {lesson.publishedAt ? ` · ${t("lesson.publishedAt", { date: formatDateTime(lesson.publishedAt) })}` : ""}
         {lesson.status === "draft" ? (
           <>
             {" "}

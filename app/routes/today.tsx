@@ -39,7 +39,7 @@ export default function Today() {
             <>
               <Link to={`/assignments/${a.id}`}>{a.title}</Link> <span className="badge badge-err">{t("assignment.overdue")}</span>
               <div className="muted">
-                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
               </div>
             </>
           )}
@@ -49,7 +49,7 @@ export default function Today() {
             <>
               <Link to={`/assignments/${a.id}`}>{a.title}</Link>
               <div className="muted">
-                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt, locale) })}
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
               </div>
             </>
           )}
@@ -59,7 +59,7 @@ export default function Today() {
             <>
               <Link to={`/lessons/${l.id}`}>{l.title}</Link>
               <div className="muted">
-                {cls(l)} · {l.publishedAt ? formatDateTime(l.publishedAt, locale) : ""}
+                {cls(l)} · {l.publishedAt ? formatDateTime(l.publishedAt) : ""}
               </div>
             </>
           )}
