@@ -3,7 +3,14 @@ import { useRootData } from "../root.tsx";
 import { translate } from "../i18n/index.ts";
 import { usePageLocale } from "./request-locale.tsx";
 
-/** What went wrong, in the reader's language, and the way back to their home page. */
+/**
+ * What went wrong, in the reader's language, and the way back to their home page. The root's
+ * boundary draws it inside the frame. Pages that take uploads also show it from a boundary of their
+ * own: their action can fail before the form is read (413 Too Large), and React Router loads only
+ * the routes above the boundary that shows an action's error — with the page's own boundary that
+ * includes the root (the person, the menu). Other pages leave errors to the root's boundary, which
+ * costs nothing per render.
+ */
 export function ErrorCard({ error }: { error: unknown }) {
   const root = useRootData();
   const locale = usePageLocale(root?.locale);

@@ -40,7 +40,7 @@ export default function AssignmentPage() {
         </p>
         <h1>{a.title}</h1>
         <p>
-          {t("assignment.dueIn", { date: formatDateTime(a.dueAt, locale) })}{" "}
+          {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })}{" "}
           {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
         </p>
         <div className="prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
@@ -64,7 +64,7 @@ export default function AssignmentPage() {
         {result && result.late !== null ? <Notice>{t(result.late ? "assignment.submittedLate" : "assignment.submittedOk")}</Notice> : null}
         {submission?.submittedAt ? (
           <p className="muted">
-            {t("assignment.submittedAt", { date: formatDateTime(submission.submittedAt, locale) })}
+            {t("assignment.submittedAt", { date: formatDateTime(submission.submittedAt) })}
             {submission.late ? ` · ${t("common.late")}` : ""}
           </p>
         ) : null}
@@ -95,13 +95,7 @@ export default function AssignmentPage() {
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
 
-/**
- * This page takes uploads, so its action can fail before reading the form (413 Too Large). The
- * error is shown here, inside the frame: React Router loads the routes above the boundary that
- * shows an action's error, so with a boundary of its own the root (the person, the menu) is loaded.
- * Pages without uploads leave errors to the root's boundary, which costs nothing per render.
- */
+/** Uploads can fail before the form is read (413); see ErrorCard for why this page has its own boundary. */
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   return <ErrorCard error={error} />;
 }
-

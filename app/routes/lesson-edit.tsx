@@ -129,13 +129,7 @@ export default function LessonEditor() {
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "lesson.newTitle");
 
-/**
- * This page takes uploads, so its action can fail before reading the form (413 Too Large). The
- * error is shown here, inside the frame: React Router loads the routes above the boundary that
- * shows an action's error, so with a boundary of its own the root (the person, the menu) is loaded.
- * Pages without uploads leave errors to the root's boundary, which costs nothing per render.
- */
+/** Uploads can fail before the form is read (413); see ErrorCard for why this page has its own boundary. */
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   return <ErrorCard error={error} />;
 }
-
