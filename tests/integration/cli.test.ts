@@ -2,7 +2,7 @@
  * The operator CLI as an operator runs it: a child process over a fresh embedded database
  * (TEST_DB=pglite, a temporary DATA_DIR) or a fresh PostgreSQL database (TEST_DB=postgres).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,6 +13,7 @@ import { openDatabase, type Database } from "../../db/client.server.ts";
 import { planProvince } from "../../db/generate.server.ts";
 import { signIn } from "../../app/services/users.server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+import { spawnServer } from "../support/process.ts";
 
 const kind = testDbKind();
 let dataDir: string;
@@ -152,34 +153,16 @@ describe(`npm run cli (${kind})`, () => {
   });
 
   it.runIf(kind === "pglite")("stops with a clear message while the hub holds the embedded database", async () => {
-    const hub: ChildProcess = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
-      env: childEnv({ PORT: "0", HOST: "127.0.0.1", WORKERS: "0", NODE_ENV: "production" }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const exited = new Promise((resolve) => hub.once("exit", resolve));
+    const hub = spawnServer(childEnv({ PORT: "0", HOST: "127.0.0.1", WORKERS: "0", NODE_ENV: "production" }));
     try {
-      let log = "";
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the hub did not start:\n${log}`)), 45_000);
-        const watch = (d: Buffer) => {
-          log += d;
-          if (log.includes('"msg":"listening"')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        hub.stdout!.on("data", watch);
-        hub.stderr!.on("data", watch);
-        hub.once("exit", (code) => reject(new Error(`the hub exited (${code}):\n${log}`)));
-      });
+      await hub.waitUntil(() => hub.output().includes('"msg":"listening"'), 45_000);
       const busy = await cli("seed");
       expect(busy.code).toBe(1);
-      expect(busy.stderr).toContain(`in use by process ${hub.pid}`);
+      expect(busy.stderr).toContain(`in use by process ${hub.child.pid}`);
       expect(busy.stderr).toContain("stop that process first");
       expect(busy.stdout).toBe("");
     } finally {
-      hub.kill("SIGTERM");
-      await exited;
+      await hub.stop();
     }
     // The hub stopped; the data is all there.
     const schools = await cli("schools");

@@ -3,53 +3,31 @@
  * request ids, readiness, and a graceful stop on SIGTERM that finishes in-flight requests and
  * releases the embedded database.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
+import { freePort, isReady, spawnServer, type ServerProcess } from "../support/process.ts";
 
-let child: ChildProcess;
-let output = "";
+let server: ServerProcess;
 let dataDir: string;
 let pgDb: TestDatabase | undefined;
 let base: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, ms: number) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out; server output:\n${output}`);
-}
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-proc-"));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+  const env: Record<string, string | undefined> = {
     NODE_ENV: "production",
     PORT: String(port),
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
     DEMO: "1",
-    SECRET_KEY: "process-test-secret-key-0123456789abcdef",
+    DATABASE_URL: undefined,
   };
-  delete env.DATABASE_URL;
   if (testDbKind() === "postgres") {
     pgDb = await freshDatabase("postgres");
     await pgDb.close();
@@ -57,14 +35,12 @@ beforeAll(async () => {
     url.pathname = `/${pgDb.name}`;
     env.DATABASE_URL = url.toString();
   }
-  child = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
+  server = spawnServer(env);
+  await server.waitUntil(() => isReady(base));
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
+  if (server) await server.stop("SIGKILL");
   if (pgDb) {
     const postgres = (await import("postgres")).default;
     const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
@@ -86,7 +62,8 @@ describe("the hub process", () => {
     const id = res.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await new Promise((r) => setTimeout(r, 100));
-    const line = output
+    const line = server
+      .output()
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -97,17 +74,16 @@ describe("the hub process", () => {
 
   it.runIf(testDbKind() === "pglite")("holds the embedded database so a second process cannot open it", async () => {
     const lock = JSON.parse(fs.readFileSync(path.join(dataDir, "pglite.lock"), "utf8"));
-    expect(lock.pid).toBe(child.pid);
+    expect(lock.pid).toBe(server.child.pid);
   });
 
   it("stops gracefully on SIGTERM: in-flight requests finish, then the process exits 0", async () => {
     const inFlight = fetch(`${base}/login`).then((r) => r.status);
     await new Promise((r) => setTimeout(r, 5));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    child.kill("SIGTERM");
+    const exited = server.stop("SIGTERM");
     expect(await inFlight).toBe(200);
     expect(await exited).toBe(0);
-    expect(output).toContain('"msg":"stopped"');
+    expect(server.output()).toContain('"msg":"stopped"');
     if (testDbKind() === "pglite") expect(fs.existsSync(path.join(dataDir, "pglite.lock"))).toBe(false);
   });
 });
@@ -120,41 +96,27 @@ describe.runIf(testDbKind() === "postgres")("several web processes (WEB_CONCURRE
     url.pathname = `/${db.name}`;
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-cluster-"));
-    let log = "";
-    const proc = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
-      env: {
-        ...(process.env as Record<string, string>),
-        NODE_ENV: "production",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dir,
-        DATABASE_URL: url.toString(),
-        WEB_CONCURRENCY: "2",
-        LOG_LEVEL: "info",
-        DEMO: "1",
-        SECRET_KEY: "process-test-secret-key-0123456789abcdef",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const proc = spawnServer({
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dir,
+      DATABASE_URL: url.toString(),
+      WEB_CONCURRENCY: "2",
+      LOG_LEVEL: "info",
+      DEMO: "1",
     });
-    proc.stdout!.on("data", (d) => (log += d));
-    proc.stderr!.on("data", (d) => (log += d));
+    const listening = () => (proc.output().match(/"msg":"listening"/g) ?? []).length;
     try {
-      const started = Date.now();
-      while (Date.now() - started < 60_000) {
-        const n = (log.match(/"msg":"listening"/g) ?? []).length;
-        if (n >= 2 && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status).catch(() => 0)) === 200) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      expect((log.match(/"msg":"listening"/g) ?? []).length).toBe(2);
-      expect(log).toContain('"msg":"primary started"');
+      await proc.waitUntil(async () => listening() >= 2 && (await isReady(`http://127.0.0.1:${port}`)));
+      expect(listening()).toBe(2);
+      expect(proc.output()).toContain('"msg":"primary started"');
       // The demo was seeded once, by the primary, and both processes serve it.
       for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
-      const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-      proc.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect((log.match(/"msg":"stopped"/g) ?? []).length).toBe(3);
+      expect(await proc.stop("SIGTERM")).toBe(0);
+      expect((proc.output().match(/"msg":"stopped"/g) ?? []).length).toBe(3);
     } finally {
-      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.stop("SIGKILL");
       const postgres = (await import("postgres")).default;
       const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
       await admin.unsafe(`drop database if exists ${db.name} with (force)`);

@@ -3,10 +3,8 @@
  * the database (so it holds across processes), expiry and sliding renewal, signing out here or
  * everywhere, and what the cookie may and may not be.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -18,6 +16,7 @@ import { SIGNIN_LIMIT } from "../../app/services/users.server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { Client, loadBuild, startHub, type Hub } from "../support/hub.ts";
 import { htmlText } from "../support/html.ts";
+import { freePort, isReady, spawnServer } from "../support/process.ts";
 
 let hub: Hub;
 const PASSWORD = "lopso2025";
@@ -168,48 +167,28 @@ describe("throttling", () => {
   });
 
   it.skipIf(testDbKind() !== "postgres")("holds in another process on the same PostgreSQL database", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const srv = net.createServer().listen(0, "127.0.0.1", () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const url = new URL(testDatabaseUrl());
     url.pathname = `/${hub.database.name}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-proc2-"));
-    let output = "";
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
-      env: {
-        ...(process.env as Record<string, string>),
-        NODE_ENV: "production",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        DATABASE_URL: url.toString(),
-        LOG_LEVEL: "warn",
-        WORKERS: "0",
-        DEMO: "0",
-        SECRET_KEY: "process-test-secret-key-0123456789abcdef",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const other = spawnServer({
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      DATABASE_URL: url.toString(),
+      LOG_LEVEL: "warn",
+      WORKERS: "0",
+      DEMO: "0",
     });
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
     try {
       const base = `http://127.0.0.1:${port}`;
-      const until = Date.now() + 30_000;
-      for (;;) {
-        const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-        if (ok) break;
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`second process did not start:\n${output}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await other.waitUntil(() => isReady(base), 30_000);
       const res = await new Client(base).post("/login", { identifier: "minh.tv@nguyendu.lopso.demo", password: PASSWORD });
       expect(res.status).toBe(400);
       expect(alerts(await res.text()).join(" ")).toMatch(THROTTLED);
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
+      await other.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });

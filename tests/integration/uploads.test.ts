@@ -8,7 +8,7 @@ import http from "node:http";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, attachments, classes, lessons, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classes, submissions, users } from "../../db/schema/index.ts";
 import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
 import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
@@ -82,43 +82,15 @@ function submissionForm(body: string, files: { name: string; type: string; data:
   return f;
 }
 
-/** A POST whose Content-Length promises more than is ever sent: the server must answer before reading. */
-function postWithLyingLength(p: string, client: Client, contentLength: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const url = new URL(hub.url + p);
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: "POST",
-      agent: false,
-      headers: {
-        origin: hub.url,
-        cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-        "content-type": "multipart/form-data; boundary=lopso-boundary",
-        "content-length": String(contentLength),
-      },
-    });
-    req.on("response", (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
-      });
-    });
-    req.on("error", reject);
-    req.write('--lopso-boundary\r\nContent-Disposition: form-data; name="title"\r\n\r\nBài rất lớn\r\n--lopso-boundary\r\nContent-Disposition: form-data; name="files"; filename="video.mp4"\r\nContent-Type: video/mp4\r\n\r\n');
-    req.write(Buffer.alloc(64 * 1024));
-  });
-}
+type Answer = { status: number; headers: http.IncomingHttpHeaders; text: string; sent: number };
 
 /**
- * POST a multipart body with chunked encoding (no Content-Length), writing 1 MB chunks until the
- * server answers; returns the answer and how many bytes were written by then.
+ * POST the start of a large multipart upload and return the server's answer, which must come
+ * before the body has been read. With `contentLength`, the header promises that many bytes and
+ * only 64 kB is sent. Without it, the body goes chunked (no length), 1 MB at a time, until the
+ * answer arrives (200 MB at most). `sent` is how many file bytes were written by then.
  */
-function postChunkedUntilAnswered(p: string, client: Client): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; sent: number }> {
+function postUploadUntilAnswered(p: string, client: Client, contentLength?: number): Promise<Answer> {
   const url = new URL(hub.url + p);
   return new Promise((resolve, reject) => {
     let sent = 0;
@@ -133,7 +105,7 @@ function postChunkedUntilAnswered(p: string, client: Client): Promise<{ status: 
         origin: hub.url,
         cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
         "content-type": "multipart/form-data; boundary=lopso-boundary",
-        "transfer-encoding": "chunked",
+        ...(contentLength === undefined ? { "transfer-encoding": "chunked" } : { "content-length": String(contentLength) }),
       },
     });
     req.on("response", (res) => {
@@ -148,6 +120,11 @@ function postChunkedUntilAnswered(p: string, client: Client): Promise<{ status: 
     });
     req.on("error", (e) => (answered ? undefined : reject(e)));
     req.write('--lopso-boundary\r\nContent-Disposition: form-data; name="title"\r\n\r\nBài rất lớn\r\n--lopso-boundary\r\nContent-Disposition: form-data; name="files"; filename="video.mp4"\r\nContent-Type: video/mp4\r\n\r\n');
+    if (contentLength !== undefined) {
+      sent = 64 * 1024;
+      req.write(Buffer.alloc(sent));
+      return;
+    }
     const chunk = Buffer.alloc(MB);
     const pump = () => {
       while (!answered && sent < 200 * MB) {
@@ -204,7 +181,7 @@ describe("lesson attachments that are refused", () => {
 
   it("answers 413 with a clear message when Content-Length is above the request limit, before reading the body", async () => {
     const before = await rowCounts();
-    const res = await postWithLyingLength(newLesson(), c.lan, 60 * MB);
+    const res = await postUploadUntilAnswered(newLesson(), c.lan, 60 * MB);
     expect(res.status).toBe(413);
     expect(res.headers.connection).toBe("close");
     expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
@@ -219,7 +196,7 @@ describe("lesson attachments that are refused", () => {
 
   it("answers 413 to an upload sent without a length once it passes the limit, and stops reading", async () => {
     const before = await rowCounts();
-    const res = await postChunkedUntilAnswered(newLesson(), c.lan);
+    const res = await postUploadUntilAnswered(newLesson(), c.lan);
     expect(res.status).toBe(413);
     expect(res.headers.connection).toBe("close");
     expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn (tối đa 55 MB)");
@@ -233,7 +210,7 @@ describe("lesson attachments that are refused", () => {
   it("shows that error page in the reader's language", async () => {
     const english = await hub.as("lan.nt@nguyendu.lopso.demo");
     english.cookies.set("lang", "en");
-    const res = await postWithLyingLength(newLesson(), english, 60 * MB);
+    const res = await postUploadUntilAnswered(newLesson(), english, 60 * MB);
     expect(res.status).toBe(413);
     expect(res.text).toContain('<html lang="en"');
     expect(htmlText(res.text)).toContain("The upload is too large (55 MB at most).");
@@ -375,7 +352,7 @@ describe("submission files", () => {
 
   it("answers 413 for a submission whose Content-Length is above the limit", async () => {
     const before = await rowCounts();
-    const res = await postWithLyingLength(`/assignments/${ids.luom}`, c.an, 56 * MB);
+    const res = await postUploadUntilAnswered(`/assignments/${ids.luom}`, c.an, 56 * MB);
     expect(res.status).toBe(413);
     expect(htmlText(res.text)).toContain("Dữ liệu gửi lên quá lớn");
     expect(res.text).toContain('<nav aria-label="Menu chính"');
