@@ -39,6 +39,17 @@ const BUFFER_LIMIT = 1 << 20;
 
 export function createApp(opts: HttpOptions) {
   let shuttingDown = false;
+  // Requests still being handled. A client that hangs up does not stop its request's work (reads
+  // run to the end), so a graceful stop waits for this, not only for the connections, before it
+  // closes the database under them.
+  let inFlight = 0;
+  let onDrained: (() => void)[] = [];
+  const settled = () => {
+    if (--inFlight === 0 && onDrained.length > 0) {
+      for (const resolve of onDrained) resolve();
+      onDrained = [];
+    }
+  };
   const trustHops = opts.trustProxy ?? 0;
   const securityHeaders: [string, string][] = [
     ["X-Content-Type-Options", "nosniff"],
@@ -141,7 +152,12 @@ export function createApp(opts: HttpOptions) {
 
     if (pathname === "/healthz") return sendJson(res, 200, { status: shuttingDown ? "shutting-down" : "ok" });
     if (pathname === "/readyz") return void readyz(res);
-    const toRouter = () => router(req, res, client).catch((err) => fail(req, res, err));
+    const toRouter = () => {
+      inFlight++;
+      return router(req, res, client)
+        .catch((err) => fail(req, res, err))
+        .finally(settled);
+    };
     // Static files all have an extension (favicon.svg, robots.txt, /assets/…): page URLs skip the disk.
     if ((req.method === "GET" || req.method === "HEAD") && path.extname(pathname)) return serveStaticFile(req, res, pathname, toRouter);
     void toRouter();
@@ -149,7 +165,14 @@ export function createApp(opts: HttpOptions) {
 
   const server = http.createServer(listener);
   server.keepAliveTimeout = 65_000;
-  return { server, setShuttingDown: () => void (shuttingDown = true) };
+  return {
+    server,
+    setShuttingDown: () => void (shuttingDown = true),
+    /** Resolves when no request is being handled any more (at once if none is). */
+    drained: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => onDrained.push(resolve))),
+    /** Requests being handled now. */
+    inFlight: () => inFlight,
+  };
 }
 
 export type Client = { ip: string; proto: string; host: string | undefined };

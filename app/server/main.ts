@@ -66,7 +66,7 @@ async function serve(config: Env) {
   // In a cluster the primary has migrated already; its web processes only connect.
   const database = inCluster ? await openConfiguredDatabase(config, "web server") : await bootDatabase(config, "web server");
   const build = (await import(pathToFileURL(path.resolve("build/server/index.js")).href)) as ServerBuild;
-  const { server, setShuttingDown } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
+  const { server, setShuttingDown, drained } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
   let workers: Workers | undefined;
   if (config.WORKERS && !inCluster) workers = await startWorkers(database);
 
@@ -94,6 +94,8 @@ async function serve(config: Env) {
       server.closeIdleConnections();
     });
     clearInterval(sweepIdle);
+    // A request whose client hung up is still running: let it finish before the database closes.
+    await drained();
     await workers?.stop();
     await database.close();
     logger.info("stopped");

@@ -8,8 +8,9 @@ import net from "node:net";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientOf } from "../../app/server/http.ts";
-import { startHub, type Hub } from "../support/hub.ts";
+import { sql } from "drizzle-orm";
+import { clientOf, createApp } from "../../app/server/http.ts";
+import { loadBuild, startHub, type Hub } from "../support/hub.ts";
 
 let hub: Hub;
 let student: string;
@@ -146,6 +147,46 @@ describe("requests", () => {
       });
     expect(await answer("GET http://evil.example/login HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
     expect(await answer("GET /login HTTP/1.1\r\nHost: a b@c\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
+
+describe("a graceful stop", () => {
+  it("waits for a request whose client hung up before the database may close", async () => {
+    const app = createApp({ database: hub.database, build: await loadBuild() });
+    await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+    // Hold the sessions table: the page's session lookup waits until the transaction ends.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = hub.database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table sessions in access exclusive mode`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      const req = http.get(`${url}/today`, { headers: { cookie: student }, agent: false });
+      req.on("error", () => {});
+      for (let i = 0; app.inFlight() === 0 && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(app.inFlight()).toBe(1);
+      req.destroy(); // the client hangs up
+      await new Promise((resolve) => app.server.close(resolve)); // no connection left…
+      expect(app.inFlight()).toBe(1); // …but the request is still being handled
+      let drained = false;
+      const draining = app.drained().then(() => (drained = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(drained).toBe(false);
+      release();
+      await holder;
+      await draining;
+      expect(app.inFlight()).toBe(0);
+      expect(await app.drained()).toBeUndefined(); // at once when idle
+    } finally {
+      release();
+      await holder.catch(() => {});
+    }
   });
 });
 
