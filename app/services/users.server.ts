@@ -29,7 +29,8 @@ const phone = z
   });
 const fullName = z
   .string()
-  .transform(nfc)
+  // One space between words: a name pasted from a spreadsheet cell may carry a line break or tabs.
+  .transform((v) => nfc(v).replace(/\s+/g, " ").trim())
   .pipe(z.string().min(2, "errors.name_required").max(120, "errors.name_too_long"));
 
 export const NewUserSchema = z
@@ -158,6 +159,18 @@ function temporaryPassword(): string {
 }
 
 /**
+ * The line a CSV record starts on, from the line it ends on and its raw text: a quoted field may
+ * hold line breaks (an address, a name pasted with one), and the admin looks for the record where
+ * it begins. The raw text also holds the blank lines skipped before the record, and its line end.
+ */
+function recordStartLine(endLine: number, raw: string): number {
+  const own = raw.replace(/^(?:[ \t]*\n)+/, "").replace(/\n$/, "");
+  let breaks = 0;
+  for (let i = own.indexOf("\n"); i !== -1; i = own.indexOf("\n", i + 1)) breaks++;
+  return endLine - breaks;
+}
+
+/**
  * Import people from CSV (columns: name, email, phone, role, class). Every bad row is reported by
  * line with a reason. Unless `validOnly`, nothing is written when any row is bad; the whole import
  * is one transaction either way.
@@ -173,7 +186,10 @@ export async function importUsersCsv(
   const report: CsvImportReport = { total: 0, valid: 0, errors: [], imported: 0, credentials: [], committed: false };
   let rows0: { fields: string[]; line: number }[];
   try {
-    const parsed = parseCsv(csvText.replace(/^\uFEFF/, "").replaceAll("\u0000", ""), {
+    // One line ending throughout: csv-parse counts "\r\n" as two lines, and line numbers must match
+    // what the admin sees in an editor.
+    const text = csvText.replace(/^\uFEFF/, "").replaceAll("\u0000", "").replace(/\r\n?/g, "\n");
+    const parsed = parseCsv(text, {
       skip_empty_lines: true,
       trim: true,
       // A row with the wrong number of columns is reported on its own line below, with the others.
@@ -181,9 +197,10 @@ export async function importUsersCsv(
       // A quote inside a field (Nguyễn Văn "Tý") is kept as text, as people write names.
       relax_quotes: true,
       info: true,
+      raw: true,
       delimiter: [",", ";", "\t"],
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-    rows0 = parsed.map((r) => ({ fields: r.record, line: r.info.lines }));
+    }) as unknown as { record: string[]; info: { lines: number }; raw: string }[];
+    rows0 = parsed.map((r) => ({ fields: r.record, line: recordStartLine(r.info.lines, r.raw) }));
   } catch (e) {
     const err = e as { lines?: number; message: string; code?: string };
     report.errors.push({ line: err.lines ?? 1, field: "file", message: "errors.csv_malformed", value: err.code });

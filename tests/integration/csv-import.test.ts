@@ -234,6 +234,32 @@ describe("encodings and headers", () => {
     expect(rows).toHaveLength(2);
   });
 
+  it("numbers lines as an editor does when a quoted field holds line breaks, with CRLF or LF", async () => {
+    for (const [tag, eol] of [["crlf", "\r\n"], ["lf", "\n"]]) {
+      const text = [
+        "name,email,phone,role,class", // 1
+        "", // 2
+        `"Trần Văn${eol}Hai Dòng",haidong.${tag}@nguyendu.lopso.demo,,student,`, // 3–4
+        "Sai Thư,khong-phai-email,,student,", // 5
+        `"Lê Thị${eol}${eol}Ba Dòng",badong.${tag}@nguyendu.lopso.demo,,student,`, // 6–8
+        "   ", // 9
+        `,thieuten.${tag}@nguyendu.lopso.demo,,student,`, // 10
+      ].join(eol);
+      const res = await upload(text);
+      expect(res.status).toBe(400);
+      expect(readReport(await res.text()).errors.map((e) => [e.line, e.field]), tag).toEqual([
+        [5, "email"],
+        [10, "name"],
+      ]);
+      const valid = await upload(text, { validOnly: true });
+      expect(valid.status).toBe(200);
+      const names = await hub.database.query<{ full_name: string }>(
+        `select full_name from users where email in ('haidong.${tag}@nguyendu.lopso.demo', 'badong.${tag}@nguyendu.lopso.demo') order by email desc`,
+      );
+      expect(names.map((n) => n.full_name), tag).toEqual(["Trần Văn Hai Dòng", "Lê Thị Ba Dòng"]);
+    }
+  });
+
   it("accepts Excel's semicolon-separated CSV (Vietnamese locale)", async () => {
     const res = await upload("Họ và tên;Email;Vai trò\r\nMai Chấm Phẩy;champhay@nguyendu.lopso.demo;HS\r\n");
     expect(res.status).toBe(200);
