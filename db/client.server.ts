@@ -86,7 +86,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const dataDir = opts.dataDir ?? "memory://";
   if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  const db = drizzle(pglite, { schema }) as unknown as Db;
+  const db = drizzle(takingTurns(pglite), { schema }) as unknown as Db;
   return {
     kind: "pglite",
     db,
@@ -107,6 +107,33 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }),
     close: () => pglite.close(),
   };
+}
+
+/**
+ * PGlite runs each statement on this thread, and its queue hands the next waiting statement over
+ * without returning to the event loop: under load, dozens of requests' statements and renders ran
+ * as one uninterrupted chain of promise callbacks for hundreds of milliseconds, while new requests
+ * sat unread in their sockets — some connections waited seconds for their turn. Here the
+ * application's statements take turns in arrival order, with a pass through the event loop
+ * (setImmediate) between one and the next, so the server keeps reading and answering requests.
+ * Transactions use PGlite's own lock and are unaffected.
+ */
+function takingTurns<T extends { query: (...args: never[]) => Promise<unknown> }>(pglite: T): T {
+  const afterIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+  let last: Promise<unknown> = Promise.resolve();
+  return new Proxy(pglite, {
+    get(target, key, receiver) {
+      if (key === "query") {
+        return (...args: never[]) => {
+          const result = last.then(() => target.query(...args));
+          last = result.then(afterIo, afterIo);
+          return result;
+        };
+      }
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Apply db/migrations with drizzle's migrator for the driver in use. */
