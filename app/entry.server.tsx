@@ -32,13 +32,15 @@ export default function handleRequest(
   // Pages here have no deferred data, so the whole document is rendered, then sent in one write
   // with a Content-Length: far fewer system calls than streaming React's many small chunks.
   return new Promise<Response>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk);
-        done();
+    const chunks: Uint8Array[] = [];
+    // React writes the finished document here in one go (see onAllReady): a plain collector, not a
+    // stream.Writable, whose bookkeeping cost more per page than the copying itself.
+    const sink = {
+      write(chunk: Uint8Array | string) {
+        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+        return true;
       },
-      final(done) {
+      end() {
         clearTimeout(timer);
         const body = encode(Buffer.concat(chunks), request.headers.get("accept-encoding") ?? "", responseHeaders);
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
@@ -48,9 +50,16 @@ export default function handleRequest(
         const response = new Response(null, { headers: responseHeaders, status: responseStatusCode });
         renderedDocuments.set(loadContext, { response, body });
         resolve(response);
-        done();
       },
-    });
+      destroy(error?: unknown) {
+        clearTimeout(timer);
+        reject(error ?? new Error("rendering stopped"));
+      },
+      // React listens for "drain", "error" and "close"; nothing here emits them.
+      on() {
+        return sink;
+      },
+    };
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
         <RequestLocaleContext.Provider value={loadContext.get(localeContext)}>
@@ -60,7 +69,7 @@ export default function handleRequest(
       {
         nonce,
         onAllReady() {
-          pipe(sink);
+          pipe(sink as unknown as Writable);
         },
         onShellError(error: unknown) {
           clearTimeout(timer);

@@ -185,10 +185,11 @@ function ensureBuild() {
 
 type Server = { origin: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
 
-/** The production server (`NODE_ENV=production tsx app/server/main.ts`) as a child process. */
+/** The production server (`npm run serve`: NODE_ENV=production, tsx app/server/main.ts) as a child process. */
 async function startServer(target: Target, webProcesses: number): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+  // As `npm run serve` starts it, with the same young-generation size (docs/decisions/007).
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", "app/server/main.ts"], {
     env: {
       ...process.env,
       ...targetEnv(target),
