@@ -46,9 +46,10 @@ describe("PGlite statements under load", () => {
       (e: Error) => String((e as { cause?: Error }).cause?.message ?? e.message),
     );
     const after = database.db.execute(sql`select 2 as n`);
-    const inTx = database.db.transaction(async (tx) => (await tx.execute(sql`select 3 as n`)).rows);
+    const rows = (result: unknown) => (result as { rows: unknown[] }).rows; // PGlite's result shape
+    const inTx = database.db.transaction(async (tx) => rows(await tx.execute(sql`select 3 as n`)));
     expect(await failing).toMatch(/division by zero/);
-    expect((await after).rows).toEqual([{ n: 2 }]);
+    expect(rows(await after)).toEqual([{ n: 2 }]);
     expect(await inTx).toEqual([{ n: 3 }]);
   });
 });
