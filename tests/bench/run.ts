@@ -14,14 +14,13 @@
  * Accept-Encoding like a browser; 0: plain responses), BENCH_WEB_PROCESSES (PostgreSQL: the web
  * process counts to measure, default "1,<cores>").
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { z } from "zod";
-import { clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pickAccounts, targetEnv, type Accounts, type Target } from "./dataset.ts";
+import { clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pagesFor, pickAccounts, type Accounts, type Page, type Target } from "./dataset.ts";
+import { ensureBuild, percentile, signIn, startServer } from "./server.ts";
 
 const Config = z.object({
   BENCH_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
@@ -72,10 +71,6 @@ type PageResult = {
 
 const log = (line = "") => process.stdout.write(line + "\n");
 
-function percentile(sorted: number[], p: number) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
 function processCpuMs(pid: number): number {
@@ -165,112 +160,6 @@ function cpuSince(before: CpuSnapshot, serverPid: number, database: string | und
   return { server, db, bench, other, wallMs: after.at - before.at };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function ensureBuild() {
-  if (fs.existsSync("build/server/index.js")) return;
-  log("No production build: running `npm run build`…");
-  const res = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
-  if (res.status !== 0) throw new Error("the build failed");
-}
-
-type Server = { origin: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
-
-/** The production server (`npm run serve`: NODE_ENV=production, tsx app/server/main.ts) as a child process. */
-async function startServer(target: Target, webProcesses: number): Promise<Server> {
-  const port = await freePort();
-  // As `npm run serve` starts it, with the same young-generation size (docs/decisions/007).
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", "app/server/main.ts"], {
-    env: {
-      ...process.env,
-      ...targetEnv(target),
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      WORKERS: "0",
-      LOG_LEVEL: "warn",
-      DEMO: "0",
-      WEB_CONCURRENCY: String(webProcesses),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${origin}/readyz`);
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the server did not become ready in 180 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    origin,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** POST /login like the sign-in form (with our Origin) and return the session cookie. */
-async function signIn(origin: string, login: string, password: string): Promise<string> {
-  const res = await fetch(`${origin}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ identifier: login, password }),
-  });
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("lopso_session="));
-  if (res.status !== 302 || !cookie) throw new Error(`sign-in as ${login} failed: HTTP ${res.status}\n${(await res.text()).slice(0, 500)}`);
-  return cookie.split(";")[0];
-}
-
-/** A page to load; `reference` pages (no sign-in, no database) calibrate the framework's own cost. */
-type Page = { name: string; path: string; login?: string; expect: string[]; reference?: boolean };
-
-function pagesFor(accounts: Accounts): Page[] {
-  const given = accounts.student.fullName.split(" ").pop()!;
-  return [
-    { name: "sign-in page (reference: no session, no database)", path: "/login", expect: ["Đăng nhập"], reference: true },
-    { name: "Hôm nay (student)", path: "/today", login: accounts.student.login, expect: [`Chào ${given}!`] },
-    {
-      name: "class page (teacher)",
-      path: `/classes/${accounts.teacher.classId}`,
-      login: accounts.teacher.login,
-      expect: [accounts.teacher.className, accounts.teacher.joinCode, accounts.student.fullName],
-    },
-    { name: "child page (parent)", path: `/children/${accounts.parent.childId}`, login: accounts.parent.login, expect: [`<h1>${accounts.parent.childName}</h1>`] },
-  ];
-}
-
 type MeasureOptions = { duration: number; warmup: number; connections: number; serverPid: number; database?: string };
 
 async function measure(origin: string, page: Page, headers: Record<string, string>, opts: MeasureOptions) {
@@ -314,7 +203,7 @@ async function runTarget(target: Target, cfg: z.infer<typeof Config>): Promise<P
 /** One server (with `webProcesses` web processes) and every page measured against it. */
 async function runServer(target: Target, cfg: z.infer<typeof Config>, accounts: Accounts, students: number, webProcesses: number): Promise<PageResult[]> {
   log(`· ${webProcesses} web process${webProcesses === 1 ? "" : "es"}${webProcesses > 1 ? ` (WEB_CONCURRENCY=${webProcesses})` : ""}`);
-  const server = await startServer(target, webProcesses);
+  const server = await startServer(target, { webProcesses });
   const results: PageResult[] = [];
   try {
     for (const page of pagesFor(accounts)) {
