@@ -4,15 +4,14 @@ import { isRouteErrorResponse, RouterContextProvider, ServerRouter, type EntryCo
 import { NonceProvider } from "./components/nonce.tsx";
 import { RequestLocaleContext } from "./components/request-locale.tsx";
 import { localeContext, nonceContext } from "./context.ts";
-import { compress, COMPRESS_MIN_BYTES, pickEncoding } from "./server/encoding.ts";
 
 export const streamTimeout = 5_000;
 
 const renderedDocuments = new WeakMap<RouterContextProvider, { response: Response; body: Buffer }>();
 
 /**
- * The rendered document for the response React Router returned, if this entry rendered it: the
- * HTTP front (app/server/http.ts) writes these bytes itself. Any other response (a redirect, one
+ * The rendered document (uncompressed HTML) for the response React Router returned, if this entry
+ * rendered it: the HTTP front (app/server/http.ts) compresses and writes these bytes itself. Any other response (a redirect, one
  * built by React Router) carries its own body.
  */
 export function renderedDocument(context: RouterContextProvider, response: Response): Buffer | undefined {
@@ -42,11 +41,10 @@ export default function handleRequest(
       },
       end() {
         clearTimeout(timer);
-        const body = encode(Buffer.concat(chunks), request.headers.get("accept-encoding") ?? "", responseHeaders);
+        const body = Buffer.concat(chunks);
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-        responseHeaders.set("Content-Length", String(body.length));
-        // The bytes travel beside the Response (see renderedDocument): wrapping them in a body stream
-        // only for the HTTP front to read them back costs more than compressing them.
+        // The bytes travel beside the Response (see renderedDocument), and the HTTP front compresses
+        // and writes them: a body stream only for the front to read them back would cost more.
         const response = new Response(null, { headers: responseHeaders, status: responseStatusCode });
         renderedDocuments.set(loadContext, { response, body });
         resolve(response);
@@ -83,15 +81,6 @@ export default function handleRequest(
     );
     const timer = setTimeout(abort, streamTimeout + 1000);
   });
-}
-
-/** The document, compressed when the client accepts it and it is worth it. */
-function encode(html: Buffer, acceptEncoding: string, headers: Headers): Buffer {
-  headers.append("Vary", "Accept-Encoding");
-  const encoding = html.length < COMPRESS_MIN_BYTES ? null : pickEncoding(acceptEncoding);
-  if (!encoding) return html;
-  headers.set("Content-Encoding", encoding);
-  return compress(html, encoding);
 }
 
 /**

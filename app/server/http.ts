@@ -12,7 +12,7 @@ import compression from "compression";
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from "react-router";
 import serveStatic from "serve-static";
 import { migrationsApplied, type Database } from "../../db/client.server.ts";
-import { compress, COMPRESS_MIN_BYTES, compressStream, pickEncoding } from "./encoding.ts";
+import { compress, COMPRESS_MIN_BYTES, compressStream, pickEncoding, type Encoding } from "./encoding.ts";
 import { errorFields, isLogged, logger } from "./log.ts";
 
 export type HttpOptions = {
@@ -68,7 +68,7 @@ export function createApp(opts: HttpOptions) {
   };
   const clientDir = opts.clientDir ?? path.resolve("build/client");
   // Fast gzip for static files: CPU is the scarce resource; a proxy in front may do better.
-  const compress = compression({ level: 1, threshold: 1024 }) as unknown as Middleware;
+  const compressStatic = compression({ level: 1, threshold: COMPRESS_MIN_BYTES }) as unknown as Middleware;
   const assets = serveStatic(clientDir, { immutable: true, maxAge: "1y", index: false }) as unknown as Middleware;
   const otherStatic = [clientDir, path.resolve("public")].map((dir) => serveStatic(dir, { maxAge: "1h", index: false }) as unknown as Middleware);
 
@@ -85,7 +85,7 @@ export function createApp(opts: HttpOptions) {
 
   function serveStaticFile(req: IncomingMessage, res: ServerResponse, pathname: string, fallthrough: () => void) {
     const onError = (err?: unknown) => (err ? fail(req, res, err) : fallthrough());
-    compress(req, res, (err) => {
+    compressStatic(req, res, (err) => {
       if (err) return onError(err);
       if (pathname.startsWith("/assets/")) return assets(req, res, onError);
       otherStatic[0](req, res, (e) => (e ? onError(e) : otherStatic[1](req, res, onError)));
@@ -201,8 +201,8 @@ export function clientOf(
 }
 
 /**
- * Write a Fetch Response: a document rendered by the server entry as its bytes, other small bodies
- * in one write (compressed when worth it), the rest streamed.
+ * Write a Fetch Response: a document rendered by the server entry, and other bodies of known
+ * length up to BUFFER_LIMIT, in one write (compressed when worth it); the rest streamed.
  */
 async function sendResponse(req: IncomingMessage, res: ServerResponse, response: Response, document?: Buffer) {
   if (res.destroyed || res.writableEnded) {
@@ -216,24 +216,17 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
   if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
-  if (document) return endResponse(req, res, document);
-  if (!response.body) return endResponse(req, res);
+  if (!document && !response.body) return endResponse(req, res);
 
   const type = response.headers.get("content-type") ?? "";
-  const encoding = response.headers.has("content-encoding") || !COMPRESSIBLE.test(type) ? null : pickEncoding(req.headers["accept-encoding"]);
+  const compressible = !response.headers.has("content-encoding") && COMPRESSIBLE.test(type);
+  // Whether this client gets it compressed or not, the answer depends on Accept-Encoding.
+  if (compressible) res.appendHeader("Vary", "Accept-Encoding");
+  const encoding = compressible ? pickEncoding(req.headers["accept-encoding"]) : null;
+  if (document) return endResponse(req, res, encodeWhole(res, document, encoding));
   const length = Number(response.headers.get("content-length") ?? NaN);
+  if (length <= BUFFER_LIMIT) return endResponse(req, res, encodeWhole(res, Buffer.from(await response.arrayBuffer()), encoding));
   if (/text\/event-stream/i.test(type)) res.flushHeaders();
-
-  if (length <= BUFFER_LIMIT) {
-    let body: Buffer = Buffer.from(await response.arrayBuffer());
-    if (encoding && body.length >= COMPRESS_MIN_BYTES) {
-      body = compress(body, encoding);
-      res.setHeader("Content-Encoding", encoding);
-      res.setHeader("Content-Length", body.length);
-    }
-    if (encoding) res.appendHeader("Vary", "Accept-Encoding");
-    return endResponse(req, res, body);
-  }
 
   // Unknown or large length: stream (flushing each chunk, so data sent later arrives as it comes).
   if (bodyLeftUnread(req)) res.setHeader("Connection", "close");
@@ -241,9 +234,17 @@ async function sendResponse(req: IncomingMessage, res: ServerResponse, response:
   if (!encoding) return pipeline(source, res).catch((err) => streamFailed(res, err));
   res.removeHeader("Content-Length");
   res.setHeader("Content-Encoding", encoding);
-  res.appendHeader("Vary", "Accept-Encoding");
   const zip = compressStream(encoding);
   return pipeline(source, zip, res).catch((err) => streamFailed(res, err));
+}
+
+/** A whole body, compressed in one call when the client accepts it and it is worth it. */
+function encodeWhole(res: ServerResponse, body: Buffer, encoding: Encoding | null): Buffer {
+  if (!encoding || body.length < COMPRESS_MIN_BYTES) return body;
+  const compressed = compress(body, encoding);
+  res.setHeader("Content-Encoding", encoding);
+  res.setHeader("Content-Length", compressed.length);
+  return compressed;
 }
 
 /** How long, and how much, of an unwanted request body is read and thrown away before closing. */

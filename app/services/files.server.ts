@@ -7,47 +7,37 @@ import { env } from "../env.server.ts";
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_FILES = 5;
 
-/** What may be attached, by MIME type and extension (both must agree). */
-export const ALLOWED_TYPES: Record<string, string[]> = {
-  "application/pdf": [".pdf"],
-  "image/png": [".png"],
-  "image/jpeg": [".jpg", ".jpeg"],
-  "image/webp": [".webp"],
-  "text/plain": [".txt"],
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation": [".pptx"],
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
-  "application/msword": [".doc"],
-  "application/vnd.ms-powerpoint": [".ppt"],
-  "application/vnd.ms-excel": [".xls"],
-  "audio/mpeg": [".mp3"],
-  "video/mp4": [".mp4"],
-};
-
-export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" | "content_mismatch" };
-
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
 const ZIP = [0x50, 0x4b, 0x03, 0x04]; // Office Open XML (docx, pptx, xlsx) is a zip
 const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]; // doc, ppt, xls
 
-/** How each allowed type's contents begin (its "magic number"), checked against the first bytes. */
-const SIGNATURES: Record<string, (head: Uint8Array) => boolean> = {
-  "application/pdf": (h) => startsWith(h, ascii("%PDF-")),
-  "image/png": (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  "image/jpeg": (h) => startsWith(h, [0xff, 0xd8, 0xff]),
-  "image/webp": (h) => startsWith(h, ascii("RIFF")) && startsWith(h, ascii("WEBP"), 8),
-  "text/plain": (h) => !h.includes(0), // text has no NUL bytes
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (h) => startsWith(h, ZIP),
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation": (h) => startsWith(h, ZIP),
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (h) => startsWith(h, ZIP),
-  "application/msword": (h) => startsWith(h, OLE2),
-  "application/vnd.ms-powerpoint": (h) => startsWith(h, OLE2),
-  "application/vnd.ms-excel": (h) => startsWith(h, OLE2),
-  // An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
-  "audio/mpeg": (h) => startsWith(h, ascii("ID3")) || (h[0] === 0xff && (h[1] & 0xe0) === 0xe0),
-  "video/mp4": (h) => startsWith(h, ascii("ftyp"), 4),
+type AllowedType = {
+  /** File name extensions for the type (type and extension must agree). */
+  extensions: string[];
+  /** Whether the file's first bytes are how this type's contents begin (its "magic number"). */
+  looksLike: (head: Uint8Array) => boolean;
 };
+
+/** What may be attached, by MIME type. */
+export const ALLOWED_TYPES: Record<string, AllowedType> = {
+  "application/pdf": { extensions: [".pdf"], looksLike: (h) => startsWith(h, ascii("%PDF-")) },
+  "image/png": { extensions: [".png"], looksLike: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  "image/jpeg": { extensions: [".jpg", ".jpeg"], looksLike: (h) => startsWith(h, [0xff, 0xd8, 0xff]) },
+  "image/webp": { extensions: [".webp"], looksLike: (h) => startsWith(h, ascii("RIFF")) && startsWith(h, ascii("WEBP"), 8) },
+  "text/plain": { extensions: [".txt"], looksLike: (h) => !h.includes(0) }, // text has no NUL bytes
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": { extensions: [".docx"], looksLike: (h) => startsWith(h, ZIP) },
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": { extensions: [".pptx"], looksLike: (h) => startsWith(h, ZIP) },
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { extensions: [".xlsx"], looksLike: (h) => startsWith(h, ZIP) },
+  "application/msword": { extensions: [".doc"], looksLike: (h) => startsWith(h, OLE2) },
+  "application/vnd.ms-powerpoint": { extensions: [".ppt"], looksLike: (h) => startsWith(h, OLE2) },
+  "application/vnd.ms-excel": { extensions: [".xls"], looksLike: (h) => startsWith(h, OLE2) },
+  // An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
+  "audio/mpeg": { extensions: [".mp3"], looksLike: (h) => startsWith(h, ascii("ID3")) || (h[0] === 0xff && (h[1] & 0xe0) === 0xe0) },
+  "video/mp4": { extensions: [".mp4"], looksLike: (h) => startsWith(h, ascii("ftyp"), 4) },
+};
+
+export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" | "content_mismatch" };
 
 const declaredType = (f: File) => (f.type || "").split(";")[0].trim().toLowerCase();
 
@@ -61,12 +51,12 @@ export async function checkFiles(files: File[]): Promise<FileProblem | null> {
   for (const f of files) {
     if (f.size > MAX_FILE_BYTES) return { file: f.name, reason: "too_large" };
     const ext = path.extname(f.name).toLowerCase();
-    const type = declaredType(f);
-    if (!ALLOWED_TYPES[type]?.includes(ext)) return { file: f.name, reason: "type_not_allowed" };
+    if (!ALLOWED_TYPES[declaredType(f)]?.extensions.includes(ext)) return { file: f.name, reason: "type_not_allowed" };
   }
   for (const f of files) {
-    const head = new Uint8Array(await f.slice(0, declaredType(f) === "text/plain" ? 8192 : 16).arrayBuffer());
-    if (!SIGNATURES[declaredType(f)](head)) return { file: f.name, reason: "content_mismatch" };
+    const type = declaredType(f);
+    const head = new Uint8Array(await f.slice(0, type === "text/plain" ? 8192 : 16).arrayBuffer());
+    if (!ALLOWED_TYPES[type].looksLike(head)) return { file: f.name, reason: "content_mismatch" };
   }
   return null;
 }

@@ -15,12 +15,11 @@
  * (10 s per round), BENCH_WARMUP (4 s), BENCH_CONNECTIONS (25 per server), BENCH_DATABASE_URL and
  * BENCH_STUDENTS as for `npm run bench`.
  */
-import path from "node:path";
-import os from "node:os";
 import autocannon from "autocannon";
 import { z } from "zod";
-import { clearSignInThrottle, ensureGenerated, openTarget, pagesFor, pickAccounts, type Target } from "./dataset.ts";
-import { ensureBuild, percentile, SERVER_NODE_FLAGS, signIn, startServer, type Server } from "./server.ts";
+import { clearSignInThrottle, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
+import { SERVE_NODE_FLAGS } from "../support/process.ts";
+import { ensureBuild, percentile, signIn, startServer, type Server } from "./server.ts";
 
 const words = z
   .string()
@@ -46,7 +45,7 @@ type Round = { rps: number; p50: number; p95: number; p99: number; failed: numbe
 
 const log = (line = "") => process.stdout.write(line + "\n");
 const envOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
-const nodeFlags = (flags: string | undefined) => (flags === undefined ? SERVER_NODE_FLAGS : flags.split(/\s+/).filter(Boolean));
+const nodeFlags = (flags: string | undefined) => (flags === undefined ? SERVE_NODE_FLAGS : flags.split(/\s+/).filter(Boolean));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function load(url: string, headers: Record<string, string>, connections: number, duration: number): Promise<Round> {
@@ -69,8 +68,7 @@ const show = (r: Round) => `${r.rps.toFixed(0).padStart(5)} req/s  p50 ${r.p50.t
 async function main() {
   const cfg = Config.parse(process.env);
   ensureBuild(log);
-  const url = cfg.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${cfg.BENCH_STUDENTS === 1_000_000 ? "lopso_bench" : `lopso_bench_${cfg.BENCH_STUDENTS}`}`;
-  const target: Target = { kind: "postgres", url, dataDir: path.join(os.tmpdir(), "lopso-bench", "pg-scratch"), students: cfg.BENCH_STUDENTS };
+  const target = postgresTarget(cfg.BENCH_STUDENTS, cfg.BENCH_DATABASE_URL);
   const students = await ensureGenerated(target, log);
   const database = await openTarget(target);
   const accounts = await pickAccounts(database, students).finally(async () => {

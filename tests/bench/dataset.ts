@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import type { Database } from "../../db/client.server.ts";
@@ -148,6 +149,18 @@ export async function pickAccounts(database: Database, students: number): Promis
 /** Sign-in throttling counts attempts per address for 15 minutes; repeated runs start clean. */
 export async function clearSignInThrottle(database: Database) {
   await database.query("delete from rate_limits where key like 'signin:%'");
+}
+
+/** Scratch space of the benchmarks: generated PGlite databases, the key of PostgreSQL runs. */
+export const BENCH_DIR = path.join(os.tmpdir(), "lopso-bench");
+
+/**
+ * The PostgreSQL benchmark database: `url` (BENCH_DATABASE_URL) or, on the local server,
+ * lopso_bench for 1,000,000 students and lopso_bench_<N> for another size.
+ */
+export function postgresTarget(students: number, url?: string): Target {
+  const name = students === 1_000_000 ? "lopso_bench" : `lopso_bench_${students}`;
+  return { kind: "postgres", url: url ?? `postgres://postgres@127.0.0.1:5432/${name}`, dataDir: path.join(BENCH_DIR, "pg-scratch"), students };
 }
 
 export function defaultPgliteDir(root: string, students: number) {

@@ -6,8 +6,6 @@
  * functions with a query logger, so the plans are those of the statements the pages send.
  * With BENCH_EXPLAIN=summary only the execution time of each statement is printed.
  */
-import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -18,19 +16,13 @@ import { loadMemberships, type Actor } from "../../app/auth/actor.server.ts";
 import { studentToday } from "../../app/services/timeline.server.ts";
 import { classPage } from "../../app/services/classes.server.ts";
 import { childOverview } from "../../app/services/families.server.ts";
-import { defaultPgliteDir, ensureGenerated, openTarget, pickAccounts, type Target } from "./dataset.ts";
+import { BENCH_DIR, defaultPgliteDir, ensureGenerated, openTarget, pickAccounts, postgresTarget, type Target } from "./dataset.ts";
 
 const summary = process.env.BENCH_EXPLAIN === "summary";
-const tmp = path.join(os.tmpdir(), "lopso-bench");
 const target: Target =
   process.env.BENCH_ONLY === "pglite"
-    ? { kind: "pglite", dataDir: process.env.BENCH_PGLITE_DIR ?? defaultPgliteDir(tmp, 100_000), students: 100_000 }
-    : {
-        kind: "postgres",
-        url: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench",
-        dataDir: path.join(tmp, "pg-scratch"),
-        students: Number(process.env.BENCH_STUDENTS ?? 1_000_000),
-      };
+    ? { kind: "pglite", dataDir: process.env.BENCH_PGLITE_DIR ?? defaultPgliteDir(BENCH_DIR, 100_000), students: 100_000 }
+    : postgresTarget(Number(process.env.BENCH_STUDENTS ?? 1_000_000), process.env.BENCH_DATABASE_URL);
 
 async function main() {
   const students = await ensureGenerated(target, console.log);

@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { z } from "zod";
-import { clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pagesFor, pickAccounts, type Accounts, type Page, type Target } from "./dataset.ts";
+import { BENCH_DIR, clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget, type Accounts, type Page, type Target } from "./dataset.ts";
 import { ensureBuild, percentile, signIn, startServer } from "./server.ts";
 
 const Config = z.object({
@@ -295,17 +295,11 @@ function table(results: PageResult[]): string {
 async function main() {
   const cfg = Config.parse(process.env);
   ensureBuild();
-  const tmp = path.join(os.tmpdir(), "lopso-bench");
   const targets: Target[] = [];
-  if (cfg.BENCH_ONLY !== "pglite") {
-    const url =
-      cfg.BENCH_DATABASE_URL ??
-      `postgres://postgres@127.0.0.1:5432/${cfg.BENCH_STUDENTS === 1_000_000 ? "lopso_bench" : `lopso_bench_${cfg.BENCH_STUDENTS}`}`;
-    targets.push({ kind: "postgres", url, dataDir: path.join(tmp, "pg-scratch"), students: cfg.BENCH_STUDENTS });
-  }
+  if (cfg.BENCH_ONLY !== "pglite") targets.push(postgresTarget(cfg.BENCH_STUDENTS, cfg.BENCH_DATABASE_URL));
   if (cfg.BENCH_ONLY !== "postgres") {
     const students = cfg.BENCH_PGLITE_STUDENTS ?? Math.min(cfg.BENCH_STUDENTS, 100_000);
-    targets.push({ kind: "pglite", dataDir: cfg.BENCH_PGLITE_DIR ?? defaultPgliteDir(tmp, students), students });
+    targets.push({ kind: "pglite", dataDir: cfg.BENCH_PGLITE_DIR ?? defaultPgliteDir(BENCH_DIR, students), students });
   }
 
   const started = new Date();

@@ -20,10 +20,16 @@ export type ServerProcess = {
 /** Production refuses to start without one; every test process uses this. */
 const SECRET_KEY = "process-test-secret-key-0123456789abcdef";
 
-/** Start the server with the test runner's environment plus `env` (an undefined value unsets one). */
-export function spawnServer(env: Record<string, string | undefined>): ServerProcess {
+/** Node's flags as `npm run serve` sets them in package.json (docs/decisions/007). */
+export const SERVE_NODE_FLAGS = ["--max-semi-space-size=64"];
+
+/**
+ * Start the server with the test runner's environment plus `env` (an undefined value unsets one),
+ * and Node's flags as `npm run serve` has them unless `nodeFlags` says otherwise.
+ */
+export function spawnServer(env: Record<string, string | undefined>, nodeFlags: string[] = SERVE_NODE_FLAGS): ServerProcess {
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "app/server/main.ts"], {
     env: { ...process.env, SECRET_KEY, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
