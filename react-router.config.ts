@@ -5,5 +5,6 @@ export default {
   ssr: true,
   future: {
     v8_middleware: true,
+    v8_passThroughRequests: true,
   },
 } satisfies Config;

@@ -12,10 +12,13 @@ export function getActor(context: Readonly<RouterContextProvider>): Actor | null
   return context.get(actorContext);
 }
 
-export function requireActor(request: Request, context: Readonly<RouterContextProvider>): Actor {
+/**
+ * `url` is the loader's or action's `url` argument: the address the user asked for, without React
+ * Router's own details (`.data`, `_routes`, `index`), so that signing in leads back to the page.
+ */
+export function requireActor(url: URL, context: Readonly<RouterContextProvider>): Actor {
   const actor = context.get(actorContext);
   if (!actor) {
-    const url = new URL(request.url);
     const next = url.pathname + url.search;
     const expired = context.get(sessionExpiredContext) ? "&expired=1" : "";
     throw redirect(`/login?next=${encodeURIComponent(next)}${expired}`);
@@ -23,8 +26,8 @@ export function requireActor(request: Request, context: Readonly<RouterContextPr
   return actor;
 }
 
-export function requireRole(request: Request, context: Readonly<RouterContextProvider>, ...roles: Role[]): Actor {
-  const actor = requireActor(request, context);
+export function requireRole(url: URL, context: Readonly<RouterContextProvider>, ...roles: Role[]): Actor {
+  const actor = requireActor(url, context);
   if (!hasRole(actor, ...roles)) throw forbidden();
   return actor;
 }

@@ -6,8 +6,8 @@ import { forbidden, requireRole } from "../auth/guards.server.ts";
 import { listAdministeredSchools } from "../services/users.server.ts";
 
 /** An admin route for one school: the actor must administer it (directly or via the province). */
-export async function requireSchoolAdmin(request: Request, context: Readonly<RouterContextProvider>, schoolId: string | undefined) {
-  const actor = requireRole(request, context, "school_admin", "province_admin");
+export async function requireSchoolAdmin(url: URL, context: Readonly<RouterContextProvider>, schoolId: string | undefined) {
+  const actor = requireRole(url, context, "school_admin", "province_admin");
   if (!schoolId || !z.uuid().safeParse(schoolId).success) throw data({ message: "not_found" }, { status: 404 });
   const db = getDb();
   if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();

@@ -11,8 +11,8 @@ import { formatPhone } from "../lib/vn.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const actor = requireActor(request, context);
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const actor = requireActor(url, context);
   return {
     fullName: actor.fullName,
     email: actor.email,
@@ -21,8 +21,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   };
 }
 
-export async function action({ request, context }: Route.ActionArgs) {
-  const actor = requireActor(request, context);
+export async function action({ request, url, context }: Route.ActionArgs) {
+  const actor = requireActor(url, context);
   const form = formObject(await readForm(request));
   if (form.intent === "signout-all") {
     await invalidateAllSessions(getDb(), actor.id);

@@ -10,14 +10,14 @@ import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const [classes, teachers] = await Promise.all([listSchoolClasses(db, actor, school.id), listSchoolTeachers(db, actor, school.id)]);
   return { school, classes, teachers, schoolYear: currentSchoolYear() };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const fields = formObject(await readForm(request));
   const result = await createClass(db, actor, school.id, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields, created: null as string | null });

@@ -10,13 +10,13 @@ import { pageTitle } from "../lib/meta.ts";
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { school } = await requireSchoolAdmin(request, context, params.schoolId);
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const { school } = await requireSchoolAdmin(url, context, params.schoolId);
   return { school };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const form = await readForm(request, MAX_CSV_BYTES + 64 * 1024);
   const file = form.get("file");
   let text = String(form.get("csv") ?? "");

@@ -7,8 +7,8 @@ import { schoolsOverview } from "../services/schools.server.ts";
 import { useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "school_admin", "province_admin");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "school_admin", "province_admin");
   return { schools: await schoolsOverview(getDb(), actor) };
 }
 

@@ -11,16 +11,16 @@ import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
-  const role = new URL(request.url).searchParams.get("role");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
+  const role = url.searchParams.get("role");
   const filter = ROLES.find((r) => r === role);
   const users = await listSchoolUsers(db, actor, school.id, { role: filter });
   return { school, role: filter ?? "", users: users.map((u) => ({ ...u, phone: u.phone ? formatPhone(u.phone) : null })) };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const { actor, db, school } = await requireSchoolAdmin(request, context, params.schoolId);
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const fields = formObject(await readForm(request));
   if (fields.intent === "link-code") {
     const issued = await issueLinkCode(db, actor, fields.studentId ?? "");

@@ -4,8 +4,8 @@ import { renderMarkdown } from "../services/markdown.server.ts";
 import { readForm } from "./_form.server.ts";
 
 /** Markdown → sanitized HTML for the editor's live preview (teachers only). */
-export async function action({ request, context }: Route.ActionArgs) {
-  requireRole(request, context, "teacher");
+export async function action({ request, url, context }: Route.ActionArgs) {
+  requireRole(url, context, "teacher");
   const form = await readForm(request);
   const markdown = String(form.get("markdown") ?? "").slice(0, 100_000);
   return { html: renderMarkdown(markdown) };

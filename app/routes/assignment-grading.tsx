@@ -11,13 +11,13 @@ import { FormError, Notice } from "../components/forms.tsx";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   return assignmentForTeacher(getDb(), actor, params.assignmentId);
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "teacher");
   const fields = formObject(await readForm(request));
   const result = await gradeSubmission(getDb(), actor, params.assignmentId, fields);
   if (!result.ok) return badRequest({ studentId: fields.studentId, errors: result.errors, display: null });

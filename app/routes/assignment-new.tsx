@@ -13,8 +13,8 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   const cls = await getClassForTeacher(getDb(), actor, params.classId);
   // A week from now at 21:00 Vietnam time is a sensible default deadline.
   const due = new Date(Date.now() + 7 * 24 * 3600 * 1000);
@@ -22,8 +22,8 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   return { class: cls, defaultDue, defaultScale: levelOfGrade(cls.grade) === "tieu_hoc" ? "primary_levels" : "ten_point" };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "teacher");
   const fields = formObject(await readForm(request));
   const result = await createAssignment(getDb(), actor, params.classId, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });

@@ -12,13 +12,13 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { ErrorCard } from "../components/error-card.tsx";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "student");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "student");
   return assignmentForStudent(getDb(), actor, params.assignmentId);
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "student");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "student");
   const form = await readForm(request);
   const result = await submitAssignment(getDb(), actor, params.assignmentId, formObject(form), filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, late: null as boolean | null });

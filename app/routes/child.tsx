@@ -10,8 +10,8 @@ import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { ListCard } from "../components/list-card.tsx";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "parent");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "parent");
   return childOverview(getDb(), actor, params.studentId);
 }
 

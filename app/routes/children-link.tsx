@@ -9,13 +9,13 @@ import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  requireRole(request, context, "parent");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  requireRole(url, context, "parent");
   return null;
 }
 
-export async function action({ request, context }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "parent");
+export async function action({ request, url, context }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "parent");
   const result = await linkChild(getDb(), actor, formObject(await readForm(request)));
   if (!result.ok) return badRequest({ errors: result.errors, linked: null });
   return { errors: {} as Record<string, string>, linked: result.value };

@@ -7,8 +7,8 @@ import { listChildren } from "../services/families.server.ts";
 import { useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "parent");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "parent");
   return { children: await listChildren(getDb(), actor) };
 }
 

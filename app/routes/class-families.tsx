@@ -12,15 +12,15 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const cls = await getClassForTeacher(db, actor, params.classId);
   return { class: cls, students: await studentsWithParents(db, cls.id) };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "teacher");
   const db = getDb();
   await getClassForTeacher(db, actor, params.classId);
   const { studentId } = formObject(await readForm(request));

@@ -10,13 +10,13 @@ import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { formObject, readForm } from "./_form.server.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   return classPage(getDb(), actor, params.classId);
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "teacher");
   const form = formObject(await readForm(request));
   if (form.intent === "new-code") {
     await regenerateJoinCode(getDb(), actor, params.classId);

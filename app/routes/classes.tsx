@@ -8,8 +8,8 @@ import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   return { classes: await listTeacherClasses(getDb(), actor) };
 }
 

@@ -7,8 +7,8 @@ import { getAttachmentForDownload } from "../services/lessons.server.ts";
 import { storedPath } from "../services/files.server.ts";
 
 /** Attachments are served only to people who may see what they are attached to. */
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireActor(request, context);
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireActor(url, context);
   const file = await getAttachmentForDownload(getDb(), actor, params.attachmentId);
   const stream = Readable.toWeb(fs.createReadStream(storedPath(file.storageKey))) as ReadableStream;
   return new Response(stream, {

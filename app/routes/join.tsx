@@ -8,13 +8,13 @@ import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  requireRole(request, context, "student");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  requireRole(url, context, "student");
   return null;
 }
 
-export async function action({ request, context }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "student");
+export async function action({ request, url, context }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "student");
   const result = await joinClassByCode(getDb(), actor, formObject(await readForm(request)));
   if (!result.ok) return badRequest({ errors: result.errors, joined: null });
   return { errors: {} as Record<string, string>, joined: result.value };

@@ -14,16 +14,16 @@ import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 import { ErrorCard } from "../components/error-card.tsx";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const cls = await getClassForTeacher(db, actor, params.classId);
   const lesson = params.lessonId ? await getLessonForEditing(db, actor, params.classId, params.lessonId) : null;
   return { class: cls, lesson };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const actor = requireRole(request, context, "teacher");
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const form = await readForm(request);
   const fields = formObject(form);

@@ -8,8 +8,8 @@ import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const actor = requireActor(request, context);
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const actor = requireActor(url, context);
   return getLessonForReader(getDb(), actor, params.lessonId);
 }
 

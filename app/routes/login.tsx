@@ -21,10 +21,9 @@ const SignInSchema = z.object({
   next: z.string().optional(),
 });
 
-export async function loader({ context, request }: Route.LoaderArgs) {
+export async function loader({ context, url }: Route.LoaderArgs) {
   const actor = getActor(context);
   if (actor) throw redirect(homePath(actor));
-  const url = new URL(request.url);
   return {
     demo: env().DEMO ? { accounts: DEMO_ACCOUNTS, password: DEMO_PASSWORD } : null,
     next: safeNext(url.searchParams.get("next"), ""),

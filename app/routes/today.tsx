@@ -11,8 +11,8 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 import { ListCard } from "../components/list-card.tsx";
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const actor = requireRole(request, context, "student");
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const actor = requireRole(url, context, "student");
   const today = await studentToday(getDb(), actor);
   return { name: actor.fullName.split(" ").pop(), ...today };
 }

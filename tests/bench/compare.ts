@@ -19,7 +19,7 @@ import autocannon from "autocannon";
 import { z } from "zod";
 import { clearSignInThrottle, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
 import { SERVE_NODE_FLAGS } from "../support/process.ts";
-import { ensureBuild, percentile, signIn, startServer, type Server } from "./server.ts";
+import { ensureBuild, percentile, processTreeCpuMs, signIn, startServer, type Server } from "./server.ts";
 
 const words = z
   .string()
@@ -41,15 +41,18 @@ const Config = z.object({
   BENCH_STUDENTS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
 });
 
-type Round = { rps: number; p50: number; p95: number; p99: number; failed: number };
+/** One side's figures for one round; `cpu` is the server's CPU time per answered request (ms). */
+type Round = { rps: number; p50: number; p95: number; p99: number; failed: number; cpu: number };
 
 const log = (line = "") => process.stdout.write(line + "\n");
 const envOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
 const nodeFlags = (flags: string | undefined) => (flags === undefined ? SERVE_NODE_FLAGS : flags.split(/\s+/).filter(Boolean));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function load(url: string, headers: Record<string, string>, connections: number, duration: number): Promise<Round> {
+async function load(server: Server, path: string, headers: Record<string, string>, connections: number, duration: number): Promise<Round> {
   const latencies: number[] = [];
+  const url = server.origin + path;
+  const cpuBefore = processTreeCpuMs(server.child.pid!);
   const instance = autocannon({ url, connections, duration, headers, timeout: 30 });
   instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
   const result = await instance;
@@ -60,10 +63,11 @@ async function load(url: string, headers: Record<string, string>, connections: n
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     failed: result.non2xx + result.errors + result.timeouts,
+    cpu: (processTreeCpuMs(server.child.pid!) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
-const show = (r: Round) => `${r.rps.toFixed(0).padStart(5)} req/s  p50 ${r.p50.toFixed(1).padStart(6)}  p95 ${r.p95.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)} ms${r.failed ? `  (${r.failed} failed)` : ""}`;
+const show = (r: Round) => `${r.rps.toFixed(0).padStart(5)} req/s  p50 ${r.p50.toFixed(1).padStart(6)}  p95 ${r.p95.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)} ms  cpu ${r.cpu.toFixed(2)} ms/req${r.failed ? `  (${r.failed} failed)` : ""}`;
 
 async function main() {
   const cfg = Config.parse(process.env);
@@ -99,10 +103,10 @@ async function main() {
         return h;
       }),
     );
-    if (cfg.BENCH_WARMUP > 0) await Promise.all(servers.map((s, i) => load(s.origin + page.path, headers[i], cfg.BENCH_CONNECTIONS, cfg.BENCH_WARMUP)));
+    if (cfg.BENCH_WARMUP > 0) await Promise.all(servers.map((s, i) => load(s, page.path, headers[i], cfg.BENCH_CONNECTIONS, cfg.BENCH_WARMUP)));
     const rounds: Round[][] = [[], []];
     for (let r = 1; r <= cfg.BENCH_ROUNDS; r++) {
-      const out = await Promise.all(servers.map((s, i) => load(s.origin + page.path, headers[i], cfg.BENCH_CONNECTIONS, cfg.BENCH_DURATION)));
+      const out = await Promise.all(servers.map((s, i) => load(s, page.path, headers[i], cfg.BENCH_CONNECTIONS, cfg.BENCH_DURATION)));
       out.forEach((o, i) => rounds[i].push(o));
       log(`round ${r}:  A ${show(out[0])}   |   B ${show(out[1])}`);
     }
@@ -112,10 +116,11 @@ async function main() {
       p95: mean(rs.map((x) => x.p95)),
       p99: mean(rs.map((x) => x.p99)),
       failed: rs.reduce((a, x) => a + x.failed, 0),
+      cpu: mean(rs.map((x) => x.cpu)),
     }));
     log(`\nmean:     A ${show(avg[0])}   |   B ${show(avg[1])}`);
     const pct = (b: number, a: number) => `${b >= a ? "+" : ""}${(((b - a) / a) * 100).toFixed(1)} %`;
-    log(`B vs A: throughput ${pct(avg[1].rps, avg[0].rps)}, p50 ${pct(avg[1].p50, avg[0].p50)}, p95 ${pct(avg[1].p95, avg[0].p95)}`);
+    log(`B vs A: throughput ${pct(avg[1].rps, avg[0].rps)}, p50 ${pct(avg[1].p50, avg[0].p50)}, p95 ${pct(avg[1].p95, avg[0].p95)}, CPU per request ${pct(avg[1].cpu, avg[0].cpu)}`);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }

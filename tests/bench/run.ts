@@ -20,7 +20,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { z } from "zod";
 import { BENCH_DIR, clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget, type Accounts, type Page, type Target } from "./dataset.ts";
-import { ensureBuild, percentile, signIn, startServer } from "./server.ts";
+import { ensureBuild, percentile, processCpuMs, processTreeCpuMs, signIn, startServer } from "./server.ts";
 
 const Config = z.object({
   BENCH_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
@@ -70,40 +70,6 @@ type PageResult = {
 };
 
 const log = (line = "") => process.stdout.write(line + "\n");
-
-
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
-function processCpuMs(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU time of a process and all its descendants (a cluster's primary and its web processes), in ms. */
-function processTreeCpuMs(root: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      /* the process is gone */
-    }
-  }
-  let total = 0;
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    const ms = processCpuMs(pid);
-    if (!Number.isNaN(ms)) total += ms;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
 
 /** PostgreSQL backends connected to one database (the benchmark's own), found through /proc. */
 function backendPids(database: string): number[] {

@@ -13,6 +13,39 @@ export function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time of a process and all its descendants (a cluster's primary and its web processes), in ms. */
+export function processTreeCpuMs(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* the process is gone */
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    const ms = processCpuMs(pid);
+    if (!Number.isNaN(ms)) total += ms;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 export function ensureBuild(log: (line: string) => void = (line) => process.stdout.write(line + "\n")) {
   if (fs.existsSync("build/server/index.js")) return;
   log("No production build: running `npm run build`…");

@@ -244,6 +244,15 @@ describe("sessions", () => {
     expect(res.headers.get("location")).toMatch(/^\/login\?next=%2Ftoday/);
   });
 
+  it("a signed-out client navigation (React Router's .data request) is sent to sign-in with the page's own address", async () => {
+    const res = await hub.client().get("/today.data?_routes=routes%2Ftoday");
+    const body = await res.text();
+    // Single fetch answers a redirect as data for the client router to follow.
+    const target = res.headers.get("location") ?? body;
+    expect(target).toContain("/login?next=%2Ftoday");
+    expect(target).not.toMatch(/today\.data|_routes/);
+  });
+
   for (const [what, tamper] of [
     ["one character changed", (t: string) => t.slice(0, -1) + (t.endsWith("a") ? "b" : "a")],
     ["a random token of the right shape", () => "a".repeat(32)],
