@@ -15,7 +15,7 @@ export function isLogged(level: Level) {
 
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}) {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, msg, ...fields });
   (level === "error" ? process.stderr : process.stdout).write(line + "\n");
 }
 

@@ -57,7 +57,7 @@ describe("the hub process", () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it("writes one JSON log line per request with the id it sends back", async () => {
+  it("writes one JSON log line per request with the id it sends back and the process that served it", async () => {
     const res = await fetch(`${base}/login`);
     const id = res.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -68,7 +68,7 @@ describe("the hub process", () => {
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.reqId === id);
-    expect(line).toMatchObject({ level: "info", msg: "request", method: "GET", path: "/login", status: 200 });
+    expect(line).toMatchObject({ level: "info", msg: "request", method: "GET", path: "/login", status: 200, pid: server.child.pid });
     expect(typeof line!.ms).toBe("number");
   });
 
