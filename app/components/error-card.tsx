@@ -1,15 +1,15 @@
-import { isRouteErrorResponse } from "react-router";
+import { isRouteErrorResponse, useRouteError } from "react-router";
 import { useRootData } from "../root.tsx";
 import { translate } from "../i18n/index.ts";
 import { usePageLocale } from "./request-locale.tsx";
 
 /**
  * What went wrong, in the reader's language, and the way back to their home page. The root's
- * boundary draws it inside the frame. Pages that take uploads also show it from a boundary of their
- * own: their action can fail before the form is read (413 Too Large), and React Router loads only
- * the routes above the boundary that shows an action's error — with the page's own boundary that
- * includes the root (the person, the menu). Other pages leave errors to the root's boundary, which
- * costs nothing per render.
+ * boundary draws it inside the frame. Pages with an action also show it from a boundary of their
+ * own (`PageErrorBoundary`): React Router loads only the routes above the boundary that shows an
+ * action's error, so with the page's own boundary that includes the root — the person and their
+ * menu stay on screen when an action is refused (403/404), when a form arrives unreadable (400),
+ * or when an upload is too large to read (413).
  */
 export function ErrorCard({ error }: { error: unknown }) {
   const root = useRootData();
@@ -41,4 +41,10 @@ export function ErrorCard({ error }: { error: unknown }) {
       </p>
     </section>
   );
+}
+
+/** A page's own error boundary: the error inside the frame, with the menu (see ErrorCard). */
+export function PageErrorBoundary() {
+  // From the hook, not a prop: React Router passes props only to a module's own ErrorBoundary.
+  return <ErrorCard error={useRouteError()} />;
 }

@@ -79,3 +79,5 @@ export default function Account() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "account.title");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

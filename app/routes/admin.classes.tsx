@@ -117,3 +117,5 @@ export default function AdminClasses() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "admin.classes");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

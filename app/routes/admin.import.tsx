@@ -147,3 +147,5 @@ export default function Import() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "nav.import");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -129,3 +129,5 @@ export default function AdminUsers() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "admin.users");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

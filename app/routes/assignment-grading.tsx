@@ -158,3 +158,5 @@ export default function Grading() {
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -72,3 +72,5 @@ export default function NewAssignment() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "assignment.newTitle");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

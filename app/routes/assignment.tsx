@@ -10,7 +10,6 @@ import { formatDateTime } from "../lib/vn.ts";
 import { Field, Notice, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
-import { ErrorCard } from "../components/error-card.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "student");
@@ -95,7 +94,4 @@ export default function AssignmentPage() {
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
 
-/** Uploads can fail before the form is read (413); see ErrorCard for why this page has its own boundary. */
-export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  return <ErrorCard error={error} />;
-}
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

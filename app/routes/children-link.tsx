@@ -46,3 +46,5 @@ export default function LinkChild() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "parent.link");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -68,3 +68,5 @@ export default function Families() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "classes.parentCode");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

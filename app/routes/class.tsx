@@ -129,3 +129,5 @@ export default function ClassPage() {
 export const meta: Route.MetaFunction = ({ data }) => [
   { title: data ? `${subjectName(data.class.subject)} ${data.class.name} · Lớp Số` : "Lớp Số" },
 ];
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

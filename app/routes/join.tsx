@@ -40,3 +40,5 @@ export default function Join() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "join.title");
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -12,7 +12,6 @@ import { FormError, Notice, TextArea, Field } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
-import { ErrorCard } from "../components/error-card.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -129,7 +128,4 @@ export default function LessonEditor() {
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "lesson.newTitle");
 
-/** Uploads can fail before the form is read (413); see ErrorCard for why this page has its own boundary. */
-export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  return <ErrorCard error={error} />;
-}
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";
