@@ -1,5 +1,5 @@
 /**
- * `npm test`: build, then unit tests, integration tests on PGlite, integration tests on
+ * `npm test`: build, type-check (`npm run typecheck`), then unit tests, integration tests on PGlite, integration tests on
  * PostgreSQL (when TEST_DATABASE_URL is set), and end-to-end tests in Chromium (when one is
  * found). At the end it names whatever it could not run and why. With REQUIRE_ALL=1 (CI) a
  * missing database or browser fails the run instead.
@@ -61,6 +61,12 @@ async function main() {
     process.exit(1);
   }
 
+  if (want("types")) {
+    console.log("\n━━ types · tsc ━━");
+    const ok = run("npm", ["run", "typecheck", "--silent"]) === 0;
+    if (ok) console.log("no type errors");
+    outcomes.push({ name: "types · tsc --noEmit", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, ok });
+  }
   if (want("unit")) runSuite({ name: "unit", project: "unit", env: {} });
   if (want("pglite")) runSuite({ name: "integration · PGlite", project: "integration", env: { TEST_DB: "pglite" } });
 
