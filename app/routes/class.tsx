@@ -31,7 +31,7 @@ export default function ClassPage() {
   const t = useT();
   const locale = useLocale();
   const c = data.class;
-  const students = data.roster.filter((r) => r.role === "student");
+  const students = data.students;
   return (
     <>
       <p>

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { json, selectRows, type Db, type DbOrTx } from "../../db/client.server.ts";
-import { assignments, classes, classMembers, memberships, organizations, users, type GradingScale } from "../../db/schema/index.ts";
+import { assignments, classes, classMembers, memberships, organizations, users } from "../../db/schema/index.ts";
 import { canAdministerSchool, isClassTeacher, orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
 import { forbidden, notFound } from "../auth/guards.server.ts";
 import { isSubjectForGrade } from "../lib/curriculum.ts";
@@ -128,18 +128,18 @@ export async function getClassForTeacher(db: Db, actor: Actor, classId: string) 
   throw notFound();
 }
 
-/** Everything on a teacher's class page. */
 /**
  * Everything on a teacher's class page in one round trip: the class (only if the actor teaches
- * it), its lessons, its assignments with hand-in counts, and its roster in class-list order.
+ * it), its lessons, its assignments with hand-in counts, and its students in class-list order.
+ * Only the fields the page shows: the result also travels to the browser as hydration data.
  */
 export async function classPage(db: Db, actor: Actor, classId: string) {
   if (!z.uuid().safeParse(classId).success) throw notFound();
-  const [row] = await selectRows<{ class: unknown; lessons: unknown; assignments: unknown; roster: unknown }>(
+  const [row] = await selectRows<{ class: unknown; lessons: unknown; assignments: unknown; students: unknown }>(
     db,
     sql`
     with c as (
-      select c.id, c.school_id as "schoolId", c.name, c.grade, c.subject, c.school_year as "schoolYear", c.join_code as "joinCode"
+      select c.id, c.name, c.grade, c.subject, c.school_year as "schoolYear", c.join_code as "joinCode"
       from classes c
       where c.id = ${classId}
         and exists (select 1 from class_members t where t.class_id = c.id and t.user_id = ${actor.id} and t.role = 'teacher')
@@ -147,32 +147,33 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
     select
       (select row_to_json(c) from c) as class,
       (select coalesce(json_agg(x), '[]') from (
-        select l.id, l.title, l.status, l.published_at as "publishedAt", l.updated_at as "updatedAt"
+        select l.id, l.title, l.status, l.published_at as "publishedAt"
         from lessons l join c on c.id = l.class_id
         order by l.updated_at desc limit 100) x) as lessons,
       (select coalesce(json_agg(x), '[]') from (
-        select a.id, a.title, a.due_at as "dueAt", a.scale,
+        select a.id, a.title, a.due_at as "dueAt",
           (select count(*)::int from submissions s where s.assignment_id = a.id and s.status in ('submitted', 'graded')) as submitted,
           (select count(*)::int from submissions s where s.assignment_id = a.id and s.status = 'graded') as graded
         from assignments a join c on c.id = a.class_id
         order by a.due_at desc limit 100) x) as assignments,
       (select coalesce(json_agg(x), '[]') from (
-        select u.id, u.full_name as "fullName", cm.role, cm.joined_at as "joinedAt"
+        select u.id, u.full_name as "fullName"
         from class_members cm join c on c.id = cm.class_id join users u on u.id = cm.user_id
-        order by cm.role, u.sort_key) x) as roster
+        where cm.role = 'student'
+        order by u.sort_key) x) as students
   `,
   );
   const cls = json<ClassRow | null>(row?.class);
   if (!cls) throw notFound();
   return {
     class: cls,
-    lessons: json<{ id: string; title: string; status: "draft" | "published"; publishedAt: string | null; updatedAt: string }[]>(row.lessons),
-    assignments: json<{ id: string; title: string; dueAt: string; scale: GradingScale; submitted: number; graded: number }[]>(row.assignments),
-    roster: json<{ id: string; fullName: string; role: "teacher" | "student"; joinedAt: string }[]>(row.roster),
+    lessons: json<{ id: string; title: string; status: "draft" | "published"; publishedAt: string | null }[]>(row.lessons),
+    assignments: json<{ id: string; title: string; dueAt: string; submitted: number; graded: number }[]>(row.assignments),
+    students: json<{ id: string; fullName: string }[]>(row.students),
   };
 }
 
-type ClassRow = { id: string; schoolId: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string };
+type ClassRow = { id: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string };
 
 export async function regenerateJoinCode(db: Db, actor: Actor, classId: string) {
   await getClassForTeacher(db, actor, classId);
