@@ -28,6 +28,18 @@ describe("the hub over HTTP", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
   });
 
+  it("has a page preload a handful of scripts, each once, every one of them served", async () => {
+    const an = await hub.as("an.nv@nguyendu.lopso.demo");
+    const { status, text } = await an.html("/today");
+    expect(status).toBe(200);
+    const preloads = [...text.matchAll(/<link rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]);
+    // The client entry, the libraries, the app's shared code, the root and the page.
+    expect(preloads.length).toBeGreaterThanOrEqual(4);
+    expect(preloads.length).toBeLessThanOrEqual(6);
+    expect(new Set(preloads).size).toBe(preloads.length);
+    for (const href of preloads) expect((await hub.client().get(href)).status).toBe(200);
+  });
+
   it("signs a teacher in and shows their classes", async () => {
     const lan = await hub.as("lan.nt@nguyendu.lopso.demo");
     const { status, text } = await lan.html("/classes");
