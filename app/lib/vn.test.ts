@@ -219,6 +219,18 @@ describe("formatDate / formatDateTime (Asia/Ho_Chi_Minh)", () => {
 });
 
 describe("formatNumber", () => {
+  it("formats numbers under 1,000 exactly as Intl.NumberFormat does, in both languages", () => {
+    const intl = (locale: "vi" | "en", digits: number) => new Intl.NumberFormat(locale === "vi" ? "vi-VN" : "en-GB", { maximumFractionDigits: digits });
+    const values: number[] = [0, 0.005, 0.05, 0.5, 8.35, 8.25, 9.95, 9.995, 99.995, 999.4, 999.5, 999.96, 1 / 3, 2 / 3, 1e-7, 123.456789];
+    for (let k = 0; k <= 100_000; k += 7) values.push(k / 100, k / 1000);
+    for (const locale of ["vi", "en"] as const) {
+      for (const digits of [0, 1, 2, 3]) {
+        const f = intl(locale, digits);
+        for (const v of values) if (v < 1000) expect([v, digits, formatNumber(v, locale, digits)]).toEqual([v, digits, f.format(v)]);
+      }
+    }
+  });
+
   it("uses the decimal comma in Vietnamese and the point in English", () => {
     expect(formatNumber(8.5, "vi")).toBe("8,5");
     expect(formatNumber(8.5, "en")).toBe("8.5");

@@ -99,8 +99,15 @@ export function formatDateTime(value: Date | string): string {
 // Building an Intl.NumberFormat costs tens of microseconds; formatting with a built one is cheap.
 const numberFormats = new Map<string, Intl.NumberFormat>();
 
-/** Vietnamese decimal comma: 8.5 → "8,5"; English keeps the point. */
+/**
+ * Vietnamese decimal comma: 8.5 → "8,5"; English keeps the point. Numbers under 1,000 (grades,
+ * points) are formatted here, as Intl would, without a call into ICU: most pages show a handful.
+ */
 export function formatNumber(value: number, locale: "vi" | "en" = "vi", maxFractionDigits = 1): string {
+  if (value >= 0 && value < 1000 && maxFractionDigits <= 3) {
+    const plain = roundHalfUp(value, maxFractionDigits);
+    if (plain !== null && plain !== "1000") return locale === "vi" ? plain.replace(".", ",") : plain;
+  }
   const key = `${locale}:${maxFractionDigits}`;
   let format = numberFormats.get(key);
   if (!format) {
@@ -108,6 +115,30 @@ export function formatNumber(value: number, locale: "vi" | "en" = "vi", maxFract
     numberFormats.set(key, format);
   }
   return format.format(value);
+}
+
+/**
+ * `value` (0 ≤ value < 1000) with at most `digits` decimals, rounded half away from zero on its
+ * shortest decimal form, as Intl.NumberFormat rounds ("8.35" → "8.4"), trailing zeros dropped;
+ * null for a form this does not handle (an exponent).
+ */
+function roundHalfUp(value: number, digits: number): string | null {
+  const text = String(value);
+  if (text.includes("e")) return null;
+  const dot = text.indexOf(".");
+  let whole = dot === -1 ? text : text.slice(0, dot);
+  let fraction = dot === -1 ? "" : text.slice(dot + 1);
+  if (fraction.length > digits) {
+    const up = fraction.charCodeAt(digits) >= 53; // "5" or more
+    fraction = fraction.slice(0, digits);
+    if (up) {
+      const scaled = String(Number(whole + fraction) + 1).padStart(whole.length + digits, "0");
+      whole = scaled.slice(0, scaled.length - digits);
+      fraction = scaled.slice(scaled.length - digits);
+    }
+  }
+  fraction = fraction.replace(/0+$/, "");
+  return fraction ? `${whole}.${fraction}` : whole;
 }
 
 /**
