@@ -17,13 +17,28 @@ type Leaves<T, P extends string = ""> = {
 }[keyof T & string];
 export type MessageKey = Leaves<Dictionary>;
 
+/** Each dictionary as one map from dotted key to message, built on first use. */
+const flatDictionaries = new Map<Locale, Map<string, string>>();
+
+function flatten(node: unknown, prefix: string, into: Map<string, string>) {
+  for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
+    if (typeof value === "string") into.set(prefix + name, value);
+    else if (value && typeof value === "object") flatten(value, `${prefix}${name}.`, into);
+  }
+  return into;
+}
+
+function messages(locale: Locale): Map<string, string> {
+  let flat = flatDictionaries.get(locale);
+  if (!flat) flatDictionaries.set(locale, (flat = flatten(dictionaries[locale], "", new Map())));
+  return flat;
+}
+
 export function translate(locale: Locale, key: MessageKey | string, vars?: Record<string, string | number>): string {
-  const lookup = (dict: unknown) =>
-    key.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], dict);
-  let text = lookup(dictionaries[locale]) ?? lookup(vi);
-  if (typeof text !== "string") return key;
-  if (vars) text = (text as string).replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
-  return text as string;
+  const text = messages(locale).get(key) ?? messages("vi").get(key);
+  if (text === undefined) return key;
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }
 
 export function isLocale(value: unknown): value is Locale {
