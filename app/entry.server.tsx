@@ -11,8 +11,8 @@ const renderedDocuments = new WeakMap<RouterContextProvider, { response: Respons
 
 /**
  * The rendered document (uncompressed HTML) for the response React Router returned, if this entry
- * rendered it: the HTTP front (app/server/http.ts) compresses and writes these bytes itself. Any other response (a redirect, one
- * built by React Router) carries its own body.
+ * rendered it: the HTTP front (app/server/http.ts) compresses and writes these bytes itself. Any
+ * other response (a redirect, one built by React Router) carries its own body.
  */
 export function renderedDocument(context: RouterContextProvider, response: Response): Buffer | undefined {
   const rendered = renderedDocuments.get(context);

@@ -1,8 +1,8 @@
 /**
- * `npm test`: build, type-check (`npm run typecheck`), then unit tests, integration tests on PGlite, integration tests on
- * PostgreSQL (when TEST_DATABASE_URL is set), and end-to-end tests in Chromium (when one is
- * found). At the end it names whatever it could not run and why. With REQUIRE_ALL=1 (CI) a
- * missing database or browser fails the run instead.
+ * `npm test`: build, type-check (`npm run typecheck`), then unit tests, integration tests on
+ * PGlite, integration tests on PostgreSQL (when TEST_DATABASE_URL is set), and end-to-end tests
+ * in Chromium (when one is found). At the end it names whatever it could not run and why. With
+ * REQUIRE_ALL=1 (CI) a missing database or browser fails the run instead.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

@@ -106,7 +106,7 @@ const numberFormats = new Map<string, Intl.NumberFormat>();
 export function formatNumber(value: number, locale: "vi" | "en" = "vi", maxFractionDigits = 1): string {
   if (value >= 0 && value < 1000 && maxFractionDigits <= 3) {
     const plain = roundHalfUp(value, maxFractionDigits);
-    if (plain !== null && plain !== "1000") return locale === "vi" ? plain.replace(".", ",") : plain;
+    if (plain !== null) return locale === "vi" ? plain.replace(".", ",") : plain;
   }
   const key = `${locale}:${maxFractionDigits}`;
   let format = numberFormats.get(key);
@@ -120,7 +120,7 @@ export function formatNumber(value: number, locale: "vi" | "en" = "vi", maxFract
 /**
  * `value` (0 ≤ value < 1000) with at most `digits` decimals, rounded half away from zero on its
  * shortest decimal form, as Intl.NumberFormat rounds ("8.35" → "8.4"), trailing zeros dropped;
- * null for a form this does not handle (an exponent).
+ * null where Intl must do it: an exponent form (1e-7), or a result of 1,000 that needs grouping.
  */
 function roundHalfUp(value: number, digits: number): string | null {
   const text = String(value);
@@ -137,6 +137,7 @@ function roundHalfUp(value: number, digits: number): string | null {
       fraction = scaled.slice(scaled.length - digits);
     }
   }
+  if (whole.length > 3) return null;
   fraction = fraction.replace(/0+$/, "");
   return fraction ? `${whole}.${fraction}` : whole;
 }

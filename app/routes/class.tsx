@@ -30,8 +30,7 @@ export default function ClassPage() {
   const data = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
-  const c = data.class;
-  const students = data.students;
+  const { class: c, students } = data;
   return (
     <>
       <p>

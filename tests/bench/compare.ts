@@ -15,11 +15,10 @@
  * (10 s per round), BENCH_WARMUP (4 s), BENCH_CONNECTIONS (25 per server), BENCH_DATABASE_URL and
  * BENCH_STUDENTS as for `npm run bench`.
  */
-import autocannon from "autocannon";
 import { z } from "zod";
-import { clearSignInThrottle, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
+import { clearSignInThrottle, ensureGenerated, openTarget, PAGE_IDS, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
 import { SERVE_NODE_FLAGS } from "../support/process.ts";
-import { ensureBuild, percentile, processTreeCpuMs, signIn, startServer, type Server } from "./server.ts";
+import { checkPage, ensureBuild, loadPage, percentile, processTreeCpuMs, signIn, startServer, type Server } from "./server.ts";
 
 const words = z
   .string()
@@ -32,7 +31,7 @@ const Config = z.object({
   COMPARE_B_ENV: assignments,
   COMPARE_A_NODE: z.string().optional(),
   COMPARE_B_NODE: z.string().optional(),
-  BENCH_PAGE: z.enum(["today", "class", "child", "login"]).default("today"),
+  BENCH_PAGE: z.enum(PAGE_IDS).default("today"),
   BENCH_ROUNDS: z.coerce.number().int().min(1).default(3),
   BENCH_DURATION: z.coerce.number().positive().default(10),
   BENCH_WARMUP: z.coerce.number().min(0).default(4),
@@ -50,13 +49,8 @@ const nodeFlags = (flags: string | undefined) => (flags === undefined ? SERVE_NO
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function load(server: Server, path: string, headers: Record<string, string>, connections: number, duration: number): Promise<Round> {
-  const latencies: number[] = [];
-  const url = server.origin + path;
   const cpuBefore = processTreeCpuMs(server.child.pid!);
-  const instance = autocannon({ url, connections, duration, headers, timeout: 30 });
-  instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
-  const result = await instance;
-  latencies.sort((a, b) => a - b);
+  const { result, latencies } = await loadPage(server.origin + path, headers, connections, duration);
   return {
     rps: result.requests.total / result.duration,
     p50: percentile(latencies, 50),
@@ -79,8 +73,7 @@ async function main() {
     await clearSignInThrottle(database);
     await database.close();
   });
-  const pages = pagesFor(accounts);
-  const page = pages[["login", "today", "class", "child"].indexOf(cfg.BENCH_PAGE)];
+  const page = pagesFor(accounts).find((p) => p.id === cfg.BENCH_PAGE)!;
 
   const sides = [
     { name: "A", env: envOf(cfg.COMPARE_A_ENV), flags: nodeFlags(cfg.COMPARE_A_NODE) },
@@ -96,10 +89,7 @@ async function main() {
       servers.map(async (server) => {
         const h: Record<string, string> = { "accept-encoding": "gzip, deflate, br" };
         if (page.login) h.cookie = await signIn(server.origin, page.login, accounts.password);
-        const res = await fetch(server.origin + page.path, { headers: h });
-        const html = await res.text();
-        const missing = page.expect.filter((e) => !html.includes(e));
-        if (res.status !== 200 || missing.length) throw new Error(`${page.path}: expected 200 with ${JSON.stringify(missing)}, got ${res.status}`);
+        await checkPage(server.origin, page, h);
         return h;
       }),
     );

@@ -167,20 +167,24 @@ export function defaultPgliteDir(root: string, students: number) {
   return path.join(root, `pglite-${students}`);
 }
 
+/** The pages the benchmarks load, as `BENCH_PAGE` names them. */
+export const PAGE_IDS = ["login", "today", "class", "child"] as const;
+
 /** A page to load; `reference` pages (no sign-in, no database) calibrate the framework's own cost. */
-export type Page = { name: string; path: string; login?: string; expect: string[]; reference?: boolean };
+export type Page = { id: (typeof PAGE_IDS)[number]; name: string; path: string; login?: string; expect: string[]; reference?: boolean };
 
 export function pagesFor(accounts: Accounts): Page[] {
   const given = accounts.student.fullName.split(" ").pop()!;
   return [
-    { name: "sign-in page (reference: no session, no database)", path: "/login", expect: ["Đăng nhập"], reference: true },
-    { name: "Hôm nay (student)", path: "/today", login: accounts.student.login, expect: [`Chào ${given}!`] },
+    { id: "login", name: "sign-in page (reference: no session, no database)", path: "/login", expect: ["Đăng nhập"], reference: true },
+    { id: "today", name: "Hôm nay (student)", path: "/today", login: accounts.student.login, expect: [`Chào ${given}!`] },
     {
+      id: "class",
       name: "class page (teacher)",
       path: `/classes/${accounts.teacher.classId}`,
       login: accounts.teacher.login,
       expect: [accounts.teacher.className, accounts.teacher.joinCode, accounts.student.fullName],
     },
-    { name: "child page (parent)", path: `/children/${accounts.parent.childId}`, login: accounts.parent.login, expect: [`<h1>${accounts.parent.childName}</h1>`] },
+    { id: "child", name: "child page (parent)", path: `/children/${accounts.parent.childId}`, login: accounts.parent.login, expect: [`<h1>${accounts.parent.childName}</h1>`] },
   ];
 }

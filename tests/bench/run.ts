@@ -17,10 +17,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
 import { z } from "zod";
 import { BENCH_DIR, clearSignInThrottle, defaultPgliteDir, ensureGenerated, openTarget, pagesFor, pickAccounts, postgresTarget, type Accounts, type Page, type Target } from "./dataset.ts";
-import { ensureBuild, percentile, processCpuMs, processTreeCpuMs, signIn, startServer } from "./server.ts";
+import { checkPage, ensureBuild, loadPage, percentile, processCpuMs, processTreeCpuMs, signIn, startServer } from "./server.ts";
 
 const Config = z.object({
   BENCH_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
@@ -129,21 +128,11 @@ function cpuSince(before: CpuSnapshot, serverPid: number, database: string | und
 type MeasureOptions = { duration: number; warmup: number; connections: number; serverPid: number; database?: string };
 
 async function measure(origin: string, page: Page, headers: Record<string, string>, opts: MeasureOptions) {
-  const res = await fetch(origin + page.path, { headers, redirect: "manual" });
-  const html = await res.text();
-  const missing = page.expect.filter((e) => !html.includes(e));
-  if (res.status !== 200 || missing.length) {
-    throw new Error(`${page.path}: expected 200 with ${JSON.stringify(missing)}, got ${res.status}:\n${html.slice(0, 400)}`);
-  }
-  const common = { url: origin + page.path, connections: opts.connections, headers, timeout: 30 };
-  if (opts.warmup > 0) await autocannon({ ...common, duration: opts.warmup });
-  const latencies: number[] = [];
+  await checkPage(origin, page, headers);
+  if (opts.warmup > 0) await loadPage(origin + page.path, headers, opts.connections, opts.warmup);
   const cpuBefore = cpuSnapshot(opts.serverPid, opts.database);
-  const instance = autocannon({ ...common, duration: opts.duration });
-  instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
-  const result = await instance;
+  const { result, latencies } = await loadPage(origin + page.path, headers, opts.connections, opts.duration);
   const cpu = cpuSince(cpuBefore, opts.serverPid, opts.database);
-  latencies.sort((a, b) => a - b);
   return { result, latencies, cpu };
 }
 

@@ -4,8 +4,9 @@
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import autocannon from "autocannon";
 import { freePort, isReady, SERVE_NODE_FLAGS, spawnServer } from "../support/process.ts";
-import { targetEnv, type Target } from "./dataset.ts";
+import { targetEnv, type Page, type Target } from "./dataset.ts";
 
 /** The value at percentile `p` of ascending `sorted` values. */
 export function percentile(sorted: number[], p: number) {
@@ -111,4 +112,24 @@ export async function signIn(origin: string, login: string, password: string): P
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith("lopso_session="));
   if (res.status !== 302 || !cookie) throw new Error(`sign-in as ${login} failed: HTTP ${res.status}\n${(await res.text()).slice(0, 500)}`);
   return cookie.split(";")[0];
+}
+
+/** Fail unless `page` answers 200 with the content it should (the right person, the right class). */
+export async function checkPage(origin: string, page: Page, headers: Record<string, string>) {
+  const res = await fetch(origin + page.path, { headers, redirect: "manual" });
+  const html = await res.text();
+  const missing = page.expect.filter((e) => !html.includes(e));
+  if (res.status !== 200 || missing.length) {
+    throw new Error(`${page.path}: expected 200 with ${JSON.stringify(missing)}, got ${res.status}:\n${html.slice(0, 400)}`);
+  }
+}
+
+/** Load `url` with autocannon; every response's latency (ms), ascending, beside its result. */
+export async function loadPage(url: string, headers: Record<string, string>, connections: number, duration: number) {
+  const latencies: number[] = [];
+  const instance = autocannon({ url, connections, duration, headers, timeout: 30 });
+  instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return { result, latencies };
 }

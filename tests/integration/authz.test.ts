@@ -181,7 +181,7 @@ describe("actions: a refused mutation changes nothing", () => {
     it(action.name, async () => {
       const before = await counts();
       const got: Record<string, Expect | number> = {};
-      const withoutMenu: Who[] = [];
+      const wrongErrorPage: Who[] = [];
       for (const who of Object.keys(action.expect) as Who[]) {
         const res = await clients[who].post(action.path(), action.body());
         got[who] = outcome(res);
@@ -190,11 +190,11 @@ describe("actions: a refused mutation changes nothing", () => {
         if (typeof got[who] === "number" && !action.path().startsWith("/api/")) {
           const html = await res.text();
           const title = got[who] === 403 ? "Không có quyền truy cập" : "Không tìm thấy trang";
-          if (!html.includes('<nav aria-label="Menu chính"') || !html.includes(title)) withoutMenu.push(who);
+          if (!html.includes('<nav aria-label="Menu chính"') || !html.includes(title)) wrongErrorPage.push(who);
         }
       }
       expect(got).toEqual(action.expect);
-      expect(withoutMenu).toEqual([]);
+      expect(wrongErrorPage).toEqual([]);
       expect(await counts()).toEqual(before);
     });
   }
