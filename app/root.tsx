@@ -11,6 +11,7 @@ import {
 import type { Route } from "./+types/root";
 import { getDb } from "../db/client.server.ts";
 import { authenticate, newNonce } from "./auth/request.server.ts";
+import { SESSION_COOKIE } from "./auth/session.server.ts";
 import { actorContext, localeContext, nonceContext, sessionExpiredContext } from "./context.ts";
 import { isLocale, localeFromRequest, LocaleContext, type Locale } from "./i18n/index.ts";
 import { useNonce } from "./components/nonce.tsx";
@@ -32,9 +33,15 @@ const session: MiddlewareFunction<Response> = async ({ request, context }, next)
   const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (auth.actor?.locale ?? localeFromRequest(request));
   context.set(localeContext, locale);
   const response = await next();
-  if (auth.setCookie) response.headers.append("Set-Cookie", auth.setCookie);
+  // One session cookie per response: an action that signs in or out has set its own, and the
+  // browser would keep whichever came last (a stale token's clearing one would undo a sign-in).
+  if (auth.setCookie && !setsSessionCookie(response)) response.headers.append("Set-Cookie", auth.setCookie);
   return response;
 };
+
+function setsSessionCookie(response: Response) {
+  return response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`));
+}
 
 export const middleware: Route.MiddlewareFunction[] = [session];
 

@@ -1,5 +1,6 @@
 import { hash, verify } from "@node-rs/argon2";
 
+
 // OWASP's argon2id baseline: m=19 MiB, t=2, p=1.
 const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 

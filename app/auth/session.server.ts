@@ -120,6 +120,15 @@ export function sessionCookie(token: string, expiresAt: Date, secure: boolean): 
     .join("; ");
 }
 
+/** A browser's own random id, kept for 400 days, by which sign-in recognises a browser it has seen. */
+export const DEVICE_COOKIE = "lopso_device";
+
+export function deviceCookie(deviceId: string, secure: boolean): string {
+  return [`${DEVICE_COOKIE}=${deviceId}`, "Path=/login", "HttpOnly", "SameSite=Lax", `Max-Age=${400 * 86400}`, secure ? "Secure" : ""]
+    .filter(Boolean)
+    .join("; ");
+}
+
 export function blankSessionCookie(secure: boolean): string {
   return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", secure ? "Secure" : ""]
     .filter(Boolean)

@@ -23,7 +23,8 @@ export function ErrorCard({ error }: { error: unknown }) {
       detail = t("errors.bad_request_detail");
     } else if (error.status === 413) {
       title = t("errors.too_large_title");
-      detail = t("errors.request_too_large", { mb: Number((error.data as { mb?: number } | null)?.mb) || 55 });
+      const refusal = error.data as { size?: string; errors?: { files?: string } } | null;
+      detail = t(refusal?.errors?.files === "errors.too_many_fields" ? "errors.too_many_fields" : "errors.request_too_large", { size: refusal?.size ?? "" });
     } else if (error.status === 404) {
       title = t("errors.not_found_title");
       detail = t("errors.not_found_detail");

@@ -2,13 +2,14 @@ import { Form, redirect, useActionData, useLoaderData } from "react-router";
 import type { Route } from "./+types/account";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
-import { secureCookies } from "../auth/request.server.ts";
+import { clientAddress, secureCookies } from "../auth/request.server.ts";
+import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { blankSessionCookie, invalidateAllSessions } from "../auth/session.server.ts";
 import { changePassword } from "../services/users.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { formatPhone } from "../lib/vn.ts";
-import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { badRequest, failureErrors, formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
@@ -23,13 +24,18 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 
 export async function action({ request, url, context }: Route.ActionArgs) {
   const actor = requireActor(url, context);
-  const form = formObject(await readForm(request));
+  const form = formObject(await readForm(request, context));
   if (form.intent === "signout-all") {
     await invalidateAllSessions(getDb(), actor.id);
     throw redirect("/login?signedout=1", { headers: { "Set-Cookie": blankSessionCookie(secureCookies(request)) } });
   }
-  const result = await changePassword(getDb(), actor.id, form.currentPassword ?? "", form.newPassword ?? "", actor.sessionId);
-  if (!result.ok) return badRequest({ errors: result.errors, changed: false });
+  const result = await changePassword(
+    getDb(),
+    actor.id,
+    { current: form.currentPassword ?? "", next: form.newPassword ?? "" },
+    { address: clientAddress(request), keepSessionId: actor.sessionId },
+  );
+  if (!result.ok) return badRequest({ errors: failureErrors(context, result), changed: false });
   return { errors: {} as Record<string, string>, changed: true };
 }
 
@@ -60,8 +66,18 @@ export default function Account() {
         {result?.changed ? <Notice>{t("account.passwordChanged")}</Notice> : null}
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="password" />
-          <Field label={t("account.currentPassword")} name="currentPassword" type="password" autoComplete="current-password" error={result?.errors?.currentPassword} />
-          <Field label={t("account.newPassword")} name="newPassword" type="password" autoComplete="new-password" minLength={8} error={result?.errors?.newPassword} />
+          <Field
+            label={t("account.currentPassword")}
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            error={result?.errors?.currentPassword}
+          />
+          <Field label={t("account.newPassword")} name="newPassword" type="password" autoComplete="new-password"
+            minLength={PASSWORD_LENGTH.min}
+            maxLength={PASSWORD_LENGTH.max}
+            error={result?.errors?.newPassword}
+          />
           <button type="submit" className="primary">
             {t("common.save")}
           </button>

@@ -18,7 +18,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
-  const fields = formObject(await readForm(request));
+  const fields = formObject(await readForm(request, context));
   const result = await createClass(db, actor, school.id, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields, created: null as string | null });
   return { errors: {} as Record<string, string>, values: null, created: fields.name?.toUpperCase() ?? "" };

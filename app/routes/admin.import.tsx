@@ -6,9 +6,12 @@ import { Notice } from "../components/forms.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
+import { formatBytes, type BodyLimit } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
+/** One CSV file (or the same text pasted) with the form's few fields. */
+const CSV_FORM: BodyLimit = { maxBytes: MAX_CSV_BYTES + 64 * 1024, maxFields: 10, files: { max: 1, maxBytes: MAX_CSV_BYTES } };
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const { school } = await requireSchoolAdmin(url, context, params.schoolId);
@@ -17,7 +20,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
-  const form = await readForm(request, MAX_CSV_BYTES + 64 * 1024);
+  const form = await readForm(request, context, CSV_FORM);
   const file = form.get("file");
   let text = String(form.get("csv") ?? "");
   if (file && typeof file === "object" && file.size > 0) {
@@ -66,7 +69,7 @@ export default function Import() {
         <pre className="muted" aria-label="CSV">{`name,email,phone,role,class\nNguyễn Văn An,an@truong.edu.vn,,student,6A1\nTrần Thị Bình,,0912345678,parent,\nLê Văn Cường,cuong@truong.edu.vn,,teacher,6A1:toan`}</pre>
         {result?.formError ? (
           <p className="banner banner-error" role="alert">
-            {t(result.formError as MessageKey, { mb: MAX_CSV_BYTES / 1024 / 1024 })}
+            {t(result.formError as MessageKey, { size: formatBytes(MAX_CSV_BYTES) })}
           </p>
         ) : null}
         <Form method="post" encType="multipart/form-data">

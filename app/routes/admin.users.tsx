@@ -8,6 +8,7 @@ import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
@@ -21,7 +22,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
-  const fields = formObject(await readForm(request));
+  const fields = formObject(await readForm(request, context));
   if (fields.intent === "link-code") {
     const issued = await issueLinkCode(db, actor, fields.studentId ?? "");
     return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId } };
@@ -61,7 +62,7 @@ export default function AdminUsers() {
               options={(["teacher", "student", "parent"] as const).map((r) => ({ value: r, label: t(`roles.${r}`) }))}
               error={result?.errors?.role}
             />
-            <Field label={t("common.password")} name="password" type="password" autoComplete="new-password" required minLength={8} error={result?.errors?.password} />
+            <Field label={t("common.password")} name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_LENGTH.min} maxLength={PASSWORD_LENGTH.max} error={result?.errors?.password} />
             <button type="submit" className="primary">
               {t("admin.newUser")}
             </button>

@@ -18,7 +18,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
-  const fields = formObject(await readForm(request));
+  const fields = formObject(await readForm(request, context));
   const result = await gradeSubmission(getDb(), actor, params.assignmentId, fields);
   if (!result.ok) return badRequest({ studentId: fields.studentId, errors: result.errors, display: null });
   return { studentId: fields.studentId, errors: {} as Record<string, string>, display: result.value.display };

@@ -11,6 +11,7 @@ import { toLocalDateTimeInput } from "../lib/vn.ts";
 import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
@@ -24,7 +25,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
-  const fields = formObject(await readForm(request));
+  const fields = formObject(await readForm(request, context, BODY_LIMITS.longText));
   const result = await createAssignment(getDb(), actor, params.classId, fields);
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });
   throw redirect(`/assignments/${result.value.id}/submissions?created=1`);

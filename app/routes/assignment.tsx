@@ -10,6 +10,7 @@ import { formatDateTime } from "../lib/vn.ts";
 import { Field, Notice, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { BODY_LIMITS } from "../server/limits.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "student");
@@ -18,7 +19,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "student");
-  const form = await readForm(request);
+  const form = await readForm(request, context, BODY_LIMITS.upload);
   const result = await submitAssignment(getDb(), actor, params.assignmentId, formObject(form), filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, late: null as boolean | null });
   return { errors: {} as Record<string, string>, late: result.value.late };

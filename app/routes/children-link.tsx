@@ -6,7 +6,8 @@ import { requireRole } from "../auth/guards.server.ts";
 import { linkChild } from "../services/families.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
-import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { badRequest, failureErrors, formObject, readForm } from "./_form.server.ts";
+import { clientAddress } from "../auth/request.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
@@ -16,8 +17,8 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 
 export async function action({ request, url, context }: Route.ActionArgs) {
   const actor = requireRole(url, context, "parent");
-  const result = await linkChild(getDb(), actor, formObject(await readForm(request)));
-  if (!result.ok) return badRequest({ errors: result.errors, linked: null });
+  const result = await linkChild(getDb(), actor, formObject(await readForm(request, context)), clientAddress(request));
+  if (!result.ok) return badRequest({ errors: failureErrors(context, result), linked: null });
   return { errors: {} as Record<string, string>, linked: result.value };
 }
 

@@ -23,7 +23,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   await getClassForTeacher(db, actor, params.classId);
-  const { studentId } = formObject(await readForm(request));
+  const { studentId } = formObject(await readForm(request, context));
   const issued = await issueLinkCode(db, actor, studentId ?? "");
   return { studentId, ...issued };
 }

@@ -17,7 +17,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
-  const form = formObject(await readForm(request));
+  const form = formObject(await readForm(request, context));
   if (form.intent === "new-code") {
     await regenerateJoinCode(getDb(), actor, params.classId);
   } else if (form.intent === "publish" || form.intent === "unpublish") {

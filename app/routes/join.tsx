@@ -5,7 +5,8 @@ import { requireRole } from "../auth/guards.server.ts";
 import { joinClassByCode } from "../services/classes.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
-import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { badRequest, failureErrors, formObject, readForm } from "./_form.server.ts";
+import { clientAddress } from "../auth/request.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
@@ -15,8 +16,8 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 
 export async function action({ request, url, context }: Route.ActionArgs) {
   const actor = requireRole(url, context, "student");
-  const result = await joinClassByCode(getDb(), actor, formObject(await readForm(request)));
-  if (!result.ok) return badRequest({ errors: result.errors, joined: null });
+  const result = await joinClassByCode(getDb(), actor, formObject(await readForm(request, context)), clientAddress(request));
+  if (!result.ok) return badRequest({ errors: failureErrors(context, result), joined: null });
   return { errors: {} as Record<string, string>, joined: result.value };
 }
 

@@ -11,6 +11,7 @@ import { subjectName } from "../lib/curriculum.ts";
 import { FormError, Notice, TextArea, Field } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
@@ -24,7 +25,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
-  const form = await readForm(request);
+  const form = await readForm(request, context, BODY_LIMITS.upload);
   const fields = formObject(form);
   if (fields.intent === "remove-file" && params.lessonId) {
     await deleteAttachment(db, actor, params.classId, params.lessonId, fields.attachmentId ?? "");

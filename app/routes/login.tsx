@@ -5,19 +5,22 @@ import { getDb } from "../../db/client.server.ts";
 import { getActor } from "../auth/guards.server.ts";
 import { homePath, loadMemberships } from "../auth/actor.server.ts";
 import { clientAddress, secureCookies } from "../auth/request.server.ts";
-import { createSession, generateSessionToken, sessionCookie } from "../auth/session.server.ts";
-import { signIn } from "../services/users.server.ts";
+import { createSession, DEVICE_COOKIE, deviceCookie, generateSessionToken, readCookie, sessionCookie } from "../auth/session.server.ts";
+import { newDeviceId, signIn } from "../services/sign-in.server.ts";
+import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { env } from "../env.server.ts";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
 import { Field, Notice } from "../components/forms.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
-import { badRequest, formObject, safeNext, readForm } from "./_form.server.ts";
+import { badRequest, formObject, safeNext, readForm, waitMessage } from "./_form.server.ts";
+import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 const SignInSchema = z.object({
   identifier: z.string().trim().min(1, "errors.identifier_required").max(254, "errors.identifier_required"),
-  password: z.string().min(1, "errors.password_required").max(200, "errors.signin_invalid"),
+  // Longer than any password may be: refused at once, with no hash and no count.
+  password: z.string().min(1, "errors.password_required").max(PASSWORD_LENGTH.max, "errors.signin_invalid"),
   next: z.string().optional(),
 });
 
@@ -31,7 +34,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const form = formObject(await readForm(request));
+  const form = formObject(await readForm(request, context, BODY_LIMITS.anonymous));
   const parsed = SignInSchema.safeParse(form);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -39,23 +42,25 @@ export async function action({ request, context }: Route.ActionArgs) {
     return badRequest({ errors, identifier: form.identifier ?? "", formError: undefined as string | undefined });
   }
   const db = getDb();
-  const result = await signIn(db, parsed.data.identifier, parsed.data.password, clientAddress(request));
+  // The browser's device cookie: a browser that has signed in to an account before is not held
+  // back by failures from elsewhere (see sign-in.server.ts).
+  const knownDevice = readCookie(request, DEVICE_COOKIE);
+  const deviceId = knownDevice && /^[A-Za-z0-9_-]{27}$/.test(knownDevice) ? knownDevice : newDeviceId();
+  const result = await signIn(db, parsed.data.identifier, parsed.data.password, { address: clientAddress(request), deviceId });
   if (!result.ok) {
-    const minutes = result.retryAt ? Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 60000)) : 0;
-    const locale = context.get(localeContext);
     return badRequest({
       errors: {} as Record<string, string>,
       identifier: parsed.data.identifier,
-      formError: translate(locale, result.error, { minutes }),
+      formError: result.error === "errors.signin_throttled" ? waitMessage(context, result.error, result.retryAt) : translate(context.get(localeContext), result.error),
     });
   }
   const token = generateSessionToken();
   const session = await createSession(db, token, result.userId);
   const memberships = await loadMemberships(db, result.userId);
   const fallback = homePath({ memberships });
-  throw redirect(safeNext(parsed.data.next, fallback), {
-    headers: { "Set-Cookie": sessionCookie(token, session.expiresAt, secureCookies(request)) },
-  });
+  const headers = new Headers({ "Set-Cookie": sessionCookie(token, session.expiresAt, secureCookies(request)) });
+  if (deviceId !== knownDevice) headers.append("Set-Cookie", deviceCookie(deviceId, secureCookies(request)));
+  throw redirect(safeNext(parsed.data.next, fallback), { headers });
 }
 
 export default function Login() {

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { json, selectRows, type Db, type DbOrTx } from "../../db/client.server.ts";
 import { assignments, classes, classMembers, memberships, organizations, users } from "../../db/schema/index.ts";
@@ -9,6 +9,7 @@ import { isSubjectForGrade } from "../lib/curriculum.ts";
 import { nfc } from "../lib/vn.ts";
 import { isUniqueViolation } from "./users.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
+import { codeAttemptHeld, codeFailed } from "./sign-in.server.ts";
 
 /** Join codes: 7 characters without look-alikes, shown in capitals. */
 export function generateJoinCode(): string {
@@ -189,16 +190,29 @@ export const JoinSchema = z.object({
     .pipe(z.string().regex(/^[A-Z0-9]{5,10}$/, "errors.join_code_invalid")),
 });
 
-/** A student joins a class of their own school by its code. */
-export async function joinClassByCode(db: Db, actor: Actor, raw: unknown): Promise<Result<{ classId: string; name: string; already: boolean }>> {
+/**
+ * A student joins a class of their own school by its code. A code of no class and a code of
+ * another school's class get the same answer (the hub does not confirm that a code exists
+ * elsewhere), both count as a wrong guess, and guessing is throttled per account and address.
+ */
+export async function joinClassByCode(
+  db: Db,
+  actor: Actor,
+  raw: unknown,
+  address: string,
+): Promise<Result<{ classId: string; name: string; already: boolean }>> {
   const parsed = JoinSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const held = await codeAttemptHeld(db, actor.id, address);
+  if (held) return fail({ code: "errors.code_throttled" }, held);
   const [c] = await db
     .select({ id: classes.id, name: classes.name, schoolId: classes.schoolId })
     .from(classes)
-    .where(eq(classes.joinCode, parsed.data.code));
-  if (!c) return fail({ code: "errors.join_code_unknown" });
-  if (!orgIdsWithRole(actor, "student").includes(c.schoolId)) return fail({ code: "errors.join_other_school" });
+    .where(and(eq(classes.joinCode, parsed.data.code), inArray(classes.schoolId, orgIdsWithRole(actor, "student"))));
+  if (!c) {
+    await codeFailed(db, actor.id, address);
+    return fail({ code: "errors.join_code_unknown" });
+  }
   const inserted = await db
     .insert(classMembers)
     .values({ classId: c.id, userId: actor.id, role: "student" })

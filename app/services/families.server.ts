@@ -1,6 +1,6 @@
 /** Parents and their children: link codes, the children list and a child's overview. */
 import crypto from "node:crypto";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { json, selectRows, type Db } from "../../db/client.server.ts";
@@ -8,13 +8,24 @@ import { classMembers, linkCodes, memberships, organizations, parentLinks, submi
 import { canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
+import { codeAttemptHeld, codeFailed } from "./sign-in.server.ts";
 
-const LINK_CODE_TTL_MS = 30 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
 
+/**
+ * "PH-" and 10 characters from 32 (50 bits): with a million codes outstanding across a province, a
+ * guess finds one with a chance of one in a billion, and guesses are throttled (codeAttemptHeld).
+ */
 function newLinkCode() {
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  return "PH-" + Array.from(crypto.randomBytes(8), (b) => alphabet[b % alphabet.length]).join("");
+  return "PH-" + Array.from(crypto.randomBytes(10), (b) => alphabet[b % alphabet.length]).join("");
 }
+
+/** What the issuer chooses: how many parents may use the code, and for how many days. */
+export const IssueSchema = z.object({
+  uses: z.coerce.number().int().min(1).max(4).catch(2),
+  days: z.coerce.number().int().min(1).max(90).catch(30),
+});
 
 /** A school admin of the student's school, or one of the student's teachers, may issue a code. */
 async function mayIssueFor(db: Db, actor: Actor, studentId: string) {
@@ -33,36 +44,59 @@ async function mayIssueFor(db: Db, actor: Actor, studentId: string) {
   return Boolean(taught);
 }
 
-export async function issueLinkCode(db: Db, actor: Actor, studentId: string) {
+export async function issueLinkCode(db: Db, actor: Actor, studentId: string, raw: unknown = {}) {
   if (!z.uuid().safeParse(studentId).success || !(await mayIssueFor(db, actor, studentId))) throw notFound();
+  const { uses, days } = IssueSchema.parse(raw ?? {});
   const code = newLinkCode();
-  const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
-  await db.insert(linkCodes).values({ code, studentId, createdBy: actor.id, expiresAt });
-  return { code, expiresAt };
+  const expiresAt = new Date(Date.now() + days * DAY_MS);
+  await db.insert(linkCodes).values({ code, studentId, createdBy: actor.id, expiresAt, maxUses: uses });
+  return { code, expiresAt, uses };
 }
 
 export const LinkSchema = z.object({
   code: z
     .string()
-    // Accept "PH-ABCD2345", "ph abcd 2345" or the 8-character body alone.
+    // Accept "PH-ABCDE23456", "ph abcde 23456" or the body alone (10 characters; 8 for older codes).
     .transform((v) => v.replace(/[\s-]/g, "").toUpperCase())
-    .transform((v) => `PH-${v.length === 10 && v.startsWith("PH") ? v.slice(2) : v}`)
-    .pipe(z.string().regex(/^PH-[A-Z0-9]{8}$/, "errors.link_code_invalid")),
+    .transform((v) => `PH-${(v.length === 12 || v.length === 10) && v.startsWith("PH") ? v.slice(2) : v}`)
+    .pipe(z.string().regex(/^PH-([A-Z0-9]{8}|[A-Z0-9]{10})$/, "errors.link_code_invalid")),
 });
 
-/** A parent links to a child with a code (codes stay valid for 30 days, so both parents can use one). */
-export async function linkChild(db: Db, actor: Actor, raw: unknown): Promise<Result<{ studentId: string; fullName: string; already: boolean }>> {
+/**
+ * A parent links to a child with a code. A code serves as many parents as its issuer chose, until
+ * it expires. Every code that cannot be used — unknown, expired, used up, the parent's own — gets
+ * the same answer, counts as a wrong guess, and guessing is throttled per account and address.
+ */
+export async function linkChild(
+  db: Db,
+  actor: Actor,
+  raw: unknown,
+  address: string,
+): Promise<Result<{ studentId: string; fullName: string; already: boolean }>> {
   const parsed = LinkSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
-  const [row] = await db
-    .select({ studentId: linkCodes.studentId, expiresAt: linkCodes.expiresAt, fullName: users.fullName })
-    .from(linkCodes)
-    .innerJoin(users, eq(users.id, linkCodes.studentId))
-    .where(eq(linkCodes.code, parsed.data.code));
-  if (!row) return fail({ code: "errors.link_code_unknown" });
-  if (row.expiresAt.getTime() < Date.now()) return fail({ code: "errors.link_code_expired" });
-  if (row.studentId === actor.id) return fail({ code: "errors.link_code_unknown" });
-  const inserted = await db.transaction(async (tx) => {
+  const held = await codeAttemptHeld(db, actor.id, address);
+  if (held) return fail({ code: "errors.code_throttled" }, held);
+  const code = parsed.data.code;
+  const outcome = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ studentId: linkCodes.studentId, fullName: users.fullName })
+      .from(linkCodes)
+      .innerJoin(users, eq(users.id, linkCodes.studentId))
+      .where(and(eq(linkCodes.code, code), gt(linkCodes.expiresAt, sql`now()`)));
+    if (!row || row.studentId === actor.id) return null;
+    const [linked] = await tx
+      .select({ s: parentLinks.studentId })
+      .from(parentLinks)
+      .where(and(eq(parentLinks.parentId, actor.id), eq(parentLinks.studentId, row.studentId)));
+    if (linked) return { ...row, already: true };
+    // Take one use, if one is left: concurrent parents cannot both take the last.
+    const [taken] = await tx
+      .update(linkCodes)
+      .set({ uses: sql`${linkCodes.uses} + 1` })
+      .where(and(eq(linkCodes.code, code), lt(linkCodes.uses, linkCodes.maxUses)))
+      .returning({ code: linkCodes.code });
+    if (!taken) return null;
     // The parent becomes a parent member of the child's school(s), so the school can reach them.
     const schools = await tx
       .select({ orgId: memberships.orgId })
@@ -71,9 +105,14 @@ export async function linkChild(db: Db, actor: Actor, raw: unknown): Promise<Res
     if (schools.length) {
       await tx.insert(memberships).values(schools.map((s) => ({ userId: actor.id, orgId: s.orgId, role: "parent" as const }))).onConflictDoNothing();
     }
-    return tx.insert(parentLinks).values({ parentId: actor.id, studentId: row.studentId }).onConflictDoNothing().returning({ s: parentLinks.studentId });
+    const inserted = await tx.insert(parentLinks).values({ parentId: actor.id, studentId: row.studentId }).onConflictDoNothing().returning({ s: parentLinks.studentId });
+    return { ...row, already: inserted.length === 0 };
   });
-  return ok({ studentId: row.studentId, fullName: row.fullName, already: inserted.length === 0 });
+  if (!outcome) {
+    await codeFailed(db, actor.id, address);
+    return fail({ code: "errors.link_code_unknown" });
+  }
+  return ok({ studentId: outcome.studentId, fullName: outcome.fullName, already: outcome.already });
 }
 
 /** A parent's children with a one-line summary each. */

@@ -1,11 +1,14 @@
 /** Outcome of a validated command: a value, or field errors as i18n message keys. */
-export type Result<T> = { ok: true; value: T } | { ok: false; errors: Record<string, string> };
+export type Failure = {
+  ok: false;
+  errors: Record<string, string>;
+  /** A throttled attempt: when it may be tried again. */
+  retryAt?: Date;
+};
+export type Result<T> = { ok: true; value: T } | Failure;
 
 export const ok = <T,>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (errors: Record<string, string>): { ok: false; errors: Record<string, string> } => ({
-  ok: false,
-  errors,
-});
+export const fail = (errors: Record<string, string>, retryAt?: Date): Failure => (retryAt ? { ok: false, errors, retryAt } : { ok: false, errors });
 
 type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
 

@@ -6,7 +6,8 @@ import { ClassSchema, JoinSchema, generateJoinCode } from "./classes.server.ts";
 import { LinkSchema } from "./families.server.ts";
 import { LessonSchema } from "./lessons.server.ts";
 import { zodErrors } from "./result.ts";
-import { NewUserSchema, isUniqueViolation, normalizeIdentifier } from "./users.server.ts";
+import { NewUserSchema, isUniqueViolation } from "./users.server.ts";
+import { normalizeIdentifier } from "./sign-in.server.ts";
 
 /** The field errors a schema gives for an input, as the pages show them. */
 function errorsOf(schema: z.ZodType, input: unknown) {

@@ -6,9 +6,10 @@ import type { Db, DbOrTx } from "../../db/client.server.ts";
 import { classes, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
 import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { forbidden } from "../auth/guards.server.ts";
-import { hashPassword, verifyPassword } from "../auth/password.server.ts";
+import { hashPassword } from "../auth/password.server.ts";
+import { PasswordSchema } from "../lib/password.ts";
 import { nameSortKey, nfc, normalizePhone } from "../lib/vn.ts";
-import { clear, hit, refund } from "./rate-limit.server.ts";
+import { checkCurrentPassword } from "./sign-in.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { currentSchoolYear } from "../lib/curriculum.ts";
 
@@ -39,7 +40,7 @@ export const NewUserSchema = z
     email: z.union([z.literal("").transform(() => undefined), email]).optional(),
     phone: z.union([z.literal("").transform(() => undefined), phone]).optional(),
     role: z.enum(SCHOOL_ROLES, { message: "errors.role_invalid" }),
-    password: z.string().min(8, "errors.password_short").max(200, "errors.password_long"),
+    password: PasswordSchema,
   })
   .refine((v) => v.email || v.phone, { message: "errors.email_or_phone", path: ["email"] });
 
@@ -338,70 +339,30 @@ export async function importUsersCsv(
   return report;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sign-in
-
-export const SIGNIN_LIMIT = { perIdentifier: 5, perAddress: 100, windowMs: 15 * 60 * 1000 };
-
-export type SignInResult =
-  | { ok: true; userId: string }
-  | { ok: false; error: "errors.signin_invalid" | "errors.signin_throttled"; retryAt?: Date };
-
-/** Turn what a person typed (email or Vietnamese phone) into the stored form. */
-export function normalizeIdentifier(identifier: string): { email?: string; phone?: string } | null {
-  const value = nfc(identifier);
-  if (value.includes("@")) return { email: value.toLowerCase() };
-  const phone = normalizePhone(value);
-  return phone ? { phone } : null;
-}
-
-export async function signIn(db: Db, identifier: string, password: string, address: string): Promise<SignInResult> {
-  const id = normalizeIdentifier(identifier);
-  const idKey = `signin:id:${id?.email ?? id?.phone ?? identifier.toLowerCase()}`;
-  const ipKey = `signin:ip:${address}`;
-  const [byId, byAddress] = await Promise.all([
-    hit(db, idKey, SIGNIN_LIMIT.perIdentifier, SIGNIN_LIMIT.windowMs),
-    hit(db, ipKey, SIGNIN_LIMIT.perAddress, SIGNIN_LIMIT.windowMs),
-  ]);
-  if (!byId.allowed || !byAddress.allowed) {
-    return { ok: false, error: "errors.signin_throttled", retryAt: byId.allowed ? byAddress.resetAt : byId.resetAt };
-  }
-  if (!id) return { ok: false, error: "errors.signin_invalid" };
-  const [user] = await db
-    .select({ id: users.id, passwordHash: users.passwordHash })
-    .from(users)
-    .where(id.email ? eq(users.email, id.email) : eq(users.phone, id.phone!))
-    .limit(1);
-  // Verify against a real hash even for an unknown account, so timing does not reveal which exist.
-  const valid = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
-  if (!user || !valid) return { ok: false, error: "errors.signin_invalid" };
-  // Only failures count against the address: a whole school signs in from one NAT address each
-  // morning, and its 31st pupil must not be refused.
-  await Promise.all([clear(db, idKey), refund(db, ipKey)]);
-  return { ok: true, userId: user.id };
-}
-
 export async function setLocale(db: Db, userId: string, locale: "vi" | "en") {
   await db.update(users).set({ locale }).where(eq(users.id, userId));
 }
 
-let dummy: Promise<string> | undefined;
-function dummyHash() {
-  dummy ??= hashPassword(crypto.randomBytes(16).toString("hex"));
-  return dummy;
-}
-
-/** Change the password; every other session of the account ends (the current one stays). */
-export async function changePassword(db: Db, userId: string, current: string, next: string, keepSessionId?: string): Promise<Result<null>> {
-  if (next.length < 8) return fail({ newPassword: "errors.password_short" });
-  const [u] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
-  if (!u || !(await verifyPassword(u.passwordHash, current))) return fail({ currentPassword: "errors.password_wrong" });
-  const passwordHash = await hashPassword(next);
+/**
+ * Change the password; every other session of the account ends (the current one stays). The
+ * current password is checked with the same throttle as sign-in.
+ */
+export async function changePassword(
+  db: Db,
+  userId: string,
+  raw: { current: string; next: string },
+  ctx: { address: string; keepSessionId?: string },
+): Promise<Result<null>> {
+  const next = PasswordSchema.safeParse(raw.next);
+  if (!next.success) return fail({ newPassword: next.error.issues[0].message });
+  const check = await checkCurrentPassword(db, userId, raw.current, ctx.address);
+  if (!check.ok) return fail({ currentPassword: check.retryAt ? "errors.password_throttled" : "errors.password_wrong" }, check.retryAt);
+  const passwordHash = await hashPassword(next.data);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx
       .delete(sessions)
-      .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId));
+      .where(ctx.keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, ctx.keepSessionId)) : eq(sessions.userId, userId));
   });
   return ok(null);
 }

@@ -49,12 +49,31 @@ export const sessions = pgTable(
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
 
-/** Fixed-window counters shared by every web process (sign-in throttling). */
+/**
+ * Failure counters shared by every web process (sign-in, password and code throttling): failures
+ * counted in a window from the first, and the time before which the key is refused (backoff).
+ */
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
   windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
   count: integer("count").notNull(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
 });
+
+/**
+ * Browsers (by their device cookie) and addresses that have signed in to an account, each kept as
+ * a keyed hash. A correct password from one of them is not held back by failures from elsewhere.
+ */
+export const knownSignIns = pgTable(
+  "known_sign_ins",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["device", "address"] }).notNull(),
+    hash: text("hash").notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.hash] })],
+);
 
 export const parentLinks = pgTable(
   "parent_links",
@@ -74,6 +93,9 @@ export const linkCodes = pgTable(
     studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** How many parents may link with the code (the issuer chooses; both parents by default). */
+    maxUses: integer("max_uses").notNull().default(2),
+    uses: integer("uses").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [index("link_codes_student_idx").on(t.studentId)],

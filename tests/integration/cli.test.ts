@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../db/client.server.ts";
 import { planProvince } from "../../db/generate.server.ts";
-import { signIn } from "../../app/services/users.server.ts";
+import { signIn } from "../../app/services/sign-in.server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { spawnServer } from "../support/process.ts";
 
@@ -118,8 +118,8 @@ describe(`npm run cli (${kind})`, () => {
          where u.email = 'hanh@truong.edu.vn'`,
       );
       expect(row).toEqual({ full_name: "Vũ Thị Hạnh", role: "school_admin", code: "79001" });
-      expect(await signIn(d.db, "hanh@truong.edu.vn", "mat-khau-123", "cli-test")).toMatchObject({ ok: true });
-      expect(await signIn(d.db, "hanh@truong.edu.vn", "wrong-password", "cli-test")).toMatchObject({ ok: false });
+      expect(await signIn(d.db, "hanh@truong.edu.vn", "mat-khau-123", { address: "cli-test" })).toMatchObject({ ok: true });
+      expect(await signIn(d.db, "hanh@truong.edu.vn", "wrong-password", { address: "cli-test" })).toMatchObject({ ok: false });
     });
   });
 
@@ -145,7 +145,7 @@ describe(`npm run cli (${kind})`, () => {
       expect(await q(`select count(*)::int as n from submissions where score < 0 or score > 10`)).toBe(0);
       expect(await q(`select count(*)::int as n from users where email like '%@gen.lopso.vn' and full_name <> normalize(full_name, NFC)`)).toBe(0);
       // A generated student signs in with the shared password.
-      expect(await signIn(d.db, "hs1@gen.lopso.vn", "lopso2025", "cli-test")).toMatchObject({ ok: true });
+      expect(await signIn(d.db, "hs1@gen.lopso.vn", "lopso2025", { address: "cli-test" })).toMatchObject({ ok: true });
     });
     const again = await cli("generate", "--students", "2000");
     expect(again.code).toBe(1);

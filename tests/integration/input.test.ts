@@ -178,10 +178,10 @@ describe("admin: create class", () => {
 describe("student: join a class", () => {
   const path = () => "/join";
   const cases: Case[] = [
-    { name: "a wrong code", client: () => dung, path, fields: { code: "ZZZZ999" }, errors: { code: "Không tìm thấy lớp với mã này" } },
+    { name: "a wrong code", client: () => dung, path, fields: { code: "ZZZZ999" }, errors: { code: "Không tìm thấy lớp nào của trường em với mã này" } },
     { name: "a malformed code", client: () => dung, path, fields: { code: "a!" }, errors: { code: "Mã lớp gồm 5–10 chữ cái hoặc số" } },
     { name: "an empty code", client: () => dung, path, fields: { code: "" }, errors: { code: "Mã lớp gồm 5–10 chữ cái hoặc số" } },
-    { name: "the code of a class of another school", client: () => dung, path, fields: { code: "TV3A1KD" }, errors: { code: "Lớp này thuộc trường khác" } },
+    { name: "the code of a class of another school, with the same answer as a wrong code", client: () => dung, path, fields: { code: "TV3A1KD" }, errors: { code: "Không tìm thấy lớp nào của trường em với mã này" } },
   ];
   for (const c of cases) it(`refuses ${c.name}`, () => expectRejected(c));
 });
@@ -189,9 +189,9 @@ describe("student: join a class", () => {
 describe("parent: link to a child", () => {
   const path = () => "/children/link";
   const cases: Case[] = [
-    { name: "an unknown code", client: () => thu, path, fields: { code: "PH-ZZZZZZZZ" }, errors: { code: "Mã phụ huynh không đúng" } },
-    { name: "an expired code", client: () => thu, path, fields: { code: "ph-exp1red2" }, errors: { code: "Mã phụ huynh đã hết hạn" } },
-    { name: "a malformed code", client: () => thu, path, fields: { code: "12" }, errors: { code: "Mã phụ huynh có dạng PH-XXXXXXXX" } },
+    { name: "an unknown code", client: () => thu, path, fields: { code: "PH-ZZZZZZZZ" }, errors: { code: "Mã phụ huynh không dùng được" } },
+    { name: "an expired code, with the same answer as an unknown one", client: () => thu, path, fields: { code: "ph-exp1red2" }, errors: { code: "Mã phụ huynh không dùng được" } },
+    { name: "a malformed code", client: () => thu, path, fields: { code: "12" }, errors: { code: "Mã phụ huynh có dạng PH-XXXXXXXXXX" } },
   ];
   for (const c of cases) it(`refuses ${c.name}`, () => expectRejected(c));
 });
@@ -359,7 +359,7 @@ describe("in English (lang=en cookie)", () => {
   it("shows the wrong-class-code error in English beside the field", async () => {
     dung.cookies.set("lang", "en");
     try {
-      const html = await expectRejected({ name: "wrong code (en)", client: () => dung, path: () => "/join", fields: { code: "ZZZZ999" }, errors: { code: "No class has this code." } });
+      const html = await expectRejected({ name: "wrong code (en)", client: () => dung, path: () => "/join", fields: { code: "ZZZZ999" }, errors: { code: "No class of your school has this code." } });
       expect(html).not.toContain("Không tìm thấy lớp");
     } finally {
       dung.cookies.delete("lang");

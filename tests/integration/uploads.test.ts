@@ -213,7 +213,7 @@ describe("lesson attachments that are refused", () => {
     const res = await postUploadUntilAnswered(newLesson(), english, 60 * MB);
     expect(res.status).toBe(413);
     expect(res.text).toContain('<html lang="en"');
-    expect(htmlText(res.text)).toContain("The upload is too large (55 MB at most).");
+    expect(htmlText(res.text)).toContain("What was sent is too large (55 MB at most).");
   });
 
   it("removes the stored files when the database refuses the lesson (nothing half-written)", async () => {

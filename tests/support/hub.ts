@@ -30,7 +30,8 @@ export async function loadBuild(): Promise<ServerBuild> {
   return (await import(pathToFileURL(file).href)) as ServerBuild;
 }
 
-export async function startHub(opts: { seed?: boolean } = {}): Promise<Hub> {
+/** `trustProxy`: believe that many X-Forwarded-For hops, so a test can speak from several addresses. */
+export async function startHub(opts: { seed?: boolean; trustProxy?: number } = {}): Promise<Hub> {
   setLogLevel((process.env.TEST_LOG_LEVEL as "info") ?? "silent");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-test-"));
   process.env.DATA_DIR = dataDir;
@@ -39,7 +40,7 @@ export async function startHub(opts: { seed?: boolean } = {}): Promise<Hub> {
   const database = await freshDatabase();
   if (opts.seed !== false) await seedDemo(database.db);
   const build = await loadBuild();
-  const { server } = createApp({ database, build });
+  const { server } = createApp({ database, build, trustProxy: opts.trustProxy });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const hub: Hub = {
