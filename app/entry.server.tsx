@@ -100,7 +100,8 @@ export function contentSecurityPolicy(nonce: string) {
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: https:",
+    // Images only from the hub itself: a lesson must not tell another site who read it.
+    "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
     "frame-ancestors 'none'",

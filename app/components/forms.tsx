@@ -90,3 +90,33 @@ export function Notice({ children }: { children: React.ReactNode }) {
     </p>
   );
 }
+
+/** What the issuer of a parent code chooses: how many parents may use it, and for how long. */
+export function CodeChoices() {
+  const t = useT();
+  return (
+    <fieldset className="inline-choices">
+      <legend>{t("classes.parentCodeChoices")}</legend>
+      <label>
+        {t("classes.parentCodeUses")}{" "}
+        <select name="uses" defaultValue="2">
+          {[1, 2, 3, 4].map((n) => (
+            <option key={n} value={n}>
+              {t("classes.parentCodeUsesOption", { n })}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("classes.parentCodeDays")}{" "}
+        <select name="days" defaultValue="30">
+          {[7, 30, 90].map((n) => (
+            <option key={n} value={n}>
+              {t("classes.parentCodeDaysOption", { n })}
+            </option>
+          ))}
+        </select>
+      </label>
+    </fieldset>
+  );
+}

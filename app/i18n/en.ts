@@ -124,7 +124,12 @@ export const en: Dictionary = {
     submittedCount: "Submitted {submitted}/{total} · graded {graded}",
     parentCode: "Parent code",
     parentCodeIssue: "Create a parent code",
-    parentCodeIssued: "Parent code for {name}: {code} (expires {date})",
+    parentCodeIssued: "Parent code for {name}: {code} (for {uses} parent(s), expires {date})",
+    parentCodeChoices: "New code",
+    parentCodeUses: "For",
+    parentCodeUsesOption: "{n} parent(s)",
+    parentCodeDays: "Valid for",
+    parentCodeDaysOption: "{n} days",
     parentsLinked: "Parents linked: {n}",
   },
   lesson: {

@@ -122,7 +122,12 @@ export const vi = {
     submittedCount: "Đã nộp {submitted}/{total} · đã chấm {graded}",
     parentCode: "Mã phụ huynh",
     parentCodeIssue: "Tạo mã cho phụ huynh",
-    parentCodeIssued: "Mã phụ huynh cho {name}: {code} (hết hạn {date})",
+    parentCodeIssued: "Mã phụ huynh cho {name}: {code} (dùng được cho {uses} phụ huynh, hết hạn {date})",
+    parentCodeChoices: "Mã mới",
+    parentCodeUses: "Dùng cho",
+    parentCodeUsesOption: "{n} phụ huynh",
+    parentCodeDays: "Hiệu lực",
+    parentCodeDaysOption: "{n} ngày",
     parentsLinked: "{n} phụ huynh đã liên kết",
   },
   lesson: {

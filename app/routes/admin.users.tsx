@@ -24,7 +24,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const fields = formObject(await readForm(request, context));
   if (fields.intent === "link-code") {
-    const issued = await issueLinkCode(db, actor, fields.studentId ?? "");
+    const issued = await issueLinkCode(db, actor, fields.studentId ?? "", fields);
     return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId } };
   }
   const result = await createSchoolUser(db, actor, school.id, fields);
@@ -75,7 +75,7 @@ export default function AdminUsers() {
           {result?.issued ? (
             <Notice>
               <span data-testid="link-code">
-                {t("classes.parentCodeIssued", { name: issuedFor, code: result.issued.code, date: formatDate(result.issued.expiresAt) })}
+                {t("classes.parentCodeIssued", { name: issuedFor, code: result.issued.code, date: formatDate(result.issued.expiresAt), uses: result.issued.uses })}
               </span>
             </Notice>
           ) : null}

@@ -7,7 +7,7 @@ import { getClassForTeacher } from "../services/classes.server.ts";
 import { issueLinkCode, studentsWithParents } from "../services/families.server.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDate } from "../lib/vn.ts";
-import { Notice } from "../components/forms.tsx";
+import { CodeChoices, Notice } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { formObject, readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -23,8 +23,8 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   await getClassForTeacher(db, actor, params.classId);
-  const { studentId } = formObject(await readForm(request, context));
-  const issued = await issueLinkCode(db, actor, studentId ?? "");
+  const { studentId, uses, days } = formObject(await readForm(request, context));
+  const issued = await issueLinkCode(db, actor, studentId ?? "", { uses, days });
   return { studentId, ...issued };
 }
 
@@ -44,25 +44,26 @@ export default function Families() {
       <h1>{t("classes.parentCodeIssue")}</h1>
       {issued ? (
         <Notice>
-          <span data-testid="link-code">{t("classes.parentCodeIssued", { name, code: issued.code, date: formatDate(issued.expiresAt) })}</span>
+          <span data-testid="link-code">{t("classes.parentCodeIssued", { name, code: issued.code, date: formatDate(issued.expiresAt), uses: issued.uses })}</span>
         </Notice>
       ) : null}
-      <ul className="list card">
-        {students.map((s) => (
-          <li key={s.id} className="row">
-            <div>
-              <strong>{s.fullName}</strong>
-              <div className="muted">{t("classes.parentsLinked", { n: s.parents })}</div>
-            </div>
-            <Form method="post">
-              <input type="hidden" name="studentId" value={s.id} />
-              <button type="submit" aria-label={`${t("classes.parentCode")}: ${s.fullName}`}>
+      {/* One form: the choices below apply to the code of whichever pupil's button is pressed. */}
+      <Form method="post" className="card">
+        <CodeChoices />
+        <ul className="list">
+          {students.map((s) => (
+            <li key={s.id} className="row">
+              <div>
+                <strong>{s.fullName}</strong>
+                <div className="muted">{t("classes.parentsLinked", { n: s.parents })}</div>
+              </div>
+              <button type="submit" name="studentId" value={s.id} aria-label={`${t("classes.parentCode")}: ${s.fullName}`}>
                 {t("classes.parentCode")}
               </button>
-            </Form>
-          </li>
-        ))}
-      </ul>
+            </li>
+          ))}
+        </ul>
+      </Form>
     </>
   );
 }

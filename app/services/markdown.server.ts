@@ -17,12 +17,30 @@ const POLICY: sanitizeHtml.IOptions = {
     code: ["class"],
   },
   allowedSchemes: ["http", "https", "mailto"],
-  allowedSchemesByTag: { img: ["http", "https"] },
+  allowedSchemesByTag: { img: [] },
   allowProtocolRelative: false,
   transformTags: {
     a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }),
+    img: (tagName, attribs) => (isOwnPath(attribs.src) ? { tagName, attribs } : imageAsLink(attribs)),
   },
 };
+
+/** A path on the hub itself ("/files/…"), never another host's address. */
+function isOwnPath(src: string | undefined): boolean {
+  return typeof src === "string" && src.startsWith("/") && !src.startsWith("//") && !src.startsWith("/\\");
+}
+
+/**
+ * An image from another site is not loaded when a pupil opens the lesson (it would tell that
+ * site who read it, and when): it becomes a link the reader may choose to open.
+ */
+function imageAsLink(attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
+  const src = attribs.src ?? "";
+  const text = attribs.alt || attribs.title || src;
+  return /^https?:\/\//i.test(src)
+    ? { tagName: "a", attribs: { href: src, title: attribs.title ?? "", rel: "noopener noreferrer nofollow", target: "_blank" }, text: `🖼 ${text}` }
+    : { tagName: "span", attribs: {}, text };
+}
 
 export function sanitize(html: string): string {
   return sanitizeHtml(html, { ...POLICY, allowedAttributes: { ...POLICY.allowedAttributes, a: ["href", "title", "rel", "target"] } });

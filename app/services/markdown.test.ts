@@ -173,10 +173,22 @@ describe("renderMarkdown: normal lessons", () => {
     });
   });
 
-  it("keeps https images with their alt text", () => {
-    const img = elements(html).find((e) => e.tag === "img");
-    expect(img?.attrs.src).toBe("https://hoclieu.example.edu.vn/h.png");
-    expect(img?.attrs.alt).toBe("hình minh họa");
+  it("does not load images from other sites: they become links the reader may open", () => {
+    expect(elements(html).find((e) => e.tag === "img")).toBeUndefined();
+    const link = elements(html).find((e) => e.tag === "a" && e.attrs.href === "https://hoclieu.example.edu.vn/h.png");
+    expect(link?.attrs).toMatchObject({ rel: "noopener noreferrer nofollow", target: "_blank" });
+    expect(html).toContain("🖼 hình minh họa</a>");
+  });
+
+  it("keeps images served by the hub itself", () => {
+    const own = renderMarkdown("![sơ đồ](/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f)");
+    expect(elements(own).find((e) => e.tag === "img")?.attrs).toEqual({ src: "/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f", alt: "sơ đồ" });
+    const base = "https://hoc.lopso.vn";
+    for (const src of ["//tracker.example/p.gif", "/\\tracker.example/p.gif", "/\t/tracker.example/p.gif", "http://tracker.example/p.gif", "data:image/png;base64,AA"]) {
+      for (const img of elements(renderMarkdown(`![x](${src})`)).filter((e) => e.tag === "img")) {
+        expect(new URL(img.attrs.src ?? "", base).origin, src).toBe(base);
+      }
+    }
   });
 
   it("keeps mailto links", () => {
@@ -213,8 +225,10 @@ describe("sanitize", () => {
     expect(a.attrs["data-x"]).toBeUndefined();
   });
 
-  it("allows only http(s) images, not mailto: or data:", () => {
-    expect(elements(sanitize('<img src="mailto:a@b.vn">'))[0].attrs.src).toBeUndefined();
-    expect(elements(sanitize('<img src="http://x.vn/a.png">'))[0].attrs.src).toBe("http://x.vn/a.png");
+  it("loads no image from a mailto:, data: or another site's address", () => {
+    for (const src of ["mailto:a@b.vn", "data:image/png;base64,AA", "http://x.vn/a.png", "https://x.vn/a.png", "//x.vn/a.png"]) {
+      expect(elements(sanitize(`<img src="${src}">`)).filter((e) => e.tag === "img"), src).toEqual([]);
+    }
+    expect(elements(sanitize('<img src="http://x.vn/a.png">'))[0]).toMatchObject({ tag: "a", attrs: { href: "http://x.vn/a.png" } });
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkCodes } from "../../db/schema/index.ts";
 import { currentSchoolYear } from "../../app/lib/curriculum.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
-import { htmlText } from "../support/html.ts";
+import { fieldError, htmlText } from "../support/html.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
@@ -36,27 +36,6 @@ async function counts(): Promise<Record<string, number>> {
     out[t] = Number(row.n);
   }
   return out;
-}
-
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/**
- * The error message tied to the control named `name`: the control carries aria-invalid="true" and
- * its aria-describedby points at the element holding the message. null when there is none.
- */
-export function fieldError(html: string, name: string): string | null {
-  const re = new RegExp(`<(input|textarea|select)\\b[^>]*\\bname="${escapeRe(name)}"[^>]*>`, "g");
-  for (const m of html.matchAll(re)) {
-    const tag = m[0];
-    if (!/\baria-invalid="true"/.test(tag)) continue;
-    const described = /\baria-describedby="([^"]+)"/.exec(tag)?.[1].split(/\s+/) ?? [];
-    for (const id of described) {
-      const el = new RegExp(`<(p|div|span)\\b[^>]*\\bid="${escapeRe(id)}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
-      if (el && /class="error"/.test(el[0])) return htmlText(el[2]);
-    }
-  }
-  return null;
 }
 
 /** The text of every element announced as an alert (banners and field errors). */
