@@ -5,6 +5,7 @@
 import PgBoss from "pg-boss";
 import type { Database } from "../../db/client.server.ts";
 import { sweepMissing } from "../services/assignments.server.ts";
+import { sweepUploads } from "../services/files.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -21,6 +22,14 @@ export const JOBS: JobDefinition[] = [
     async run(database) {
       const marked = await sweepMissing(database.db);
       return { marked };
+    },
+  },
+  {
+    // Files left by interrupted uploads, and files no attachment row refers to (an hour's grace).
+    name: "sweep-uploads",
+    cron: "17 * * * *",
+    async run(database) {
+      return sweepUploads(database.db);
     },
   },
 ];

@@ -4,18 +4,25 @@ import type { Route } from "./+types/file";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
 import { getAttachmentForDownload } from "../services/lessons.server.ts";
-import { storedPath } from "../services/files.server.ts";
+import { FILE_RESPONSE_CSP, servedAs, storedPath } from "../services/files.server.ts";
 
-/** Attachments are served only to people who may see what they are attached to. */
+/**
+ * Attachments are served only to people who may see what they are attached to, with a type the
+ * server derives (never the uploader's), downloaded unless it is a picture or a PDF, and under a
+ * policy of their own that lets nothing in them run.
+ */
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireActor(url, context);
   const file = await getAttachmentForDownload(getDb(), actor, params.attachmentId);
+  const served = await servedAs(file.storageKey, file.filename);
   const stream = Readable.toWeb(fs.createReadStream(storedPath(file.storageKey))) as ReadableStream;
   return new Response(stream, {
     headers: {
-      "Content-Type": file.contentType,
+      "Content-Type": served.contentType,
       "Content-Length": String(file.size),
-      "Content-Disposition": contentDisposition(file.filename),
+      "Content-Disposition": contentDisposition(served.inline ? "inline" : "attachment", file.filename),
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": FILE_RESPONSE_CSP,
       "Cache-Control": "private, no-store",
     },
   });
@@ -25,7 +32,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
  * RFC 6266: the exact name in `filename*` (percent-encoded UTF-8; encodeURIComponent leaves ' ( ) *
  * bare, which RFC 5987 does not allow), and an ASCII fallback without diacritics for old clients.
  */
-function contentDisposition(filename: string): string {
+function contentDisposition(kind: "inline" | "attachment", filename: string): string {
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
   const ascii = filename
     .normalize("NFD")
@@ -33,5 +40,5 @@ function contentDisposition(filename: string): string {
     .replace(/đ/g, "d")
     .replace(/Đ/g, "D")
     .replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

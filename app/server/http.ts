@@ -12,6 +12,7 @@ import compression from "compression";
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from "react-router";
 import serveStatic from "serve-static";
 import { migrationsApplied, type Database } from "../../db/client.server.ts";
+import { uploadsWritable } from "../services/files.server.ts";
 import { compress, COMPRESS_MIN_BYTES, compressStream, pickEncoding, type Encoding } from "./encoding.ts";
 import { errorFields, isLogged, logger } from "./log.ts";
 
@@ -77,7 +78,11 @@ export function createApp(opts: HttpOptions) {
     try {
       await opts.database.query("select 1");
       const migrated = await migrationsApplied(opts.database);
-      sendJson(res, migrated ? 200 : 503, { status: migrated ? "ready" : "migrations-pending", database: opts.database.kind });
+      if (!migrated) return sendJson(res, 503, { status: "migrations-pending", database: opts.database.kind });
+      // Every upload and download needs DATA_DIR/uploads.
+      const uploads = await uploadsWritable();
+      if (!uploads.ok) return sendJson(res, 503, { status: "uploads-not-writable", database: opts.database.kind, error: uploads.error });
+      sendJson(res, 200, { status: "ready", database: opts.database.kind });
     } catch (e) {
       sendJson(res, 503, { status: "database-unreachable", error: errorFields(e).error });
     }

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "react-router";
 import { ConfigError, env, type Env } from "../env.server.ts";
 import { startWorkers, type Workers } from "../jobs/queue.server.ts";
+import { prepareUploads } from "../services/files.server.ts";
 import { bootDatabase, DatabaseBusyError, openConfiguredDatabase } from "./boot.ts";
 import { createApp } from "./http.ts";
 import { errorFields, logger, setLogLevel } from "./log.ts";
@@ -65,6 +66,7 @@ async function serve(config: Env) {
   const inCluster = cluster.isWorker;
   // In a cluster the primary has migrated already; its web processes only connect.
   const database = inCluster ? await openConfiguredDatabase(config, "web server") : await bootDatabase(config, "web server");
+  await prepareUploads(config.DATA_DIR);
   const build = (await import(pathToFileURL(path.resolve("build/server/index.js")).href)) as ServerBuild;
   const { server, setShuttingDown, drained } = createApp({ database, build, appUrl: config.APP_URL, trustProxy: config.TRUST_PROXY });
   let workers: Workers | undefined;

@@ -7,7 +7,7 @@ import { notFound } from "../auth/guards.server.ts";
 import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
-import { checkFiles, displayName, removeStored, storeFile } from "./files.server.ts";
+import { AttachmentLimitError, attachStaged, checkFiles, stageFiles, transactionWithFiles } from "./files.server.ts";
 import { displayGrade, parseGrade } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
@@ -153,9 +153,9 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
   if (submission?.status === "graded") return fail({ body: "errors.already_graded" });
   const problem = await checkFiles(files);
   if (problem) return fail({ files: `errors.file_${problem.reason}` });
-  const keys = await Promise.all(files.map(storeFile));
+  const staged = await stageFiles(files);
   try {
-    const result = await db.transaction(async (tx) => {
+    const result = await transactionWithFiles(db, staged, async (tx) => {
       const now = new Date();
       const late = now > a.dueAt;
       const [row] = await tx
@@ -166,11 +166,8 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
           set: { status: "submitted", body: parsed.data.body, submittedAt: now, late },
         })
         .returning({ id: submissions.id });
-      if (files.length) {
-        await tx.insert(attachments).values(
-          files.map((f, i) => ({ submissionId: row.id, ownerId: actor.id, filename: displayName(f), contentType: f.type, size: f.size, storageKey: keys[i] })),
-        );
-      }
+      // The upsert has locked the submission; attachStaged counts what it carries already.
+      await attachStaged(tx, { submissionId: row.id }, actor.id, staged);
       await recordEvents(tx, [
         {
           type: "submission.received",
@@ -186,7 +183,7 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
     });
     return ok(result);
   } catch (e) {
-    await removeStored(keys);
+    if (e instanceof AttachmentLimitError) return fail({ files: `errors.file_${e.reason}` });
     throw e;
   }
 }

@@ -1,7 +1,14 @@
-/** Uploaded files live under DATA_DIR/uploads; the database keeps their metadata. */
+/**
+ * Uploaded files live under DATA_DIR/uploads; the database keeps their metadata. A file is
+ * written under a temporary name, flushed, and moved to its key in the transaction that records
+ * it (`transactionWithFiles`); a periodic sweep removes what no row refers to.
+ */
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { eq, inArray, sql } from "drizzle-orm";
+import type { Db, DbOrTx, Tx } from "../../db/client.server.ts";
+import { attachments, lessons, submissions } from "../../db/schema/index.ts";
 import { env } from "../env.server.ts";
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -44,7 +51,8 @@ const declaredType = (f: File) => (f.type || "").split(";")[0].trim().toLowerCas
 /**
  * Refuse what may not be attached: too many files, a file too large, a type or extension not on
  * the list, or contents that are not what the type says (a renamed .exe, an HTML page called
- * .pdf) — the type stored and later served is the declared one, so it must be true.
+ * .pdf). The type stored and served is the server's own for the extension (`canonicalType`),
+ * never the browser's string.
  */
 export async function checkFiles(files: File[]): Promise<FileProblem | null> {
   if (files.length > MAX_FILES) return { file: "", reason: "too_many" };
@@ -72,23 +80,279 @@ export function displayName(file: File): string {
   return name.split(/[\\/]/).pop()?.trim() || "tep";
 }
 
-function uploadsDir() {
-  return path.join(env().DATA_DIR, "uploads");
+/** DATA_DIR/uploads: stored files under `<first two characters of the key>/<key>`, uploads in progress under `tmp/`. */
+export function uploadsDir(dataDir = env().DATA_DIR) {
+  return path.join(dataDir, "uploads");
 }
 
-export async function storeFile(file: File): Promise<string> {
-  const key = crypto.randomUUID();
-  const dir = path.join(uploadsDir(), key.slice(0, 2));
-  await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, key), Buffer.from(await file.arrayBuffer()));
-  return key;
-}
+const TMP = "tmp";
+const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function storedPath(key: string): string {
   if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error("bad storage key");
   return path.join(uploadsDir(), key.slice(0, 2), key);
 }
 
+function tempPath(key: string): string {
+  return path.join(uploadsDir(), TMP, `${key}.part`);
+}
+
+/** Create DATA_DIR/uploads (and its folder for uploads in progress) at start-up. */
+export async function prepareUploads(dataDir = env().DATA_DIR) {
+  await fs.mkdir(path.join(uploadsDir(dataDir), TMP), { recursive: true });
+}
+
+/**
+ * Whether uploads can be written now: DATA_DIR/uploads is a folder and a probe file can be
+ * created, flushed and removed in it (a permission check alone says nothing when running as root,
+ * or on a read-only or full file system). For /readyz.
+ */
+export async function uploadsWritable(): Promise<{ ok: true } | { ok: false; error: string }> {
+  const dir = uploadsDir();
+  const probe = path.join(dir, `.readyz-${process.pid}-${crypto.randomUUID()}`);
+  try {
+    const stat = await fs.stat(dir);
+    if (!stat.isDirectory()) return { ok: false, error: `${dir} is not a folder` };
+    const handle = await fs.open(probe, "wx");
+    try {
+      await handle.writeFile("ok");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rm(probe, { force: true });
+    return { ok: true };
+  } catch (e) {
+    await fs.rm(probe, { force: true }).catch(() => {});
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+/** The type a file is stored and served as: the one its (checked) extension stands for. */
+export function canonicalType(filename: string): string | null {
+  const ext = path.extname(filename).toLowerCase();
+  for (const [type, allowed] of Object.entries(ALLOWED_TYPES)) if (allowed.extensions.includes(ext)) return type;
+  return null;
+}
+
+/** The policy of every file response: nothing in a file may load, run or submit anything. */
+export const FILE_RESPONSE_CSP = "default-src 'none'; sandbox";
+
+/** Types shown in the browser (opened in a tab, or in an <img>); everything else is downloaded. */
+const SHOWN_INLINE = new Set(["application/pdf", "image/png", "image/jpeg", "image/webp"]);
+
+/**
+ * How a stored file is served. The type comes from the server's own list — by the file's
+ * extension, confirmed by its first bytes — never from what a browser declared (rows stored before
+ * this rule may hold any string). A file that is not what its name says, or whose name is not on
+ * the list, goes out as application/octet-stream, to be downloaded.
+ */
+export async function servedAs(key: string, filename: string): Promise<{ contentType: string; inline: boolean }> {
+  const type = canonicalType(filename);
+  if (type) {
+    const head = await readHead(storedPath(key), type === "text/plain" ? 8192 : 16);
+    if (ALLOWED_TYPES[type].looksLike(head)) {
+      return { contentType: type === "text/plain" ? "text/plain; charset=utf-8" : type, inline: SHOWN_INLINE.has(type) };
+    }
+  }
+  return { contentType: "application/octet-stream", inline: false };
+}
+
+async function readHead(file: string, bytes: number): Promise<Uint8Array> {
+  const handle = await fs.open(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return new Uint8Array(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** An upload written to its temporary name, waiting for the transaction that records it. */
+export type StagedFile = { key: string; filename: string; contentType: string; size: number };
+
+/**
+ * Write each (checked) file to `uploads/tmp/<key>.part` and flush it to disk. Nothing refers to a
+ * staged file yet; `transactionWithFiles` moves it to its key.
+ */
+export async function stageFiles(files: File[]): Promise<StagedFile[]> {
+  const staged: StagedFile[] = [];
+  try {
+    await fs.mkdir(path.join(uploadsDir(), TMP), { recursive: true });
+    for (const file of files) {
+      const key = crypto.randomUUID();
+      staged.push({ key, filename: displayName(file), contentType: canonicalType(file.name) ?? "application/octet-stream", size: file.size });
+      const handle = await fs.open(tempPath(key), "wx", 0o640);
+      try {
+        await handle.writeFile(Buffer.from(await file.arrayBuffer()));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    return staged;
+  } catch (e) {
+    await discard(staged);
+    throw e;
+  }
+}
+
+/** Remove staged files wherever they are (temporary name or key). */
+async function discard(staged: StagedFile[]) {
+  await Promise.all(staged.flatMap((s) => [fs.rm(tempPath(s.key), { force: true }), fs.rm(storedPath(s.key), { force: true })]));
+}
+
+/** Move staged files to their keys and make the renames durable (each folder flushed). */
+async function place(staged: StagedFile[]) {
+  const dirs = new Set<string>();
+  for (const s of staged) {
+    const final = storedPath(s.key);
+    await fs.mkdir(path.dirname(final), { recursive: true });
+    await fs.rename(tempPath(s.key), final);
+    dirs.add(path.dirname(final));
+  }
+  for (const dir of dirs) {
+    const handle = await fs.open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/**
+ * Run `work` (which records the staged files' rows) in one transaction, and move the files to
+ * their keys as its last step, just before the commit.
+ *
+ * Why then, and not after the commit: a row must never name a file that is not there. Moving
+ * before the commit means that whatever a crash (kill -9, power loss) interrupts, what it leaves
+ * behind is a file no row refers to — a temporary file, or a whole file under its key whose row
+ * never committed — and `sweepUploads` removes those once they are older than its grace period.
+ * Moving after the commit would leave committed rows without their file when the process dies in
+ * between. A truncated file is never referenced: each file is flushed before it is moved.
+ *
+ * If `work` fails (or a move does), the staged files are removed at once. If the commit itself
+ * fails the outcome may be unknown (a connection lost mid-commit), so the files are left to the
+ * sweep, which keeps them when the rows did commit.
+ */
+export async function transactionWithFiles<T>(db: Db, staged: StagedFile[], work: (tx: Tx) => Promise<T>): Promise<T> {
+  let placed = false;
+  try {
+    return await db.transaction(async (tx) => {
+      const result = await work(tx);
+      await place(staged);
+      placed = true;
+      return result;
+    });
+  } catch (e) {
+    if (!placed) await discard(staged);
+    throw e;
+  }
+}
+
+/** What one lesson or one submission may carry in all, the files already attached included. */
+export const MAX_ATTACHED_FILES = 5;
+export const MAX_ATTACHED_BYTES = 50 * 1024 * 1024;
+
+/** The lesson or submission already carries as many files, or as many bytes, as it may. */
+export class AttachmentLimitError extends Error {
+  constructor(readonly reason: "total_count" | "total_bytes") {
+    super(`attachment limit reached: ${reason}`);
+  }
+}
+
+/**
+ * Record staged files as attachments of a lesson or a submission, inside the caller's
+ * transaction. The parent row is locked first (`for update`), so two requests adding files to
+ * the same lesson or submission take turns and the second counts what the first attached: the
+ * limits hold for everything attached, not per request.
+ */
+export async function attachStaged(tx: Tx, parent: { lessonId: string } | { submissionId: string }, ownerId: string, staged: StagedFile[]) {
+  if (staged.length === 0) return;
+  const onLesson = "lessonId" in parent;
+  const parentId = onLesson ? parent.lessonId : parent.submissionId;
+  if (onLesson) await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, parentId)).for("update");
+  else await tx.select({ id: submissions.id }).from(submissions).where(eq(submissions.id, parentId)).for("update");
+  const [attached] = await tx
+    .select({ files: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${attachments.size}), 0)::bigint` })
+    .from(attachments)
+    .where(onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId));
+  if (attached.files + staged.length > MAX_ATTACHED_FILES) throw new AttachmentLimitError("total_count");
+  if (Number(attached.bytes) + staged.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
+  await tx.insert(attachments).values(
+    staged.map((s) => ({
+      ...(onLesson ? { lessonId: parentId } : { submissionId: parentId }),
+      ownerId,
+      filename: s.filename,
+      contentType: s.contentType,
+      size: s.size,
+      storageKey: s.key,
+    })),
+  );
+}
+
 export async function removeStored(keys: string[]) {
   await Promise.all(keys.map((k) => fs.rm(storedPath(k), { force: true })));
+}
+
+/** How long a file may sit unreferenced before the sweep removes it: far longer than any upload takes. */
+export const SWEEP_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Remove what no attachment row refers to: temporary files left by an interrupted upload, and
+ * files under a key whose row never committed (or was deleted while the file could not be) —
+ * only those last modified more than `graceMs` ago, so an upload in progress is never touched.
+ * Other files in the folder are left alone.
+ */
+export async function sweepUploads(db: DbOrTx, opts: { now?: Date; graceMs?: number; dataDir?: string } = {}) {
+  const root = uploadsDir(opts.dataDir);
+  const before = (opts.now ?? new Date()).getTime() - (opts.graceMs ?? SWEEP_GRACE_MS);
+  const old = async (file: string) => {
+    const stat = await fs.stat(file).catch(() => null);
+    return stat !== null && stat.isFile() && stat.mtimeMs < before;
+  };
+  let temporary = 0;
+  let unreferenced = 0;
+  let kept = 0;
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [];
+    throw e;
+  });
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(root, entry.name);
+    const names = await fs.readdir(dir);
+    if (entry.name === TMP) {
+      for (const name of names) {
+        if (name.endsWith(".part") && (await old(path.join(dir, name)))) {
+          await fs.rm(path.join(dir, name), { force: true });
+          temporary++;
+        }
+      }
+      continue;
+    }
+    if (!/^[0-9a-f]{2}$/.test(entry.name)) continue;
+    const candidates: string[] = [];
+    for (const name of names) {
+      if (KEY.test(name) && name.startsWith(entry.name) && (await old(path.join(dir, name)))) candidates.push(name);
+      else if (KEY.test(name)) kept++;
+    }
+    for (let i = 0; i < candidates.length; i += 500) {
+      const batch = candidates.slice(i, i + 500);
+      const referenced = new Set(
+        (await db.select({ key: attachments.storageKey }).from(attachments).where(inArray(attachments.storageKey, batch))).map((r) => r.key),
+      );
+      for (const key of batch) {
+        if (referenced.has(key)) {
+          kept++;
+          continue;
+        }
+        await fs.rm(path.join(dir, key), { force: true });
+        unreferenced++;
+      }
+    }
+  }
+  return { temporary, unreferenced, kept };
 }

@@ -108,3 +108,15 @@ describe("filesFrom", () => {
     expect(filesFrom(form, "missing")).toEqual([]);
   });
 });
+
+describe("canonicalType", () => {
+  it("is the listed type for a listed extension, whatever its case, and nothing otherwise", async () => {
+    const { canonicalType } = await import("./files.server.ts");
+    expect(canonicalType("Bài 1.PDF")).toBe("application/pdf");
+    expect(canonicalType("anh.jpeg")).toBe("image/jpeg");
+    expect(canonicalType("ghi-chu.txt")).toBe("text/plain");
+    expect(canonicalType("bai.pdf.html")).toBeNull();
+    expect(canonicalType("tro-choi.js")).toBeNull();
+    expect(canonicalType("khong-co-duoi")).toBeNull();
+  });
+});

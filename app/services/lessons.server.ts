@@ -6,7 +6,7 @@ import { isClassStudent, isClassTeacher, type Actor } from "../auth/actor.server
 import { notFound } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
 import { recordEvents } from "./events.server.ts";
-import { checkFiles, displayName, removeStored, storeFile } from "./files.server.ts";
+import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFiles, transactionWithFiles } from "./files.server.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { getClassForTeacher } from "./classes.server.ts";
@@ -34,10 +34,11 @@ export async function saveLesson(
   const input = parsed.data;
   if (lessonId) await getLessonOfClass(db, classId, lessonId);
 
-  // Files are written first; if the transaction fails they are removed, so nothing is half-stored.
-  const keys = await Promise.all(files.map(storeFile));
+  // Files are written to temporary names first and moved to their keys as the transaction's last
+  // step; if it fails they are removed, so nothing is half-stored (files.server.ts).
+  const staged = await stageFiles(files);
   try {
-    const result = await db.transaction(async (tx) => {
+    const result = await transactionWithFiles(db, staged, async (tx) => {
       const now = new Date();
       const values = { title: input.title, bodyMd: input.bodyMd, bodyHtml: renderMarkdown(input.bodyMd), updatedAt: now };
       let id = lessonId;
@@ -47,18 +48,7 @@ export async function saveLesson(
         const [row] = await tx.insert(lessons).values({ ...values, classId, authorId: actor.id }).returning({ id: lessons.id });
         id = row.id;
       }
-      if (files.length) {
-        await tx.insert(attachments).values(
-          files.map((f, i) => ({
-            lessonId: id,
-            ownerId: actor.id,
-            filename: displayName(f),
-            contentType: f.type,
-            size: f.size,
-            storageKey: keys[i],
-          })),
-        );
-      }
+      await attachStaged(tx, { lessonId: id }, actor.id, staged);
       let status: "draft" | "published" = "draft";
       if (input.intent === "publish") {
         status = "published";
@@ -75,7 +65,7 @@ export async function saveLesson(
     });
     return ok(result);
   } catch (e) {
-    await removeStored(keys);
+    if (e instanceof AttachmentLimitError) return fail({ files: `errors.file_${e.reason}` });
     throw e;
   }
 }

@@ -290,7 +290,13 @@ process.exit(0);
       });
       expect(run.status, run.stderr).toBe(0);
       const lines = run.stdout.trim().split("\n");
-      expect(JSON.parse(lines.at(-1)!)).toEqual({ schedules: [{ name: "sweep-missing", cron: "*/5 * * * *" }], queues: [{ name: "sweep-missing" }] });
+      expect(JSON.parse(lines.at(-1)!)).toEqual({
+        schedules: [
+          { name: "sweep-missing", cron: "*/5 * * * *" },
+          { name: "sweep-uploads", cron: "17 * * * *" },
+        ],
+        queues: [{ name: "sweep-missing" }, { name: "sweep-uploads" }],
+      });
       // Three concurrent and later first requests: one database, one set of workers.
       expect(lines.filter((l) => l.includes('"msg":"job workers started"'))).toHaveLength(1);
       expect(lines.filter((l) => l.includes('"msg":"database ready"'))).toHaveLength(1);

@@ -3,12 +3,13 @@
  * beside the file field with nothing stored (no row, no file under DATA_DIR/uploads); an allowed
  * file is served only to those who may see what it is attached to.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, attachments, classes, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classes, lessons, submissions, users } from "../../db/schema/index.ts";
 import { expectConsoleErrors } from "../support/fail-on-console-error.ts";
 import { firstId } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
@@ -143,6 +144,7 @@ beforeAll(async () => {
   ids.toan6 = await one(db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "6A1"), eq(classes.subject, "toan"))));
   ids.luom = await one(db.select({ id: assignments.id }).from(assignments).where(eq(assignments.title, "Cảm nhận về hình ảnh chú bé Lượm")));
   ids.an = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.an)));
+  ids.lan = await one(db.select({ id: users.id }).from(users).where(eq(users.email, LOGINS.lan)));
   for (const [who, login] of Object.entries(LOGINS)) c[who] = await hub.as(login);
   c.anon = hub.client();
 });
@@ -275,11 +277,12 @@ describe("a lesson attachment that is allowed", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("application/pdf");
       const disposition = res.headers.get("content-disposition") ?? "";
-      // RFC 6266/5987: attachment, the name percent-encoded with only attr-chars left bare.
-      const m = /^attachment;(?: filename="[\x20-\x7e]*";)? filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(disposition);
+      // RFC 6266/5987: shown in the browser (a PDF), the name percent-encoded with only attr-chars left bare.
+      const m = /^inline;(?: filename="[\x20-\x7e]*";)? filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(disposition);
       expect(m, disposition).not.toBeNull();
       expect(decodeURIComponent(m![1])).toBe(NAME.normalize("NFC"));
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
       expect(res.headers.get("cache-control")).toContain("private");
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(PDF);
     });
@@ -378,7 +381,8 @@ describe("submission files", () => {
         const res = await c[who].get(`/files/${fileId}`);
         expect(res.status).toBe(200);
         expect(res.headers.get("content-type")).toBe("image/jpeg");
-        expect(res.headers.get("content-disposition")).toMatch(/^attachment;/);
+        expect(res.headers.get("content-disposition")).toMatch(/^inline;/);
+        expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
         expect(new Uint8Array(await res.arrayBuffer())).toEqual(PHOTO);
       });
     }
@@ -400,5 +404,178 @@ describe("submission files", () => {
       expect(res.status).toBe(302);
       expect(res.headers.get("location")).toMatch(/^\/login\?next=/);
     });
+  });
+});
+
+/** What a lesson's edit page answers to more files; the new lesson's id. */
+async function newLessonWith(title: string, count: number) {
+  const res = await c.lan.post(newLesson(), lessonForm(title, Array.from({ length: count }, (_, i) => ({ name: `phieu-${i}.pdf`, type: "application/pdf", data: PDF })), "draft"));
+  expect(res.status).toBe(302);
+  return /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
+}
+
+const attachedTo = async (column: "lesson_id" | "submission_id", id: string) =>
+  (await hub.database.query<{ n: number; bytes: number }>(`select count(*)::int as n, coalesce(sum(size), 0)::int as bytes from attachments where ${column} = $1`, [id]))[0];
+
+describe("what a stored file is served as", () => {
+  let lessonId: string;
+
+  /** An attachment row and its file as an older version stored them: whatever type the browser declared. */
+  async function storedAsBefore(filename: string, contentType: string, data: string | Uint8Array) {
+    const key = crypto.randomUUID();
+    fs.mkdirSync(path.join(uploadsDir(), key.slice(0, 2)), { recursive: true });
+    fs.writeFileSync(path.join(uploadsDir(), key.slice(0, 2), key), data);
+    const [row] = await hub.database.db
+      .insert(attachments)
+      .values({ lessonId, ownerId: ids.lan, filename, contentType, size: typeof data === "string" ? Buffer.byteLength(data) : data.length, storageKey: key })
+      .returning({ id: attachments.id });
+    return row.id;
+  }
+
+  const expectDownloadOnly = (res: Response, type: string) => {
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(type);
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+  };
+
+  beforeAll(async () => {
+    lessonId = await newLessonWith("Bài về kiểu tệp", 0);
+    await c.lan.post(`/classes/${ids.toan6}`, { intent: "publish", lessonId });
+  });
+
+  it("stores and serves the server's own type, not the one the browser declared (text/plain;,text/javascript)", async () => {
+    const script = "alert(document.domain)\n";
+    const form = new FormData();
+    form.append("title", "Bài về kiểu tệp");
+    form.append("bodyMd", "x");
+    form.append("files", new Blob([script], { type: "text/plain;,text/javascript" }), "ghi-chu.txt");
+    form.append("intent", "publish");
+    const res = await c.lan.post(`/classes/${ids.toan6}/lessons/${lessonId}/edit`, form);
+    expect(res.status).toBe(302);
+    const [row] = await hub.database.db.select().from(attachments).where(and(eq(attachments.lessonId, lessonId), eq(attachments.filename, "ghi-chu.txt")));
+    expect(row.contentType).toBe("text/plain");
+    const file = await c.an.get(`/files/${row.id}`);
+    expectDownloadOnly(file, "text/plain; charset=utf-8");
+    expect(await file.text()).toBe(script);
+  });
+
+  it("serves a row stored with a bad type by its extension and contents", async () => {
+    const id = await storedAsBefore("ghi-chu-cu.txt", "text/plain;,text/javascript", "alert(1)\n");
+    expectDownloadOnly(await c.an.get(`/files/${id}`), "text/plain; charset=utf-8");
+  });
+
+  it("serves a row whose name is not on the list, or whose contents are not what its name says, as a download of bytes", async () => {
+    const js = await storedAsBefore("tro-choi.js", "text/javascript", "alert(1)\n");
+    expectDownloadOnly(await c.an.get(`/files/${js}`), "application/octet-stream");
+    const html = await storedAsBefore("anh-lop.png", "text/html", "<html><script>alert(1)</script></html>");
+    expectDownloadOnly(await c.an.get(`/files/${html}`), "application/octet-stream");
+    const svg = await storedAsBefore("hinh.svg", "image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+    expectDownloadOnly(await c.an.get(`/files/${svg}`), "application/octet-stream");
+  });
+
+  it("shows a real picture inline, with the policy that lets nothing in it run", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+    const id = await storedAsBefore("so-do.png", "image/png;,text/html", png);
+    const res = await c.an.get(`/files/${id}`);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("content-disposition")).toMatch(/^inline;/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+  });
+});
+
+describe("limits for everything attached to one lesson or submission", () => {
+  it("refuses files beyond 5 on one lesson across saves, naming the limit, and keeps what was there", async () => {
+    const lessonId = await newLessonWith("Bài nhiều lần thêm tệp", 3);
+    const edit = `/classes/${ids.toan6}/lessons/${lessonId}/edit`;
+    const files = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `them-${i}.pdf`, type: "application/pdf", data: PDF }));
+    const before = await rowCounts();
+    const res = await c.lan.post(edit, lessonForm("Bài nhiều lần thêm tệp (sửa)", files(3), "draft"));
+    expect(res.status).toBe(400);
+    expect(fileFieldError(await res.text())).toBe("Mỗi bài học hoặc bài nộp có tối đa 5 tệp đính kèm, kể cả các tệp đã gửi trước đó.");
+    expect(await rowCounts()).toEqual(before);
+    const [lesson] = await hub.database.db.select({ title: lessons.title }).from(lessons).where(eq(lessons.id, lessonId));
+    expect(lesson.title).toBe("Bài nhiều lần thêm tệp"); // the refused save changed nothing
+    await expectDiskMatchesRows();
+    // Up to the limit is fine.
+    expect((await c.lan.post(edit, lessonForm("Bài nhiều lần thêm tệp", files(2), "draft"))).status).toBe(302);
+    expect((await attachedTo("lesson_id", lessonId)).n).toBe(5);
+    const english = await hub.as(LOGINS.lan);
+    english.cookies.set("lang", "en");
+    const again = await english.post(edit, lessonForm("Bài nhiều lần thêm tệp", files(1), "draft"));
+    expect(again.status).toBe(400);
+    expect(fileFieldError(await again.text())).toBe("A lesson or a submission can have at most 5 attached files, including those sent before.");
+    expect((await attachedTo("lesson_id", lessonId)).n).toBe(5);
+  });
+
+  it("refuses files that would take one lesson past 50 MB in all", async () => {
+    const lessonId = await newLessonWith("Bài có tệp lớn từ trước", 0);
+    // Stored before the limit: a row of 45 MB.
+    const key = crypto.randomUUID();
+    fs.mkdirSync(path.join(uploadsDir(), key.slice(0, 2)), { recursive: true });
+    fs.writeFileSync(path.join(uploadsDir(), key.slice(0, 2), key), PDF);
+    await hub.database.db.insert(attachments).values({ lessonId, ownerId: ids.lan, filename: "lon.pdf", contentType: "application/pdf", size: 45 * MB, storageKey: key });
+    const big = new Uint8Array(3 * MB);
+    big.set(PDF);
+    const res = await c.lan.post(
+      `/classes/${ids.toan6}/lessons/${lessonId}/edit`,
+      lessonForm("Bài có tệp lớn từ trước", [{ name: "a.pdf", type: "application/pdf", data: big }, { name: "b.pdf", type: "application/pdf", data: big }], "draft"),
+    );
+    expect(res.status).toBe(400);
+    expect(fileFieldError(await res.text())).toBe("Tổng dung lượng tệp đính kèm của mỗi bài học hoặc bài nộp tối đa 50 MB, kể cả các tệp đã gửi trước đó.");
+    expect(await attachedTo("lesson_id", lessonId)).toEqual({ n: 1, bytes: 45 * MB });
+    await expectDiskMatchesRows();
+  });
+
+  describe("on a submission", () => {
+    let assignmentId: string;
+    const pdfs = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ name: `${tag}-${i}.pdf`, type: "application/pdf", data: PDF }));
+    const mine = async () =>
+      (await hub.database.db.select().from(submissions).where(and(eq(submissions.assignmentId, assignmentId), eq(submissions.studentId, ids.an))))[0];
+
+    beforeAll(async () => {
+      const [a] = await hub.database.db
+        .insert(assignments)
+        .values({ classId: ids.toan6, authorId: ids.lan, title: "Bài nộp nhiều lần", dueAt: new Date(Date.now() + 86_400_000), scale: "ten_point" })
+        .returning({ id: assignments.id });
+      assignmentId = a.id;
+    });
+
+    it("counts the files of earlier hand-ins: a resubmission past 5 files is refused whole", async () => {
+      expect((await c.an.post(`/assignments/${assignmentId}`, submissionForm("Lần 1", pdfs(3, "lan-1")))).status).toBe(200);
+      const res = await c.an.post(`/assignments/${assignmentId}`, submissionForm("Lần 2", pdfs(3, "lan-2")));
+      expect(res.status).toBe(400);
+      expect(fileFieldError(await res.text())).toBe("Mỗi bài học hoặc bài nộp có tối đa 5 tệp đính kèm, kể cả các tệp đã gửi trước đó.");
+      const s = await mine();
+      expect(s.body).toBe("Lần 1");
+      expect((await attachedTo("submission_id", s.id)).n).toBe(3);
+      await expectDiskMatchesRows();
+    });
+
+    it("lets only one of two concurrent hand-ins take the submission past 5 files", async () => {
+      const [first, second] = await Promise.all([
+        c.an.post(`/assignments/${assignmentId}`, submissionForm("Cùng lúc A", pdfs(2, "a"))),
+        c.an.post(`/assignments/${assignmentId}`, submissionForm("Cùng lúc B", pdfs(2, "b"))),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([200, 400]);
+      const s = await mine();
+      expect((await attachedTo("submission_id", s.id)).n).toBe(5);
+      await expectDiskMatchesRows();
+    });
+  });
+
+  it("lets only one of two concurrent first hand-ins of 3 files each through", async () => {
+    const [a] = await hub.database.db
+      .insert(assignments)
+      .values({ classId: ids.toan6, authorId: ids.lan, title: "Bài nộp đồng thời", dueAt: new Date(Date.now() + 86_400_000), scale: "ten_point" })
+      .returning({ id: assignments.id });
+    const files = (tag: string) => Array.from({ length: 3 }, (_, i) => ({ name: `${tag}-${i}.pdf`, type: "application/pdf", data: PDF }));
+    const answers = await Promise.all([c.an.post(`/assignments/${a.id}`, submissionForm("A", files("a"))), c.an.post(`/assignments/${a.id}`, submissionForm("B", files("b")))]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+    const [s] = await hub.database.db.select().from(submissions).where(and(eq(submissions.assignmentId, a.id), eq(submissions.studentId, ids.an)));
+    expect((await attachedTo("submission_id", s.id)).n).toBe(3);
+    await expectDiskMatchesRows();
   });
 });

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "react-router";
 import { createApp } from "../../app/server/http.ts";
 import { setLogLevel } from "../../app/server/log.ts";
+import { prepareUploads } from "../../app/services/files.server.ts";
 import { seedDemo } from "../../db/seed.server.ts";
 import { DEMO_PASSWORD } from "../../db/demo.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
@@ -37,6 +38,7 @@ export async function startHub(opts: { seed?: boolean; trustProxy?: number } = {
   process.env.DATA_DIR = dataDir;
   process.env.DEMO = opts.seed === false ? "0" : "1";
   process.env.SECRET_KEY ??= "test-secret-key-test-secret-key-0123456789";
+  await prepareUploads(dataDir); // as the server's start-up does
   const database = await freshDatabase();
   if (opts.seed !== false) await seedDemo(database.db);
   const build = await loadBuild();
