@@ -69,12 +69,12 @@ describe("translate", () => {
     expect(translate("vi", "today.greeting", { name: "An" })).toBe("Chào An!");
     expect(translate("en", "today.greeting", { name: "An" })).toBe("Hello, An!");
     expect(translate("vi", "classes.submittedCount", { submitted: 12, total: 35, graded: 0 })).toBe("Đã nộp 12/35 · đã chấm 0");
-    expect(translate("en", "errors.signin_throttled", { minutes: 15 })).toContain("15");
+    expect(translate("en", "errors.signin_throttled", { wait: "15 min" })).toContain("try again in 15 min");
   });
 
   it("fills every occurrence and leaves unknown placeholders visible", () => {
-    expect(translate("vi", "classes.parentCodeIssued", { name: "Lê An", code: "PH-7KM2QXPA" })).toBe(
-      "Mã phụ huynh cho Lê An: PH-7KM2QXPA (hết hạn {date})",
+    expect(translate("vi", "classes.parentCodeIssued", { name: "Lê An", code: "PH-7KM2QXPA", uses: 2 })).toBe(
+      "Mã phụ huynh cho Lê An: PH-7KM2QXPA (dùng được cho 2 phụ huynh, hết hạn {date})",
     );
   });
 

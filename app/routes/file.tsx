@@ -8,7 +8,7 @@ import { FILE_RESPONSE_CSP, servedAs, storedPath } from "../services/files.serve
 
 /**
  * Attachments are served only to people who may see what they are attached to, with a type the
- * server derives (never the uploader's), downloaded unless it is a picture or a PDF, and under a
+ * server derives (never the uploader's), downloaded unless it is a picture, and under a
  * policy of their own that lets nothing in them run.
  */
 export async function loader({ url, context, params }: Route.LoaderArgs) {

@@ -10,9 +10,11 @@ import { eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.server.ts";
 import { attachments, lessons, submissions } from "../../db/schema/index.ts";
 import { env } from "../env.server.ts";
+import { UPLOAD_FILES } from "../server/limits.ts";
 
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-export const MAX_FILES = 5;
+/** Files one upload form may carry, and the size of each (the same numbers bound the form's body). */
+export const MAX_FILE_BYTES = UPLOAD_FILES.maxBytes;
+export const MAX_FILES = UPLOAD_FILES.max;
 
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
@@ -138,8 +140,12 @@ export function canonicalType(filename: string): string | null {
 /** The policy of every file response: nothing in a file may load, run or submit anything. */
 export const FILE_RESPONSE_CSP = "default-src 'none'; sandbox";
 
-/** Types shown in the browser (opened in a tab, or in an <img>); everything else is downloaded. */
-const SHOWN_INLINE = new Set(["application/pdf", "image/png", "image/jpeg", "image/webp"]);
+/**
+ * Types shown in the browser (in a tab, or an <img>); everything else is downloaded. Not PDFs:
+ * a browser's PDF viewer does not run in a sandboxed document, so a PDF opens in the device's own
+ * viewer instead.
+ */
+const SHOWN_INLINE = new Set(["image/png", "image/jpeg", "image/webp"]);
 
 /**
  * How a stored file is served. The type comes from the server's own list — by the file's

@@ -79,8 +79,13 @@ describe("LinkSchema (parent codes)", () => {
       expect(LinkSchema.parse({ code }).code, code).toBe("PH-7KM2QXPA");
     }
   });
+  it("accepts the 10-character codes issued now, with or without the prefix and spaces", () => {
+    for (const code of ["PH-7KM2QXPA9Z", "ph-7km2q xpa9z", "PH7KM2QXPA9Z", "7KM2QXPA9Z"]) {
+      expect(LinkSchema.parse({ code }).code, code).toBe("PH-7KM2QXPA9Z");
+    }
+  });
   it("rejects other shapes", () => {
-    for (const code of ["", "PH-", "PH-7KM2QXP", "PH-7KM2QXPAB", "XX-7KM2QXPA"]) {
+    for (const code of ["", "PH-", "PH-7KM2QXP", "PH-7KM2QXPAB", "XX-7KM2QXPA9", "PH-7KM2QXPA9ZZ", "PH-7KM2QXP!"]) {
       expect(errorsOf(LinkSchema, { code }), code).toEqual({ code: "errors.link_code_invalid" });
     }
   });

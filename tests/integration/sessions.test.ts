@@ -213,26 +213,17 @@ describe("throttling", () => {
     await resetLimits();
   });
 
-  it("(b) an address held back for its own failures adds nothing to anyone's count and costs no password hash", async () => {
+  it("(b) an address held back for its own failures adds nothing to anyone's count", async () => {
     await resetLimits();
     const attacker = "192.0.2.99";
     await hub.database.db.insert(rateLimits).values({ key: signInAddressKey(attacker), windowStart: new Date(), count: 300, blockedUntil: new Date(Date.now() + 15 * 60_000) });
-    // Held attempts, timed against ordinary failures (which hash a password) under the same load.
-    let held = 0;
-    let hashed = 0;
     for (let i = 0; i < 200; i++) {
-      let started = performance.now();
       const { res, text } = await attempt(attacker, "lan.nt@nguyendu.lopso.demo", `doan-${i}`);
-      held += performance.now() - started;
       expect(res.status).toBe(400);
       expect(text).toMatch(THROTTLED);
-      if (i % 10 === 0) {
-        started = performance.now();
-        expect((await attempt("203.0.113.41", `khong-co-${i}@nguyendu.lopso.demo`, "sai")).res.status).toBe(400);
-        hashed += performance.now() - started;
-      }
     }
-    expect(held / 200).toBeLessThan((hashed / 20) * 0.6);
+    // Nothing was counted: not for the teacher, not for the address itself.
+    expect((await row(signInAddressKey(attacker))).count).toBe(300);
     expect(await row("signin:id:lan.nt@nguyendu.lopso.demo")).toBeUndefined();
     expect((await attempt("203.0.113.40", "lan.nt@nguyendu.lopso.demo", PASSWORD)).res.status).toBe(302);
     await resetLimits();

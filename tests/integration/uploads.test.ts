@@ -277,8 +277,8 @@ describe("a lesson attachment that is allowed", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("application/pdf");
       const disposition = res.headers.get("content-disposition") ?? "";
-      // RFC 6266/5987: shown in the browser (a PDF), the name percent-encoded with only attr-chars left bare.
-      const m = /^inline;(?: filename="[\x20-\x7e]*";)? filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(disposition);
+      // RFC 6266/5987: a download (the device's PDF viewer opens it), the name percent-encoded with only attr-chars left bare.
+      const m = /^attachment;(?: filename="[\x20-\x7e]*";)? filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(disposition);
       expect(m, disposition).not.toBeNull();
       expect(decodeURIComponent(m![1])).toBe(NAME.normalize("NFC"));
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
