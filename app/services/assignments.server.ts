@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
@@ -158,14 +158,19 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
     const result = await db.transaction(async (tx) => {
       const now = new Date();
       const late = now > a.dueAt;
+      // The check above is only a shortcut: the teacher may grade while the files are stored. The
+      // write itself refuses graded work, in the same statement that takes the row's lock (a grade
+      // committed first makes the update match nothing; a grade after this waits, then wins).
       const [row] = await tx
         .insert(submissions)
         .values({ assignmentId: a.id, studentId: actor.id, status: "submitted", body: parsed.data.body, submittedAt: now, late })
         .onConflictDoUpdate({
           target: [submissions.assignmentId, submissions.studentId],
           set: { status: "submitted", body: parsed.data.body, submittedAt: now, late },
+          setWhere: ne(submissions.status, "graded"),
         })
         .returning({ id: submissions.id });
+      if (!row) return null;
       if (files.length) {
         await tx.insert(attachments).values(
           files.map((f, i) => ({ submissionId: row.id, ownerId: actor.id, filename: displayName(f), contentType: f.type, size: f.size, storageKey: keys[i] })),
@@ -184,6 +189,10 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
       ]);
       return { id: row.id, late };
     });
+    if (!result) {
+      await removeStored(keys);
+      return fail({ body: "errors.already_graded" });
+    }
     return ok(result);
   } catch (e) {
     await removeStored(keys);
@@ -208,6 +217,9 @@ export async function gradeSubmission(db: Db, actor: Actor, assignmentId: string
   const grade = parseGrade(a.scale, { score: input.score, level: input.level }, a.maxPoints === null ? null : Number(a.maxPoints));
   if ("error" in grade) return fail({ [a.scale === "primary_levels" ? "level" : "score"]: grade.error });
   const display = displayGrade(a.scale, grade, a.maxPoints, "vi");
+  // One statement checks and writes: the upsert takes the submission's row lock (or waits for a
+  // resubmission still being inserted), so a grade lands on the latest work, and a resubmission
+  // that comes after it is refused by submitAssignment's own conditional write.
   await db.transaction(async (tx) => {
     const now = new Date();
     const values = { status: "graded" as const, score: grade.score === null ? null : String(grade.score), level: grade.level, comment: input.comment || null, gradedAt: now, gradedBy: actor.id };
