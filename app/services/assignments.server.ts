@@ -8,7 +8,7 @@ import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
 import { checkFiles, displayName, removeStored, storeFile } from "./files.server.ts";
-import { displayGrade, parseGrade } from "./grades.ts";
+import { displayGrade, hasAtMostTwoDecimals, parseGrade } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 
@@ -24,7 +24,17 @@ export const AssignmentSchema = z
         return d ?? new Date(0);
       }),
     scale: z.enum(GRADING_SCALES, { message: "errors.scale_invalid" }).default("ten_point"),
-    maxPoints: z.union([z.literal("").transform(() => undefined), z.coerce.number({ message: "errors.max_points_invalid" }).positive("errors.max_points_invalid").max(1000, "errors.max_points_invalid")]).optional(),
+    // Stored as numeric(7, 2): two decimals at most, so at least 0,01 (0,001 would be stored as 0).
+    maxPoints: z
+      .union([
+        z.literal("").transform(() => undefined),
+        z.coerce
+          .number({ message: "errors.max_points_invalid" })
+          .positive("errors.max_points_invalid")
+          .max(1000, "errors.max_points_invalid")
+          .refine(hasAtMostTwoDecimals, "errors.max_points_decimals"),
+      ])
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.scale === "points" && !v.maxPoints) ctx.addIssue({ code: "custom", path: ["maxPoints"], message: "errors.max_points_required" });
