@@ -197,7 +197,12 @@ export function clientOf(
     .reverse();
   const chain = [remote, ...forwarded];
   const first = (name: string) => String(headers[name] ?? "").split(",")[0].trim();
-  return { ip: chain[Math.min(trustHops, chain.length - 1)], proto: first("x-forwarded-proto") || ownProto, host: first("x-forwarded-host") || headers.host };
+  const proto = first("x-forwarded-proto").toLowerCase();
+  return {
+    ip: chain[Math.min(trustHops, chain.length - 1)],
+    proto: proto === "http" || proto === "https" ? proto : ownProto,
+    host: first("x-forwarded-host") || headers.host,
+  };
 }
 
 /**
@@ -361,7 +366,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-/** A Host header fit for a URL (a malformed one would make the request unparsable). */
-function safeHost(host: string | undefined) {
-  return host && /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? host : "localhost";
+/**
+ * A Host header fit for a URL, else "localhost" (a malformed one would make the request
+ * unparsable): a DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port
+ * from 1 to 65535.
+ */
+export function safeHost(host: string | undefined): string {
+  const m = host ? /^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.?|\[[0-9a-f:.]{2,45}\])(?::(\d{1,5}))?$/i.exec(host) : null;
+  if (!m || host!.length > 255) return "localhost";
+  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) return "localhost";
+  try {
+    new URL(`http://${host}/`);
+  } catch {
+    return "localhost";
+  }
+  return host!;
 }
