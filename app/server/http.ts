@@ -114,6 +114,11 @@ export function createApp(opts: HttpOptions) {
     const request = new Request(`${client.proto}://${safeHost(client.host)}${req.url}`, init);
     const context = entry.createLoadContext ? entry.createLoadContext() : new RouterContextProvider();
     const response = await handleRequest(request, context);
+    // What React Router answers (documents, `.data`, redirects, resource routes) may depend on the
+    // session: no cache keeps it, so Back after signing out on a shared phone cannot show the
+    // previous person's page. A response that chose its own caching keeps it; static files never
+    // come here.
+    if (!response.headers.has("cache-control")) res.setHeader("Cache-Control", "no-store");
     await sendResponse(req, res, response, entry.renderedDocument?.(context, response));
   }
 
@@ -357,7 +362,7 @@ function streamFailed(res: ServerResponse, err: unknown) {
 function fail(req: IncomingMessage, res: ServerResponse, err: unknown) {
   logger.error("unhandled", { reqId: res.getHeader("X-Request-Id"), method: req.method, path: req.url, ...errorFields(err) });
   if (res.headersSent) return void res.destroy();
-  res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+  res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
   res.end("Lỗi máy chủ / Server error");
 }
 
