@@ -11,6 +11,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, sessions, submissions } from "../../db/schema/index.ts";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
+import { clientOf, safeHost } from "../../app/server/http.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
 import { loadBuild, startHub, type Client, type Hub } from "../support/hub.ts";
@@ -67,6 +68,14 @@ describe("Host header", () => {
       expect(home.location).toMatch(/^\/login\?next=/);
     },
   );
+
+  it("safeHost keeps what a URL can carry and replaces the rest; a forwarded scheme is http or https", () => {
+    for (const ok of ["lopso.example.vn", "127.0.0.1:3000", "[::1]:8080", "hoc.lopso.vn:65535", "localhost"]) expect(safeHost(ok)).toBe(ok);
+    for (const bad of [undefined, "", "127.0.0.1:99999", "a:0", "a:65536", "a b", "a/b", "a@b", "[::1", "x".repeat(256)]) expect(safeHost(bad)).toBe("localhost");
+    const socket = { remoteAddress: "10.0.0.2" };
+    expect(clientOf(socket, { host: "a.vn", "x-forwarded-proto": "javascript" }, 1).proto).toBe("http");
+    expect(clientOf(socket, { host: "a.vn", "x-forwarded-proto": "HTTPS" }, 1).proto).toBe("https");
+  });
 
   it("a proper Host with a port still works", async () => {
     expect((await getWithHost(new URL(hub.url).host)).status).toBe(200);
