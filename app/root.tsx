@@ -19,11 +19,12 @@ import { usePageLocale } from "./components/request-locale.tsx";
 import { AppShell } from "./components/shell.tsx";
 import { ErrorCard } from "./components/error-card.tsx";
 import { homePath, hasRole } from "./auth/actor.server.ts";
+import { requireIdParams } from "./auth/guards.server.ts";
 import { env } from "./env.server.ts";
 import { ensureDatabase } from "./server/boot.ts";
 import "./styles.css";
 
-const session: MiddlewareFunction<Response> = async ({ request, context }, next) => {
+const session: MiddlewareFunction<Response> = async ({ request, context, params }, next) => {
   context.set(nonceContext, newNonce());
   await ensureDatabase();
   const auth = await authenticate(getDb(), request);
@@ -32,6 +33,8 @@ const session: MiddlewareFunction<Response> = async ({ request, context }, next)
   const cookieLocale = /(?:^|;\s*)lang=(vi|en)(?:;|$)/.exec(request.headers.get("cookie") ?? "")?.[1];
   const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (auth.actor?.locale ?? localeFromRequest(request));
   context.set(localeContext, locale);
+  // A malformed id in the URL is a 404 for every route, before its loader or action runs.
+  requireIdParams(params);
   const response = await next();
   // One session cookie per response: an action that signs in or out has set its own, and the
   // browser would keep whichever came last (a stale token's clearing one would undo a sign-in).

@@ -39,3 +39,28 @@ export function forbidden(message = "forbidden") {
 export function notFound(message = "not_found") {
   return data({ message }, { status: 404 });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every id in this app (rows' primary keys) is a UUID; anything else names nothing. */
+export function isId(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+/**
+ * An id from a URL or a form, or 404: a malformed id names nothing that exists, and it never
+ * reaches the database (PostgreSQL would refuse it as a uuid with an error).
+ */
+export function requireId(value: unknown): string {
+  if (!isId(value)) throw notFound();
+  return value;
+}
+
+/**
+ * The root middleware's check of the URL's parameters: every route parameter of this app is a
+ * row's id (`:classId`, `:lessonId`, …), so a parameter that is not a UUID is a 404 before any
+ * loader or action runs.
+ */
+export function requireIdParams(params: Readonly<Record<string, string | undefined>>) {
+  for (const value of Object.values(params)) if (value !== undefined) requireId(value);
+}

@@ -70,11 +70,18 @@ export function formObject(form: FormData): Record<string, string> {
 /**
  * Only same-site paths: "/today" yes, "//evil.example" or "https://…" no. Control characters are
  * refused too: browsers drop tabs and newlines from a URL, so "/\t/evil.example" would become "//evil.example".
+ * The path comes back fit for a Location header: what a URL may not carry as it is (non-ASCII
+ * letters such as "Đ", spaces, quotes, a "%" that starts no escape) is percent-encoded as UTF-8,
+ * as encodeURI does, while escapes already there ("%C4%90") are kept, not encoded twice.
  */
 export function safeNext(value: unknown, fallback: string): string {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
   if (/[\u0000-\u001f\u007f]/.test(value)) return fallback;
-  return value;
+  try {
+    return value.replace(/%(?![0-9a-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?#[\]%]/giu, (c) => encodeURIComponent(c));
+  } catch {
+    return fallback; // a lone surrogate: no character, nothing to encode
+  }
 }
 
 /** A throttled attempt's message in the reader's language, with how long to wait ("30 giây", "2 phút"). */

@@ -61,7 +61,7 @@ export default function NewAssignment() {
             error={result?.errors?.scale}
           />
           {scale === "points" ? (
-            <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={1} max={1000} step="0.5" defaultValue={v?.maxPoints ?? "100"} error={result?.errors?.maxPoints} />
+            <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={0.01} max={1000} step="0.01" defaultValue={v?.maxPoints ?? "100"} error={result?.errors?.maxPoints} />
           ) : null}
           <button type="submit" className="primary">
             {t("assignment.create")}

@@ -7,7 +7,7 @@ import { filesFrom } from "../services/files.server.ts";
 import { displayGrade } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
-import { Field, Notice, TextArea } from "../components/forms.tsx";
+import { Field, FormError, Notice, TextArea } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
@@ -85,9 +85,19 @@ export default function AssignmentPage() {
               {t(submission?.submittedAt ? "assignment.resubmit" : "assignment.submit")}
             </button>
           </Form>
-        ) : submission.body ? (
-          <p style={{ whiteSpace: "pre-wrap" }}>{submission.body}</p>
-        ) : null}
+        ) : (
+          <>
+            {submission.body ? <p style={{ whiteSpace: "pre-wrap" }}>{submission.body}</p> : null}
+            {/* Why there is no form: graded work is not handed in again (a refused attempt says so aloud). */}
+            {result?.errors?.body === "errors.already_graded" ? (
+              <FormError message="errors.already_graded" />
+            ) : (
+              <p className="muted" data-testid="graded-locked">
+                {t("errors.already_graded")}
+              </p>
+            )}
+          </>
+        )}
       </section>
     </>
   );

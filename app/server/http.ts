@@ -119,6 +119,11 @@ export function createApp(opts: HttpOptions) {
     const request = new Request(`${client.proto}://${safeHost(client.host)}${req.url}`, init);
     const context = entry.createLoadContext ? entry.createLoadContext() : new RouterContextProvider();
     const response = await handleRequest(request, context);
+    // What React Router answers (documents, `.data`, redirects, resource routes) may depend on the
+    // session: no cache keeps it, so Back after signing out on a shared phone cannot show the
+    // previous person's page. A response that chose its own caching keeps it; static files never
+    // come here.
+    if (!response.headers.has("cache-control")) res.setHeader("Cache-Control", "no-store");
     await sendResponse(req, res, response, entry.renderedDocument?.(context, response));
   }
 
@@ -202,7 +207,12 @@ export function clientOf(
     .reverse();
   const chain = [remote, ...forwarded];
   const first = (name: string) => String(headers[name] ?? "").split(",")[0].trim();
-  return { ip: chain[Math.min(trustHops, chain.length - 1)], proto: first("x-forwarded-proto") || ownProto, host: first("x-forwarded-host") || headers.host };
+  const proto = first("x-forwarded-proto").toLowerCase();
+  return {
+    ip: chain[Math.min(trustHops, chain.length - 1)],
+    proto: proto === "http" || proto === "https" ? proto : ownProto,
+    host: first("x-forwarded-host") || headers.host,
+  };
 }
 
 /**
@@ -357,7 +367,7 @@ function streamFailed(res: ServerResponse, err: unknown) {
 function fail(req: IncomingMessage, res: ServerResponse, err: unknown) {
   logger.error("unhandled", { reqId: res.getHeader("X-Request-Id"), method: req.method, path: req.url, ...errorFields(err) });
   if (res.headersSent) return void res.destroy();
-  res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+  res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
   res.end("Lỗi máy chủ / Server error");
 }
 
@@ -366,7 +376,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-/** A Host header fit for a URL (a malformed one would make the request unparsable). */
-function safeHost(host: string | undefined) {
-  return host && /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? host : "localhost";
+/**
+ * A Host header fit for a URL, else "localhost" (a malformed one would make the request
+ * unparsable): a DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port
+ * from 1 to 65535.
+ */
+export function safeHost(host: string | undefined): string {
+  const m = host ? /^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.?|\[[0-9a-f:.]{2,45}\])(?::(\d{1,5}))?$/i.exec(host) : null;
+  if (!m || host!.length > 255) return "localhost";
+  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) return "localhost";
+  try {
+    new URL(`http://${host}/`);
+  } catch {
+    return "localhost";
+  }
+  return host!;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
@@ -8,7 +8,7 @@ import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
 import { AttachmentLimitError, attachStaged, checkFiles, stageFiles, transactionWithFiles } from "./files.server.ts";
-import { displayGrade, parseGrade } from "./grades.ts";
+import { displayGrade, hasAtMostTwoDecimals, parseGrade } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 
@@ -24,7 +24,17 @@ export const AssignmentSchema = z
         return d ?? new Date(0);
       }),
     scale: z.enum(GRADING_SCALES, { message: "errors.scale_invalid" }).default("ten_point"),
-    maxPoints: z.union([z.literal("").transform(() => undefined), z.coerce.number({ message: "errors.max_points_invalid" }).positive("errors.max_points_invalid").max(1000, "errors.max_points_invalid")]).optional(),
+    // Stored as numeric(7, 2): two decimals at most, so at least 0,01 (0,001 would be stored as 0).
+    maxPoints: z
+      .union([
+        z.literal("").transform(() => undefined),
+        z.coerce
+          .number({ message: "errors.max_points_invalid" })
+          .positive("errors.max_points_invalid")
+          .max(1000, "errors.max_points_invalid")
+          .refine(hasAtMostTwoDecimals, "errors.max_points_decimals"),
+      ])
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.scale === "points" && !v.maxPoints) ctx.addIssue({ code: "custom", path: ["maxPoints"], message: "errors.max_points_required" });
@@ -158,14 +168,20 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
     const result = await transactionWithFiles(db, staged, async (tx) => {
       const now = new Date();
       const late = now > a.dueAt;
+      // The check above is only a shortcut: the teacher may grade while the files are stored. The
+      // write itself refuses graded work, in the same statement that takes the row's lock (a grade
+      // committed first makes the update match nothing; a grade after this waits, then wins).
       const [row] = await tx
         .insert(submissions)
         .values({ assignmentId: a.id, studentId: actor.id, status: "submitted", body: parsed.data.body, submittedAt: now, late })
         .onConflictDoUpdate({
           target: [submissions.assignmentId, submissions.studentId],
           set: { status: "submitted", body: parsed.data.body, submittedAt: now, late },
+          setWhere: ne(submissions.status, "graded"),
         })
         .returning({ id: submissions.id });
+      // Graded in the meantime: nothing of this resubmission is kept (its files are discarded).
+      if (!row) throw new AlreadyGraded();
       // The upsert has locked the submission; attachStaged counts what it carries already.
       await attachStaged(tx, { submissionId: row.id }, actor.id, staged);
       await recordEvents(tx, [
@@ -183,10 +199,14 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
     });
     return ok(result);
   } catch (e) {
+    if (e instanceof AlreadyGraded) return fail({ body: "errors.already_graded" });
     if (e instanceof AttachmentLimitError) return fail({ files: `errors.file_${e.reason}` });
     throw e;
   }
 }
+
+/** The work was graded while this resubmission was on its way: its transaction rolls back. */
+class AlreadyGraded extends Error {}
 
 export const GradeSchema = z.object({
   studentId: z.uuid({ message: "errors.invalid" }),
@@ -205,6 +225,9 @@ export async function gradeSubmission(db: Db, actor: Actor, assignmentId: string
   const grade = parseGrade(a.scale, { score: input.score, level: input.level }, a.maxPoints === null ? null : Number(a.maxPoints));
   if ("error" in grade) return fail({ [a.scale === "primary_levels" ? "level" : "score"]: grade.error });
   const display = displayGrade(a.scale, grade, a.maxPoints, "vi");
+  // One statement checks and writes: the upsert takes the submission's row lock (or waits for a
+  // resubmission still being inserted), so a grade lands on the latest work, and a resubmission
+  // that comes after it is refused by submitAssignment's own conditional write.
   await db.transaction(async (tx) => {
     const now = new Date();
     const values = { status: "graded" as const, score: grade.score === null ? null : String(grade.score), level: grade.level, comment: input.comment || null, gradedAt: now, gradedBy: actor.id };

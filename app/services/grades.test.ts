@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LEVEL_NAMES, displayGrade, parseGrade, parseScore } from "./grades.ts";
+import { LEVEL_NAMES, displayGrade, hasAtMostTwoDecimals, parseGrade, parseScore } from "./grades.ts";
 
 describe("parseScore", () => {
   it("accepts the Vietnamese decimal comma and the point", () => {
@@ -86,6 +86,19 @@ describe("parseGrade: points", () => {
   });
   it("rejects what is not a number", () => {
     expect(parseGrade("points", { score: "x" }, 50)).toEqual({ error: "errors.score_invalid" });
+  });
+  it("refuses more decimals than the score column stores (two), instead of letting it round them", () => {
+    expect(parseGrade("points", { score: "3,333" }, 50)).toEqual({ error: "errors.score_two_decimals" });
+    expect(parseGrade("points", { score: "0.001" }, 50)).toEqual({ error: "errors.score_two_decimals" });
+    expect(parseGrade("points", { score: "8,29" }, 50)).toEqual({ score: 8.29, level: null });
+    expect(parseGrade("points", { score: "0,01" }, 0.01)).toEqual({ score: 0.01, level: null });
+  });
+});
+
+describe("hasAtMostTwoDecimals", () => {
+  it("holds for what numeric(…, 2) keeps as it is, whatever the binary rounding", () => {
+    for (const v of [0, 0.01, 0.1, 0.29, 1.1, 8.29, 12.25, 999.99, 1000]) expect(hasAtMostTwoDecimals(v), String(v)).toBe(true);
+    for (const v of [0.001, 0.004, 0.005, 1.005, 12.345, Number.NaN, Number.POSITIVE_INFINITY]) expect(hasAtMostTwoDecimals(v), String(v)).toBe(false);
   });
 });
 

@@ -34,7 +34,16 @@ export function parseGrade(scale: Scale, input: GradeInput, maxPoints: number | 
   }
   const max = maxPoints ?? 100;
   if (score < 0 || score > max) return { error: "errors.score_range_points" };
+  if (!hasAtMostTwoDecimals(score)) return { error: "errors.score_two_decimals" };
   return { score, level: null };
+}
+
+/**
+ * Whether a number is stored as it is by a numeric(…, 2) column (scores, maximum points): more
+ * decimals would be rounded away by the database, and the grade shown would not be the one typed.
+ */
+export function hasAtMostTwoDecimals(value: number): boolean {
+  return Number.isFinite(value) && Number(value.toFixed(2)) === value;
 }
 
 /** "8,5/10", "Hoàn thành tốt", "45/50 điểm". */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.server.ts";
 import { attachments, classes, classMembers, lessons, parentLinks } from "../../db/schema/index.ts";
 import { isClassStudent, isClassTeacher, type Actor } from "../auth/actor.server.ts";
-import { notFound } from "../auth/guards.server.ts";
+import { notFound, requireId } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
 import { recordEvents } from "./events.server.ts";
 import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFiles, transactionWithFiles } from "./files.server.ts";
@@ -112,6 +112,7 @@ export async function getLessonForEditing(db: Db, actor: Actor, classId: string,
 }
 
 export async function deleteAttachment(db: Db, actor: Actor, classId: string, lessonId: string, attachmentId: string) {
+  requireId(attachmentId);
   await getLessonForEditing(db, actor, classId, lessonId);
   const [row] = await db
     .delete(attachments)

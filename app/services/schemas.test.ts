@@ -150,9 +150,14 @@ describe("AssignmentSchema", () => {
     expect(errorsOf(AssignmentSchema, { ...base, scale: "points", maxPoints: "0" })).toEqual({ maxPoints: "errors.max_points_invalid" });
     expect(errorsOf(AssignmentSchema, { ...base, scale: "points", maxPoints: "1001" })).toEqual({ maxPoints: "errors.max_points_invalid" });
     expect(errorsOf(AssignmentSchema, { ...base, scale: "points", maxPoints: "abc" })).toEqual({ maxPoints: "errors.max_points_invalid" });
+    // numeric(7, 2) would store 0.001 as 0.00 and 12.345 as 12.35.
+    expect(errorsOf(AssignmentSchema, { ...base, scale: "points", maxPoints: "0.001" })).toEqual({ maxPoints: "errors.max_points_decimals" });
+    expect(errorsOf(AssignmentSchema, { ...base, scale: "points", maxPoints: "12.345" })).toEqual({ maxPoints: "errors.max_points_decimals" });
   });
   it("accepts a points scale with its maximum", () => {
     expect(AssignmentSchema.parse({ ...base, scale: "points", maxPoints: "50" }).maxPoints).toBe(50);
+    expect(AssignmentSchema.parse({ ...base, scale: "points", maxPoints: "0.01" }).maxPoints).toBe(0.01);
+    expect(AssignmentSchema.parse({ ...base, scale: "points", maxPoints: "12.25" }).maxPoints).toBe(12.25);
   });
 });
 
