@@ -1,7 +1,32 @@
 import { Marked } from "marked";
 import sanitizeHtml from "sanitize-html";
 
-const marked = new Marked({ gfm: true, breaks: true, async: false });
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  renderer: {
+    // An image from another site is not loaded when a pupil opens the lesson (it would tell that
+    // site who read it, and when): it becomes a link the reader may choose to open.
+    image({ href, title, text }) {
+      if (isOwnAddress(href)) return false;
+      const titleAttr = title ? ` title="${escapeHtml(title)}"` : "";
+      return `<a href="${escapeHtml(href)}"${titleAttr}>🖼 ${escapeHtml(text || href)}</a>`;
+    },
+  },
+});
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** An address on the hub itself ("/files/…", a relative path), never another host's. */
+function isOwnAddress(src: string | undefined): boolean {
+  if (typeof src !== "string" || /^[a-z][a-z0-9+.-]*:/i.test(src.trim())) return false;
+  try {
+    return new URL(src, "https://hub.invalid/").origin === "https://hub.invalid";
+  } catch {
+    return false;
+  }
+}
 
 /** Only this HTML ever reaches a browser: no scripts, no event handlers, no javascript: URLs. */
 const POLICY: sanitizeHtml.IOptions = {
@@ -21,26 +46,10 @@ const POLICY: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   transformTags: {
     a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }),
-    img: (tagName, attribs) => (isOwnPath(attribs.src) ? { tagName, attribs } : imageAsLink(attribs)),
   },
+  // Raw HTML images load only from the hub itself (Markdown images from elsewhere became links).
+  exclusiveFilter: (frame) => frame.tag === "img" && !isOwnAddress(frame.attribs.src),
 };
-
-/** A path on the hub itself ("/files/…"), never another host's address. */
-function isOwnPath(src: string | undefined): boolean {
-  return typeof src === "string" && src.startsWith("/") && !src.startsWith("//") && !src.startsWith("/\\");
-}
-
-/**
- * An image from another site is not loaded when a pupil opens the lesson (it would tell that
- * site who read it, and when): it becomes a link the reader may choose to open.
- */
-function imageAsLink(attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
-  const src = attribs.src ?? "";
-  const text = attribs.alt || attribs.title || src;
-  return /^https?:\/\//i.test(src)
-    ? { tagName: "a", attribs: { href: src, title: attribs.title ?? "", rel: "noopener noreferrer nofollow", target: "_blank" }, text: `🖼 ${text}` }
-    : { tagName: "span", attribs: {}, text };
-}
 
 export function sanitize(html: string): string {
   return sanitizeHtml(html, { ...POLICY, allowedAttributes: { ...POLICY.allowedAttributes, a: ["href", "title", "rel", "target"] } });

@@ -180,6 +180,12 @@ describe("renderMarkdown: normal lessons", () => {
     expect(html).toContain("🖼 hình minh họa</a>");
   });
 
+  it("keeps what follows a raw HTML image it leaves out", () => {
+    const html = renderMarkdown(['<img src="https://tracker.example/p.gif" alt="">', "", "- Ví dụ: 25 + 17 = 42"].join("\n"));
+    expect(html).not.toContain("<img");
+    expect(html).toMatch(/<li>Ví dụ: 25 \+ 17 = 42<\/li>/);
+  });
+
   it("keeps images served by the hub itself", () => {
     const own = renderMarkdown("![sơ đồ](/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f)");
     expect(elements(own).find((e) => e.tag === "img")?.attrs).toEqual({ src: "/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f", alt: "sơ đồ" });
@@ -229,6 +235,7 @@ describe("sanitize", () => {
     for (const src of ["mailto:a@b.vn", "data:image/png;base64,AA", "http://x.vn/a.png", "https://x.vn/a.png", "//x.vn/a.png"]) {
       expect(elements(sanitize(`<img src="${src}">`)).filter((e) => e.tag === "img"), src).toEqual([]);
     }
-    expect(elements(sanitize('<img src="http://x.vn/a.png">'))[0]).toMatchObject({ tag: "a", attrs: { href: "http://x.vn/a.png" } });
+    expect(sanitize('<p>a<img src="https://x.vn/a.png">b</p>')).toBe("<p>ab</p>");
+    expect(elements(sanitize('<img src="/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f">'))[0]).toMatchObject({ tag: "img" });
   });
 });

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
+import { dropTestDatabase, freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
 import { freePort, isReady, spawnServer, type ServerProcess } from "../support/process.ts";
 
 let server: ServerProcess;
@@ -42,10 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (server) await server.stop("SIGKILL");
   if (pgDb) {
-    const postgres = (await import("postgres")).default;
-    const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists ${pgDb.name} with (force)`);
-    await admin.end();
+    await dropTestDatabase(pgDb.name);
   }
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -117,10 +114,7 @@ describe.runIf(testDbKind() === "postgres")("several web processes (WEB_CONCURRE
       expect((proc.output().match(/"msg":"stopped"/g) ?? []).length).toBe(3);
     } finally {
       await proc.stop("SIGKILL");
-      const postgres = (await import("postgres")).default;
-      const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${db.name} with (force)`);
-      await admin.end();
+      await dropTestDatabase(db.name);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../db/client.server.ts";
 import { startWorkers } from "../../app/jobs/queue.server.ts";
 import { sweepUploads } from "../../app/services/files.server.ts";
-import { freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
+import { dropTestDatabase, freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 import { freePort, isReady, spawnServer } from "../support/process.ts";
 import { DEMO_PASSWORD } from "../../db/demo.ts";
@@ -174,10 +174,7 @@ describe("a server killed with SIGKILL while uploads are being stored", () => {
 
   afterAll(async () => {
     if (pgDb) {
-      const postgres = (await import("postgres")).default;
-      const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${pgDb.name} with (force)`);
-      await admin.end();
+      await dropTestDatabase(pgDb.name);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -43,11 +43,16 @@ export async function freshDatabase(kind: TestDbKind = testDbKind()): Promise<Te
     close,
     drop: async () => {
       await close();
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
+      await dropTestDatabase(name);
     },
   });
+}
+
+/** Drop a database made on the test server (connections to it are ended first). */
+export async function dropTestDatabase(name: string) {
+  const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
 }
 
 /** The id of the first row a lookup returns (tests look up demo rows by their natural keys). */
