@@ -10,6 +10,30 @@ import { formatBytes, type BodyLimit } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
+/** A report's column names, as the reader's language calls them. */
+const FIELD_LABELS: Record<string, MessageKey> = {
+  name: "common.name",
+  email: "common.email",
+  phone: "common.phone",
+  role: "common.role",
+  class: "common.className",
+  birthDate: "admin.importColBirthDate",
+  children: "admin.importColChildren",
+  row: "admin.importColRow",
+  file: "admin.importColFile",
+};
+const EXAMPLE_COMMA = [
+  "name,email,phone,role,class,birth_date,children",
+  "Nguyễn Văn An,an@truong.edu.vn,,student,6A1:toan;7A2,05/09/2013,",
+  "Trần Thị Bình,,0912345678,parent,,,an@truong.edu.vn",
+  "Lê Văn Cường,cuong@truong.edu.vn,,teacher,6A1:toan,,",
+].join("\n");
+const EXAMPLE_SEMICOLON = [
+  "STT;Họ và tên;Ngày sinh;Email;Số điện thoại;Vai trò;Lớp;Con",
+  "1;Nguyễn Văn An;05/09/2013;an@truong.edu.vn;;Học sinh;6A1:toan,7A2;",
+  "2;Nguyễn Thị Hoa;3/1/2012;;0387654321;Học sinh;7A2;",
+  "3;Trần Thị Bình;;;0912345678;Phụ huynh;;an@truong.edu.vn,0387654321",
+].join("\n");
 /** One CSV file (or the same text pasted) with the form's few fields. */
 const CSV_FORM: BodyLimit = { maxBytes: MAX_CSV_BYTES + 64 * 1024, maxFields: 10, files: { max: 1, maxBytes: MAX_CSV_BYTES } };
 
@@ -66,7 +90,11 @@ export default function Import() {
       </h1>
       <section className="card">
         <p>{t("admin.importHelp")}</p>
-        <pre className="muted" aria-label="CSV">{`name,email,phone,role,class\nNguyễn Văn An,an@truong.edu.vn,,student,6A1\nTrần Thị Bình,,0912345678,parent,\nLê Văn Cường,cuong@truong.edu.vn,,teacher,6A1:toan`}</pre>
+        <pre className="muted" aria-label="CSV">{EXAMPLE_COMMA}</pre>
+        <p>{t("admin.importHelpSeparators")}</p>
+        <pre className="muted" aria-label="CSV (Excel)">{EXAMPLE_SEMICOLON}</pre>
+        <p>{t("admin.importHelpChildren")}</p>
+        <p>{t("admin.importHelpIgnored")}</p>
         {result?.formError ? (
           <p className="banner banner-error" role="alert">
             {t(result.formError as MessageKey, { size: formatBytes(MAX_CSV_BYTES) })}
@@ -94,24 +122,32 @@ export default function Import() {
       {report ? (
         <section className="card" aria-labelledby="report" data-testid="import-report">
           <h2 id="report">{report.committed ? t("admin.importDone", { imported: report.imported, total: report.total }) : t("admin.importNothing", { n: report.errors.length })}</h2>
+          {report.ignoredColumns.length > 0 ? <Notice>{t("admin.importIgnored", { columns: report.ignoredColumns.join(", ") })}</Notice> : null}
           {report.errors.length > 0 ? (
             <div className="table-wrap">
               <table>
                 <thead>
                   <tr>
                     <th scope="col">{t("admin.importLine")}</th>
+                    <th scope="col">{t("admin.importPerson")}</th>
                     <th scope="col">{t("admin.importField")}</th>
+                    <th scope="col">{t("admin.importValue")}</th>
                     <th scope="col">{t("admin.importReason")}</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {report.errors.map((e, i) => (
-                    <tr key={i}>
-                      <td>{e.line}</td>
-                      <td>{e.field}</td>
-                      <td>{t(e.message as MessageKey, { value: e.value ?? "" })}</td>
-                    </tr>
-                  ))}
+                  {report.errors.map((e, i) => {
+                    const column = FIELD_LABELS[e.field] ? t(FIELD_LABELS[e.field]) : e.field;
+                    return (
+                      <tr key={i}>
+                        <td>{e.line}</td>
+                        <td>{e.person ?? ""}</td>
+                        <td>{column}</td>
+                        <td>{e.value ?? ""}</td>
+                        <td>{t(e.message as MessageKey, { value: e.value ?? "", column, ...e.vars })}</td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </div>

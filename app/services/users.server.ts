@@ -9,6 +9,8 @@ import { forbidden } from "../auth/guards.server.ts";
 import { hashPassword } from "../auth/password.server.ts";
 import { PasswordSchema } from "../lib/password.ts";
 import { nameSortKey, nfc, normalizePhone } from "../lib/vn.ts";
+import { parentLinks } from "../../db/schema/index.ts";
+import { csvColumn, detectSeparator, parseBirthDate, splitList, type CsvSeparator } from "../lib/csv-import.ts";
 import { checkCurrentPassword } from "./sign-in.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { currentSchoolYear } from "../lib/curriculum.ts";
@@ -114,7 +116,12 @@ export function isUniqueViolation(e: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // CSV import
 
-export type CsvRowError = { line: number; field: string; message: string; value?: string };
+/**
+ * One bad row's reason. `field` is the column (name, email, phone, role, class, birthDate,
+ * children), "row" for the row as a whole or "file" for the file; `value` is the text at fault
+ * and `person` the row's name as written, so the admin finds the row; `vars` fill the message.
+ */
+export type CsvRowError = { line: number; field: string; message: string; value?: string; person?: string; vars?: Record<string, string | number> };
 export type CsvImportReport = {
   total: number;
   valid: number;
@@ -123,14 +130,9 @@ export type CsvImportReport = {
   /** Temporary passwords for the accounts created, to hand to each person once. */
   credentials: { line: number; fullName: string; login: string; password: string }[];
   committed: boolean;
-};
-
-const CSV_HEADERS: Record<string, string> = {
-  name: "name", "họ và tên": "name", "ho va ten": "name", "họ tên": "name", "full_name": "name",
-  email: "email",
-  phone: "phone", "số điện thoại": "phone", "so dien thoai": "phone", "điện thoại": "phone",
-  role: "role", "vai trò": "role", "vai tro": "role",
-  class: "class", "lớp": "class", "lop": "class",
+  /** Header names of the columns the hub does not use, skipped. */
+  ignoredColumns: string[];
+  separator: CsvSeparator;
 };
 
 const ROLE_WORDS: Record<string, (typeof SCHOOL_ROLES)[number]> = {
@@ -138,6 +140,7 @@ const ROLE_WORDS: Record<string, (typeof SCHOOL_ROLES)[number]> = {
   student: "student", "học sinh": "student", "hoc sinh": "student", hs: "student",
   parent: "parent", "phụ huynh": "parent", "phu huynh": "parent", ph: "parent",
 };
+const roleWord = (v: string) => ROLE_WORDS[nfc(v).toLocaleLowerCase("vi")];
 
 const CsvRowSchema = z
   .object({
@@ -146,11 +149,27 @@ const CsvRowSchema = z
     phone: z.union([z.literal("").transform(() => undefined), phone]).optional(),
     role: z
       .string()
-      .transform((v) => ROLE_WORDS[nfc(v).toLocaleLowerCase("vi")])
+      .transform(roleWord)
       .pipe(z.enum(SCHOOL_ROLES, { message: "errors.role_invalid" })),
     class: z.string().transform(nfc).optional(),
+    birthDate: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (!v?.trim()) return undefined;
+        const date = parseBirthDate(v);
+        if (!date) ctx.addIssue({ code: "custom", message: "errors.birth_date_invalid" });
+        return date ?? undefined;
+      }),
+    children: z.string().optional(),
   })
   .refine((v) => v.email || v.phone, { message: "errors.email_or_phone", path: ["email"] });
+
+/** How a child is named in a parent's row: an email, or a phone number in any format. */
+function childKey(value: string): string | null {
+  if (value.includes("@")) return value.trim().toLowerCase();
+  return normalizePhone(value);
+}
 
 function temporaryPassword(): string {
   // 10 characters without look-alikes (0/O, 1/l/I), easy to read aloud or type on a phone.
@@ -172,9 +191,12 @@ function recordStartLine(endLine: number, raw: string): number {
 }
 
 /**
- * Import people from CSV (columns: name, email, phone, role, class). Every bad row is reported by
- * line with a reason. Unless `validOnly`, nothing is written when any row is bad; the whole import
- * is one transaction either way.
+ * Import people from CSV (columns: name, email, phone, role, class, date of birth, and a parent's
+ * children; other columns are skipped and named). The column separator — comma, semicolon or tab —
+ * is read from the header line. Every bad row is reported by line with a reason. Unless
+ * `validOnly`, nothing is written when any row is bad; the whole import is one transaction either
+ * way. A parent row's children (emails or phones) are students of the same school, already in the
+ * hub or in the same file; the parent is linked to each.
  */
 export async function importUsersCsv(
   db: Db,
@@ -184,12 +206,15 @@ export async function importUsersCsv(
   opts: { validOnly?: boolean } = {},
 ): Promise<CsvImportReport> {
   if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
-  const report: CsvImportReport = { total: 0, valid: 0, errors: [], imported: 0, credentials: [], committed: false };
+  // One line ending throughout: csv-parse counts "\r\n" as two lines, and line numbers must match
+  // what the admin sees in an editor.
+  const text = csvText.replace(/^\uFEFF/, "").replaceAll("\u0000", "").replace(/\r\n?/g, "\n");
+  const separator = detectSeparator(text);
+  const report: CsvImportReport = {
+    total: 0, valid: 0, errors: [], imported: 0, credentials: [], committed: false, ignoredColumns: [], separator,
+  };
   let rows0: { fields: string[]; line: number }[];
   try {
-    // One line ending throughout: csv-parse counts "\r\n" as two lines, and line numbers must match
-    // what the admin sees in an editor.
-    const text = csvText.replace(/^\uFEFF/, "").replaceAll("\u0000", "").replace(/\r\n?/g, "\n");
     const parsed = parseCsv(text, {
       skip_empty_lines: true,
       trim: true,
@@ -199,7 +224,7 @@ export async function importUsersCsv(
       relax_quotes: true,
       info: true,
       raw: true,
-      delimiter: [",", ";", "\t"],
+      delimiter: separator,
     }) as unknown as { record: string[]; info: { lines: number }; raw: string }[];
     rows0 = parsed.map((r) => ({ fields: r.record, line: recordStartLine(r.info.lines, r.raw) }));
   } catch (e) {
@@ -208,21 +233,33 @@ export async function importUsersCsv(
     return report;
   }
   if (rows0.length < 2) {
-    report.errors.push({ line: 1, field: "file", message: "errors.csv_empty" });
+    report.errors.push({ line: rows0[0]?.line ?? 1, field: "file", message: "errors.csv_empty" });
     return report;
   }
-  const header = rows0[0].fields.map((h) => CSV_HEADERS[nfc(h).toLocaleLowerCase("vi")] ?? `unknown:${h}`);
-  for (const col of ["name", "role"]) {
-    if (!header.includes(col)) report.errors.push({ line: 1, field: col, message: "errors.csv_missing_column", value: col });
+  const headerLine = rows0[0].line;
+  const header = rows0[0].fields.map(csvColumn);
+  rows0[0].fields.forEach((h, i) => {
+    const col = header[i];
+    if (!col) {
+      if (nfc(h)) report.ignoredColumns.push(nfc(h));
+    } else if (header.indexOf(col) !== i) {
+      report.errors.push({ line: headerLine, field: col, message: "errors.csv_duplicate_column", value: nfc(h) });
+    }
+  });
+  for (const col of ["name", "role"] as const) {
+    if (!header.includes(col)) report.errors.push({ line: headerLine, field: col, message: "errors.csv_missing_column", value: col });
   }
-  const unknown = header.filter((h) => h.startsWith("unknown:"));
-  for (const u of unknown) report.errors.push({ line: 1, field: "file", message: "errors.csv_unknown_column", value: u.slice(8) });
   if (report.errors.length) return report;
-  const records = rows0.slice(1).map(({ fields, line }) => ({
-    line,
-    columns: fields.length,
-    record: Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ""])) as Record<string, string>,
-  }));
+  const nameAt = header.indexOf("name");
+  const records = rows0.slice(1).map(({ fields, line }) => {
+    const record: Record<string, string> = {};
+    header.forEach((col, i) => {
+      if (col) record[col] = fields[i] ?? "";
+    });
+    // Cells past the header's last column are an error unless empty (a spreadsheet's stray separators).
+    const extra = fields.slice(header.length).some((f) => f !== "");
+    return { line, record, columnsOk: fields.length === header.length || (fields.length > header.length && !extra), columns: fields.length, person: nfc(fields[nameAt] ?? "") || undefined };
+  });
 
   report.total = records.length;
   const year = currentSchoolYear();
@@ -231,57 +268,65 @@ export async function importUsersCsv(
     .from(classes)
     .where(eq(classes.schoolId, schoolId));
 
-  type Row = z.infer<typeof CsvRowSchema> & { line: number; classIds: string[] };
+  type Row = z.infer<typeof CsvRowSchema> & { line: number; person: string; classIds: string[] };
   const rows: Row[] = [];
   const badLines = new Set<number>();
+  const bad = (e: CsvRowError) => {
+    report.errors.push(e);
+    badLines.add(e.line);
+  };
   const seenEmail = new Map<string, number>();
   const seenPhone = new Map<string, number>();
-  for (const { record, line, columns } of records) {
-    if (columns !== header.length) {
-      report.errors.push({ line, field: "file", message: "errors.csv_column_count", value: `${columns}/${header.length}` });
-      badLines.add(line);
+  // Every row's email and phone as written, good or bad, so a parent's child is found in the file.
+  const fileKeys = new Map<string, { line: number; role: string | undefined }>();
+  for (const { record, line } of records) {
+    const role = roleWord(record.role ?? "");
+    for (const key of [record.email ? record.email.trim().toLowerCase() : null, record.phone ? normalizePhone(record.phone) : null]) {
+      if (key && !fileKeys.has(key)) fileKeys.set(key, { line, role });
+    }
+  }
+  for (const { record, line, columnsOk, columns, person } of records) {
+    if (!columnsOk) {
+      bad({
+        line,
+        field: "row",
+        message: separator === "," ? "errors.csv_column_count" : "errors.csv_column_count_semicolon",
+        value: `${columns}/${header.length}`,
+        person,
+      });
       continue;
     }
     const parsed = CsvRowSchema.safeParse(record);
     if (!parsed.success) {
-      for (const [field, message] of Object.entries(zodErrors(parsed.error.issues))) {
-        report.errors.push({ line, field, message, value: record[field] });
-      }
-      badLines.add(line);
+      for (const [field, message] of Object.entries(zodErrors(parsed.error.issues))) bad({ line, field, message, value: record[field], person });
       continue;
     }
     const row = parsed.data;
+    const who = row.name;
     const classIds: string[] = [];
-    for (const spec of (row.class ?? "").split(/[;|]/).map((s) => s.trim()).filter(Boolean)) {
+    for (const spec of splitList(row.class)) {
       const [name, subject] = spec.split(":").map((s) => s.trim());
       const matches = schoolClasses.filter(
         (c) => c.name.toLocaleLowerCase("vi") === name.toLocaleLowerCase("vi") && (!subject || c.subject === subject) && c.schoolYear === year,
       );
-      if (matches.length === 0) {
-        report.errors.push({ line, field: "class", message: "errors.class_not_found", value: spec });
-        badLines.add(line);
-      }
+      if (matches.length === 0) bad({ line, field: "class", message: "errors.class_not_found", value: spec, person: who });
       classIds.push(...matches.map((m) => m.id));
     }
-    if (row.role === "parent" && classIds.length) {
-      report.errors.push({ line, field: "class", message: "errors.parent_no_class", value: row.class });
-      badLines.add(line);
+    if (row.role === "parent" && classIds.length) bad({ line, field: "class", message: "errors.parent_no_class", value: row.class, person: who });
+    if (row.role !== "parent" && splitList(row.children).length) {
+      bad({ line, field: "children", message: "errors.children_only_parent", value: row.children, person: who });
     }
     if (row.email) {
       const first = seenEmail.get(row.email);
-      if (first) {
-        report.errors.push({ line, field: "email", message: "errors.duplicate_in_file", value: `${row.email} (${first})` });
-        badLines.add(line);
-      } else seenEmail.set(row.email, line);
+      if (first) bad({ line, field: "email", message: "errors.duplicate_in_file", value: `${row.email} (${first})`, person: who });
+      else seenEmail.set(row.email, line);
     }
     if (row.phone) {
       const first = seenPhone.get(row.phone);
-      if (first) {
-        report.errors.push({ line, field: "phone", message: "errors.duplicate_in_file", value: `${row.phone} (${first})` });
-        badLines.add(line);
-      } else seenPhone.set(row.phone, line);
+      if (first) bad({ line, field: "phone", message: "errors.duplicate_in_file", value: `${row.phone} (${first})`, person: who });
+      else seenPhone.set(row.phone, line);
     }
-    rows.push({ ...row, line, classIds });
+    rows.push({ ...row, line, person: who, classIds });
   }
   const taken = await conflicts(
     db,
@@ -289,15 +334,54 @@ export async function importUsersCsv(
     rows.map((r) => r.phone).filter(Boolean) as string[],
   );
   for (const r of rows) {
-    if (r.email && taken.emails.has(r.email)) {
-      report.errors.push({ line: r.line, field: "email", message: "errors.email_taken", value: r.email });
-      badLines.add(r.line);
-    }
-    if (r.phone && taken.phones.has(r.phone)) {
-      report.errors.push({ line: r.line, field: "phone", message: "errors.phone_taken", value: r.phone });
-      badLines.add(r.line);
+    if (r.email && taken.emails.has(r.email)) bad({ line: r.line, field: "email", message: "errors.email_taken", value: r.email, person: r.person });
+    if (r.phone && taken.phones.has(r.phone)) bad({ line: r.line, field: "phone", message: "errors.phone_taken", value: r.phone, person: r.person });
+  }
+
+  // A parent's children: a good student row of this file, or a student of this school already in
+  // the hub. Parents are never linked to a child of another school.
+  const parentRows = rows.filter((r) => r.role === "parent" && !badLines.has(r.line) && splitList(r.children).length);
+  const wanted = parentRows
+    .flatMap((r) => splitList(r.children).map(childKey))
+    .filter((k): k is string => k !== null && !fileKeys.has(k));
+  const schoolStudents = new Map<string, string>();
+  if (wanted.length) {
+    const emails = wanted.filter((k) => k.includes("@"));
+    const phones = wanted.filter((k) => !k.includes("@"));
+    const found = await db
+      .select({ id: users.id, email: users.email, phone: users.phone })
+      .from(users)
+      .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.orgId, schoolId), eq(memberships.role, "student")))
+      .where(or(...(emails.length ? [inArray(users.email, emails)] : []), ...(phones.length ? [inArray(users.phone, phones)] : [])));
+    for (const s of found) {
+      if (s.email) schoolStudents.set(s.email, s.id);
+      if (s.phone) schoolStudents.set(s.phone, s.id);
     }
   }
+  const goodStudentByKey = new Map<string, Row>();
+  for (const r of rows) {
+    if (r.role !== "student" || badLines.has(r.line)) continue;
+    if (r.email) goodStudentByKey.set(r.email, r);
+    if (r.phone) goodStudentByKey.set(r.phone, r);
+  }
+  /** Per parent row: children of this file (their rows) and children already in the hub (their ids). */
+  const links = new Map<number, { rows: Row[]; ids: string[] }>();
+  for (const p of parentRows) {
+    const found: { rows: Row[]; ids: string[] } = { rows: [], ids: [] };
+    for (const value of splitList(p.children)) {
+      const key = childKey(value);
+      const inFile = key ? fileKeys.get(key) : undefined;
+      if (!key) bad({ line: p.line, field: "children", message: "errors.child_invalid", value, person: p.person });
+      else if (inFile && inFile.role === "student" && goodStudentByKey.has(key)) found.rows.push(goodStudentByKey.get(key)!);
+      else if (inFile && inFile.role === "student") {
+        bad({ line: p.line, field: "children", message: "errors.child_row_invalid", value, person: p.person, vars: { line: inFile.line } });
+      } else if (!inFile && schoolStudents.has(key)) found.ids.push(schoolStudents.get(key)!);
+      else bad({ line: p.line, field: "children", message: "errors.child_not_found", value, person: p.person });
+    }
+    links.set(p.line, found);
+  }
+
+  // By line; a line's errors in the order of its cells.
   report.errors.sort((a, b) => a.line - b.line);
   const good = rows.filter((r) => !badLines.has(r.line));
   report.valid = good.length;
@@ -318,6 +402,7 @@ export async function importUsersCsv(
           sortKey: nameSortKey(r.name),
           email: r.email ?? null,
           phone: r.phone ?? null,
+          birthDate: r.birthDate ?? null,
           passwordHash,
         })),
       )
@@ -327,6 +412,27 @@ export async function importUsersCsv(
       prepared[i].r.classIds.map((classId) => ({ classId, userId: u.id, role: prepared[i].r.role as "teacher" | "student" })),
     );
     if (enrol.length) await tx.insert(classMembers).values(enrol).onConflictDoNothing();
+
+    const idOfLine = new Map(prepared.map(({ r }, i) => [r.line, inserted[i].id]));
+    const pairs = prepared.flatMap(({ r }, i) => {
+      const found = links.get(r.line);
+      if (!found) return [];
+      const childIds = [...new Set([...found.rows.map((c) => idOfLine.get(c.line)!), ...found.ids])];
+      return childIds.map((studentId) => ({ parentId: inserted[i].id, studentId }));
+    });
+    if (pairs.length) {
+      await tx.insert(parentLinks).values(pairs).onConflictDoNothing();
+      // As with a parent code, the parent becomes a parent member of each school the child is a
+      // student of (this one at least: children are only looked for in it).
+      const schools = await tx
+        .select({ userId: memberships.userId, orgId: memberships.orgId })
+        .from(memberships)
+        .where(and(inArray(memberships.userId, [...new Set(pairs.map((p) => p.studentId))]), eq(memberships.role, "student")));
+      const parentMemberships = pairs.flatMap((p) =>
+        schools.filter((s) => s.userId === p.studentId).map((s) => ({ userId: p.parentId, orgId: s.orgId, role: "parent" as const })),
+      );
+      if (parentMemberships.length) await tx.insert(memberships).values(parentMemberships).onConflictDoNothing();
+    }
   });
   report.imported = prepared.length;
   report.committed = true;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs.ts";
 
 export const ROLES = ["province_admin", "school_admin", "teacher", "student", "parent"] as const;
@@ -16,6 +16,8 @@ export const users = pgTable(
     /** E.164, e.g. +84912345678 */
     phone: text("phone"),
     passwordHash: text("password_hash"),
+    /** Date of birth as a school list gives it (a calendar date, no time zone); optional. */
+    birthDate: date("birth_date", { mode: "string" }),
     locale: text("locale", { enum: ["vi", "en"] }).notNull().default("vi"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },

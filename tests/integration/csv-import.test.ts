@@ -14,6 +14,7 @@ let admin: Client;
 let schoolId: string;
 let toan6: string;
 let van6: string;
+let khtn7: string;
 
 const path = () => `/admin/schools/${schoolId}/import`;
 
@@ -23,19 +24,42 @@ async function count(table: "users" | "memberships" | "class_members") {
 }
 
 
-/** The import report: one row per error (line, column, reason) and the credentials table. */
+/**
+ * The import report: one row per error (line, person, column, value, reason), the credentials
+ * table and the notices. Error cells are read by their column heading, in either language.
+ */
 function readReport(html: string) {
   const at = html.indexOf('data-testid="import-report"');
   const section = at >= 0 ? html.slice(at, html.indexOf("</section>", at)) : "";
   const tables = section.split("<table>").slice(1);
+  const heads = (t: string) => [...(/<thead>([\s\S]*?)<\/thead>/.exec(t)?.[1] ?? "").matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((m) => htmlText(m[1]));
   const rows = (t: string) =>
     [...t.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => htmlText(c[1])));
   const errorTable = tables.find((t) => /Dòng|Line/.test(t.slice(0, 200)));
   const credTable = tables.find((t) => /Mật khẩu tạm|Temporary password/.test(t.slice(0, 400)));
+  const col = (names: string[], cells: string[], wanted: RegExp) => {
+    const i = names.findIndex((n) => wanted.test(n));
+    return i >= 0 ? cells[i] : undefined;
+  };
+  const errorHeads = errorTable ? heads(errorTable) : [];
   return {
     heading: htmlText(/<h2[^>]*>([\s\S]*?)<\/h2>/.exec(section)?.[1] ?? ""),
-    errors: (errorTable ? rows(errorTable) : []).map(([line, field, reason]) => ({ line: Number(line), field, reason })),
+    errorHeads,
+    errors: (errorTable ? rows(errorTable) : []).map((cells) => ({
+      line: Number(col(errorHeads, cells, /^(Dòng|Line)$/)),
+      field: col(errorHeads, cells, /^(Cột|Column)$/),
+      reason: col(errorHeads, cells, /^(Lý do|Reason)$/),
+    })),
+    /** The same rows with the person and the value, for the tests that read them. */
+    details: (errorTable ? rows(errorTable) : []).map((cells) => ({
+      line: Number(col(errorHeads, cells, /^(Dòng|Line)$/)),
+      person: col(errorHeads, cells, /^(Người|Person)$/),
+      field: col(errorHeads, cells, /^(Cột|Column)$/),
+      value: col(errorHeads, cells, /^(Giá trị|Value)$/),
+      reason: col(errorHeads, cells, /^(Lý do|Reason)$/),
+    })),
     credentials: (credTable ? rows(credTable) : []).map(([fullName, login, password]) => ({ fullName, login, password })),
+    notices: [...section.matchAll(/<p\b[^>]*role="status"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => htmlText(m[1])),
   };
 }
 
@@ -57,6 +81,7 @@ beforeAll(async () => {
   [{ id: schoolId }] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.code, "79001"));
   [{ id: toan6 }] = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), eq(classes.name, "6A1"), eq(classes.subject, "toan")));
   [{ id: van6 }] = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), eq(classes.name, "6A1"), eq(classes.subject, "ngu-van")));
+  [{ id: khtn7 }] = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), eq(classes.name, "7A2"), eq(classes.subject, "khtn")));
   admin = await hub.as("hieutruong@nguyendu.lopso.demo");
 });
 
@@ -84,16 +109,16 @@ const MIXED = [
 ].join("\r\n");
 
 const EXPECTED_BAD: [number, string, RegExp][] = [
-  [3, "email", /Email không hợp lệ/],
-  [4, "role", /Vai trò phải là/],
-  [5, "class", /Không tìm thấy lớp “9Z9”/],
-  [6, "email", /Trùng với một dòng khác/],
-  [7, "email", /Email này đã được dùng/],
-  [8, "phone", /Số điện thoại không hợp lệ/],
-  [9, "name", /Vui lòng nhập họ và tên/],
-  [11, "file", /Số cột không khớp/],
-  [14, "phone", /Số điện thoại này đã được dùng/],
-  [15, "class", /Phụ huynh không được gán vào lớp/],
+  [3, "Email", /Email không hợp lệ/],
+  [4, "Vai trò", /Vai trò phải là/],
+  [5, "Lớp", /Không tìm thấy lớp “9Z9”/],
+  [6, "Email", /Trùng với một dòng khác/],
+  [7, "Email", /Email này đã được dùng/],
+  [8, "Số điện thoại", /Số điện thoại không hợp lệ/],
+  [9, "Họ và tên", /Vui lòng nhập họ và tên/],
+  [11, "Cả dòng", /Số cột không khớp/],
+  [14, "Số điện thoại", /Số điện thoại này đã được dùng/],
+  [15, "Lớp", /Phụ huynh không được gán vào lớp/],
 ];
 
 describe("a file with bad rows", () => {
@@ -248,8 +273,8 @@ describe("encodings and headers", () => {
       const res = await upload(text);
       expect(res.status).toBe(400);
       expect(readReport(await res.text()).errors.map((e) => [e.line, e.field]), tag).toEqual([
-        [5, "email"],
-        [10, "name"],
+        [5, "Email"],
+        [10, "Họ và tên"],
       ]);
       const valid = await upload(text, { validOnly: true });
       expect(valid.status).toBe(200);
@@ -312,7 +337,7 @@ describe("files that cannot be imported", () => {
     const res = await upload("name,email,phone,role,class\n");
     expect(res.status).toBe(400);
     const report = readReport(await res.text());
-    expect(report.errors).toEqual([{ line: 1, field: "file", reason: "Tệp CSV không có dòng dữ liệu nào." }]);
+    expect(report.errors).toEqual([{ line: 1, field: "Cả tệp", reason: "Tệp CSV không có dòng dữ liệu nào." }]);
   });
 
   it("a missing required column is named", async () => {
@@ -320,14 +345,8 @@ describe("files that cannot be imported", () => {
     const res = await upload("name,email\nKhông Vai Trò,khongvaitro@nguyendu.lopso.demo\n");
     expect(res.status).toBe(400);
     const report = readReport(await res.text());
-    expect(report.errors).toEqual([{ line: 1, field: "role", reason: "Thiếu cột bắt buộc: role." }]);
+    expect(report.errors).toEqual([{ line: 1, field: "Vai trò", reason: "Thiếu cột bắt buộc “Vai trò” (role)." }]);
     expect(await count("users")).toBe(before);
-  });
-
-  it("an unknown column is named", async () => {
-    const res = await upload("name,email,role,ngày sinh\nA Bê,abe@nguyendu.lopso.demo,student,2014-01-01\n");
-    expect(res.status).toBe(400);
-    expect(readReport(await res.text()).errors).toEqual([{ line: 1, field: "file", reason: "Cột không được hỗ trợ: ngày sinh." }]);
   });
 
   it("an unclosed quote is reported as a malformed file, not a server error", async () => {
@@ -374,9 +393,227 @@ describe("in English", () => {
       expect(res.status).toBe(400);
       const report = readReport(await res.text());
       expect(report.heading).toMatch(/^Nothing was imported/);
-      expect(report.errors).toEqual([{ line: 2, field: "email", reason: "Invalid email address." }]);
+      expect(report.errors).toEqual([{ line: 2, field: "Email", reason: "Invalid email address." }]);
     } finally {
       admin.cookies.delete("lang");
     }
+  });
+});
+
+/** A file as Excel writes it: UTF-8 with a BOM, CRLF line ends. */
+const excel = (lines: string[]) => new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(lines.join("\r\n") + "\r\n")]);
+
+async function userByLogin(login: string) {
+  const [u] = await hub.database.query<{ id: string; full_name: string; birth_date: string | null }>(
+    "select id, full_name, birth_date::text as birth_date from users where email = $1 or phone = $1",
+    [login],
+  );
+  return u;
+}
+
+async function classesOf(userId: string) {
+  const rows = await hub.database.query<{ class_id: string; role: string }>("select class_id, role from class_members where user_id = $1", [userId]);
+  return rows.map((r) => `${r.class_id}:${r.role}`).sort();
+}
+
+async function childrenOf(parentId: string) {
+  const rows = await hub.database.query<{ full_name: string }>(
+    "select u.full_name from parent_links pl join users u on u.id = pl.student_id where pl.parent_id = $1 order by u.full_name",
+    [parentId],
+  );
+  return rows.map((r) => r.full_name);
+}
+
+describe("real school lists", () => {
+  it("a comma file's class cell lists several classes with “;”, as the help text shows", async () => {
+    const res = await upload("name,email,phone,role,class\nĐinh Nhiều Lớp,nhieulop@nguyendu.lopso.demo,,student,6A1:toan;7A2\n");
+    expect(res.status).toBe(200);
+    expect(readReport(await res.text()).heading).toContain("Đã nhập 1/1 dòng");
+    const u = await userByLogin("nhieulop@nguyendu.lopso.demo");
+    expect(await classesOf(u.id)).toEqual([`${toan6}:student`, `${khtn7}:student`].sort());
+  });
+
+  it("imports Excel's semicolon file (BOM, STT, dates of birth, ignored columns, parents naming two children)", async () => {
+    const before = { users: await count("users"), links: Number((await hub.database.query<{ n: number }>("select count(*)::int as n from parent_links"))[0].n) };
+    const file = excel([
+      "STT;Họ và tên;Ngày sinh;Giới tính;Email;Số điện thoại;Vai trò;Lớp;Con;Địa chỉ",
+      // The mother's row comes before her children's: a child may be named before its own row.
+      '1;Đỗ Thị Lan Anh;;Nữ;;0977 123 457;Phụ huynh;;"ha.ntt@nguyendu.lopso.demo;0389 111 222";12, Lê Lợi, P. Bến Nghé',
+      "2;Nguyễn Thị Thu Hà;05/09/2013;Nữ;ha.ntt@nguyendu.lopso.demo;;Học sinh;6A1:toan,7A2;;12, Lê Lợi, P. Bến Nghé",
+      "3;Nguyễn Minh Khôi;3/1/2012;Nam;;0389 111 222;Học sinh;6A1:toan|7A2;;12, Lê Lợi, P. Bến Nghé",
+      '4;Lê Gia Bảo;2013-11-20;Nam;bao.lg@nguyendu.lopso.demo;;Học sinh;"6A1:toan;7A2";;45 Nguyễn Huệ',
+      "5;Phạm Thị Hằng;;Nữ;hang.pt@nguyendu.lopso.demo;;Giáo viên;7A2;;",
+      "6;Nguyễn Văn Phúc;;Nam;;0977 123 456;Phụ huynh;;ha.ntt@nguyendu.lopso.demo, 0389111222;12, Lê Lợi, P. Bến Nghé",
+    ]);
+    const res = await upload(file);
+    expect(res.status).toBe(200);
+    const report = readReport(await res.text());
+    expect(report.errors).toEqual([]);
+    expect(report.heading).toContain("Đã nhập 6/6 dòng");
+    expect(report.notices.join(" ")).toContain("Đã bỏ qua các cột: STT, Giới tính, Địa chỉ");
+    expect(await count("users")).toBe(before.users + 6);
+
+    const ha = await userByLogin("ha.ntt@nguyendu.lopso.demo");
+    const khoi = await userByLogin("+84389111222");
+    const bao = await userByLogin("bao.lg@nguyendu.lopso.demo");
+    const hang = await userByLogin("hang.pt@nguyendu.lopso.demo");
+    expect([ha.birth_date, khoi.birth_date, bao.birth_date, hang.birth_date]).toEqual(["2013-09-05", "2012-01-03", "2013-11-20", null]);
+    // "6A1:toan,7A2", "6A1:toan|7A2" and a quoted "6A1:toan;7A2" each put the student in both classes.
+    for (const s of [ha, khoi, bao]) expect(await classesOf(s.id), s.full_name).toEqual([`${toan6}:student`, `${khtn7}:student`].sort());
+    expect(await classesOf(hang.id)).toEqual([`${khtn7}:teacher`]);
+
+    const mother = await userByLogin("+84977123457");
+    const father = await userByLogin("+84977123456");
+    expect(await childrenOf(mother.id)).toEqual(["Nguyễn Minh Khôi", "Nguyễn Thị Thu Hà"]);
+    expect(await childrenOf(father.id)).toEqual(["Nguyễn Minh Khôi", "Nguyễn Thị Thu Hà"]);
+    const links = Number((await hub.database.query<{ n: number }>("select count(*)::int as n from parent_links"))[0].n);
+    expect(links).toBe(before.links + 4);
+    const parentSchools = await hub.database.query<{ org_id: string; role: string }>("select org_id, role from memberships where user_id = $1", [father.id]);
+    expect(parentSchools).toEqual([{ org_id: schoolId, role: "parent" }]);
+
+    // The father signs in with the password shown and sees both children.
+    const cred = report.credentials.find((c) => c.login === "+84977123456")!;
+    const phuc = await hub.as("0977 123 456", cred.password);
+    const page = await phuc.html("/children");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("Nguyễn Thị Thu Hà");
+    expect(page.text).toContain("Nguyễn Minh Khôi");
+  });
+
+  it("a class list split by the semicolon separator is a row error that says how to fix the row", async () => {
+    const before = await count("users");
+    const res = await upload(excel(["Họ và tên;Email;Vai trò;Lớp", "Hồ Chấm Phẩy;hocp@nguyendu.lopso.demo;HS;6A1:toan;7A2"]));
+    expect(res.status).toBe(400);
+    const [e, ...rest] = readReport(await res.text()).details;
+    expect(rest).toEqual([]);
+    expect(e).toMatchObject({ line: 2, person: "Hồ Chấm Phẩy", field: "Cả dòng" });
+    expect(e.reason).toMatch(/Số cột không khớp/);
+    expect(e.reason).toMatch(/dấu phẩy “,” hoặc “\|”.*ngoặc kép/);
+    expect(await count("users")).toBe(before);
+  });
+
+  it("ignores columns it does not use and names them, in Vietnamese and in English", async () => {
+    const res = await upload("STT,Họ và tên,Giới tính,Email,Vai trò\n1,Vương Bỏ Cột,Nam,bocot@nguyendu.lopso.demo,Học sinh\n");
+    expect(res.status).toBe(200);
+    const report = readReport(await res.text());
+    expect(report.heading).toContain("Đã nhập 1/1 dòng");
+    expect(report.notices.join(" ")).toContain("Đã bỏ qua các cột: STT, Giới tính");
+    expect(await userByLogin("bocot@nguyendu.lopso.demo")).toBeDefined();
+    admin.cookies.set("lang", "en");
+    try {
+      const en = await upload("STT,name,gender,email,role\n2,Vuong Bo Cot Hai,Nam,bocot2@nguyendu.lopso.demo,student\n");
+      expect(en.status).toBe(200);
+      expect(readReport(await en.text()).notices.join(" ")).toContain("Ignored columns: STT, gender");
+    } finally {
+      admin.cookies.delete("lang");
+    }
+  });
+
+  it("keeps the date of birth under each header name; a bad date is a row error naming the value", async () => {
+    const lines = [
+      "Họ và tên,Ngày sinh,Email,Vai trò,STT",
+      "Mạc Ngày Sai,31/02/2013,ngaysai@nguyendu.lopso.demo,Học sinh,1", // 2: no 31 February
+      "Mạc Tháng Sai,2013-13-01,thangsai@nguyendu.lopso.demo,Học sinh,2", // 3: no month 13
+      "Mạc Chữ,hôm qua,chu@nguyendu.lopso.demo,Học sinh,3", // 4: not a date
+      "Mạc Đúng,09/9/2013,macdung@nguyendu.lopso.demo,Học sinh,4", // 5: ok
+    ];
+    const res = await upload(lines.join("\n"));
+    expect(res.status).toBe(400);
+    const report = readReport(await res.text());
+    expect(report.details.map((e) => [e.line, e.person, e.field, e.value])).toEqual([
+      [2, "Mạc Ngày Sai", "Ngày sinh", "31/02/2013"],
+      [3, "Mạc Tháng Sai", "Ngày sinh", "2013-13-01"],
+      [4, "Mạc Chữ", "Ngày sinh", "hôm qua"],
+    ]);
+    for (const e of report.details) expect(e.reason).toMatch(/Ngày sinh “.+” không hợp lệ.*dd\/mm\/yyyy/);
+    // The ignored column is named even when nothing is imported.
+    expect(report.notices.join(" ")).toContain("Đã bỏ qua các cột: STT");
+    expect(await userByLogin("macdung@nguyendu.lopso.demo")).toBeUndefined();
+
+    const valid = await upload(lines.join("\n"), { validOnly: true });
+    expect(valid.status).toBe(200);
+    expect((await userByLogin("macdung@nguyendu.lopso.demo")).birth_date).toBe("2013-09-09");
+    expect(await userByLogin("ngaysai@nguyendu.lopso.demo")).toBeUndefined();
+
+    for (const [i, header] of ["ngay sinh", "birth_date", "dob", "Ngày Sinh"].entries()) {
+      const r = await upload(`name,email,role,${header}\nMạc Tiêu Đề ${i},tieude${i}@nguyendu.lopso.demo,student,0${i + 1}/06/2012\n`);
+      expect(r.status, header).toBe(200);
+      expect((await userByLogin(`tieude${i}@nguyendu.lopso.demo`)).birth_date, header).toBe(`2012-06-0${i + 1}`);
+    }
+  });
+
+  it("the error table names the column in the reader's language, with the bad value and the row's person", async () => {
+    const res = await upload(MIXED);
+    expect(res.status).toBe(400);
+    const report = readReport(await res.text());
+    expect(report.errorHeads).toEqual(["Dòng", "Người", "Cột", "Giá trị", "Lý do"]);
+    const at = (line: number) => report.details.find((e) => e.line === line);
+    expect(at(3)).toMatchObject({ person: "Trần Sai Mail", field: "Email", value: "khong-phai-email" });
+    expect(at(5)).toMatchObject({ person: "Phạm Lớp Lạ", field: "Lớp", value: "9Z9" });
+    expect(at(8)).toMatchObject({ person: "Bùi Sai Số", field: "Số điện thoại", value: "0123" });
+    expect(at(4)).toMatchObject({ person: "Lê Vai Trò", field: "Vai trò", value: "hiệu phó" });
+    admin.cookies.set("lang", "en");
+    try {
+      const en = readReport(await (await upload(MIXED)).text());
+      expect(en.errorHeads).toEqual(["Line", "Person", "Column", "Value", "Reason"]);
+      expect(en.details.find((e) => e.line === 8)).toMatchObject({ person: "Bùi Sai Số", field: "Phone number", value: "0123" });
+      expect(en.details.find((e) => e.line === 5)).toMatchObject({ field: "Class", value: "9Z9" });
+    } finally {
+      admin.cookies.delete("lang");
+    }
+  });
+
+  it("a parent row links children of the same school by email or phone; a child elsewhere or unknown is a row error", async () => {
+    const linksBefore = Number((await hub.database.query<{ n: number }>("select count(*)::int as n from parent_links"))[0].n);
+    const lines = [
+      "Họ và tên,Số điện thoại,Vai trò,Con,Ngày sinh",
+      "Trần Văn Cha,0977 000 111,Phụ huynh,giang.ht@nguyendu.lopso.demo;KHOA.BD@nguyendu.lopso.demo,", // 2 ok: two children of the school
+      "Lê Thị Khác,0977 000 222,Phụ huynh,mai.dn@kimdong.lopso.demo,", // 3 a student of another school
+      "Đỗ Văn Lạ,0977 000 333,Phụ huynh,khongco@nguyendu.lopso.demo,", // 4 nobody
+      "Phan Văn Bác,0977 000 444,Phụ huynh,lan.nt@nguyendu.lopso.demo;0912 345 678,", // 5 a teacher, a parent
+      "Hà Thị Học,0977 000 555,Học sinh,an.nv@nguyendu.lopso.demo,", // 6 only a parent row names children
+      "Lưu Bé Lỗi,0977 000 666,Học sinh,,30/02/2014", // 7 a bad student row
+      "Lưu Văn Bố,0977 000 777,Phụ huynh,0977 000 666,", // 8 names the bad row's child
+    ];
+    const res = await upload(lines.join("\r\n"));
+    expect(res.status).toBe(400);
+    const report = readReport(await res.text());
+    expect(report.details.map((e) => [e.line, e.field, e.value])).toEqual([
+      [3, "Con", "mai.dn@kimdong.lopso.demo"],
+      [4, "Con", "khongco@nguyendu.lopso.demo"],
+      [5, "Con", "lan.nt@nguyendu.lopso.demo"],
+      [5, "Con", "0912 345 678"],
+      [6, "Con", "an.nv@nguyendu.lopso.demo"],
+      [7, "Ngày sinh", "30/02/2014"],
+      [8, "Con", "0977 000 666"],
+    ]);
+    const reason = (line: number) => report.details.filter((e) => e.line === line).map((e) => e.reason);
+    expect(reason(3)).toEqual([expect.stringMatching(/Không tìm thấy học sinh “mai\.dn@kimdong\.lopso\.demo” của trường/)]);
+    expect(reason(5)).toHaveLength(2);
+    expect(reason(6)).toEqual([expect.stringMatching(/Chỉ dòng phụ huynh/)]);
+    expect(reason(8)).toEqual([expect.stringMatching(/dòng 7/)]);
+    expect(Number((await hub.database.query<{ n: number }>("select count(*)::int as n from parent_links"))[0].n)).toBe(linksBefore);
+    expect(await userByLogin("+84977000111")).toBeUndefined();
+
+    const valid = await upload(lines.join("\r\n"), { validOnly: true });
+    expect(valid.status).toBe(200);
+    const done = readReport(await valid.text());
+    expect(done.heading).toContain("Đã nhập 1/7 dòng");
+    const cha = await userByLogin("+84977000111");
+    expect(await childrenOf(cha.id)).toEqual(["Bùi Đăng Khoa", "Hoàng Thu Giang"]);
+    expect(Number((await hub.database.query<{ n: number }>("select count(*)::int as n from parent_links"))[0].n)).toBe(linksBefore + 2);
+    const mai = await userByLogin("mai.dn@kimdong.lopso.demo");
+    const maiParents = await hub.database.query<{ phone: string | null }>(
+      "select u.phone from parent_links pl join users u on u.id = pl.parent_id where pl.student_id = $1",
+      [mai.id],
+    );
+    expect(maiParents.map((p) => p.phone)).not.toContain("+84977000222");
+    const schools = await hub.database.query<{ org_id: string; role: string }>("select org_id, role from memberships where user_id = $1", [cha.id]);
+    expect(schools).toEqual([{ org_id: schoolId, role: "parent" }]);
+    const client = await hub.as("0977000111", done.credentials[0].password);
+    const page = await client.html("/children");
+    expect(page.text).toContain("Hoàng Thu Giang");
+    expect(page.text).toContain("Bùi Đăng Khoa");
+    expect(page.text).not.toContain("Đặng Ngọc Mai");
   });
 });
