@@ -148,6 +148,7 @@ export const en: Dictionary = {
     publishedAt: "Published {date}",
     savedDraft: "Draft saved.",
     savedPublished: "Lesson published.",
+    savedUpdated: "Changes saved. The lesson is still published, so students see the new version at once; to make it a draft again, use “Unpublish” on the class page.",
     unpublished: "Lesson unpublished (back to draft).",
     remove: "Remove file",
     read: "Read lesson",

@@ -146,6 +146,7 @@ export const vi = {
     publishedAt: "Đăng lúc {date}",
     savedDraft: "Đã lưu bản nháp.",
     savedPublished: "Đã đăng bài học.",
+    savedUpdated: "Đã lưu thay đổi. Bài học vẫn đang được đăng nên học sinh thấy ngay nội dung mới; muốn chuyển về bản nháp, hãy bấm “Gỡ bài” ở trang lớp.",
     unpublished: "Đã gỡ bài học (chuyển về bản nháp).",
     remove: "Xóa tệp",
     read: "Đọc bài",

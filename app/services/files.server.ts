@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.server.ts";
 import { attachments, lessons, submissions } from "../../db/schema/index.ts";
 import { env } from "../env.server.ts";
@@ -176,7 +176,16 @@ async function readHead(file: string, bytes: number): Promise<Uint8Array> {
 }
 
 /** An upload written to its temporary name, waiting for the transaction that records it. */
-export type StagedFile = { key: string; filename: string; contentType: string; size: number };
+export type StagedFile = {
+  key: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** SHA-256 of the contents (hex): with the name and size, how a file already attached is recognised. */
+  sha256: string;
+  /** Set by `attachStaged` when the lesson or submission already carries this very file: it is not recorded, and its temporary copy is removed. */
+  duplicate?: true;
+};
 
 /**
  * Write each (checked) file to `uploads/tmp/<key>.part` and flush it to disk. Nothing refers to a
@@ -188,10 +197,12 @@ export async function stageFiles(files: File[]): Promise<StagedFile[]> {
     await fs.mkdir(path.join(uploadsDir(), TMP), { recursive: true });
     for (const file of files) {
       const key = crypto.randomUUID();
-      staged.push({ key, filename: displayName(file), contentType: canonicalType(file.name) ?? "application/octet-stream", size: file.size });
+      const bytes = Buffer.from(await file.arrayBuffer());
+      const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+      staged.push({ key, filename: displayName(file), contentType: canonicalType(file.name) ?? "application/octet-stream", size: file.size, sha256 });
       const handle = await fs.open(tempPath(key), "wx", 0o640);
       try {
-        await handle.writeFile(Buffer.from(await file.arrayBuffer()));
+        await handle.writeFile(bytes);
         await handle.sync();
       } finally {
         await handle.close();
@@ -209,10 +220,14 @@ async function discard(staged: StagedFile[]) {
   await Promise.all(staged.flatMap((s) => [fs.rm(tempPath(s.key), { force: true }), fs.rm(storedPath(s.key), { force: true })]));
 }
 
-/** Move staged files to their keys and make the renames durable (each folder flushed). */
+/** Move staged files to their keys and make the renames durable (each folder flushed); drop duplicates. */
 async function place(staged: StagedFile[]) {
   const dirs = new Set<string>();
   for (const s of staged) {
+    if (s.duplicate) {
+      await fs.rm(tempPath(s.key), { force: true });
+      continue;
+    }
     const final = storedPath(s.key);
     await fs.mkdir(path.dirname(final), { recursive: true });
     await fs.rename(tempPath(s.key), final);
@@ -274,21 +289,28 @@ export class AttachmentLimitError extends Error {
  * transaction. The parent row is locked first (`for update`), so two requests adding files to
  * the same lesson or submission take turns and the second counts what the first attached: the
  * limits hold for everything attached, not per request.
+ *
+ * Saving again never attaches what is already attached: a file with the same name, size and
+ * contents as one the parent carries (or as another file of the same request) is marked
+ * `duplicate` and left out, so a form sent again with its file still chosen changes nothing.
  */
 export async function attachStaged(tx: Tx, parent: { lessonId: string } | { submissionId: string }, ownerId: string, staged: StagedFile[]) {
   if (staged.length === 0) return;
   const onLesson = "lessonId" in parent;
   const parentId = onLesson ? parent.lessonId : parent.submissionId;
+  const ofParent = onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId);
   if (onLesson) await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, parentId)).for("update");
   else await tx.select({ id: submissions.id }).from(submissions).where(eq(submissions.id, parentId)).for("update");
+  const fresh = await markDuplicates(tx, ofParent, staged);
+  if (fresh.length === 0) return;
   const [attached] = await tx
     .select({ files: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${attachments.size}), 0)::bigint` })
     .from(attachments)
-    .where(onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId));
-  if (attached.files + staged.length > MAX_ATTACHED_FILES) throw new AttachmentLimitError("total_count");
-  if (Number(attached.bytes) + staged.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
+    .where(ofParent);
+  if (attached.files + fresh.length > MAX_ATTACHED_FILES) throw new AttachmentLimitError("total_count");
+  if (Number(attached.bytes) + fresh.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
   await tx.insert(attachments).values(
-    staged.map((s) => ({
+    fresh.map((s) => ({
       ...(onLesson ? { lessonId: parentId } : { submissionId: parentId }),
       ownerId,
       filename: s.filename,
@@ -297,6 +319,47 @@ export async function attachStaged(tx: Tx, parent: { lessonId: string } | { subm
       storageKey: s.key,
     })),
   );
+}
+
+/**
+ * Mark the staged files that the parent already carries, or that an earlier file of the same
+ * request is, and return the others. A stored file is read and hashed only when its name and
+ * size are those of a staged one.
+ */
+async function markDuplicates(tx: Tx, ofParent: SQL, staged: StagedFile[]): Promise<StagedFile[]> {
+  const names = [...new Set(staged.map((s) => s.filename))];
+  const existing = await tx
+    .select({ filename: attachments.filename, size: attachments.size, key: attachments.storageKey })
+    .from(attachments)
+    .where(and(ofParent, inArray(attachments.filename, names)));
+  const hashes = new Map<string, Promise<string | null>>();
+  const storedHash = (key: string) => {
+    let hash = hashes.get(key);
+    if (!hash) hashes.set(key, (hash = hashOfStored(key)));
+    return hash;
+  };
+  const fresh: StagedFile[] = [];
+  for (const s of staged) {
+    const same = (o: { filename: string; size: number }) => o.filename === s.filename && o.size === s.size;
+    let duplicate = fresh.some((o) => same(o) && o.sha256 === s.sha256);
+    for (const e of existing) {
+      if (duplicate) break;
+      if (same(e) && (await storedHash(e.key)) === s.sha256) duplicate = true;
+    }
+    if (duplicate) s.duplicate = true;
+    else fresh.push(s);
+  }
+  return fresh;
+}
+
+/** SHA-256 (hex) of a stored file, or null when it is not there. */
+async function hashOfStored(key: string): Promise<string | null> {
+  try {
+    return crypto.createHash("sha256").update(await fs.readFile(storedPath(key))).digest("hex");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
 }
 
 export async function removeStored(keys: string[]) {
