@@ -21,11 +21,34 @@ const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b
 const ZIP = [0x50, 0x4b, 0x03, 0x04]; // Office Open XML (docx, pptx, xlsx) is a zip
 const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]; // doc, ppt, xls
 
+/** Brands of an ISO BMFF file that hold HEIF still images (HEIC is HEIF with HEVC-coded pictures). */
+const HEIF_BRANDS = new Set(["heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1"]);
+
+/**
+ * A HEIF image begins with an ISO BMFF `ftyp` box: its size (4 bytes, big-endian), "ftyp", the
+ * major brand, a minor version, then compatible brands to the end of the box. One of the brands
+ * (major or compatible) must be a HEIF image's; an MP4 video's (isom, mp41, avc1…) are not.
+ */
+function isHeif(head: Uint8Array): boolean {
+  if (!startsWith(head, ascii("ftyp"), 4) || head.length < 12) return false;
+  const size = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
+  if (size < 16) return false;
+  const brand = (at: number) => String.fromCharCode(head[at], head[at + 1], head[at + 2], head[at + 3]);
+  if (HEIF_BRANDS.has(brand(8))) return true;
+  for (let at = 16; at + 4 <= Math.min(size, head.length); at += 4) if (HEIF_BRANDS.has(brand(at))) return true;
+  return false;
+}
+
 type AllowedType = {
   /** File name extensions for the type (type and extension must agree). */
   extensions: string[];
   /** Whether the file's first bytes are how this type's contents begin (its "magic number"). */
   looksLike: (head: Uint8Array) => boolean;
+  /**
+   * Other types a browser may declare for such a file: the file is accepted under them too (the
+   * stored type is still this one, and the contents are checked all the same).
+   */
+  declaredAs?: string[];
 };
 
 /** What may be attached, by MIME type. */
@@ -44,7 +67,14 @@ export const ALLOWED_TYPES: Record<string, AllowedType> = {
   // An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
   "audio/mpeg": { extensions: [".mp3"], looksLike: (h) => startsWith(h, ascii("ID3")) || (h[0] === 0xff && (h[1] & 0xe0) === 0xe0) },
   "video/mp4": { extensions: [".mp4"], looksLike: (h) => startsWith(h, ascii("ftyp"), 4) },
+  // Photos from iPhones (and many Android phones). Browsers that do not know the type (Chrome and
+  // Firefox on Windows or Linux without HEIF support) send no type, or a generic one.
+  "image/heic": { extensions: [".heic"], looksLike: isHeif, declaredAs: ["image/heif", "image/heic-sequence", "image/heif-sequence", "application/octet-stream", ""] },
+  "image/heif": { extensions: [".heif"], looksLike: isHeif, declaredAs: ["image/heic", "image/heic-sequence", "image/heif-sequence", "application/octet-stream", ""] },
 };
+
+/** How many first bytes are read to check a type's contents: text is checked further. */
+const headBytes = (type: string) => (type === "text/plain" ? 8192 : 64);
 
 export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" | "content_mismatch" };
 
@@ -60,12 +90,13 @@ export async function checkFiles(files: File[]): Promise<FileProblem | null> {
   if (files.length > MAX_FILES) return { file: "", reason: "too_many" };
   for (const f of files) {
     if (f.size > MAX_FILE_BYTES) return { file: f.name, reason: "too_large" };
-    const ext = path.extname(f.name).toLowerCase();
-    if (!ALLOWED_TYPES[declaredType(f)]?.extensions.includes(ext)) return { file: f.name, reason: "type_not_allowed" };
+    const type = canonicalType(f.name);
+    const declared = declaredType(f);
+    if (!type || (declared !== type && !ALLOWED_TYPES[type].declaredAs?.includes(declared))) return { file: f.name, reason: "type_not_allowed" };
   }
   for (const f of files) {
-    const type = declaredType(f);
-    const head = new Uint8Array(await f.slice(0, type === "text/plain" ? 8192 : 16).arrayBuffer());
+    const type = canonicalType(f.name)!;
+    const head = new Uint8Array(await f.slice(0, headBytes(type)).arrayBuffer());
     if (!ALLOWED_TYPES[type].looksLike(head)) return { file: f.name, reason: "content_mismatch" };
   }
   return null;
@@ -143,7 +174,7 @@ export const FILE_RESPONSE_CSP = "default-src 'none'; sandbox";
 /**
  * Types shown in the browser (in a tab, or an <img>); everything else is downloaded. Not PDFs:
  * a browser's PDF viewer does not run in a sandboxed document, so a PDF opens in the device's own
- * viewer instead.
+ * viewer instead. Not HEIC/HEIF either: only Safari can show them, so they open on the device.
  */
 const SHOWN_INLINE = new Set(["image/png", "image/jpeg", "image/webp"]);
 
@@ -156,7 +187,7 @@ const SHOWN_INLINE = new Set(["image/png", "image/jpeg", "image/webp"]);
 export async function servedAs(key: string, filename: string): Promise<{ contentType: string; inline: boolean }> {
   const type = canonicalType(filename);
   if (type) {
-    const head = await readHead(storedPath(key), type === "text/plain" ? 8192 : 16);
+    const head = await readHead(storedPath(key), headBytes(type));
     if (ALLOWED_TYPES[type].looksLike(head)) {
       return { contentType: type === "text/plain" ? "text/plain; charset=utf-8" : type, inline: SHOWN_INLINE.has(type) };
     }

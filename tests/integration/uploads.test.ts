@@ -407,6 +407,60 @@ describe("submission files", () => {
   });
 });
 
+describe("photos from an iPhone (HEIC/HEIF)", () => {
+  /** The first bytes of a photo taken on an iPhone: its `ftyp` box, then the start of its `meta` box. */
+  const HEIC = new Uint8Array([
+    ...[0, 0, 0, 0x24], ...Buffer.from("ftypheic"), 0, 0, 0, 0, ...Buffer.from("mif1MiPrmiafMiHBheic"),
+    ...[0, 0, 0, 0x2a], ...Buffer.from("meta"), 0, 0, 0, 0,
+    ...[0, 0, 0, 0x22], ...Buffer.from("hdlr"), 0, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from("pict"), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  ]);
+
+  it("attaches a HEIC photo to a lesson and serves it as a download with its real type", async () => {
+    const res = await c.lan.post(newLesson(), lessonForm("Bài có ảnh chụp bảng", [{ name: "IMG_0001.HEIC", type: "image/heic", data: HEIC }]));
+    expect(res.status).toBe(302);
+    const lessonId = /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
+    const [row] = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    expect(row).toMatchObject({ filename: "IMG_0001.HEIC", contentType: "image/heic", size: HEIC.length });
+    const file = await c.an.get(`/files/${row.id}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("image/heic");
+    // Browsers other than Safari cannot show HEIC: the photo is downloaded, to open on the device.
+    expect(file.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect(file.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(file.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(HEIC);
+    await expectDiskMatchesRows();
+  });
+
+  it("accepts a student's .heif photo that the browser sent without a type", async () => {
+    const [a] = await hub.database.db
+      .insert(assignments)
+      .values({ classId: ids.toan6, authorId: ids.lan, title: "Chụp ảnh bài làm", dueAt: new Date(Date.now() + 86_400_000), scale: "ten_point" })
+      .returning({ id: assignments.id });
+    const res = await c.an.post(`/assignments/${a.id}`, submissionForm("Ảnh bài làm của em", [{ name: "bai-lam.heif", type: "", data: HEIC }]));
+    expect(res.status).toBe(200);
+    const [row] = await hub.database.query<{ content_type: string }>(
+      "select a.content_type from attachments a join submissions s on s.id = a.submission_id where s.assignment_id = $1",
+      [a.id],
+    );
+    expect(row.content_type).toBe("image/heif");
+  });
+
+  it("refuses a video renamed to .heic, and names HEIC among the allowed types when refusing", async () => {
+    const mp4 = new Uint8Array([0, 0, 0, 0x20, ...Buffer.from("ftypisom"), 0, 0, 2, 0, ...Buffer.from("isomiso2avc1mp41"), 0, 0, 0, 8, ...Buffer.from("free")]);
+    const before = await rowCounts();
+    const res = await c.lan.post(newLesson(), lessonForm("Bài có video đổi tên", [{ name: "anh.heic", type: "image/heic", data: mp4 }]));
+    expect(res.status).toBe(400);
+    expect(fileFieldError(await res.text())).toContain("Nội dung tệp không đúng với loại tệp");
+    expect(await rowCounts()).toEqual(before);
+
+    const refused = await c.lan.post(newLesson(), lessonForm("Bài có tệp lạ", [{ name: "anh.bmp", type: "image/bmp", data: "BM" }]));
+    expect(fileFieldError(await refused.text())).toBe("Loại tệp không được phép. Chấp nhận PDF, Word, PowerPoint, Excel, ảnh (JPG, PNG, WebP, HEIC/HEIF), MP3, MP4, TXT.");
+    const page = await c.lan.html(newLesson());
+    expect(htmlText(page.text)).toContain("ảnh (JPG, PNG, WebP, HEIC/HEIF)");
+  });
+});
+
 describe("a lesson saved again with the file still in the form", () => {
   const editPath = (lessonId: string) => `/classes/${ids.toan6}/lessons/${lessonId}/edit`;
   const lessonIdOf = (res: Response) => /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
