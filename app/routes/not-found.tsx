@@ -16,6 +16,11 @@ export async function action(): Promise<never> {
   throw notFound();
 }
 
+/** Never drawn, as the loader always throws: the route's boundary draws the page. */
+export default function NotFound() {
+  return null;
+}
+
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "errors.not_found_title");
 
 export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";
