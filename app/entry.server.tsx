@@ -4,6 +4,7 @@ import { isRouteErrorResponse, RouterContextProvider, ServerRouter, type EntryCo
 import { NonceProvider } from "./components/nonce.tsx";
 import { RequestLocaleContext } from "./components/request-locale.tsx";
 import { localeContext, nonceContext } from "./context.ts";
+import { newNonce } from "./auth/request.server.ts";
 
 export const streamTimeout = 5_000;
 
@@ -26,7 +27,9 @@ export default function handleRequest(
   routerContext: EntryContext,
   loadContext: RouterContextProvider,
 ) {
-  const nonce = loadContext.get(nonceContext);
+  // The root middleware sets the nonce for every page; one is made here should a document ever be
+  // rendered without it, so that the policy never carries an empty nonce that blocks the scripts.
+  const nonce = loadContext.get(nonceContext) || newNonce();
   responseHeaders.set("Content-Security-Policy", contentSecurityPolicy(nonce));
   // Pages here have no deferred data, so the whole document is rendered, then sent in one write
   // with a Content-Length: far fewer system calls than streaming React's many small chunks.

@@ -42,4 +42,7 @@ export default [
     route("schools/:schoolId/classes", "routes/admin.classes.tsx"),
     route("schools/:schoolId/import", "routes/admin.import.tsx"),
   ]),
+
+  // Any other URL: "page not found", inside the frame (the root's middleware and loader run).
+  route("*", "routes/not-found.tsx"),
 ] satisfies RouteConfig;

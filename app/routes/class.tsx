@@ -1,33 +1,54 @@
-import { Form, useLoaderData } from "react-router";
+import { Form, useActionData, useLoaderData } from "react-router";
+import { z } from "zod";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/class";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
-import { classPage, regenerateJoinCode } from "../services/classes.server.ts";
+import { classPage, getClassForTeacher, regenerateJoinCode } from "../services/classes.server.ts";
 import { setLessonStatus } from "../services/lessons.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
-import { formObject, readForm } from "./_form.server.ts";
+import { Notice } from "../components/forms.tsx";
+import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   return classPage(getDb(), actor, params.classId);
 }
 
+/**
+ * "new-code" only asks: the old code stops working for every student who has not joined yet, so
+ * the code is replaced only by the confirming "regenerate-confirm" sent from that question.
+ */
+const ClassAction = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("new-code") }),
+  z.object({ intent: z.literal("regenerate-confirm") }),
+  z.object({ intent: z.literal("publish"), lessonId: z.string().default("") }),
+  z.object({ intent: z.literal("unpublish"), lessonId: z.string().default("") }),
+]);
+
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
-  const form = formObject(await readForm(request, context));
+  const parsed = ClassAction.safeParse(formObject(await readForm(request, context)));
+  if (!parsed.success) throw badRequest({ message: "bad_request" });
+  const form = parsed.data;
+  const db = getDb();
   if (form.intent === "new-code") {
-    await regenerateJoinCode(getDb(), actor, params.classId);
-  } else if (form.intent === "publish" || form.intent === "unpublish") {
-    await setLessonStatus(getDb(), actor, params.classId, form.lessonId ?? "", form.intent === "publish");
+    await getClassForTeacher(db, actor, params.classId);
+    return { joinCode: "confirm" as const };
   }
+  if (form.intent === "regenerate-confirm") {
+    await regenerateJoinCode(db, actor, params.classId);
+    return { joinCode: "replaced" as const };
+  }
+  await setLessonStatus(db, actor, params.classId, form.lessonId, form.intent === "publish");
   return null;
 }
 
 export default function ClassPage() {
   const data = useLoaderData<typeof loader>();
+  const done = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
   const { class: c, students } = data;
@@ -49,13 +70,29 @@ export default function ClassPage() {
             {c.joinCode}
           </p>
           <p className="muted">{t("classes.joinCodeHint")}</p>
-          <div className="actions">
-            <Form method="post">
-              <input type="hidden" name="intent" value="new-code" />
-              <button type="submit">{t("classes.newCode")}</button>
-            </Form>
-            <Link to={`/classes/${c.id}/families`}>{t("classes.parentCodeIssue")}</Link>
-          </div>
+          {done?.joinCode === "replaced" ? <Notice>{t("classes.newCodeDone")}</Notice> : null}
+          {done?.joinCode === "confirm" ? (
+            <div className="confirm" role="group" aria-labelledby="new-code-question">
+              <h3 id="new-code-question">{t("classes.newCodeQuestion")}</h3>
+              <p role="alert">{t("classes.newCodeWarning", { code: c.joinCode })}</p>
+              <div className="actions">
+                <Form method="post">
+                  <button type="submit" name="intent" value="regenerate-confirm" className="primary">
+                    {t("classes.newCodeConfirm")}
+                  </button>
+                </Form>
+                <Link to={`/classes/${c.id}`}>{t("classes.newCodeKeep")}</Link>
+              </div>
+            </div>
+          ) : (
+            <div className="actions">
+              <Form method="post">
+                <input type="hidden" name="intent" value="new-code" />
+                <button type="submit">{t("classes.newCode")}</button>
+              </Form>
+              <Link to={`/classes/${c.id}/families`}>{t("classes.parentCodeIssue")}</Link>
+            </div>
+          )}
         </section>
         <section className="card" aria-labelledby="roster">
           <h2 id="roster">

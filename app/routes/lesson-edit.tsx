@@ -9,7 +9,7 @@ import { deleteAttachment, getLessonForEditing, saveLesson } from "../services/l
 import { filesFrom } from "../services/files.server.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { FormError, Notice, TextArea, Field } from "../components/forms.tsx";
-import { useLocale, useT } from "../i18n/index.ts";
+import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -33,8 +33,14 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   }
   const result = await saveLesson(db, actor, params.classId, params.lessonId ?? null, fields, filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, values: { title: fields.title ?? "", bodyMd: fields.bodyMd ?? "" } });
-  throw redirect(`/classes/${params.classId}/lessons/${result.value.id}/edit?saved=${result.value.status}`);
+  throw redirect(`/classes/${params.classId}/lessons/${result.value.id}/edit?saved=${result.value.saved}`);
 }
+
+const SAVED_MESSAGES: Record<string, MessageKey | undefined> = {
+  draft: "lesson.savedDraft",
+  published: "lesson.savedPublished",
+  updated: "lesson.savedUpdated",
+};
 
 export default function LessonEditor() {
   const { class: cls, lesson } = useLoaderData<typeof loader>();
@@ -55,7 +61,7 @@ export default function LessonEditor() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [body]);
 
-  const saved = params.get("saved");
+  const saved = SAVED_MESSAGES[params.get("saved") ?? ""];
   const html = preview.data?.html ?? lesson?.bodyHtml ?? "";
   return (
     <>
@@ -65,7 +71,7 @@ export default function LessonEditor() {
         </Link>
       </p>
       <h1>{t(lesson ? "lesson.editTitle" : "lesson.newTitle")}</h1>
-      {saved ? <Notice>{t(saved === "published" ? "lesson.savedPublished" : "lesson.savedDraft")}</Notice> : null}
+      {saved ? <Notice>{t(saved)}</Notice> : null}
       {result?.errors && Object.keys(result.errors).length > 0 ? <FormError message="common.errorSummary" /> : null}
       <Form method="post" encType="multipart/form-data" noValidate className="card">
         <Field label={t("lesson.title")} name="title" required defaultValue={result?.values?.title ?? lesson?.title} error={result?.errors?.title} />
@@ -87,6 +93,9 @@ export default function LessonEditor() {
           </div>
         </div>
         <Field
+          // A new input after each save (the lesson's updatedAt changes): a file already attached
+          // does not stay chosen in the form, to be sent again with the next save.
+          key={String(lesson?.updatedAt ?? "new")}
           label={t("lesson.attachments")}
           hint={t("lesson.attachHint")}
           name="files"

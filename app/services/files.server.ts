@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.server.ts";
 import { attachments, lessons, submissions } from "../../db/schema/index.ts";
 import { env } from "../env.server.ts";
@@ -21,11 +21,34 @@ const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b
 const ZIP = [0x50, 0x4b, 0x03, 0x04]; // Office Open XML (docx, pptx, xlsx) is a zip
 const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]; // doc, ppt, xls
 
+/** Brands of an ISO BMFF file that hold HEIF still images (HEIC is HEIF with HEVC-coded pictures). */
+const HEIF_BRANDS = new Set(["heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1"]);
+
+/**
+ * A HEIF image begins with an ISO BMFF `ftyp` box: its size (4 bytes, big-endian), "ftyp", the
+ * major brand, a minor version, then compatible brands to the end of the box. One of the brands
+ * (major or compatible) must be a HEIF image's; an MP4 video's (isom, mp41, avc1…) are not.
+ */
+function isHeif(head: Uint8Array): boolean {
+  if (!startsWith(head, ascii("ftyp"), 4) || head.length < 12) return false;
+  const size = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
+  if (size < 16) return false;
+  const brand = (at: number) => String.fromCharCode(head[at], head[at + 1], head[at + 2], head[at + 3]);
+  if (HEIF_BRANDS.has(brand(8))) return true;
+  for (let at = 16; at + 4 <= Math.min(size, head.length); at += 4) if (HEIF_BRANDS.has(brand(at))) return true;
+  return false;
+}
+
 type AllowedType = {
   /** File name extensions for the type (type and extension must agree). */
   extensions: string[];
   /** Whether the file's first bytes are how this type's contents begin (its "magic number"). */
   looksLike: (head: Uint8Array) => boolean;
+  /**
+   * Other types a browser may declare for such a file: the file is accepted under them too (the
+   * stored type is still this one, and the contents are checked all the same).
+   */
+  declaredAs?: string[];
 };
 
 /** What may be attached, by MIME type. */
@@ -44,7 +67,14 @@ export const ALLOWED_TYPES: Record<string, AllowedType> = {
   // An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
   "audio/mpeg": { extensions: [".mp3"], looksLike: (h) => startsWith(h, ascii("ID3")) || (h[0] === 0xff && (h[1] & 0xe0) === 0xe0) },
   "video/mp4": { extensions: [".mp4"], looksLike: (h) => startsWith(h, ascii("ftyp"), 4) },
+  // Photos from iPhones (and many Android phones). Browsers that do not know the type (Chrome and
+  // Firefox on Windows or Linux without HEIF support) send no type, or a generic one.
+  "image/heic": { extensions: [".heic"], looksLike: isHeif, declaredAs: ["image/heif", "image/heic-sequence", "image/heif-sequence", "application/octet-stream", ""] },
+  "image/heif": { extensions: [".heif"], looksLike: isHeif, declaredAs: ["image/heic", "image/heic-sequence", "image/heif-sequence", "application/octet-stream", ""] },
 };
+
+/** How many first bytes are read to check a type's contents: text is checked further. */
+const headBytes = (type: string) => (type === "text/plain" ? 8192 : 64);
 
 export type FileProblem = { file: string; reason: "too_large" | "type_not_allowed" | "too_many" | "content_mismatch" };
 
@@ -60,12 +90,13 @@ export async function checkFiles(files: File[]): Promise<FileProblem | null> {
   if (files.length > MAX_FILES) return { file: "", reason: "too_many" };
   for (const f of files) {
     if (f.size > MAX_FILE_BYTES) return { file: f.name, reason: "too_large" };
-    const ext = path.extname(f.name).toLowerCase();
-    if (!ALLOWED_TYPES[declaredType(f)]?.extensions.includes(ext)) return { file: f.name, reason: "type_not_allowed" };
+    const type = canonicalType(f.name);
+    const declared = declaredType(f);
+    if (!type || (declared !== type && !ALLOWED_TYPES[type].declaredAs?.includes(declared))) return { file: f.name, reason: "type_not_allowed" };
   }
   for (const f of files) {
-    const type = declaredType(f);
-    const head = new Uint8Array(await f.slice(0, type === "text/plain" ? 8192 : 16).arrayBuffer());
+    const type = canonicalType(f.name)!;
+    const head = new Uint8Array(await f.slice(0, headBytes(type)).arrayBuffer());
     if (!ALLOWED_TYPES[type].looksLike(head)) return { file: f.name, reason: "content_mismatch" };
   }
   return null;
@@ -143,7 +174,7 @@ export const FILE_RESPONSE_CSP = "default-src 'none'; sandbox";
 /**
  * Types shown in the browser (in a tab, or an <img>); everything else is downloaded. Not PDFs:
  * a browser's PDF viewer does not run in a sandboxed document, so a PDF opens in the device's own
- * viewer instead.
+ * viewer instead. Not HEIC/HEIF either: only Safari can show them, so they open on the device.
  */
 const SHOWN_INLINE = new Set(["image/png", "image/jpeg", "image/webp"]);
 
@@ -156,7 +187,7 @@ const SHOWN_INLINE = new Set(["image/png", "image/jpeg", "image/webp"]);
 export async function servedAs(key: string, filename: string): Promise<{ contentType: string; inline: boolean }> {
   const type = canonicalType(filename);
   if (type) {
-    const head = await readHead(storedPath(key), type === "text/plain" ? 8192 : 16);
+    const head = await readHead(storedPath(key), headBytes(type));
     if (ALLOWED_TYPES[type].looksLike(head)) {
       return { contentType: type === "text/plain" ? "text/plain; charset=utf-8" : type, inline: SHOWN_INLINE.has(type) };
     }
@@ -176,7 +207,16 @@ async function readHead(file: string, bytes: number): Promise<Uint8Array> {
 }
 
 /** An upload written to its temporary name, waiting for the transaction that records it. */
-export type StagedFile = { key: string; filename: string; contentType: string; size: number };
+export type StagedFile = {
+  key: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** SHA-256 of the contents (hex): with the name and size, how a file already attached is recognised. */
+  sha256: string;
+  /** Set by `attachStaged` when the lesson or submission already carries this very file: it is not recorded, and its temporary copy is removed. */
+  duplicate?: true;
+};
 
 /**
  * Write each (checked) file to `uploads/tmp/<key>.part` and flush it to disk. Nothing refers to a
@@ -188,10 +228,12 @@ export async function stageFiles(files: File[]): Promise<StagedFile[]> {
     await fs.mkdir(path.join(uploadsDir(), TMP), { recursive: true });
     for (const file of files) {
       const key = crypto.randomUUID();
-      staged.push({ key, filename: displayName(file), contentType: canonicalType(file.name) ?? "application/octet-stream", size: file.size });
+      const bytes = Buffer.from(await file.arrayBuffer());
+      const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+      staged.push({ key, filename: displayName(file), contentType: canonicalType(file.name) ?? "application/octet-stream", size: file.size, sha256 });
       const handle = await fs.open(tempPath(key), "wx", 0o640);
       try {
-        await handle.writeFile(Buffer.from(await file.arrayBuffer()));
+        await handle.writeFile(bytes);
         await handle.sync();
       } finally {
         await handle.close();
@@ -209,10 +251,14 @@ async function discard(staged: StagedFile[]) {
   await Promise.all(staged.flatMap((s) => [fs.rm(tempPath(s.key), { force: true }), fs.rm(storedPath(s.key), { force: true })]));
 }
 
-/** Move staged files to their keys and make the renames durable (each folder flushed). */
+/** Move staged files to their keys and make the renames durable (each folder flushed); drop duplicates. */
 async function place(staged: StagedFile[]) {
   const dirs = new Set<string>();
   for (const s of staged) {
+    if (s.duplicate) {
+      await fs.rm(tempPath(s.key), { force: true });
+      continue;
+    }
     const final = storedPath(s.key);
     await fs.mkdir(path.dirname(final), { recursive: true });
     await fs.rename(tempPath(s.key), final);
@@ -274,21 +320,28 @@ export class AttachmentLimitError extends Error {
  * transaction. The parent row is locked first (`for update`), so two requests adding files to
  * the same lesson or submission take turns and the second counts what the first attached: the
  * limits hold for everything attached, not per request.
+ *
+ * Saving again never attaches what is already attached: a file with the same name, size and
+ * contents as one the parent carries (or as another file of the same request) is marked
+ * `duplicate` and left out, so a form sent again with its file still chosen changes nothing.
  */
 export async function attachStaged(tx: Tx, parent: { lessonId: string } | { submissionId: string }, ownerId: string, staged: StagedFile[]) {
   if (staged.length === 0) return;
   const onLesson = "lessonId" in parent;
   const parentId = onLesson ? parent.lessonId : parent.submissionId;
+  const ofParent = onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId);
   if (onLesson) await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, parentId)).for("update");
   else await tx.select({ id: submissions.id }).from(submissions).where(eq(submissions.id, parentId)).for("update");
+  const fresh = await markDuplicates(tx, ofParent, staged);
+  if (fresh.length === 0) return;
   const [attached] = await tx
     .select({ files: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${attachments.size}), 0)::bigint` })
     .from(attachments)
-    .where(onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId));
-  if (attached.files + staged.length > MAX_ATTACHED_FILES) throw new AttachmentLimitError("total_count");
-  if (Number(attached.bytes) + staged.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
+    .where(ofParent);
+  if (attached.files + fresh.length > MAX_ATTACHED_FILES) throw new AttachmentLimitError("total_count");
+  if (Number(attached.bytes) + fresh.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
   await tx.insert(attachments).values(
-    staged.map((s) => ({
+    fresh.map((s) => ({
       ...(onLesson ? { lessonId: parentId } : { submissionId: parentId }),
       ownerId,
       filename: s.filename,
@@ -297,6 +350,47 @@ export async function attachStaged(tx: Tx, parent: { lessonId: string } | { subm
       storageKey: s.key,
     })),
   );
+}
+
+/**
+ * Mark the staged files that the parent already carries, or that an earlier file of the same
+ * request is, and return the others. A stored file is read and hashed only when its name and
+ * size are those of a staged one.
+ */
+async function markDuplicates(tx: Tx, ofParent: SQL, staged: StagedFile[]): Promise<StagedFile[]> {
+  const names = [...new Set(staged.map((s) => s.filename))];
+  const existing = await tx
+    .select({ filename: attachments.filename, size: attachments.size, key: attachments.storageKey })
+    .from(attachments)
+    .where(and(ofParent, inArray(attachments.filename, names)));
+  const hashes = new Map<string, Promise<string | null>>();
+  const storedHash = (key: string) => {
+    let hash = hashes.get(key);
+    if (!hash) hashes.set(key, (hash = hashOfStored(key)));
+    return hash;
+  };
+  const fresh: StagedFile[] = [];
+  for (const s of staged) {
+    const same = (o: { filename: string; size: number }) => o.filename === s.filename && o.size === s.size;
+    let duplicate = fresh.some((o) => same(o) && o.sha256 === s.sha256);
+    for (const e of existing) {
+      if (duplicate) break;
+      if (same(e) && (await storedHash(e.key)) === s.sha256) duplicate = true;
+    }
+    if (duplicate) s.duplicate = true;
+    else fresh.push(s);
+  }
+  return fresh;
+}
+
+/** SHA-256 (hex) of a stored file, or null when it is not there. */
+async function hashOfStored(key: string): Promise<string | null> {
+  try {
+    return crypto.createHash("sha256").update(await fs.readFile(storedPath(key))).digest("hex");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
 }
 
 export async function removeStored(keys: string[]) {

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FILES, MAX_FILE_BYTES, checkFiles, filesFrom } from "./files.server.ts";
 
+/**
+ * How an iPhone photo (HEIC) begins: an ISO BMFF `ftyp` box (36 bytes: major brand heic, compatible
+ * brands mif1 MiPr miaf MiHB heic), then the `meta` box with its `hdlr` of type `pict`.
+ */
+const IPHONE_HEIC = [
+  ...[0, 0, 0, 0x24], ...Buffer.from("ftypheic"), 0, 0, 0, 0, ...Buffer.from("mif1MiPrmiafMiHBheic"),
+  ...[0, 0, 0x0d, 0x8a], ...Buffer.from("meta"), 0, 0, 0, 0,
+  ...[0, 0, 0, 0x22], ...Buffer.from("hdlr"), 0, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from("pict"),
+];
+/** A HEIF still image as other phones and cameras write it: major brand mif1, compatible heic. */
+const HEIF = [0, 0, 0, 0x18, ...Buffer.from("ftypmif1"), 0, 0, 0, 0, ...Buffer.from("mif1heic"), 0, 0, 0, 0x10, ...Buffer.from("meta")];
+
 /** How a real file of each type begins. */
 const HEADS: Record<string, number[]> = {
   "application/pdf": [...Buffer.from("%PDF-1.7\n")],
@@ -14,6 +26,8 @@ const HEADS: Record<string, number[]> = {
   "application/msword": [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
   "audio/mpeg": [...Buffer.from("ID3"), 4, 0],
   "video/mp4": [0, 0, 0, 0x20, ...Buffer.from("ftypisom")],
+  "image/heic": IPHONE_HEIC,
+  "image/heif": HEIF,
 };
 
 /** A file whose contents start the way its type's do (padded with spaces to `size`). */
@@ -96,6 +110,45 @@ describe("checkFiles", () => {
   });
 });
 
+describe("checkFiles with iPhone photos (HEIC/HEIF)", () => {
+  it("accepts HEIC and HEIF photos by their ftyp box, whatever their name's case", async () => {
+    expect(await checkFiles([file("IMG_0001.HEIC", "image/heic", 64), file("anh-lop.heif", "image/heif", 64)])).toBeNull();
+    // Samsung and others: major brand mif1 with heic among the compatible brands, named .heic.
+    expect(await checkFiles([withContents("anh.heic", "image/heic", HEIF)])).toBeNull();
+    for (const brand of ["heix", "hevc", "hevx", "heim", "heis", "msf1"]) {
+      const head = [0, 0, 0, 0x10, ...Buffer.from(`ftyp${brand}`), 0, 0, 0, 0];
+      expect(await checkFiles([withContents(`anh-${brand}.heif`, "image/heif", head)]), brand).toBeNull();
+    }
+  });
+
+  it("accepts a HEIC photo whatever HEIF type the browser declares, or none (browsers that do not know the type)", async () => {
+    for (const declared of ["image/heif", "image/heic-sequence", "application/octet-stream", ""]) {
+      expect(await checkFiles([withContents("IMG_0002.HEIC", declared, IPHONE_HEIC)]), declared).toBeNull();
+    }
+    expect(await checkFiles([withContents("anh.heif", "image/heic", HEIF)])).toBeNull();
+    // Only for these names: another file declared without a type is still refused.
+    expect(await checkFiles([withContents("anh.jpg", "", [0xff, 0xd8, 0xff, 0xe0])])).toEqual({ file: "anh.jpg", reason: "type_not_allowed" });
+    expect(await checkFiles([withContents("anh.heic", "image/jpeg", IPHONE_HEIC)])).toEqual({ file: "anh.heic", reason: "type_not_allowed" });
+  });
+
+  it("refuses a .heic or .heif whose contents are not a HEIF image", async () => {
+    const mismatch = (name: string) => ({ file: name, reason: "content_mismatch" });
+    // An MP4 video is an ISO BMFF file too, but none of its brands is an image's.
+    const mp4 = [0, 0, 0, 0x20, ...Buffer.from("ftypisom"), 0, 0, 2, 0, ...Buffer.from("isomiso2avc1mp41")];
+    expect(await checkFiles([withContents("video.heic", "image/heic", mp4)])).toEqual(mismatch("video.heic"));
+    expect(await checkFiles([withContents("anh.heic", "image/heic", [0xff, 0xd8, 0xff, 0xe0])])).toEqual(mismatch("anh.heic"));
+    expect(await checkFiles([withContents("trang.heif", "image/heif", "<html><script>alert(1)</script>")])).toEqual(mismatch("trang.heif"));
+    // "heic" after the ftyp box, not among its brands.
+    const outside = [0, 0, 0, 0x10, ...Buffer.from("ftypisom"), 0, 0, 0, 0, ...Buffer.from("heic")];
+    expect(await checkFiles([withContents("ngoai.heic", "image/heic", outside)])).toEqual(mismatch("ngoai.heic"));
+  });
+
+  it("still accepts WebP photos", async () => {
+    expect(await checkFiles([file("anh.WEBP", "image/webp")])).toBeNull();
+    expect(await checkFiles([withContents("anh.webp", "image/webp", "RIFF\x24\x00\x00\x00WAVEfmt ")])).toEqual({ file: "anh.webp", reason: "content_mismatch" });
+  });
+});
+
 describe("filesFrom", () => {
   it("returns the non-empty files of a field, ignoring the empty part browsers send and text values", () => {
     const form = new FormData();
@@ -115,6 +168,9 @@ describe("canonicalType", () => {
     expect(canonicalType("Bài 1.PDF")).toBe("application/pdf");
     expect(canonicalType("anh.jpeg")).toBe("image/jpeg");
     expect(canonicalType("ghi-chu.txt")).toBe("text/plain");
+    expect(canonicalType("IMG_0001.HEIC")).toBe("image/heic");
+    expect(canonicalType("anh.heif")).toBe("image/heif");
+    expect(canonicalType("anh.webp")).toBe("image/webp");
     expect(canonicalType("bai.pdf.html")).toBeNull();
     expect(canonicalType("tro-choi.js")).toBeNull();
     expect(canonicalType("khong-co-duoi")).toBeNull();

@@ -17,6 +17,12 @@ export const LessonSchema = z.object({
   intent: z.enum(["draft", "publish"]).default("draft"),
 });
 
+/**
+ * What a save did, for the teacher's banner: kept as a draft, published, or changed a lesson
+ * that stays published (saving a published lesson does not take it back from its readers).
+ */
+export type LessonSaved = "draft" | "published" | "updated";
+
 /** Create or update a lesson; `intent: "publish"` also publishes it (and tells parents once). */
 export async function saveLesson(
   db: Db,
@@ -25,7 +31,7 @@ export async function saveLesson(
   lessonId: string | null,
   raw: unknown,
   files: File[] = [],
-): Promise<Result<{ id: string; status: "draft" | "published" }>> {
+): Promise<Result<{ id: string; status: "draft" | "published"; saved: LessonSaved }>> {
   const cls = await getClassForTeacher(db, actor, classId);
   const parsed = LessonSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
@@ -61,7 +67,8 @@ export async function saveLesson(
         const [row] = await tx.select({ status: lessons.status }).from(lessons).where(eq(lessons.id, id!));
         status = row.status;
       }
-      return { id: id!, status };
+      const saved: LessonSaved = input.intent === "publish" ? "published" : status === "published" ? "updated" : "draft";
+      return { id: id!, status, saved };
     });
     return ok(result);
   } catch (e) {

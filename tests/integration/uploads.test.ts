@@ -407,6 +407,132 @@ describe("submission files", () => {
   });
 });
 
+describe("photos from an iPhone (HEIC/HEIF)", () => {
+  /** The first bytes of a photo taken on an iPhone: its `ftyp` box, then the start of its `meta` box. */
+  const HEIC = new Uint8Array([
+    ...[0, 0, 0, 0x24], ...Buffer.from("ftypheic"), 0, 0, 0, 0, ...Buffer.from("mif1MiPrmiafMiHBheic"),
+    ...[0, 0, 0, 0x2a], ...Buffer.from("meta"), 0, 0, 0, 0,
+    ...[0, 0, 0, 0x22], ...Buffer.from("hdlr"), 0, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from("pict"), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  ]);
+
+  it("attaches a HEIC photo to a lesson and serves it as a download with its real type", async () => {
+    const res = await c.lan.post(newLesson(), lessonForm("Bài có ảnh chụp bảng", [{ name: "IMG_0001.HEIC", type: "image/heic", data: HEIC }]));
+    expect(res.status).toBe(302);
+    const lessonId = /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
+    const [row] = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    expect(row).toMatchObject({ filename: "IMG_0001.HEIC", contentType: "image/heic", size: HEIC.length });
+    const file = await c.an.get(`/files/${row.id}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("image/heic");
+    // Browsers other than Safari cannot show HEIC: the photo is downloaded, to open on the device.
+    expect(file.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect(file.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(file.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(HEIC);
+    await expectDiskMatchesRows();
+  });
+
+  it("accepts a student's .heif photo that the browser sent without a type", async () => {
+    const [a] = await hub.database.db
+      .insert(assignments)
+      .values({ classId: ids.toan6, authorId: ids.lan, title: "Chụp ảnh bài làm", dueAt: new Date(Date.now() + 86_400_000), scale: "ten_point" })
+      .returning({ id: assignments.id });
+    const res = await c.an.post(`/assignments/${a.id}`, submissionForm("Ảnh bài làm của em", [{ name: "bai-lam.heif", type: "", data: HEIC }]));
+    expect(res.status).toBe(200);
+    const [row] = await hub.database.query<{ content_type: string }>(
+      "select a.content_type from attachments a join submissions s on s.id = a.submission_id where s.assignment_id = $1",
+      [a.id],
+    );
+    expect(row.content_type).toBe("image/heif");
+  });
+
+  it("refuses a video renamed to .heic, and names HEIC among the allowed types when refusing", async () => {
+    const mp4 = new Uint8Array([0, 0, 0, 0x20, ...Buffer.from("ftypisom"), 0, 0, 2, 0, ...Buffer.from("isomiso2avc1mp41"), 0, 0, 0, 8, ...Buffer.from("free")]);
+    const before = await rowCounts();
+    const res = await c.lan.post(newLesson(), lessonForm("Bài có video đổi tên", [{ name: "anh.heic", type: "image/heic", data: mp4 }]));
+    expect(res.status).toBe(400);
+    expect(fileFieldError(await res.text())).toContain("Nội dung tệp không đúng với loại tệp");
+    expect(await rowCounts()).toEqual(before);
+
+    const refused = await c.lan.post(newLesson(), lessonForm("Bài có tệp lạ", [{ name: "anh.bmp", type: "image/bmp", data: "BM" }]));
+    expect(fileFieldError(await refused.text())).toBe("Loại tệp không được phép. Chấp nhận PDF, Word, PowerPoint, Excel, ảnh (JPG, PNG, WebP, HEIC/HEIF), MP3, MP4, TXT.");
+    const page = await c.lan.html(newLesson());
+    expect(htmlText(page.text)).toContain("ảnh (JPG, PNG, WebP, HEIC/HEIF)");
+  });
+});
+
+describe("a lesson saved again with the file still in the form", () => {
+  const editPath = (lessonId: string) => `/classes/${ids.toan6}/lessons/${lessonId}/edit`;
+  const lessonIdOf = (res: Response) => /\/lessons\/([0-9a-f-]{36})\/edit/.exec(res.headers.get("location") ?? "")![1];
+  const banner = (html: string) => htmlText(/<p class="banner banner-ok" role="status">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? "");
+  const SHEET = { name: "Phiếu luyện tập.pdf", type: "application/pdf", data: PDF };
+
+  it("attaches the file once, keeps the lesson published, and says that changes were saved", async () => {
+    const published = await c.lan.post(newLesson(), lessonForm("Bài 5. Phép nhân", [SHEET], "publish"));
+    expect(published.status).toBe(302);
+    expect(published.headers.get("location")).toMatch(/\?saved=published$/);
+    const lessonId = lessonIdOf(published);
+    expect(banner((await c.lan.html(published.headers.get("location")!)).text)).toBe("Đã đăng bài học.");
+
+    // The teacher corrects the title and presses "Lưu nháp" with the same file still chosen.
+    const again = await c.lan.post(editPath(lessonId), lessonForm("Bài 5. Phép nhân số tự nhiên", [SHEET], "draft"));
+    expect(again.status).toBe(302);
+    expect(again.headers.get("location")).toBe(`${editPath(lessonId)}?saved=updated`);
+    const rows = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    expect(rows.map((r) => r.filename)).toEqual([SHEET.name]);
+    const [lesson] = await hub.database.db.select({ title: lessons.title, status: lessons.status }).from(lessons).where(eq(lessons.id, lessonId));
+    expect(lesson).toEqual({ title: "Bài 5. Phép nhân số tự nhiên", status: "published" });
+    const page = await c.lan.html(again.headers.get("location")!);
+    expect(banner(page.text)).toBe("Đã lưu thay đổi. Bài học vẫn đang được đăng nên học sinh thấy ngay nội dung mới; muốn chuyển về bản nháp, hãy bấm “Gỡ bài” ở trang lớp.");
+    expect(page.text).not.toContain("Đã đăng bài học.");
+
+    // Publishing again with the file once more attaches nothing either.
+    expect((await c.lan.post(editPath(lessonId), lessonForm("Bài 5. Phép nhân số tự nhiên", [SHEET], "publish"))).status).toBe(302);
+    expect((await attachedTo("lesson_id", lessonId)).n).toBe(1);
+    await expectDiskMatchesRows();
+
+    const english = await hub.as(LOGINS.lan);
+    english.cookies.set("lang", "en");
+    expect(banner((await english.html(`${editPath(lessonId)}?saved=updated`)).text)).toBe(
+      "Changes saved. The lesson is still published, so students see the new version at once; to make it a draft again, use “Unpublish” on the class page.",
+    );
+  });
+
+  it("attaches a different file of the same name and size, and the same file only once when sent twice", async () => {
+    const draft = await c.lan.post(newLesson(), lessonForm("Bài 6. Phép chia", [SHEET, SHEET], "draft"));
+    expect(draft.status).toBe(302);
+    expect(draft.headers.get("location")).toMatch(/\?saved=draft$/);
+    expect(banner((await c.lan.html(draft.headers.get("location")!)).text)).toBe("Đã lưu bản nháp.");
+    const lessonId = lessonIdOf(draft);
+    expect((await attachedTo("lesson_id", lessonId)).n).toBe(1);
+
+    const other = new Uint8Array(PDF);
+    other[other.length - 2] = 0x25; // same length, other bytes
+    const res = await c.lan.post(editPath(lessonId), lessonForm("Bài 6. Phép chia", [{ ...SHEET, data: other }], "draft"));
+    expect(res.headers.get("location")).toBe(`${editPath(lessonId)}?saved=draft`);
+    const rows = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, lessonId));
+    expect(rows.map((r) => [r.filename, r.size])).toEqual([
+      [SHEET.name, PDF.length],
+      [SHEET.name, PDF.length],
+    ]);
+    await expectDiskMatchesRows();
+  });
+
+  it("does not attach a student's file twice when the work is handed in again", async () => {
+    const [a] = await hub.database.db
+      .insert(assignments)
+      .values({ classId: ids.toan6, authorId: ids.lan, title: "Bài nộp lại", dueAt: new Date(Date.now() + 86_400_000), scale: "ten_point" })
+      .returning({ id: assignments.id });
+    const work = [{ name: "bai-lam.pdf", type: "application/pdf", data: PDF }];
+    expect((await c.an.post(`/assignments/${a.id}`, submissionForm("Lần 1", work))).status).toBe(200);
+    expect((await c.an.post(`/assignments/${a.id}`, submissionForm("Lần 2, sửa câu 1", work))).status).toBe(200);
+    const [s] = await hub.database.db.select().from(submissions).where(and(eq(submissions.assignmentId, a.id), eq(submissions.studentId, ids.an)));
+    expect(s.body).toBe("Lần 2, sửa câu 1");
+    expect((await attachedTo("submission_id", s.id)).n).toBe(1);
+    await expectDiskMatchesRows();
+  });
+});
+
 /** What a lesson's edit page answers to more files; the new lesson's id. */
 async function newLessonWith(title: string, count: number) {
   const res = await c.lan.post(newLesson(), lessonForm(title, Array.from({ length: count }, (_, i) => ({ name: `phieu-${i}.pdf`, type: "application/pdf", data: PDF })), "draft"));
@@ -504,7 +630,7 @@ describe("limits for everything attached to one lesson or submission", () => {
     expect((await attachedTo("lesson_id", lessonId)).n).toBe(5);
     const english = await hub.as(LOGINS.lan);
     english.cookies.set("lang", "en");
-    const again = await english.post(edit, lessonForm("Bài nhiều lần thêm tệp", files(1), "draft"));
+    const again = await english.post(edit, lessonForm("Bài nhiều lần thêm tệp", [{ name: "them-nua.pdf", type: "application/pdf", data: PDF }], "draft"));
     expect(again.status).toBe(400);
     expect(fileFieldError(await again.text())).toBe("A lesson or a submission can have at most 5 attached files, including those sent before.");
     expect((await attachedTo("lesson_id", lessonId)).n).toBe(5);
