@@ -62,5 +62,6 @@ export function requireId(value: unknown): string {
  * loader or action runs.
  */
 export function requireIdParams(params: Readonly<Record<string, string | undefined>>) {
-  for (const value of Object.values(params)) if (value !== undefined) requireId(value);
+  // "*" is the catch-all route's rest of the path, not an id: that route answers 404 itself.
+  for (const [name, value] of Object.entries(params)) if (name !== "*" && value !== undefined) requireId(value);
 }
