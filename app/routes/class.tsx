@@ -1,4 +1,4 @@
-import { Form, useLoaderData } from "react-router";
+import { Form, useLoaderData, useSearchParams } from "react-router";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/class";
 import { getDb } from "../../db/client.server.ts";
@@ -9,6 +9,7 @@ import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { formObject, readForm } from "./_form.server.ts";
+import { Notice } from "../components/forms.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -28,9 +29,13 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 
 export default function ClassPage() {
   const data = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
   const { class: c, students } = data;
+  const removed = params.get("removed");
+  const active = data.assignments.filter((a) => !a.archivedAt);
+  const archived = data.assignments.filter((a) => a.archivedAt);
   return (
     <>
       <p>
@@ -39,6 +44,11 @@ export default function ClassPage() {
       <h1>
         {subjectName(c.subject, locale)} {c.name}
       </h1>
+      {removed ? (
+        <Notice>
+          {t(removed === "lesson" ? "classes.removedLesson" : removed === "assignment-archived" ? "classes.removedArchived" : "classes.removedDeleted")}
+        </Notice>
+      ) : null}
       <p className="muted">
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
       </p>
@@ -90,6 +100,9 @@ export default function ClassPage() {
                 </div>
                 <div className="actions">
                   <Link to={`/classes/${c.id}/lessons/${l.id}/edit`}>{t("lesson.edit")}</Link>
+                  <Link to={`/classes/${c.id}/lessons/${l.id}/delete`} aria-label={`${t("lesson.delete")}: ${l.title}`}>
+                    {t("lesson.delete")}
+                  </Link>
                   <Form method="post">
                     <input type="hidden" name="lessonId" value={l.id} />
                     <input type="hidden" name="intent" value={l.status === "published" ? "unpublish" : "publish"} />
@@ -107,19 +120,42 @@ export default function ClassPage() {
               {t("classes.newAssignment")}
             </Link>
           </div>
-          {data.assignments.length === 0 ? <p className="muted">{t("classes.noAssignments")}</p> : null}
+          {active.length === 0 ? <p className="muted">{t("classes.noAssignments")}</p> : null}
           <ul className="list">
-            {data.assignments.map((a) => (
-              <li key={a.id}>
-                <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
-                <div className="muted">
-                  {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
-                  {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+            {active.map((a) => (
+              <li key={a.id} className="row">
+                <div>
+                  <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
+                  <div className="muted">
+                    {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
+                    {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+                  </div>
+                </div>
+                <div className="actions">
+                  <Link to={`/classes/${c.id}/assignments/${a.id}/edit`} aria-label={`${t("assignment.edit")}: ${a.title}`}>
+                    {t("lesson.edit")}
+                  </Link>
                 </div>
               </li>
             ))}
           </ul>
         </section>
+        {archived.length > 0 ? (
+          <section className="card" aria-labelledby="archived">
+            <h2 id="archived">{t("classes.archived")}</h2>
+            <ul className="list">
+              {archived.map((a) => (
+                <li key={a.id}>
+                  <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
+                  <div className="muted">
+                    {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
+                    {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
       </div>
     </>
   );
