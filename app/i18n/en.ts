@@ -31,6 +31,7 @@ export const en: Dictionary = {
     parent: "Parent",
   },
   common: {
+    delete: "Delete",
     save: "Save",
     cancel: "Cancel",
     back: "Back",

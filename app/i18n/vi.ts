@@ -29,6 +29,7 @@ export const vi = {
     parent: "Phụ huynh",
   },
   common: {
+    delete: "Xóa",
     save: "Lưu",
     cancel: "Hủy",
     back: "Quay lại",

@@ -100,9 +100,7 @@ export default function ClassPage() {
                 </div>
                 <div className="actions">
                   <Link to={`/classes/${c.id}/lessons/${l.id}/edit`}>{t("lesson.edit")}</Link>
-                  <Link to={`/classes/${c.id}/lessons/${l.id}/delete`} aria-label={`${t("lesson.delete")}: ${l.title}`}>
-                    {t("lesson.delete")}
-                  </Link>
+                  <Link to={`/classes/${c.id}/lessons/${l.id}/delete`}>{t("common.delete")}</Link>
                   <Form method="post">
                     <input type="hidden" name="lessonId" value={l.id} />
                     <input type="hidden" name="intent" value={l.status === "published" ? "unpublish" : "publish"} />
@@ -132,9 +130,7 @@ export default function ClassPage() {
                   </div>
                 </div>
                 <div className="actions">
-                  <Link to={`/classes/${c.id}/assignments/${a.id}/edit`} aria-label={`${t("assignment.edit")}: ${a.title}`}>
-                    {t("lesson.edit")}
-                  </Link>
+                  <Link to={`/classes/${c.id}/assignments/${a.id}/edit`}>{t("lesson.edit")}</Link>
                 </div>
               </li>
             ))}
