@@ -25,7 +25,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 }
 
 export default function Grading() {
-  const { assignment: a, students } = useLoaderData<typeof loader>();
+  const { assignment: a, attachments, students, notHandedIn } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
@@ -39,12 +39,46 @@ export default function Grading() {
       </p>
       <h1>{a.title}</h1>
       {params.get("created") ? <Notice>{t("assignment.created")}</Notice> : null}
+      {params.get("saved") ? <Notice>{t("assignment.saved")}</Notice> : null}
+      {a.archivedAt ? (
+        <p className="banner">
+          <span className="badge">{t("assignment.archived")}</span> {t("assignment.archivedNotice")}
+        </p>
+      ) : (
+        <p className="actions">
+          <Link to={`/classes/${a.classId}/assignments/${a.id}/edit`}>{t("assignment.edit")}</Link>
+          <Link to={`/classes/${a.classId}/assignments/${a.id}/delete`}>{t("assignment.remove")}</Link>
+        </p>
+      )}
       {/* A grade for someone who is not a student of this class has no form of its own to show its error in. */}
       {result?.errors?.studentId && !students.some((s) => s.studentId === result.studentId) ? <FormError message={result.errors.studentId} /> : null}
       <p className="muted">
         {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} · {t(`assignment.scales.${a.scale}`)}
       </p>
       {a.instructionsHtml ? <div className="card prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
+      {attachments.length > 0 ? (
+        <ul aria-label={t("assignment.attachments")}>
+          {attachments.map((f) => (
+            <li key={f.id}>
+              <a href={`/files/${f.id}`} download>
+                {f.filename}
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <section className="card" aria-labelledby="not-handed-in">
+        <h2 id="not-handed-in">{t("assignment.notHandedIn", { n: notHandedIn.length, total: students.length })}</h2>
+        {notHandedIn.length === 0 ? (
+          <p className="muted">{t("assignment.allHandedIn")}</p>
+        ) : (
+          <ul data-testid="not-handed-in">
+            {notHandedIn.map((s) => (
+              <li key={s.studentId}>{s.fullName}</li>
+            ))}
+          </ul>
+        )}
+      </section>
       <h2>{t("assignment.submissions")}</h2>
       <ul className="list">
         {students.map((s) => {

@@ -6,6 +6,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { getClassForTeacher } from "../services/classes.server.ts";
 import { createAssignment } from "../services/assignments.server.ts";
+import { filesFrom } from "../services/files.server.ts";
 import { levelOfGrade, subjectName } from "../lib/curriculum.ts";
 import { toLocalDateTimeInput } from "../lib/vn.ts";
 import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
@@ -25,8 +26,9 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
-  const fields = formObject(await readForm(request, context, BODY_LIMITS.longText));
-  const result = await createAssignment(getDb(), actor, params.classId, fields);
+  const form = await readForm(request, context, BODY_LIMITS.upload);
+  const fields = formObject(form);
+  const result = await createAssignment(getDb(), actor, params.classId, fields, filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });
   throw redirect(`/assignments/${result.value.id}/submissions?created=1`);
 }
@@ -48,7 +50,7 @@ export default function NewAssignment() {
       <section className="card">
         <h1>{t("assignment.newTitle")}</h1>
         {result?.errors ? <FormError message="common.errorSummary" /> : null}
-        <Form method="post" noValidate>
+        <Form method="post" encType="multipart/form-data" noValidate>
           <Field label={t("assignment.title")} name="title" required defaultValue={v?.title} error={result?.errors?.title} />
           <TextArea label={t("assignment.instructions")} name="instructionsMd" rows={6} defaultValue={v?.instructionsMd} error={result?.errors?.instructionsMd} />
           <Field label={t("assignment.dueAt")} name="dueAt" type="datetime-local" required defaultValue={v?.dueAt ?? defaultDue} error={result?.errors?.dueAt} />
@@ -63,6 +65,7 @@ export default function NewAssignment() {
           {scale === "points" ? (
             <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={0.01} max={1000} step="0.01" defaultValue={v?.maxPoints ?? "100"} error={result?.errors?.maxPoints} />
           ) : null}
+          <Field label={t("assignment.attachments")} hint={t("assignment.attachHint")} name="files" type="file" multiple error={result?.errors?.files} />
           <button type="submit" className="primary">
             {t("assignment.create")}
           </button>

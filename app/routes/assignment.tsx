@@ -26,7 +26,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 }
 
 export default function AssignmentPage() {
-  const { assignment: a, submission, files } = useLoaderData<typeof loader>();
+  const { assignment: a, attachments, submission, files } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const t = useT();
@@ -44,6 +44,20 @@ export default function AssignmentPage() {
           {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
         </p>
         <div className="prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
+        {attachments.length > 0 ? (
+          <>
+            <h2>{t("assignment.attachments")}</h2>
+            <ul>
+              {attachments.map((f) => (
+                <li key={f.id}>
+                  <a href={`/files/${f.id}`} download>
+                    {f.filename}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
       </article>
       {submission?.status === "graded" ? (
         <section className="card" aria-labelledby="result">

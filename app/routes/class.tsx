@@ -1,4 +1,4 @@
-import { Form, useActionData, useLoaderData } from "react-router";
+import { Form, useActionData, useLoaderData, useSearchParams } from "react-router";
 import { z } from "zod";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/class";
@@ -49,9 +49,13 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 export default function ClassPage() {
   const data = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
+  const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
   const { class: c, students } = data;
+  const removed = params.get("removed");
+  const active = data.assignments.filter((a) => !a.archivedAt);
+  const archived = data.assignments.filter((a) => a.archivedAt);
   return (
     <>
       <p>
@@ -60,6 +64,11 @@ export default function ClassPage() {
       <h1>
         {subjectName(c.subject, locale)} {c.name}
       </h1>
+      {removed ? (
+        <Notice>
+          {t(removed === "lesson" ? "classes.removedLesson" : removed === "assignment-archived" ? "classes.removedArchived" : "classes.removedDeleted")}
+        </Notice>
+      ) : null}
       <p className="muted">
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
       </p>
@@ -127,6 +136,7 @@ export default function ClassPage() {
                 </div>
                 <div className="actions">
                   <Link to={`/classes/${c.id}/lessons/${l.id}/edit`}>{t("lesson.edit")}</Link>
+                  <Link to={`/classes/${c.id}/lessons/${l.id}/delete`}>{t("common.delete")}</Link>
                   <Form method="post">
                     <input type="hidden" name="lessonId" value={l.id} />
                     <input type="hidden" name="intent" value={l.status === "published" ? "unpublish" : "publish"} />
@@ -144,19 +154,40 @@ export default function ClassPage() {
               {t("classes.newAssignment")}
             </Link>
           </div>
-          {data.assignments.length === 0 ? <p className="muted">{t("classes.noAssignments")}</p> : null}
+          {active.length === 0 ? <p className="muted">{t("classes.noAssignments")}</p> : null}
           <ul className="list">
-            {data.assignments.map((a) => (
-              <li key={a.id}>
-                <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
-                <div className="muted">
-                  {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
-                  {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+            {active.map((a) => (
+              <li key={a.id} className="row">
+                <div>
+                  <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
+                  <div className="muted">
+                    {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
+                    {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+                  </div>
+                </div>
+                <div className="actions">
+                  <Link to={`/classes/${c.id}/assignments/${a.id}/edit`}>{t("lesson.edit")}</Link>
                 </div>
               </li>
             ))}
           </ul>
         </section>
+        {archived.length > 0 ? (
+          <section className="card" aria-labelledby="archived">
+            <h2 id="archived">{t("classes.archived")}</h2>
+            <ul className="list">
+              {archived.map((a) => (
+                <li key={a.id}>
+                  <Link to={`/assignments/${a.id}/submissions`}>{a.title}</Link>
+                  <div className="muted">
+                    {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} ·{" "}
+                    {t("classes.submittedCount", { submitted: a.submitted, total: students.length, graded: a.graded })}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
       </div>
     </>
   );

@@ -111,6 +111,7 @@ export default function LessonEditor() {
             {t("lesson.publish")}
           </button>
           {lesson ? <Link to={`/lessons/${lesson.id}`}>{t("lesson.read")}</Link> : null}
+          {lesson ? <Link to={`/classes/${cls.id}/lessons/${lesson.id}/delete`}>{t("lesson.delete")}</Link> : null}
         </div>
       </Form>
       {lesson && lesson.attachments.length > 0 ? (

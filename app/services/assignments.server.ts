@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
@@ -7,7 +7,7 @@ import { notFound } from "../auth/guards.server.ts";
 import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
-import { AttachmentLimitError, attachStaged, checkFiles, stageFiles, transactionWithFiles } from "./files.server.ts";
+import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFiles, transactionWithFiles } from "./files.server.ts";
 import { displayGrade, hasAtMostTwoDecimals, parseGrade } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
@@ -40,13 +40,16 @@ export const AssignmentSchema = z
     if (v.scale === "points" && !v.maxPoints) ctx.addIssue({ code: "custom", path: ["maxPoints"], message: "errors.max_points_required" });
   });
 
-export async function createAssignment(db: Db, actor: Actor, classId: string, raw: unknown): Promise<Result<{ id: string }>> {
+export async function createAssignment(db: Db, actor: Actor, classId: string, raw: unknown, files: File[] = []): Promise<Result<{ id: string }>> {
   const cls = await getClassForTeacher(db, actor, classId);
   const parsed = AssignmentSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
   const input = parsed.data;
   if (input.dueAt.getTime() < Date.now() - 60_000) return fail({ dueAt: "errors.due_past" });
-  const id = await db.transaction(async (tx) => {
+  const problem = await checkFiles(files);
+  if (problem) return fail({ files: `errors.file_${problem.reason}` });
+  const staged = await stageFiles(files);
+  const id = await transactionWithFiles(db, staged, async (tx) => {
     const [row] = await tx
       .insert(assignments)
       .values({
@@ -70,9 +73,158 @@ export async function createAssignment(db: Db, actor: Actor, classId: string, ra
         payload: { title: input.title, className: cls.name, dueAt: input.dueAt.toISOString() },
       },
     ]);
+    await attachStaged(tx, { assignmentId: row.id }, actor.id, staged);
     return row.id;
   });
   return ok({ id });
+}
+
+/** An assignment of a class the actor teaches; anything else (another class's id too) is "not found". */
+async function assignmentOfClass(db: Db, actor: Actor, classId: string, assignmentId: string) {
+  const cls = await getClassForTeacher(db, actor, classId);
+  const a = await assignmentRow(db, assignmentId);
+  if (!a || a.classId !== cls.id) throw notFound();
+  return a;
+}
+
+/** For the assignment editor: the teacher's own class only, and not archived work. */
+export async function getAssignmentForEditing(db: Db, actor: Actor, classId: string, assignmentId: string) {
+  const a = await assignmentOfClass(db, actor, classId, assignmentId);
+  if (a.archivedAt) throw notFound();
+  const [graded] = await db
+    .select({ n: count() })
+    .from(submissions)
+    .where(and(eq(submissions.assignmentId, a.id), eq(submissions.status, "graded")));
+  return { ...a, attachments: await assignmentAttachments(db, a.id), gradedCount: Number(graded.n) };
+}
+
+/** What an edit was refused for, found under the assignment's row lock. */
+class EditRefused extends Error {
+  constructor(readonly errors: Record<string, string>) {
+    super("edit refused");
+  }
+}
+
+/**
+ * Correct an assignment: title, instructions, due date, more files, and the scale while nothing is
+ * graded. Work already handed in is kept. A new due date is re-evaluated: the sweep runs again
+ * after it (`swept_at` cleared), a later date that is still ahead takes back the "missing" marks,
+ * and each hand-in's "late" follows the new date.
+ *
+ * The assignment's row is locked (for no key update) for the whole edit: grading takes a shared
+ * lock on it, so a scale change and a grade take turns; a student's hand-in only needs the key
+ * share lock of its foreign key, so it goes on alongside, and the "missing" marks are taken back
+ * by a conditional delete that leaves alone a row a hand-in has turned into work.
+ */
+export async function updateAssignment(
+  db: Db,
+  actor: Actor,
+  classId: string,
+  assignmentId: string,
+  raw: unknown,
+  files: File[] = [],
+): Promise<Result<{ id: string; dueChanged: boolean }>> {
+  const before = await getAssignmentForEditing(db, actor, classId, assignmentId);
+  const parsed = AssignmentSchema.safeParse(raw);
+  if (!parsed.success) return fail(zodErrors(parsed.error.issues));
+  const input = parsed.data;
+  const problem = await checkFiles(files);
+  if (problem) return fail({ files: `errors.file_${problem.reason}` });
+  const maxPoints = input.scale === "points" ? Number(input.maxPoints).toFixed(2) : null;
+  const staged = await stageFiles(files);
+  try {
+    const result = await transactionWithFiles(db, staged, async (tx) => {
+      const [current] = await tx
+        .select({ dueAt: assignments.dueAt, scale: assignments.scale, maxPoints: assignments.maxPoints, archivedAt: assignments.archivedAt })
+        .from(assignments)
+        .where(eq(assignments.id, before.id))
+        .for("no key update");
+      if (!current || current.archivedAt) throw notFound();
+      const errors: Record<string, string> = {};
+      const now = new Date();
+      const dueChanged = input.dueAt.getTime() !== current.dueAt.getTime();
+      if (dueChanged && input.dueAt.getTime() < now.getTime() - 60_000) errors.dueAt = "errors.due_past";
+      const scaleChanged = input.scale !== current.scale || maxPoints !== current.maxPoints;
+      if (scaleChanged) {
+        const [graded] = await tx
+          .select({ n: count() })
+          .from(submissions)
+          .where(and(eq(submissions.assignmentId, before.id), eq(submissions.status, "graded")));
+        if (Number(graded.n) > 0) errors[maxPoints !== current.maxPoints && input.scale === current.scale ? "maxPoints" : "scale"] = "errors.scale_locked";
+      }
+      if (Object.keys(errors).length > 0) throw new EditRefused(errors);
+      await tx
+        .update(assignments)
+        .set({
+          title: input.title,
+          instructionsMd: input.instructionsMd,
+          instructionsHtml: renderMarkdown(input.instructionsMd),
+          dueAt: input.dueAt,
+          scale: input.scale,
+          maxPoints,
+          ...(dueChanged ? { sweptAt: null } : {}),
+        })
+        .where(eq(assignments.id, before.id));
+      if (dueChanged) {
+        // No longer overdue: the recorded "missing" marks go (the sweep marks again after the new date).
+        if (input.dueAt > now) await tx.delete(submissions).where(and(eq(submissions.assignmentId, before.id), eq(submissions.status, "missing")));
+        await tx
+          .update(submissions)
+          .set({ late: sql`${submissions.submittedAt} > ${input.dueAt.toISOString()}::timestamptz` })
+          .where(and(eq(submissions.assignmentId, before.id), sql`${submissions.submittedAt} is not null`));
+      }
+      await attachStaged(tx, { assignmentId: before.id }, actor.id, staged);
+      return { id: before.id, dueChanged };
+    });
+    return ok(result);
+  } catch (e) {
+    if (e instanceof EditRefused) return fail(e.errors);
+    if (e instanceof AttachmentLimitError) return fail({ files: `errors.file_${e.reason}` });
+    throw e;
+  }
+}
+
+export async function removeAssignmentFile(db: Db, actor: Actor, classId: string, assignmentId: string, attachmentId: string) {
+  const a = await getAssignmentForEditing(db, actor, classId, assignmentId);
+  if (!z.uuid().safeParse(attachmentId).success) throw notFound();
+  const [row] = await db
+    .delete(attachments)
+    .where(and(eq(attachments.id, attachmentId), eq(attachments.assignmentId, a.id)))
+    .returning({ key: attachments.storageKey });
+  if (row) await removeStored([row.key]);
+}
+
+/** For the confirmation page: what removing the assignment will do. */
+export async function getAssignmentForRemoval(db: Db, actor: Actor, classId: string, assignmentId: string) {
+  const a = await assignmentOfClass(db, actor, classId, assignmentId);
+  if (a.archivedAt) throw notFound();
+  const [n] = await db.select({ n: count() }).from(submissions).where(eq(submissions.assignmentId, a.id));
+  return { id: a.id, title: a.title, classId: a.classId, submissions: Number(n.n) };
+}
+
+/**
+ * Remove an assignment. One that has submissions (handed in, graded or recorded missing) is
+ * archived: hidden from its students, their parents and "Hôm nay", kept for the teacher with its
+ * work and grades. One without is deleted with its files. The row is locked first, so a hand-in
+ * arriving meanwhile either commits first (and the assignment is archived) or waits.
+ */
+export async function removeAssignment(db: Db, actor: Actor, classId: string, assignmentId: string): Promise<{ archived: boolean }> {
+  const a = await assignmentOfClass(db, actor, classId, assignmentId);
+  if (a.archivedAt) throw notFound();
+  const outcome = await db.transaction(async (tx) => {
+    await tx.select({ id: assignments.id }).from(assignments).where(eq(assignments.id, a.id)).for("update");
+    const [n] = await tx.select({ n: count() }).from(submissions).where(eq(submissions.assignmentId, a.id));
+    if (Number(n.n) > 0) {
+      await tx.update(assignments).set({ archivedAt: new Date() }).where(eq(assignments.id, a.id));
+      return { archived: true, keys: [] as string[] };
+    }
+    const files = await tx.select({ key: attachments.storageKey }).from(attachments).where(eq(attachments.assignmentId, a.id));
+    await tx.delete(assignments).where(eq(assignments.id, a.id));
+    return { archived: false, keys: files.map((f) => f.key) };
+  });
+  // Files whose removal fails here are left to sweepUploads: no row names them any more.
+  await removeStored(outcome.keys).catch(() => {});
+  return { archived: outcome.archived };
 }
 
 async function assignmentRow(db: Db, assignmentId: string) {
@@ -82,10 +234,12 @@ async function assignmentRow(db: Db, assignmentId: string) {
       id: assignments.id,
       classId: assignments.classId,
       title: assignments.title,
+      instructionsMd: assignments.instructionsMd,
       instructionsHtml: assignments.instructionsHtml,
       dueAt: assignments.dueAt,
       scale: assignments.scale,
       maxPoints: assignments.maxPoints,
+      archivedAt: assignments.archivedAt,
       className: classes.name,
       subject: classes.subject,
       schoolId: classes.schoolId,
@@ -123,16 +277,41 @@ export async function assignmentForTeacher(db: Db, actor: Actor, assignmentId: s
     .from(attachments)
     .innerJoin(submissions, eq(submissions.id, attachments.submissionId))
     .where(eq(submissions.assignmentId, a.id));
+  const students = rows.map((r) => ({ ...r, files: files.filter((f) => f.submissionId === r.submissionId) }));
   return {
     assignment: a,
-    students: rows.map((r) => ({ ...r, files: files.filter((f) => f.submissionId === r.submissionId) })),
+    attachments: await assignmentAttachments(db, a.id),
+    students,
+    // Enrolled students with nothing handed in (no submission yet, or recorded missing).
+    notHandedIn: students.filter((s) => s.status === null || s.status === "missing").map((s) => ({ studentId: s.studentId, fullName: s.fullName })),
   };
+}
+
+/** The files of an assignment's instructions. */
+export async function assignmentAttachments(db: Db, assignmentId: string) {
+  return db
+    .select({ id: attachments.id, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType })
+    .from(attachments)
+    .where(eq(attachments.assignmentId, assignmentId))
+    .orderBy(asc(attachments.createdAt));
+}
+
+/**
+ * Who may see an assignment (and download its files): the class's teachers, archived or not, and
+ * the class's students while it is not archived. Everyone else gets "not found".
+ */
+export async function requireAssignmentReader(db: Db, actor: Actor, assignmentId: string) {
+  const a = await assignmentRow(db, assignmentId);
+  if (!a) throw notFound();
+  if (await isClassTeacher(db, actor, a.classId)) return a;
+  if (!a.archivedAt && (await isClassStudent(db, actor.id, a.classId))) return a;
+  throw notFound();
 }
 
 /** Student's view of an assignment: instructions, their own work and grade. */
 export async function assignmentForStudent(db: Db, actor: Actor, assignmentId: string) {
   const a = await assignmentRow(db, assignmentId);
-  if (!a || !(await isClassStudent(db, actor.id, a.classId))) throw notFound();
+  if (!a || a.archivedAt || !(await isClassStudent(db, actor.id, a.classId))) throw notFound();
   const [mine] = await db
     .select({
       id: submissions.id,
@@ -150,7 +329,7 @@ export async function assignmentForStudent(db: Db, actor: Actor, assignmentId: s
   const files = mine
     ? await db.select({ id: attachments.id, filename: attachments.filename, size: attachments.size }).from(attachments).where(eq(attachments.submissionId, mine.id))
     : [];
-  return { assignment: a, submission: mine ?? null, files };
+  return { assignment: a, attachments: await assignmentAttachments(db, a.id), submission: mine ?? null, files };
 }
 
 export const SubmitSchema = z.object({ body: z.string().max(20_000, "errors.body_long").transform((v) => v.normalize("NFC").trim()) });
@@ -228,7 +407,11 @@ export async function gradeSubmission(db: Db, actor: Actor, assignmentId: string
   // One statement checks and writes: the upsert takes the submission's row lock (or waits for a
   // resubmission still being inserted), so a grade lands on the latest work, and a resubmission
   // that comes after it is refused by submitAssignment's own conditional write.
-  await db.transaction(async (tx) => {
+  const changed = await db.transaction(async (tx) => {
+    // A shared lock on the assignment: an edit of its scale waits for this grade (and then counts
+    // it), or commits first and this grade, parsed on the old scale, is refused.
+    const [current] = await tx.select({ scale: assignments.scale, maxPoints: assignments.maxPoints }).from(assignments).where(eq(assignments.id, a.id)).for("share");
+    if (current.scale !== a.scale || current.maxPoints !== a.maxPoints) return true;
     const now = new Date();
     const values = { status: "graded" as const, score: grade.score === null ? null : String(grade.score), level: grade.level, comment: input.comment || null, gradedAt: now, gradedBy: actor.id };
     const [row] = await tx
@@ -247,7 +430,9 @@ export async function gradeSubmission(db: Db, actor: Actor, assignmentId: string
         payload: { assignmentId: a.id, title: a.title, className: a.className, scale: a.scale, score: grade.score, level: grade.level, maxPoints: a.maxPoints, display, comment: input.comment || null },
       },
     ]);
+    return false;
   });
+  if (changed) return fail({ [a.scale === "primary_levels" ? "level" : "score"]: "errors.scale_changed" });
   return ok({ display });
 }
 
@@ -270,7 +455,12 @@ export async function getSubmissionForViewer(db: Db, actor: Actor, submissionId:
  * and the assignment is stamped `swept_at` — all in one statement per batch, inside a
  * transaction. Concurrent sweepers take different assignments (SKIP LOCKED), and the unique
  * indexes make any overlap a no-op, so a fact is recorded exactly once. Work due more than 60 days
- * ago is left alone. Returns the number of missing submissions recorded.
+ * ago, and archived work, is left alone. Returns the number of missing submissions recorded.
+ *
+ * A changed due date clears `swept_at` (updateAssignment), so the assignment is swept again after
+ * its new date. The event's key (`subject_id`) is derived from the assignment, the student and
+ * the due date, so the same student's work missing for the same due date is told once, however
+ * often the date moves away and back.
  */
 export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promise<number> {
   const at = now.toISOString();
@@ -281,16 +471,17 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promi
         tx,
         sql`
         with picked as (
-          select a.id, a.title, a.class_id
+          select a.id, a.title, a.class_id, a.due_at
           from ${assignments} a
           where a.swept_at is null
+            and a.archived_at is null
             and a.due_at < ${at}::timestamptz
             and a.due_at >= ${at}::timestamptz - interval '60 days'
           order by a.due_at
           limit ${batch}
           for update skip locked
         ), due as (
-          select p.id as assignment_id, p.title, p.class_id, c.school_id, c.name as class_name, cm.user_id as student_id
+          select p.id as assignment_id, p.title, p.class_id, p.due_at, c.school_id, c.name as class_name, cm.user_id as student_id
           from picked p
           join ${classes} c on c.id = p.class_id
           join ${classMembers} cm on cm.class_id = p.class_id and cm.role = 'student'
@@ -305,8 +496,10 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promi
           returning id
         ), recorded as (
           insert into events (type, school_id, class_id, student_id, subject_id, payload)
-          select 'submission.missing', due.school_id, due.class_id, marked.student_id, marked.id,
-                 jsonb_build_object('assignmentId', due.assignment_id, 'title', due.title, 'className', due.class_name)
+          select 'submission.missing', due.school_id, due.class_id, marked.student_id,
+                 ${missingEventKeySql(sql`due.assignment_id`, sql`marked.student_id`, sql`due.due_at`)},
+                 jsonb_build_object('assignmentId', due.assignment_id, 'title', due.title, 'className', due.class_name,
+                                    'submissionId', marked.id, 'dueAt', due.due_at)
           from marked join due on due.assignment_id = marked.assignment_id and due.student_id = marked.student_id
           on conflict do nothing
           returning id
@@ -320,3 +513,8 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promi
   }
 }
 
+
+/** The `submission.missing` event's key: one per assignment, student and due date. */
+function missingEventKeySql(assignmentId: SQL, studentId: SQL, dueAt: SQL): SQL {
+  return sql`md5('submission.missing:' || ${assignmentId}::text || ':' || ${studentId}::text || ':' || (extract(epoch from ${dueAt}) * 1000)::bigint::text)::uuid`;
+}

@@ -152,7 +152,7 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
         from lessons l join c on c.id = l.class_id
         order by l.updated_at desc limit 100) x) as lessons,
       (select coalesce(json_agg(x), '[]') from (
-        select a.id, a.title, a.due_at as "dueAt",
+        select a.id, a.title, a.due_at as "dueAt", a.archived_at as "archivedAt",
           (select count(*)::int from submissions s where s.assignment_id = a.id and s.status in ('submitted', 'graded')) as submitted,
           (select count(*)::int from submissions s where s.assignment_id = a.id and s.status = 'graded') as graded
         from assignments a join c on c.id = a.class_id
@@ -169,7 +169,7 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
   return {
     class: cls,
     lessons: json<{ id: string; title: string; status: "draft" | "published"; publishedAt: string | null }[]>(row.lessons),
-    assignments: json<{ id: string; title: string; dueAt: string; submitted: number; graded: number }[]>(row.assignments),
+    assignments: json<{ id: string; title: string; dueAt: string; archivedAt: string | null; submitted: number; graded: number }[]>(row.assignments),
     students: json<{ id: string; fullName: string }[]>(row.students),
   };
 }

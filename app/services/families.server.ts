@@ -189,7 +189,7 @@ export async function childOverview(db: Db, actor: Actor, studentId: string) {
         from assignments a
         join my on my.id = a.class_id
         left join submissions s on s.assignment_id = a.id and s.student_id = (select id from child)
-        where a.due_at > now() - interval '120 days'
+        where a.archived_at is null and a.due_at > now() - interval '120 days'
         order by a.due_at desc limit 200) x) as work
   `,
   );

@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.server.ts";
-import { attachments, lessons, submissions } from "../../db/schema/index.ts";
+import { assignments, attachments, lessons, submissions } from "../../db/schema/index.ts";
 import { env } from "../env.server.ts";
 import { UPLOAD_FILES } from "../server/limits.ts";
 
@@ -304,11 +304,11 @@ export async function transactionWithFiles<T>(db: Db, staged: StagedFile[], work
   }
 }
 
-/** What one lesson or one submission may carry in all, the files already attached included. */
+/** What one lesson, assignment or submission may carry in all, the files already attached included. */
 export const MAX_ATTACHED_FILES = 5;
 export const MAX_ATTACHED_BYTES = 50 * 1024 * 1024;
 
-/** The lesson or submission already carries as many files, or as many bytes, as it may. */
+/** The lesson, assignment or submission already carries as many files, or as many bytes, as it may. */
 export class AttachmentLimitError extends Error {
   constructor(readonly reason: "total_count" | "total_bytes") {
     super(`attachment limit reached: ${reason}`);
@@ -316,22 +316,43 @@ export class AttachmentLimitError extends Error {
 }
 
 /**
- * Record staged files as attachments of a lesson or a submission, inside the caller's
- * transaction. The parent row is locked first (`for update`), so two requests adding files to
- * the same lesson or submission take turns and the second counts what the first attached: the
- * limits hold for everything attached, not per request.
+ * Record staged files as attachments of a lesson, an assignment or a submission, inside the
+ * caller's transaction. The parent row is locked first, so two requests adding files to the same
+ * parent take turns and the second counts what the first attached: the limits hold for everything
+ * attached, not per request. (An assignment's lock is "for no key update", which a student's
+ * hand-in — needing only the key share lock of its foreign key — does not wait for.)
  *
  * Saving again never attaches what is already attached: a file with the same name, size and
  * contents as one the parent carries (or as another file of the same request) is marked
  * `duplicate` and left out, so a form sent again with its file still chosen changes nothing.
  */
-export async function attachStaged(tx: Tx, parent: { lessonId: string } | { submissionId: string }, ownerId: string, staged: StagedFile[]) {
+export async function attachStaged(
+  tx: Tx,
+  parent: { lessonId: string } | { assignmentId: string } | { submissionId: string },
+  ownerId: string,
+  staged: StagedFile[],
+) {
   if (staged.length === 0) return;
-  const onLesson = "lessonId" in parent;
-  const parentId = onLesson ? parent.lessonId : parent.submissionId;
-  const ofParent = onLesson ? eq(attachments.lessonId, parentId) : eq(attachments.submissionId, parentId);
-  if (onLesson) await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, parentId)).for("update");
-  else await tx.select({ id: submissions.id }).from(submissions).where(eq(submissions.id, parentId)).for("update");
+  let column;
+  let link: { lessonId: string } | { assignmentId: string } | { submissionId: string };
+  let parentId: string;
+  if ("lessonId" in parent) {
+    parentId = parent.lessonId;
+    column = attachments.lessonId;
+    link = { lessonId: parentId };
+    await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, parentId)).for("update");
+  } else if ("assignmentId" in parent) {
+    parentId = parent.assignmentId;
+    column = attachments.assignmentId;
+    link = { assignmentId: parentId };
+    await tx.select({ id: assignments.id }).from(assignments).where(eq(assignments.id, parentId)).for("no key update");
+  } else {
+    parentId = parent.submissionId;
+    column = attachments.submissionId;
+    link = { submissionId: parentId };
+    await tx.select({ id: submissions.id }).from(submissions).where(eq(submissions.id, parentId)).for("update");
+  }
+  const ofParent = eq(column, parentId);
   const fresh = await markDuplicates(tx, ofParent, staged);
   if (fresh.length === 0) return;
   const [attached] = await tx
@@ -342,7 +363,7 @@ export async function attachStaged(tx: Tx, parent: { lessonId: string } | { subm
   if (Number(attached.bytes) + fresh.reduce((n, s) => n + s.size, 0) > MAX_ATTACHED_BYTES) throw new AttachmentLimitError("total_bytes");
   await tx.insert(attachments).values(
     fresh.map((s) => ({
-      ...(onLesson ? { lessonId: parentId } : { submissionId: parentId }),
+      ...link,
       ownerId,
       filename: s.filename,
       contentType: s.contentType,

@@ -128,6 +128,29 @@ export async function deleteAttachment(db: Db, actor: Actor, classId: string, le
   if (row) await removeStored([row.key]);
 }
 
+/** For the confirmation page: the teacher's own lesson, with the files that go with it. */
+export async function getLessonForRemoval(db: Db, actor: Actor, classId: string, lessonId: string) {
+  await getClassForTeacher(db, actor, classId);
+  const lesson = await getLessonOfClass(db, classId, lessonId);
+  return { id: lesson.id, title: lesson.title, status: lesson.status, attachments: await lessonAttachments(db, lessonId) };
+}
+
+/**
+ * Delete a lesson with its attachments (their rows go with it); the files are removed after the
+ * commit, and any that cannot be are left to sweepUploads, as no row names them any more.
+ */
+export async function deleteLesson(db: Db, actor: Actor, classId: string, lessonId: string) {
+  await getClassForTeacher(db, actor, classId);
+  await getLessonOfClass(db, classId, lessonId);
+  const keys = await db.transaction(async (tx) => {
+    await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, lessonId)).for("update");
+    const files = await tx.select({ key: attachments.storageKey }).from(attachments).where(eq(attachments.lessonId, lessonId));
+    await tx.delete(lessons).where(and(eq(lessons.id, lessonId), eq(lessons.classId, classId)));
+    return files.map((f) => f.key);
+  });
+  await removeStored(keys).catch(() => {});
+}
+
 /**
  * Reading a lesson: the class's teachers (drafts too), its students and their parents (published
  * only). Everyone else gets "not found".
@@ -168,7 +191,7 @@ async function isParentOfClassStudent(db: Db, parentId: string, classId: string)
   return Boolean(row);
 }
 
-/** Who may download an attachment: whoever may read its lesson or see its submission. */
+/** Who may download an attachment: whoever may read its lesson, see its assignment or see its submission. */
 export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentId: string) {
   if (!z.uuid().safeParse(attachmentId).success) throw notFound();
   const [a] = await db
@@ -176,6 +199,7 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
       id: attachments.id,
       lessonId: attachments.lessonId,
       submissionId: attachments.submissionId,
+      assignmentId: attachments.assignmentId,
       filename: attachments.filename,
       contentType: attachments.contentType,
       size: attachments.size,
@@ -185,7 +209,10 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
     .where(eq(attachments.id, attachmentId));
   if (!a) throw notFound();
   if (a.lessonId) await getLessonForReader(db, actor, a.lessonId);
-  else if (a.submissionId) {
+  else if (a.assignmentId) {
+    const { requireAssignmentReader } = await import("./assignments.server.ts");
+    await requireAssignmentReader(db, actor, a.assignmentId);
+  } else if (a.submissionId) {
     const { getSubmissionForViewer } = await import("./assignments.server.ts");
     await getSubmissionForViewer(db, actor, a.submissionId);
   } else throw notFound();

@@ -40,7 +40,8 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
       from assignments a
       join my on my.id = a.class_id
       left join submissions s on s.assignment_id = a.id and s.student_id = ${actor.id}
-      where a.due_at > ${at}::timestamptz - interval '60 days'
+      where a.archived_at is null
+        and a.due_at > ${at}::timestamptz - interval '60 days'
         and a.due_at < ${at}::timestamptz + interval '7 days'
         and (s.id is null or s.status = 'missing')
     )
@@ -61,7 +62,7 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
         from submissions s
         join assignments a on a.id = s.assignment_id
         join my on my.id = a.class_id
-        where s.student_id = ${actor.id} and s.status = 'graded' and s.graded_at > ${at}::timestamptz - interval '14 days'
+        where s.student_id = ${actor.id} and s.status = 'graded' and a.archived_at is null and s.graded_at > ${at}::timestamptz - interval '14 days'
         order by s.graded_at desc limit 10) x) as "recentGrades"
   `,
   );

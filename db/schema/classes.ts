@@ -80,6 +80,11 @@ export const assignments = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
     /** When the missing-work sweep handled this assignment after its due date (null: not yet). */
     sweptAt: timestamp("swept_at", { withTimezone: true }),
+    /**
+     * When the teacher removed an assignment that already had submissions: it is kept, with its
+     * work and grades, for the teacher only (null: in use).
+     */
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
   },
   (t) => [
     index("assignments_class_due_idx").on(t.classId, t.dueAt),
@@ -118,6 +123,8 @@ export const attachments = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     lessonId: uuid("lesson_id").references(() => lessons.id, { onDelete: "cascade" }),
     submissionId: uuid("submission_id").references(() => submissions.id, { onDelete: "cascade" }),
+    /** A file of an assignment's instructions. */
+    assignmentId: uuid("assignment_id").references(() => assignments.id, { onDelete: "cascade" }),
     ownerId: uuid("owner_id").notNull().references(() => users.id),
     filename: text("filename").notNull(),
     contentType: text("content_type").notNull(),
@@ -125,7 +132,7 @@ export const attachments = pgTable(
     storageKey: text("storage_key").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId)],
+  (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId), index("attachments_assignment_idx").on(t.assignmentId)],
 );
 
 export type Class = typeof classes.$inferSelect;

@@ -67,6 +67,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
   let classPath = "";
   let lessonFile = "";
   let submissionFile = "";
+  let editedDue = "";
 
   async function open(viewport = DESKTOP) {
     const context = await newContext(browser, hub.url, viewport);
@@ -206,6 +207,24 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await expect.poll(() => teacher.getByText("Thang điểm 10").first().isVisible()).toBe(true);
   });
 
+  it("teacher corrects the assignment's due date to three days away", async () => {
+    await hydrated(teacher);
+    await teacher.getByRole("link", { name: "Sửa bài tập" }).click();
+    await teacher.waitForURL(/\/assignments\/[^/]+\/edit$/);
+    await hydrated(teacher);
+    const due = toLocalDateTimeInput(new Date(Date.now() + 3 * 24 * 3600_000)).slice(0, 11) + "21:30";
+    await teacher.getByLabel("Hạn nộp (giờ Việt Nam)").fill(due);
+    await check(teacher, "assignment-edit");
+    await teacher.getByRole("button", { name: "Lưu thay đổi", exact: true }).click();
+    await teacher.waitForURL(/\/assignments\/[^/]+\/submissions\?saved=1$/);
+    await expect.poll(() => teacher.getByText("Đã lưu bài tập.").isVisible()).toBe(true);
+    const [y, m, d] = due.slice(0, 10).split("-");
+    await expect.poll(() => teacher.getByText(`Hạn nộp: 21:30 ${d}/${m}/${y}`).isVisible()).toBe(true);
+    // Nobody has handed in yet: the whole class is listed as not handed in.
+    await expect.poll(() => teacher.getByRole("heading", { name: "Chưa nộp bài (4/4)" }).isVisible()).toBe(true);
+    editedDue = `21:30 ${d}/${m}/${y}`;
+  });
+
   it("student joins with the code, sees the lesson and the assignment today, reads and submits", async () => {
     student = await open(PHONE);
     await signIn(student, STUDENT, DEMO_PASSWORD);
@@ -250,6 +269,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await student.getByRole("region", { name: "Sắp đến hạn" }).getByRole("link", { name: ASSIGNMENT_TITLE }).click();
     await student.waitForURL(/\/assignments\/[^/]+$/);
     await expect.poll(() => student.getByRole("heading", { level: 1, name: ASSIGNMENT_TITLE }).isVisible()).toBe(true);
+    expect(await student.getByText(`Hạn nộp: ${editedDue}`).count()).toBe(1);
     await hydrated(student);
     await student.getByLabel("Câu trả lời", { exact: true }).fill(ANSWER);
     await student.getByLabel("Đính kèm tệp", { exact: true }).setInputFiles(submissionFile);
@@ -366,7 +386,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     const minor = findings.filter((f) => !bad.includes(f));
     if (minor.length > 0) console.log(`axe (moderate/minor, not failing):\n${formatFindings(minor)}`);
     expect(bad.length, `axe found ${bad.length} serious/critical violations:\n${formatFindings(bad)}\n`).toBe(0);
-    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "join", "today", "lesson", "assignment", "grading", "children", "child", "admin", "admin-users", "admin-classes", "admin-import"];
+    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "grading", "children", "child", "admin", "admin-users", "admin-classes", "admin-import"];
     expect([...audited].sort()).toEqual([...expected].sort());
   });
 });

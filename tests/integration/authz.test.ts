@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
@@ -39,6 +39,7 @@ beforeAll(async () => {
   ids.thcs = await find.school("79001");
   ids.th = await find.school("79002");
   ids.toan6 = await find.class("6A1", "toan");
+  ids.van6 = await find.class("6A1", "ngu-van");
   ids.published = await find.lesson("Bài 1. Tập hợp");
   ids.draft = await find.lesson("Bài 3. Thứ tự trong tập hợp số tự nhiên");
   ids.assignment = await find.assignment("Luyện tập: Số La Mã");
@@ -78,6 +79,9 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "edit lesson", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "new assignment", path: () => `/classes/${ids.toan6}/assignments/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "family codes", path: () => `/classes/${ids.toan6}/families`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "edit assignment", path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/edit`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "delete assignment (confirmation)", path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "delete lesson (confirmation)", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "assignment (student)", path: () => `/assignments/${ids.assignment}`, expect: row({ an: 200, khoa: 404 }, 403) },
   { name: "published lesson", path: () => `/lessons/${ids.published}`, expect: row({ lan: 200, an: 200, hung: 200 }, 404) },
@@ -126,9 +130,21 @@ describe("pages: role × route", () => {
 
 async function counts() {
   const db = hub.database.db;
-  const n = async (t: typeof events | typeof submissions | typeof lessons | typeof users) =>
+  const n = async (t: typeof events | typeof submissions | typeof lessons | typeof users | typeof assignments | typeof attachments) =>
     Number((await db.select({ n: sql<number>`count(*)::int` }).from(t))[0].n);
-  return { events: await n(events), submissions: await n(submissions), lessons: await n(lessons), users: await n(users) };
+  // What an assignment edit or removal would change.
+  const [state] = await hub.database.query<{ s: string }>(
+    "select string_agg(id::text || title || due_at::text || scale || coalesce(archived_at::text, ''), ',' order by id) as s from assignments",
+  );
+  return {
+    events: await n(events),
+    submissions: await n(submissions),
+    lessons: await n(lessons),
+    users: await n(users),
+    assignments: await n(assignments),
+    attachments: await n(attachments),
+    assignmentState: state.s,
+  };
 }
 
 const ACTIONS: { name: string; path: () => string; body: () => Record<string, string>; expect: Partial<Record<Who, Expect>> }[] = [
@@ -167,6 +183,30 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.th}/users`,
     body: () => ({ fullName: "Người Lạ", email: "nguoila@example.vn", role: "teacher", password: "matkhau123" }),
     expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "edit an assignment of a class not taught",
+    path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/edit`,
+    body: () => ({ title: "Đổi tên trộm", instructionsMd: "", dueAt: "2099-01-01T21:00", scale: "ten_point" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "edit an assignment under another class's id",
+    path: () => `/classes/${ids.van6}/assignments/${ids.assignment}/edit`,
+    body: () => ({ title: "Đổi tên trộm", instructionsMd: "", dueAt: "2099-01-01T21:00", scale: "ten_point" }),
+    expect: { lan: 404, minh: 404 },
+  },
+  {
+    name: "delete an assignment",
+    path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/delete`,
+    body: () => ({}),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "delete a lesson",
+    path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`,
+    body: () => ({}),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
   {
     name: "markdown preview",

@@ -99,11 +99,11 @@ describe("sweepMissing", () => {
     }
     const list = await missingEvents();
     expect(list).toHaveLength(FIRST_SWEEP.length);
-    expect(new Set(list.map((e) => e.subjectId))).toEqual(new Set(rows.map((r) => r.id)));
+    expect(new Set(list.map((e) => (e.payload as { submissionId: string }).submissionId))).toEqual(new Set(rows.map((r) => r.id)));
     const detail = await hub.database.query<{ ok: boolean }>(`
       select bool_and(e.student_id = s.student_id and e.class_id = a.class_id and e.school_id = c.school_id
                       and e.payload->>'assignmentId' = a.id::text and e.payload->>'title' = a.title and e.payload->>'className' = c.name) as ok
-      from events e join submissions s on s.id = e.subject_id join assignments a on a.id = s.assignment_id join classes c on c.id = a.class_id
+      from events e join submissions s on s.id = (e.payload->>'submissionId')::uuid join assignments a on a.id = s.assignment_id join classes c on c.id = a.class_id
       where e.type = 'submission.missing'`);
     expect(detail[0].ok).toBe(true);
 
