@@ -54,6 +54,16 @@ export default function Today() {
             </>
           )}
         </ListCard>
+        <ListCard id="upcoming" title={t("today.upcoming")} empty={t("today.nothingUpcoming")} items={data.upcoming} keyOf={(a) => a.id}>
+          {(a) => (
+            <>
+              <Link to={`/assignments/${a.id}`}>{a.title}</Link>
+              <div className="muted">
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
+              </div>
+            </>
+          )}
+        </ListCard>
         <ListCard id="new-lessons" title={t("today.newLessons")} empty={t("today.nothingNew")} items={data.newLessons} keyOf={(l) => l.id}>
           {(l) => (
             <>
@@ -78,16 +88,24 @@ export default function Today() {
         </ListCard>
       </div>
       {data.classes.length > 0 ? (
-        <section className="card" aria-labelledby="my-classes">
-          <h2 id="my-classes">{t("today.myClasses")}</h2>
-          <ul className="list">
-            {data.classes.map((c) => (
-              <li key={c.id}>
-                {subjectName(c.subject, locale)} {c.name}
-              </li>
-            ))}
-          </ul>
-        </section>
+        <>
+          <p className="muted">
+            {t("today.olderHint")} <a href="#my-classes">{t("today.olderLink")}</a>.
+          </p>
+          <section className="card" aria-labelledby="my-classes">
+            <h2 id="my-classes">{t("today.myClasses")}</h2>
+            <p className="muted">{t("today.classesHint")}</p>
+            <ul className="list">
+              {data.classes.map((c) => (
+                <li key={c.id}>
+                  <Link to={`/my/classes/${c.id}`}>
+                    {subjectName(c.subject, locale)} {c.name}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </>
       ) : null}
     </>
   );
