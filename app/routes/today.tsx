@@ -25,6 +25,11 @@ export default function Today() {
   return (
     <>
       <h1>{t("today.greeting", { name: data.name ?? "" })}</h1>
+      {data.classes.length > 0 ? (
+        <p className="muted">
+          {t("today.olderHint")} <a href="#my-classes">{t("today.olderLink")}</a>.
+        </p>
+      ) : null}
       {data.classes.length === 0 ? (
         <section className="card">
           <p>{t("today.noClasses")}</p>
@@ -88,24 +93,19 @@ export default function Today() {
         </ListCard>
       </div>
       {data.classes.length > 0 ? (
-        <>
-          <p className="muted">
-            {t("today.olderHint")} <a href="#my-classes">{t("today.olderLink")}</a>.
-          </p>
-          <section className="card" aria-labelledby="my-classes">
-            <h2 id="my-classes">{t("today.myClasses")}</h2>
-            <p className="muted">{t("today.classesHint")}</p>
-            <ul className="list">
-              {data.classes.map((c) => (
-                <li key={c.id}>
-                  <Link to={`/my/classes/${c.id}`}>
-                    {subjectName(c.subject, locale)} {c.name}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </section>
-        </>
+        <section className="card" aria-labelledby="my-classes">
+          <h2 id="my-classes">{t("today.myClasses")}</h2>
+          <p className="muted">{t("today.classesHint")}</p>
+          <ul className="list">
+            {data.classes.map((c) => (
+              <li key={c.id}>
+                <Link to={`/my/classes/${c.id}`}>
+                  {subjectName(c.subject, locale)} {c.name}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
     </>
   );
