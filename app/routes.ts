@@ -10,6 +10,7 @@ export default [
   // Students
   route("today", "routes/today.tsx"),
   route("join", "routes/join.tsx"),
+  route("my/classes/:classId", "routes/my-class.tsx"),
   route("assignments/:assignmentId", "routes/assignment.tsx"),
 
   // Teachers
@@ -36,6 +37,7 @@ export default [
     index("routes/children.tsx"),
     route("link", "routes/children-link.tsx"),
     route(":studentId", "routes/child.tsx"),
+    route(":studentId/classes/:classId", "routes/child-class.tsx"),
   ]),
 
   // School and province admins

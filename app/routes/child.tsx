@@ -75,9 +75,9 @@ export default function Child() {
       </div>
       <ListCard id="classes" title={t("parent.classes")} empty={t("common.none")} items={data.classes} keyOf={(c) => c.id}>
         {(c) => (
-          <>
+          <Link to={`/children/${data.child.id}/classes/${c.id}`}>
             {subjectName(c.subject, locale)} {c.name}
-          </>
+          </Link>
         )}
       </ListCard>
     </>

@@ -25,6 +25,11 @@ export default function Today() {
   return (
     <>
       <h1>{t("today.greeting", { name: data.name ?? "" })}</h1>
+      {data.classes.length > 0 ? (
+        <p className="muted">
+          {t("today.olderHint")} <a href="#my-classes">{t("today.olderLink")}</a>.
+        </p>
+      ) : null}
       {data.classes.length === 0 ? (
         <section className="card">
           <p>{t("today.noClasses")}</p>
@@ -45,6 +50,16 @@ export default function Today() {
           )}
         </ListCard>
         <ListCard id="due-soon" title={t("today.dueSoon")} empty={t("today.nothingDue")} items={data.dueSoon} keyOf={(a) => a.id}>
+          {(a) => (
+            <>
+              <Link to={`/assignments/${a.id}`}>{a.title}</Link>
+              <div className="muted">
+                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
+              </div>
+            </>
+          )}
+        </ListCard>
+        <ListCard id="upcoming" title={t("today.upcoming")} empty={t("today.nothingUpcoming")} items={data.upcoming} keyOf={(a) => a.id}>
           {(a) => (
             <>
               <Link to={`/assignments/${a.id}`}>{a.title}</Link>
@@ -80,10 +95,13 @@ export default function Today() {
       {data.classes.length > 0 ? (
         <section className="card" aria-labelledby="my-classes">
           <h2 id="my-classes">{t("today.myClasses")}</h2>
+          <p className="muted">{t("today.classesHint")}</p>
           <ul className="list">
             {data.classes.map((c) => (
               <li key={c.id}>
-                {subjectName(c.subject, locale)} {c.name}
+                <Link to={`/my/classes/${c.id}`}>
+                  {subjectName(c.subject, locale)} {c.name}
+                </Link>
               </li>
             ))}
           </ul>

@@ -9,6 +9,7 @@ export type TodayData = {
   classes: { id: string; name: string; subject: string }[];
   newLessons: ({ id: string; title: string; publishedAt: string } & ClassRef)[];
   dueSoon: ({ id: string; title: string; dueAt: string } & ClassRef)[];
+  upcoming: ({ id: string; title: string; dueAt: string } & ClassRef)[];
   overdue: ({ id: string; title: string; dueAt: string } & ClassRef)[];
   recentGrades: ({
     assignmentId: string;
@@ -24,7 +25,8 @@ export type TodayData = {
 
 /**
  * Everything on the page in one round trip: the student's classes, lessons published in the last
- * 7 days, open work due within 7 days, overdue work (last 60 days), and grades of the last 14 days.
+ * 7 days, open work due within 7 days, open work due later ("Sắp tới"), overdue work (last 60
+ * days), and grades of the last 14 days. Older items are on each class's page (class-work.server.ts).
  */
 export async function studentToday(db: Db, actor: Actor, now = new Date()): Promise<TodayData> {
   const at = now.toISOString();
@@ -42,7 +44,6 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
       left join submissions s on s.assignment_id = a.id and s.student_id = ${actor.id}
       where a.archived_at is null
         and a.due_at > ${at}::timestamptz - interval '60 days'
-        and a.due_at < ${at}::timestamptz + interval '7 days'
         and (s.id is null or s.status = 'missing')
     )
     select
@@ -53,7 +54,10 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
         where l.status = 'published' and l.published_at > ${at}::timestamptz - interval '7 days'
         order by l.published_at desc limit 20) x) as "newLessons",
       (select coalesce(json_agg(x), '[]') from (
-        select * from open_work where "dueAt" > ${at}::timestamptz order by "dueAt" asc limit 20) x) as "dueSoon",
+        select * from open_work where "dueAt" > ${at}::timestamptz and "dueAt" < ${at}::timestamptz + interval '7 days'
+        order by "dueAt" asc limit 20) x) as "dueSoon",
+      (select coalesce(json_agg(x), '[]') from (
+        select * from open_work where "dueAt" >= ${at}::timestamptz + interval '7 days' order by "dueAt" asc limit 20) x) as upcoming,
       (select coalesce(json_agg(x), '[]') from (
         select * from open_work where "dueAt" <= ${at}::timestamptz order by "dueAt" desc limit 20) x) as overdue,
       (select coalesce(json_agg(x), '[]') from (
@@ -70,6 +74,7 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
     classes: json(row.classes),
     newLessons: json(row.newLessons),
     dueSoon: json(row.dueSoon),
+    upcoming: json(row.upcoming),
     overdue: json(row.overdue),
     recentGrades: json(row.recentGrades),
   };

@@ -1,7 +1,8 @@
 /**
  * The whole story in real Chromium, in Vietnamese, through the real UI over the production build:
  * a teacher publishes a lesson and sets an assignment, a student joins the class, reads and submits,
- * the teacher grades 8,5, and the parent sees the grade and the comment. Along the way: the Markdown
+ * the student opens the class page from "Hôm nay", the teacher grades 8,5, and the parent sees the
+ * grade and the comment, on the child's page and on the child's class page. Along the way: the Markdown
  * preview and the published lesson are XSS-safe, the language switch is remembered, every main page
  * passes axe-core (no serious/critical violations) and is screenshotted at phone and desktop sizes.
  */
@@ -280,6 +281,28 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await check(student, "assignment");
   });
 
+  it("student opens the class page from Hôm nay: every lesson and assignment, with the status as text", async () => {
+    await student.getByRole("navigation", { name: "Menu chính" }).getByRole("link", { name: "Hôm nay" }).click();
+    await student.waitForURL(/\/today$/);
+    await student.getByRole("region", { name: "Các lớp của em" }).getByRole("link", { name: "Toán 6A1", exact: true }).click();
+    await student.waitForURL(/\/my\/classes\/[^/]+$/);
+    await expect.poll(() => student.getByRole("heading", { level: 1, name: "Toán 6A1" }).isVisible()).toBe(true);
+    const work = student.getByRole("region", { name: /^Bài tập/ });
+    const handedIn = work.getByRole("listitem").filter({ hasText: ASSIGNMENT_TITLE });
+    await expect.poll(() => handedIn.getByText("Đã nộp", { exact: true }).isVisible()).toBe(true);
+    // The seeded work Dũng never handed in, due two days ago.
+    const overdue = work.getByRole("listitem").filter({ hasText: "Bài tập về tập hợp" });
+    expect(await overdue.getByText("Quá hạn", { exact: true }).isVisible()).toBe(true);
+    const lessonsList = student.getByRole("region", { name: /^Bài học/ });
+    expect(await lessonsList.getByRole("link", { name: LESSON_TITLE }).isVisible()).toBe(true);
+    expect(await lessonsList.getByRole("link", { name: "Bài 1. Tập hợp" }).isVisible()).toBe(true);
+    expect(await lessonsList.getByText("Bài 3. Thứ tự trong tập hợp số tự nhiên").count()).toBe(0);
+    await check(student, "my-class");
+    await handedIn.getByRole("link", { name: ASSIGNMENT_TITLE }).click();
+    await student.waitForURL(/\/assignments\/[^/]+$/);
+    await expect.poll(() => student.getByRole("heading", { level: 1, name: ASSIGNMENT_TITLE }).isVisible()).toBe(true);
+  });
+
   it("teacher grades Dũng 8,5 with a comment", async () => {
     await teacher.getByRole("navigation", { name: "Menu chính" }).getByRole("link", { name: "Lớp của tôi" }).click();
     await teacher.getByRole("link", { name: "Toán 6A1", exact: true }).click();
@@ -325,6 +348,18 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await expect.poll(() => item.getByText("8,5/10").isVisible()).toBe(true);
     await expect.poll(() => item.getByText(COMMENT).isVisible()).toBe(true);
     await check(parent, "child");
+
+    // The class, read-only, for this child: the grade and the comment beside the assignment.
+    await parent.getByRole("region", { name: "Các lớp" }).getByRole("link", { name: "Toán 6A1", exact: true }).click();
+    await parent.waitForURL(/\/children\/[^/]+\/classes\/[^/]+$/);
+    await expect.poll(() => parent.getByRole("heading", { level: 1, name: "Toán 6A1" }).isVisible()).toBe(true);
+    const graded = parent.getByRole("region", { name: /^Bài tập/ }).getByRole("listitem").filter({ hasText: ASSIGNMENT_TITLE });
+    await expect.poll(() => graded.getByText("Đã chấm", { exact: true }).isVisible()).toBe(true);
+    expect(await graded.getByText("Điểm: 8,5/10").isVisible()).toBe(true);
+    expect(await graded.getByText(COMMENT).isVisible()).toBe(true);
+    await check(parent, "child-class");
+    await parent.goBack();
+    await parent.waitForURL(/\/children\/[^/]+$/);
 
     // Language: English on click, remembered on the next load, and back to Vietnamese.
     const childPath = new URL(parent.url()).pathname;
@@ -386,7 +421,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     const minor = findings.filter((f) => !bad.includes(f));
     if (minor.length > 0) console.log(`axe (moderate/minor, not failing):\n${formatFindings(minor)}`);
     expect(bad.length, `axe found ${bad.length} serious/critical violations:\n${formatFindings(bad)}\n`).toBe(0);
-    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "grading", "children", "child", "admin", "admin-users", "admin-classes", "admin-import"];
+    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "my-class", "grading", "children", "child", "child-class", "admin", "admin-users", "admin-classes", "admin-import"];
     expect([...audited].sort()).toEqual([...expected].sort());
   });
 });

@@ -11,7 +11,8 @@ import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
-type Expect = 200 | 403 | 404 | "login";
+/** "teacher page": a redirect to the teacher's page of the class (`/classes/:classId`). */
+type Expect = 200 | 403 | 404 | "login" | "teacher page";
 
 let hub: Hub;
 const ids: Record<string, string> = {};
@@ -84,11 +85,15 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delete lesson (confirmation)", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "assignment (student)", path: () => `/assignments/${ids.assignment}`, expect: row({ an: 200, khoa: 404 }, 403) },
+  { name: "student's class page", path: () => `/my/classes/${ids.toan6}`, expect: row({ an: 200, khoa: 404, lan: "teacher page" }, 403) },
   { name: "published lesson", path: () => `/lessons/${ids.published}`, expect: row({ lan: 200, an: 200, hung: 200 }, 404) },
   { name: "draft lesson", path: () => `/lessons/${ids.draft}`, expect: row({ lan: 200 }, 404) },
   { name: "children", path: () => "/children", expect: row({ hung: 200, thu: 200 }, 403) },
   { name: "child An", path: () => `/children/${ids.an}`, expect: row({ hung: 200, thu: 404 }, 403) },
   { name: "child Dũng", path: () => `/children/${ids.dung}`, expect: row({ thu: 200, hung: 404 }, 403) },
+  { name: "child An's class page", path: () => `/children/${ids.an}/classes/${ids.toan6}`, expect: row({ hung: 200, thu: 404 }, 403) },
+  // Dũng is not in Toán 6A1: not found for his own parent too.
+  { name: "child Dũng's class page (not his class)", path: () => `/children/${ids.dung}/classes/${ids.toan6}`, expect: row({ hung: 404, thu: 404 }, 403) },
   { name: "admin", path: () => "/admin", expect: row({ province: 200, otherProvince: 200, schoolAdmin: 200 }, 403) },
   { name: "admin users (THCS)", path: () => `/admin/schools/${ids.thcs}/users`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "admin classes (THCS)", path: () => `/admin/schools/${ids.thcs}/classes`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
@@ -98,6 +103,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
 
 function outcome(res: Response): Expect | number {
   if (res.status === 302 && (res.headers.get("location") ?? "").startsWith("/login")) return "login";
+  if (res.status === 302 && res.headers.get("location") === `/classes/${ids.toan6}`) return "teacher page";
   return res.status;
 }
 

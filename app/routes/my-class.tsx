@@ -1,0 +1,39 @@
+import { useLoaderData } from "react-router";
+import { Link } from "../components/link.tsx";
+import type { Route } from "./+types/my-class";
+import { getDb } from "../../db/client.server.ts";
+import { requireRole } from "../auth/guards.server.ts";
+import { classForStudent } from "../services/class-work.server.ts";
+import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
+import { useLocale, useT } from "../i18n/index.ts";
+import { ClassWorkLists } from "../components/class-work.tsx";
+
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  // A teacher is let through only to be sent to the teacher's page of their own class.
+  const actor = requireRole(url, context, "student", "teacher");
+  return classForStudent(getDb(), actor, params.classId);
+}
+
+export default function MyClass() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const c = data.class;
+  return (
+    <>
+      <p>
+        <Link to="/today">← {t("today.title")}</Link>
+      </p>
+      <h1>
+        {subjectName(c.subject, locale)} {c.name}
+      </h1>
+      <p className="muted">
+        {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
+        {c.teachers ? ` · ${t("classWork.teachers", { names: c.teachers })}` : ""}
+      </p>
+      <ClassWorkLists lessons={data.lessons} assignments={data.assignments} assignmentHref={(id) => `/assignments/${id}`} />
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${subjectName(data.class.subject)} ${data.class.name} · Lớp Số` : "Lớp Số" }];
