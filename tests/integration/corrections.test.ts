@@ -399,10 +399,17 @@ describe("deleting an assignment", () => {
     expect(todayHtml).not.toContain("Bài sẽ lưu trữ");
     expect((await studentToday(hub.database.db, { id: ids.an } as never)).recentGrades.map((g) => g.assignmentId)).not.toContain(id);
     expect(await (await c.an.get("/today")).text()).not.toContain("Bài sẽ lưu trữ");
+    // Not on the class page either, the student's or the parent's.
+    const myClass = await c.an.get(`/my/classes/${ids.toan6}`);
+    expect(myClass.status).toBe(200);
+    expect(await myClass.text()).not.toContain("Bài sẽ lưu trữ");
     // Parents: not among the child's grades, missing or upcoming work.
     const child = await (await c.hung.get(`/children/${ids.an}`)).text();
     expect(child).toContain("Nguyễn Văn An");
     expect(child).not.toContain("Bài sẽ lưu trữ");
+    const childClass = await c.hung.get(`/children/${ids.an}/classes/${ids.toan6}`);
+    expect(childClass.status).toBe(200);
+    expect(await childClass.text()).not.toContain("Bài sẽ lưu trữ");
     // The sweep leaves it alone, even past its due date.
     const due = (await assignment(id)).dueAt;
     await sweepMissing(hub.database.db, new Date(due.getTime() + MIN));
