@@ -83,9 +83,10 @@ export default function Import() {
   const t = useT();
   const report = result?.report;
   // Temporary passwords live in this response only: the file and the slips are made from it here.
-  const credentials = (report?.credentials ?? []).map((c) => ({ ...c, login: c.login.startsWith("+") ? formatPhone(c.login) : c.login }));
+  const credentials = report?.credentials ?? [];
+  const slipLogin = (login: string) => (login.startsWith("+") ? formatPhone(login) : login);
   const csvHref = credentials.length
-    ? csvDataUrl(credentialsCsv(credentials, [t("common.name"), t("common.className"), t("admin.login"), t("admin.tempPassword")]))
+    ? csvDataUrl(credentialsCsv(credentials.map((c) => ({ ...c, login: slipLogin(c.login) })), [t("common.name"), t("common.className"), t("admin.login"), t("admin.tempPassword")]))
     : "";
   return (
     <>
@@ -208,7 +209,7 @@ export default function Import() {
               </p>
               <dl>
                 <dt>{t("admin.login")}</dt>
-                <dd>{c.login}</dd>
+                <dd>{slipLogin(c.login)}</dd>
                 <dt>{t("admin.tempPassword")}</dt>
                 <dd>
                   <code>{c.password}</code>

@@ -32,7 +32,10 @@ export async function action({ request, url, context, params }: Route.ActionArgs
     return { errors: {} as Record<string, string>, values: null, created: null, issued: null, reset };
   }
   const result = await createSchoolUser(db, actor, school.id, fields);
-  if (!result.ok) return badRequest({ errors: result.errors, values: fields as Record<string, string>, created: null, issued: null, reset: null });
+  if (!result.ok) {
+    const { fullName, email, phone, role } = fields;
+    return badRequest({ errors: result.errors, values: { fullName, email, phone, role } as Record<string, string | undefined>, created: null, issued: null, reset: null });
+  }
   // The temporary password is shown in this response only; the database keeps its hash.
   const created = { name: fields.fullName ?? "", login: fields.email || fields.phone || "", password: result.value.password };
   return { errors: {} as Record<string, string>, values: null, created, issued: null, reset: null };
