@@ -269,7 +269,6 @@ export const en: Dictionary = {
   recovery: {
     forgotTitle: "Forgot password",
     forgotHelp: "Enter your account's email. Lớp Số will send it a link to set a new password, usable once within 30 minutes.",
-    email: "Email",
     send: "Send the link",
     sent: "If this email belongs to a Lớp Số account, a password-reset link has just been sent to it. Check your inbox (and the spam folder). The link works for 30 minutes.",
     noMail: "Lớp Số is not set up to send email. Ask your school to reset your password: the class teacher (for students) or the school admin will give you a temporary password.",

@@ -264,7 +264,6 @@ export const vi = {
   recovery: {
     forgotTitle: "Quên mật khẩu",
     forgotHelp: "Nhập email của tài khoản. Lớp Số sẽ gửi tới email đó một liên kết để đặt mật khẩu mới, dùng được một lần trong 30 phút.",
-    email: "Email",
     send: "Gửi liên kết",
     sent: "Nếu email này thuộc một tài khoản Lớp Số, một liên kết đặt lại mật khẩu vừa được gửi tới. Hãy xem hộp thư (cả mục thư rác). Liên kết dùng được trong 30 phút.",
     noMail: "Lớp Số chưa được cấu hình để gửi email. Hãy nhờ nhà trường đặt lại mật khẩu: giáo viên của lớp (với học sinh) hoặc quản trị trường sẽ cấp cho bạn một mật khẩu tạm.",

@@ -65,7 +65,7 @@ export default function Forgot() {
             ) : null}
             <Form method="post" noValidate>
               <Field
-                label={t("recovery.email")}
+                label={t("common.email")}
                 name="email"
                 type="email"
                 autoComplete="email"
