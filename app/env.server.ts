@@ -33,6 +33,23 @@ const EnvSchema = z.object({
   DATABASE_PREPARE: boolish.default(true),
   /** Reverse-proxy hops in front of the hub whose X-Forwarded-For is trusted (sign-in throttling per address). */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The SMTP server for outgoing mail (password-reset links, parent notifications), e.g.
+   * smtps://user:pass@smtp.example.vn:465 or smtp://relay.local:25. Unset: no mail is sent.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+    .refine((v) => URL.canParse(v), "must be an smtp:// or smtps:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** The sender of outgoing mail: an address, or a name and an address ("Lớp Số <no-reply@lopso.example.vn>"). */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((v) => z.email().safeParse(/<([^<>]+)>\s*$/.exec(v)?.[1] ?? v).success, "must be an email address, or a name and <address>")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {
@@ -62,6 +79,13 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const env = parsed.data;
+  if (env.SMTP_URL && !env.MAIL_FROM) {
+    throw new ConfigError("Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (the sender of outgoing mail)");
+  }
+  if (env.SMTP_URL && !env.APP_URL && env.NODE_ENV === "production") {
+    // Links in mail must carry the public address, never one taken from a request's Host header.
+    throw new ConfigError("Invalid configuration:\n  APP_URL: required with SMTP_URL in production (the address in links sent by mail)");
+  }
   const dataDir = path.resolve(env.DATA_DIR);
   let secret = env.SECRET_KEY;
   if (!secret) {

@@ -3,6 +3,7 @@ import {
   Links,
   Meta,
   Outlet,
+  redirect,
   Scripts,
   ScrollRestoration,
   useRouteLoaderData,
@@ -21,6 +22,7 @@ import { ErrorCard } from "./components/error-card.tsx";
 import { homePath, hasRole } from "./auth/actor.server.ts";
 import { requireIdParams } from "./auth/guards.server.ts";
 import { env } from "./env.server.ts";
+import { CHANGE_PASSWORD_PATH } from "./lib/password.ts";
 import { ensureDatabase } from "./server/boot.ts";
 import "./styles.css";
 
@@ -33,6 +35,7 @@ const session: MiddlewareFunction<Response> = async ({ request, context, params 
   const cookieLocale = /(?:^|;\s*)lang=(vi|en)(?:;|$)/.exec(request.headers.get("cookie") ?? "")?.[1];
   const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (auth.actor?.locale ?? localeFromRequest(request));
   context.set(localeContext, locale);
+  if (auth.actor?.mustChangePassword) requirePasswordChange(request);
   // A malformed id in the URL is a 404 for every route, before its loader or action runs.
   requireIdParams(params);
   const response = await next();
@@ -41,6 +44,21 @@ const session: MiddlewareFunction<Response> = async ({ request, context, params 
   if (auth.setCookie && !setsSessionCookie(response)) response.headers.append("Set-Cookie", auth.setCookie);
   return response;
 };
+
+/** Where a person with a temporary password may go: the change itself, signing out, the language. */
+const OPEN_WITH_TEMPORARY_PASSWORD = new Set([CHANGE_PASSWORD_PATH, "/logout", "/lang"]);
+
+/** A temporary password is changed before anything else: every other page leads to the change. */
+function requirePasswordChange(request: Request) {
+  const url = new URL(request.url);
+  url.searchParams.delete("_routes");
+  url.searchParams.delete("index");
+  // Client navigations ask for "/today.data" (and "/_root.data" for the home page).
+  const path = url.pathname.replace(/\.data$/, "").replace(/^\/_root$/, "/");
+  if (OPEN_WITH_TEMPORARY_PASSWORD.has(path)) return;
+  const next = request.method === "GET" && path !== "/" ? `?next=${encodeURIComponent(path + url.search)}` : "";
+  throw redirect(CHANGE_PASSWORD_PATH + next);
+}
 
 function setsSessionCookie(response: Response) {
   return response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`));

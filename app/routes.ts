@@ -6,6 +6,9 @@ export default [
   route("logout", "routes/logout.tsx"),
   route("lang", "routes/lang.tsx"),
   route("account", "routes/account.tsx"),
+  route("account/password", "routes/account-password.tsx"),
+  route("password/forgot", "routes/password-forgot.tsx"),
+  route("password/reset", "routes/password-reset.tsx"),
 
   // Students
   route("today", "routes/today.tsx"),
@@ -24,6 +27,7 @@ export default [
     route(":classId/assignments/:assignmentId/edit", "routes/assignment-edit.tsx"),
     route(":classId/assignments/:assignmentId/delete", "routes/assignment-delete.tsx"),
     route(":classId/families", "routes/class-families.tsx"),
+    route(":classId/passwords", "routes/class-passwords.tsx"),
   ]),
   route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
 

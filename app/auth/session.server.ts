@@ -39,6 +39,8 @@ export type SessionUser = {
   email: string | null;
   phone: string | null;
   locale: "vi" | "en";
+  /** Signed in with a temporary password: every page asks for a new one first. */
+  mustChangePassword: boolean;
 };
 
 export type SessionValidation =
@@ -53,7 +55,7 @@ function prepareSessionLookup(db: DbOrTx) {
     .select({
       id: sessions.id,
       expiresAt: sessions.expiresAt,
-      user: { id: users.id, fullName: users.fullName, email: users.email, phone: users.phone, locale: users.locale },
+      user: { id: users.id, fullName: users.fullName, email: users.email, phone: users.phone, locale: users.locale, mustChangePassword: users.mustChangePassword },
       // The person's roles come back with the session in the same round trip (every page needs them).
       memberships: sql<ActorMembership[]>`coalesce((
         select json_agg(json_build_object('orgId', m.org_id, 'role', m.role, 'orgName', o.name, 'orgKind', o.kind, 'parentId', o.parent_id))

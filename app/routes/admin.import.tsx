@@ -8,6 +8,8 @@ import { badRequest, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { formatBytes, type BodyLimit } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { credentialsCsv, csvDataUrl } from "../lib/credentials.ts";
+import { formatPhone } from "../lib/vn.ts";
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 /** A report's column names, as the reader's language calls them. */
@@ -80,6 +82,12 @@ export default function Import() {
   const navigation = useNavigation();
   const t = useT();
   const report = result?.report;
+  // Temporary passwords live in this response only: the file and the slips are made from it here.
+  const credentials = report?.credentials ?? [];
+  const slipLogin = (login: string) => (login.startsWith("+") ? formatPhone(login) : login);
+  const csvHref = credentials.length
+    ? csvDataUrl(credentialsCsv(credentials.map((c) => ({ ...c, login: slipLogin(c.login) })), [t("common.name"), t("common.className"), t("admin.login"), t("admin.tempPassword")]))
+    : "";
   return (
     <>
       <p>
@@ -152,9 +160,18 @@ export default function Import() {
               </table>
             </div>
           ) : null}
-          {report.credentials.length > 0 ? (
+          {credentials.length > 0 ? (
             <>
               <Notice>{t("admin.credentials")}</Notice>
+              <p className="muted">{t("admin.credentialsOnce")}</p>
+              <div className="actions">
+                <a className="button" href={csvHref} download={`lopso-mat-khau-tam-${school.code ?? school.id}.csv`} data-testid="credentials-csv">
+                  {t("admin.credentialsDownload")}
+                </a>
+                <button type="button" onClick={() => window.print()}>
+                  {t("admin.credentialsPrint")}
+                </button>
+              </div>
               <div className="table-wrap">
                 <table>
                   <thead>
@@ -165,7 +182,7 @@ export default function Import() {
                     </tr>
                   </thead>
                   <tbody>
-                    {report.credentials.map((c) => (
+                    {credentials.map((c) => (
                       <tr key={c.line}>
                         <td>{c.fullName}</td>
                         <td>{c.login}</td>
@@ -179,6 +196,28 @@ export default function Import() {
               </div>
             </>
           ) : null}
+        </section>
+      ) : null}
+      {credentials.length > 0 ? (
+        <section className="slips" aria-label={t("admin.credentialsPrint")} data-testid="credential-slips">
+          {credentials.map((c) => (
+            <div className="slip" key={c.line}>
+              <p className="slip-title">{t("admin.slipTitle")}</p>
+              <p>
+                <strong>{c.fullName}</strong>
+                {c.classNames.length ? ` — ${t("common.className")} ${c.classNames.join(", ")}` : ""}
+              </p>
+              <dl>
+                <dt>{t("admin.login")}</dt>
+                <dd>{slipLogin(c.login)}</dd>
+                <dt>{t("admin.tempPassword")}</dt>
+                <dd>
+                  <code>{c.password}</code>
+                </dd>
+              </dl>
+              <p className="muted">{t("admin.slipChange")}</p>
+            </div>
+          ))}
         </section>
       ) : null}
     </>

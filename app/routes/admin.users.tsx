@@ -8,7 +8,7 @@ import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
-import { PASSWORD_LENGTH } from "../lib/password.ts";
+import { resetPasswordInSchool } from "../services/recovery.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
@@ -17,7 +17,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const role = url.searchParams.get("role");
   const filter = ROLES.find((r) => r === role);
   const users = await listSchoolUsers(db, actor, school.id, { role: filter });
-  return { school, role: filter ?? "", users: users.map((u) => ({ ...u, phone: u.phone ? formatPhone(u.phone) : null })) };
+  return { school, me: actor.id, role: filter ?? "", users: users.map((u) => ({ ...u, phone: u.phone ? formatPhone(u.phone) : null })) };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -25,15 +25,24 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const fields = formObject(await readForm(request, context));
   if (fields.intent === "link-code") {
     const issued = await issueLinkCode(db, actor, fields.studentId ?? "", fields);
-    return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId } };
+    return { errors: {} as Record<string, string>, values: null, created: null, issued: { ...issued, studentId: fields.studentId }, reset: null };
+  }
+  if (fields.intent === "reset-password") {
+    const reset = await resetPasswordInSchool(db, actor, school.id, fields.userId);
+    return { errors: {} as Record<string, string>, values: null, created: null, issued: null, reset };
   }
   const result = await createSchoolUser(db, actor, school.id, fields);
-  if (!result.ok) return badRequest({ errors: result.errors, values: { ...fields, password: "" } as Record<string, string>, created: null as string | null, issued: null });
-  return { errors: {} as Record<string, string>, values: null, created: fields.fullName ?? "", issued: null };
+  if (!result.ok) {
+    const { fullName, email, phone, role } = fields;
+    return badRequest({ errors: result.errors, values: { fullName, email, phone, role } as Record<string, string | undefined>, created: null, issued: null, reset: null });
+  }
+  // The temporary password is shown in this response only; the database keeps its hash.
+  const created = { name: fields.fullName ?? "", login: fields.email || fields.phone || "", password: result.value.password };
+  return { errors: {} as Record<string, string>, values: null, created, issued: null, reset: null };
 }
 
 export default function AdminUsers() {
-  const { school, users, role } = useLoaderData<typeof loader>();
+  const { school, users, role, me } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const v = result?.values;
@@ -49,9 +58,13 @@ export default function AdminUsers() {
       <div className="grid grid-2">
         <section className="card" aria-labelledby="new-user">
           <h2 id="new-user">{t("admin.newUser")}</h2>
-          {result?.created ? <Notice>{t("admin.userCreated", { name: result.created })}</Notice> : null}
+          {result?.created ? (
+            <Notice>
+              <span data-testid="temporary-password">{t("admin.userCreatedPassword", result.created)}</span>
+            </Notice>
+          ) : null}
           {result?.errors && Object.keys(result.errors).length ? <FormError message="common.errorSummary" /> : null}
-          <Form method="post" noValidate key={result?.created ?? "form"}>
+          <Form method="post" noValidate key={result?.created?.password ?? "form"}>
             <Field label={t("common.name")} name="fullName" required defaultValue={v?.fullName} error={result?.errors?.fullName} />
             <Field label={t("common.email")} name="email" type="email" defaultValue={v?.email} error={result?.errors?.email} />
             <Field label={t("common.phone")} name="phone" type="tel" defaultValue={v?.phone} error={result?.errors?.phone} />
@@ -62,7 +75,7 @@ export default function AdminUsers() {
               options={(["teacher", "student", "parent"] as const).map((r) => ({ value: r, label: t(`roles.${r}`) }))}
               error={result?.errors?.role}
             />
-            <Field label={t("common.password")} name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_LENGTH.min} maxLength={PASSWORD_LENGTH.max} error={result?.errors?.password} />
+            <p className="muted">{t("admin.passwordGenerated")}</p>
             <button type="submit" className="primary">
               {t("admin.newUser")}
             </button>
@@ -72,6 +85,11 @@ export default function AdminUsers() {
           <h2 id="user-list">
             {t("admin.users")} ({users.length})
           </h2>
+          {result?.reset ? (
+            <Notice>
+              <span data-testid="temporary-password">{t("recovery.resetDone", { name: result.reset.fullName, login: result.reset.login, password: result.reset.password })}</span>
+            </Notice>
+          ) : null}
           {result?.issued ? (
             <Notice>
               <span data-testid="link-code">
@@ -108,15 +126,26 @@ export default function AdminUsers() {
                     <td>{t(`roles.${u.role}`)}</td>
                     <td>{[u.email, u.phone].filter(Boolean).join(" · ")}</td>
                     <td>
-                      {u.role === "student" ? (
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="link-code" />
-                          <input type="hidden" name="studentId" value={u.id} />
-                          <button type="submit" aria-label={`${t("classes.parentCode")}: ${u.fullName}`}>
-                            {t("classes.parentCode")}
-                          </button>
-                        </Form>
-                      ) : null}
+                      <div className="actions">
+                        {u.role === "student" ? (
+                          <Form method="post">
+                            <input type="hidden" name="intent" value="link-code" />
+                            <input type="hidden" name="studentId" value={u.id} />
+                            <button type="submit" aria-label={`${t("classes.parentCode")}: ${u.fullName}`}>
+                              {t("classes.parentCode")}
+                            </button>
+                          </Form>
+                        ) : null}
+                        {u.id !== me ? (
+                          <Form method="post">
+                            <input type="hidden" name="intent" value="reset-password" />
+                            <input type="hidden" name="userId" value={u.id} />
+                            <button type="submit" aria-label={`${t("recovery.resetPassword")}: ${u.fullName}`}>
+                              {t("recovery.resetPassword")}
+                            </button>
+                          </Form>
+                        ) : null}
+                      </div>
                     </td>
                   </tr>
                 ))}

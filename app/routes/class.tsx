@@ -100,6 +100,7 @@ export default function ClassPage() {
                 <button type="submit">{t("classes.newCode")}</button>
               </Form>
               <Link to={`/classes/${c.id}/families`}>{t("classes.parentCodeIssue")}</Link>
+              <Link to={`/classes/${c.id}/passwords`}>{t("recovery.studentsTitle")}</Link>
             </div>
           )}
         </section>

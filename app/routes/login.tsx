@@ -11,6 +11,7 @@ import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { env } from "../env.server.ts";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
 import { Field, Notice } from "../components/forms.tsx";
+import { Link } from "../components/link.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
 import { badRequest, formObject, safeNext, readForm, waitMessage } from "./_form.server.ts";
@@ -75,6 +76,7 @@ export default function Login() {
         <h1>{t("login.title")}</h1>
         {params.get("expired") ? <Notice>{t("login.expired")}</Notice> : null}
         {params.get("signedout") ? <Notice>{t("login.signedOut")}</Notice> : null}
+        {params.get("reset") ? <Notice>{t("login.passwordReset")}</Notice> : null}
         {actionData?.formError ? (
           <p className="banner banner-error" role="alert">
             {actionData.formError}
@@ -104,6 +106,9 @@ export default function Login() {
             {t("login.submit")}
           </button>
         </Form>
+        <p>
+          <Link to="/password/forgot">{t("login.forgot")}</Link>
+        </p>
       </section>
       {demo ? (
         <section className="card" aria-labelledby="demo-title">

@@ -42,7 +42,6 @@ export const NewUserSchema = z
     email: z.union([z.literal("").transform(() => undefined), email]).optional(),
     phone: z.union([z.literal("").transform(() => undefined), phone]).optional(),
     role: z.enum(SCHOOL_ROLES, { message: "errors.role_invalid" }),
-    password: PasswordSchema,
   })
   .refine((v) => v.email || v.phone, { message: "errors.email_or_phone", path: ["email"] });
 
@@ -76,7 +75,11 @@ async function conflicts(db: DbOrTx, emails: string[], phones: string[]) {
   };
 }
 
-export async function createSchoolUser(db: Db, actor: Actor, schoolId: string, raw: unknown): Promise<Result<{ id: string }>> {
+/**
+ * Add a person to a school with a generated temporary password, returned once (to show to the
+ * admin) and changed by the person at their first sign-in.
+ */
+export async function createSchoolUser(db: Db, actor: Actor, schoolId: string, raw: unknown): Promise<Result<{ id: string; password: string }>> {
   if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
   const parsed = NewUserSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
@@ -84,7 +87,8 @@ export async function createSchoolUser(db: Db, actor: Actor, schoolId: string, r
   const taken = await conflicts(db, input.email ? [input.email] : [], input.phone ? [input.phone] : []);
   if (input.email && taken.emails.has(input.email)) return fail({ email: "errors.email_taken" });
   if (input.phone && taken.phones.has(input.phone)) return fail({ phone: "errors.phone_taken" });
-  const passwordHash = await hashPassword(input.password);
+  const password = temporaryPassword();
+  const passwordHash = await hashPassword(password);
   try {
     const id = await db.transaction(async (tx) => {
       const [u] = await tx
@@ -95,12 +99,13 @@ export async function createSchoolUser(db: Db, actor: Actor, schoolId: string, r
           email: input.email ?? null,
           phone: input.phone ?? null,
           passwordHash,
+          mustChangePassword: true,
         })
         .returning({ id: users.id });
       await tx.insert(memberships).values({ userId: u.id, orgId: schoolId, role: input.role });
       return u.id;
     });
-    return ok({ id });
+    return ok({ id, password });
   } catch (e) {
     // A concurrent insert of the same email or phone lost the race to the unique index.
     if (isUniqueViolation(e)) return fail({ email: "errors.email_taken" });
@@ -127,8 +132,11 @@ export type CsvImportReport = {
   valid: number;
   errors: CsvRowError[];
   imported: number;
-  /** Temporary passwords for the accounts created, to hand to each person once. */
-  credentials: { line: number; fullName: string; login: string; password: string }[];
+  /**
+   * Temporary passwords for the accounts created, to hand to each person once: they exist only in
+   * this report (the database keeps their hashes), and each must be changed at the first sign-in.
+   */
+  credentials: { line: number; fullName: string; login: string; password: string; role: (typeof SCHOOL_ROLES)[number]; classNames: string[] }[];
   committed: boolean;
   /** Header names of the columns the hub does not use, skipped. */
   ignoredColumns: string[];
@@ -171,7 +179,7 @@ function childKey(value: string): string | null {
   return normalizePhone(value);
 }
 
-function temporaryPassword(): string {
+export function temporaryPassword(): string {
   // 10 characters without look-alikes (0/O, 1/l/I), easy to read aloud or type on a phone.
   const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
   const bytes = crypto.randomBytes(10);
@@ -404,6 +412,7 @@ export async function importUsersCsv(
           phone: r.phone ?? null,
           birthDate: r.birthDate ?? null,
           passwordHash,
+          mustChangePassword: true,
         })),
       )
       .returning({ id: users.id });
@@ -441,6 +450,8 @@ export async function importUsersCsv(
     fullName: r.name,
     login: r.email ?? r.phone ?? "",
     password,
+    role: r.role,
+    classNames: [...new Set(r.classIds.map((id) => schoolClasses.find((c) => c.id === id)?.name ?? ""))].filter(Boolean),
   }));
   return report;
 }
@@ -465,7 +476,7 @@ export async function changePassword(
   if (!check.ok) return fail({ currentPassword: check.retryAt ? "errors.password_throttled" : "errors.password_wrong" }, check.retryAt);
   const passwordHash = await hashPassword(next.data);
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    await tx.update(users).set({ passwordHash, mustChangePassword: false }).where(eq(users.id, userId));
     await tx
       .delete(sessions)
       .where(ctx.keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, ctx.keepSessionId)) : eq(sessions.userId, userId));

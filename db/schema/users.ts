@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs.ts";
 
 export const ROLES = ["province_admin", "school_admin", "teacher", "student", "parent"] as const;
@@ -19,6 +19,11 @@ export const users = pgTable(
     /** Date of birth as a school list gives it (a calendar date, no time zone); optional. */
     birthDate: date("birth_date", { mode: "string" }),
     locale: text("locale", { enum: ["vi", "en"] }).notNull().default("vi"),
+    /**
+     * The password is a temporary one (made by an admin, a teacher or the CSV import): every page
+     * asks for a new one until it is changed.
+     */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [
@@ -49,6 +54,23 @@ export const sessions = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/**
+ * Password-reset links sent by email: only a keyed hash of the link's random token is stored,
+ * with its expiry and the time it was used (a link works once).
+ */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex("password_resets_token_key").on(t.tokenHash), index("password_resets_user_idx").on(t.userId)],
 );
 
 /**

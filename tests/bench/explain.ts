@@ -47,7 +47,7 @@ async function main() {
         login,
         "+84" + login.slice(1),
       ]);
-      return { id: u.id, fullName: u.full_name, email: null, phone: null, locale: "vi", sessionId: "", memberships: await loadMemberships(db, u.id) };
+      return { id: u.id, fullName: u.full_name, email: null, phone: null, locale: "vi", mustChangePassword: false, sessionId: "", memberships: await loadMemberships(db, u.id) };
     };
 
     const pages: [string, () => Promise<unknown>][] = [

@@ -142,9 +142,10 @@ describe("passwords", () => {
   async function newAccount(email: string) {
     const c = await hub.as("hieutruong@nguyendu.lopso.demo");
     const school = await demoLookup(hub.database.db).school("79001");
-    const res = await c.post(`/admin/schools/${school}/users`, { fullName: "Đặng Văn Tú", email, role: "teacher", password: PASSWORD });
+    const res = await c.post(`/admin/schools/${school}/users`, { fullName: "Đặng Văn Tú", email, role: "teacher" });
     expect(res.status).toBe(200);
-    return hub.as(email);
+    const temporary = /Mật khẩu tạm: ([a-z2-9]{10})/.exec(htmlText(await res.text()))?.[1] ?? "";
+    return hub.asWithTemporary(email, temporary, PASSWORD);
   }
 
   it("uses one length rule (8–128) for a new password everywhere, so any password set can be typed to sign in", async () => {
@@ -161,10 +162,12 @@ describe("passwords", () => {
     expect(res.status).toBe(200);
     const again = await hub.client().post("/login", { identifier: "tu.dv@nguyendu.lopso.demo", password: longest });
     expect(again.status).toBe(302);
-    // The admin's form has the same rule.
+    // The first-sign-in step after a temporary password has the same rule.
     const admin = await hub.as("hieutruong@nguyendu.lopso.demo");
     const school = await demoLookup(hub.database.db).school("79001");
-    res = await admin.post(`/admin/schools/${school}/users`, { fullName: "Lý Thị Mai", email: "mai.lt@nguyendu.lopso.demo", role: "teacher", password: tooLong });
+    res = await admin.post(`/admin/schools/${school}/users`, { fullName: "Lý Thị Mai", email: "mai.lt@nguyendu.lopso.demo", role: "teacher" });
+    const mai = await hub.as("mai.lt@nguyendu.lopso.demo", /Mật khẩu tạm: ([a-z2-9]{10})/.exec(htmlText(await res.text()))?.[1] ?? "");
+    res = await mai.post("/account/password", { password: tooLong, confirm: tooLong });
     expect(res.status).toBe(400);
     expect(fieldError(await res.text(), "password")).toContain("Mật khẩu dài tối đa 128 ký tự");
   });

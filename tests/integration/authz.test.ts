@@ -5,7 +5,8 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, attachments, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classMembers, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
@@ -46,6 +47,9 @@ beforeAll(async () => {
   ids.assignment = await find.assignment("Luyện tập: Số La Mã");
   ids.an = await find.user(LOGINS.an);
   ids.dung = await find.user("dung.pm@nguyendu.lopso.demo");
+  ids.khoa = await find.user(LOGINS.khoa);
+  ids.minh = await find.user(LOGINS.minh);
+  ids.hoa = await find.user(LOGINS.hoa);
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
@@ -83,6 +87,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "edit assignment", path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/edit`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "delete assignment (confirmation)", path: () => `/classes/${ids.toan6}/assignments/${ids.assignment}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "delete lesson (confirmation)", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "student passwords", path: () => `/classes/${ids.toan6}/passwords`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "assignment (student)", path: () => `/assignments/${ids.assignment}`, expect: row({ an: 200, khoa: 404 }, 403) },
   { name: "student's class page", path: () => `/my/classes/${ids.toan6}`, expect: row({ an: 200, khoa: 404, lan: "teacher page" }, 403) },
@@ -142,6 +147,10 @@ async function counts() {
   const [state] = await hub.database.query<{ s: string }>(
     "select string_agg(id::text || title || due_at::text || scale || coalesce(archived_at::text, ''), ',' order by id) as s from assignments",
   );
+  // Every password hash and session, so that a refused reset is seen to have changed nothing.
+  const [secrets] = await hub.database.query<{ passwords: string; sessions: number }>(
+    "select (select md5(string_agg(coalesce(password_hash, '') || must_change_password::text, ',' order by id)) from users) as passwords, (select count(*)::int from sessions) as sessions",
+  );
   return {
     events: await n(events),
     submissions: await n(submissions),
@@ -150,6 +159,8 @@ async function counts() {
     assignments: await n(assignments),
     attachments: await n(attachments),
     assignmentState: state.s,
+    passwords: secrets.passwords,
+    sessions: Number(secrets.sessions),
   };
 }
 
@@ -215,6 +226,30 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
   {
+    name: "reset the password of a student of another class",
+    path: () => `/classes/${ids.toan6}/passwords`,
+    body: () => ({ studentId: ids.khoa }),
+    expect: { anon: "login", lan: 404, minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "a teacher resets a teacher's password",
+    path: () => `/classes/${ids.toan6}/passwords`,
+    body: () => ({ studentId: ids.minh }),
+    expect: { anon: "login", lan: 404, minh: 404, an: 403 },
+  },
+  {
+    name: "reset the password of another school's person (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/users`,
+    body: () => ({ intent: "reset-password", userId: ids.hoa }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "reset the password of another school's person (through that school)",
+    path: () => `/admin/schools/${ids.th}/users`,
+    body: () => ({ intent: "reset-password", userId: ids.hoa }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403 },
+  },
+  {
     name: "markdown preview",
     path: () => "/api/preview",
     body: () => ({ markdown: "**x**" }),
@@ -244,6 +279,35 @@ describe("actions: a refused mutation changes nothing", () => {
       expect(await counts()).toEqual(before);
     });
   }
+
+  it("a class's teacher resets its student's password, and an admin a person of the school (the allowed cells)", async () => {
+    const db = hub.database.db;
+    const [pupil] = await db
+      .insert(users)
+      .values({ fullName: "Đào Thị Mơ", sortKey: nameSortKey("Đào Thị Mơ"), email: "mo.dt@nguyendu.lopso.demo", passwordHash: await hashPassword("lopso2025") })
+      .returning();
+    await db.insert(memberships).values({ userId: pupil.id, orgId: ids.thcs, role: "student" });
+    await db.insert(classMembers).values({ classId: ids.toan6, userId: pupil.id, role: "student" });
+    const pupilClient = await hub.as("mo.dt@nguyendu.lopso.demo");
+
+    let res = await clients.lan.post(`/classes/${ids.toan6}/passwords`, { studentId: pupil.id });
+    expect(res.status).toBe(200);
+    const shown = /data-testid="temporary-password">([\s\S]*?)<\/span>/.exec(await res.text())?.[1] ?? "";
+    const password = /: ([a-z2-9]{10}) —/.exec(htmlText(shown))?.[1] ?? "";
+    expect(password).toMatch(/^[a-z2-9]{10}$/);
+    // The pupil's open session ended; the temporary password signs in and must be changed.
+    expect(outcome(await pupilClient.get("/today"))).toBe("login");
+    const signedIn = await hub.as("mo.dt@nguyendu.lopso.demo", password);
+    expect((await signedIn.get("/today")).headers.get("location")).toBe("/account/password?next=%2Ftoday");
+
+    res = await clients.schoolAdmin.post(`/admin/schools/${ids.thcs}/users`, { intent: "reset-password", userId: pupil.id });
+    expect(res.status).toBe(200);
+    const second = /: ([a-z2-9]{10}) —/.exec(htmlText(/data-testid="temporary-password">([\s\S]*?)<\/span>/.exec(await res.text())?.[1] ?? ""))?.[1];
+    expect(second).toMatch(/^[a-z2-9]{10}$/);
+    expect(second).not.toBe(password);
+    expect((await hub.client().post("/login", { identifier: "mo.dt@nguyendu.lopso.demo", password })).status).toBe(400);
+    expect((await hub.client().post("/login", { identifier: "mo.dt@nguyendu.lopso.demo", password: second! })).status).toBe(302);
+  });
 
   it("the class's own teacher may grade (the matrix's allowed cell)", async () => {
     const res = await clients.lan.post(`/assignments/${ids.assignment}/submissions`, { studentId: ids.an, score: "9,5", comment: "Tốt" });

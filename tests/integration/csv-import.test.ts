@@ -198,7 +198,7 @@ describe("a file with bad rows", () => {
       expect(client.cookies.has("lopso_session")).toBe(true);
     }
     // The new student lands on /today and sees the class.
-    const tot = await hub.as("tot.nv@nguyendu.lopso.demo", report.credentials.find((c) => c.login === "tot.nv@nguyendu.lopso.demo")!.password);
+    const tot = await hub.asWithTemporary("tot.nv@nguyendu.lopso.demo", report.credentials.find((c) => c.login === "tot.nv@nguyendu.lopso.demo")!.password);
     const today = await tot.html("/today");
     expect(today.status).toBe(200);
     expect(today.text).toContain("6A1");
@@ -473,7 +473,7 @@ describe("real school lists", () => {
 
     // The father signs in with the password shown and sees both children.
     const cred = report.credentials.find((c) => c.login === "+84977123456")!;
-    const phuc = await hub.as("0977 123 456", cred.password);
+    const phuc = await hub.asWithTemporary("0977 123 456", cred.password);
     const page = await phuc.html("/children");
     expect(page.status).toBe(200);
     expect(page.text).toContain("Nguyễn Thị Thu Hà");
@@ -610,7 +610,7 @@ describe("real school lists", () => {
     expect(maiParents.map((p) => p.phone)).not.toContain("+84977000222");
     const schools = await hub.database.query<{ org_id: string; role: string }>("select org_id, role from memberships where user_id = $1", [cha.id]);
     expect(schools).toEqual([{ org_id: schoolId, role: "parent" }]);
-    const client = await hub.as("0977000111", done.credentials[0].password);
+    const client = await hub.asWithTemporary("0977000111", done.credentials[0].password);
     const page = await client.html("/children");
     expect(page.text).toContain("Hoàng Thu Giang");
     expect(page.text).toContain("Bùi Đăng Khoa");

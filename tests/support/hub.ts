@@ -22,6 +22,11 @@ export type Hub = {
   client: () => Client;
   /** A client already signed in as a demo account. */
   as: (login: string, password?: string) => Promise<Client>;
+  /**
+   * A client signed in with a temporary password (made by an admin, a teacher or the import) that
+   * has taken the first-sign-in step of choosing its own, `newPassword`.
+   */
+  asWithTemporary: (login: string, temporary: string, newPassword?: string) => Promise<Client>;
   close: () => Promise<void>;
 };
 
@@ -54,6 +59,12 @@ export async function startHub(opts: { seed?: boolean; trustProxy?: number } = {
       const c = new Client(url);
       const res = await c.post("/login", { identifier: login, password });
       if (res.status !== 302) throw new Error(`sign-in as ${login} failed: ${res.status} ${await res.text()}`);
+      return c;
+    },
+    async asWithTemporary(login, temporary, newPassword = "mat-khau-rieng-2025") {
+      const c = await hub.as(login, temporary);
+      const res = await c.post("/account/password", { password: newPassword, confirm: newPassword });
+      if (res.status !== 302) throw new Error(`changing the temporary password of ${login} failed: ${res.status} ${await res.text()}`);
       return c;
     },
     async close() {

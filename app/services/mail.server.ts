@@ -1,0 +1,66 @@
+/**
+ * Outgoing mail: one pooled SMTP transport (nodemailer) for the whole process, configured by
+ * SMTP_URL and MAIL_FROM. Password-reset links and parent notifications both send through it.
+ * Without SMTP_URL there is no transport and callers say so instead of sending.
+ */
+import nodemailer, { type Transporter } from "nodemailer";
+import { z } from "zod";
+import { env } from "../env.server.ts";
+
+export type MailMessage = {
+  to: string;
+  subject: string;
+  /** The plain-text part; every message has one. */
+  text: string;
+  html: string;
+  /** Content-Language of the message ("vi", "en"). */
+  language?: string;
+};
+
+const MessageSchema = z.object({
+  to: z.email(),
+  subject: z.string().min(1).max(200),
+  text: z.string().min(1),
+  html: z.string().min(1),
+  language: z.string().optional(),
+});
+
+let transport: Transporter | undefined;
+
+/** Whether outgoing mail is configured. */
+export function mailConfigured(): boolean {
+  return Boolean(env().SMTP_URL);
+}
+
+function getTransport(): Transporter {
+  const url = env().SMTP_URL;
+  if (!url) throw new Error("SMTP_URL is not set");
+  // Connections are pooled and reused; options in the URL's query (e.g. ?ignoreTLS=true) win.
+  transport ??= nodemailer.createTransport({ url, pool: true, maxConnections: 3, maxMessages: 100 });
+  return transport;
+}
+
+/** Send one message; resolves with the server's message id, rejects when the server refuses it. */
+export async function sendMail(message: MailMessage): Promise<string> {
+  const m = MessageSchema.parse(message);
+  const info = await getTransport().sendMail({
+    from: env().MAIL_FROM,
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    headers: m.language ? { "Content-Language": m.language } : undefined,
+  });
+  return String(info.messageId ?? "");
+}
+
+/** Close the pooled connections (at shutdown). */
+export function closeMail() {
+  transport?.close();
+  transport = undefined;
+}
+
+/** Text for an HTML part: the characters HTML gives meaning to, escaped. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
