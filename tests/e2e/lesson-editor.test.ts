@@ -49,7 +49,7 @@ describe.skipIf(skip)("the lesson editor, saved twice (Chromium)", () => {
     await teacher.waitForURL(/\/lessons\/new$/);
     await hydrated(teacher);
     await teacher.getByLabel("Tiêu đề", { exact: true }).fill("Bài 7. Phép nhân (bản đầu)");
-    await teacher.getByLabel("Nội dung (Markdown)", { exact: true }).fill("Tính **12 × 5**.");
+    await teacher.getByLabel("Nội dung", { exact: true }).fill("Tính **12 × 5**.");
     await fileInput().setInputFiles(sheet);
     await teacher.getByRole("button", { name: "Đăng bài", exact: true }).click();
     await teacher.waitForURL(/\/lessons\/[^/]+\/edit\?saved=published$/);
