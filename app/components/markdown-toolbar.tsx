@@ -67,9 +67,8 @@ export function MarkdownToolbar({ target, onChange }: { target: RefObject<HTMLTe
   return (
     <div className="md-toolbar" role="toolbar" aria-label={t("toolbar.label")} ref={bar} onKeyDown={onKeyDown}>
       {EDITS.map(({ key, label, glyph, edit }) => (
-        <button key={key} type="button" aria-label={t(label)} title={t(label)} data-edit={key} onClick={() => run(edit)}>
-          <span aria-hidden="true">{glyph}</span>
-        </button>
+        // The glyph is drawn by the stylesheet (data-glyph): the button's name is its label alone.
+        <button key={key} type="button" aria-label={t(label)} title={t(label)} data-edit={key} data-glyph={glyph} onClick={() => run(edit)} />
       ))}
     </div>
   );

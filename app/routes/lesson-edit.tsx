@@ -73,13 +73,14 @@ export default function LessonEditor() {
   const previewed = useRef(body);
 
   // Live preview after an edit, rendered and sanitized by the server exactly as it will be stored.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => {
     if (body === previewed.current) return;
-    const timer = setTimeout(() => {
+    pending.current = setTimeout(() => {
       previewed.current = body;
       preview.submit({ markdown: body }, { method: "post", action: PREVIEW_ACTION });
     }, 300);
-    return () => clearTimeout(timer);
+    return () => clearTimeout(pending.current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [body]);
 
@@ -96,7 +97,7 @@ export default function LessonEditor() {
       <h1>{t(lesson ? "lesson.editTitle" : "lesson.newTitle")}</h1>
       {saved ? <Notice>{t(saved)}</Notice> : null}
       {result?.errors && Object.keys(result.errors).length > 0 ? <FormError message="common.errorSummary" /> : null}
-      <Form method="post" encType="multipart/form-data" noValidate className="card">
+      <Form method="post" encType="multipart/form-data" noValidate className="card" onSubmit={() => clearTimeout(pending.current)}>
         <Field label={t("lesson.title")} name="title" required defaultValue={result?.values?.title ?? lesson?.title} error={result?.errors?.title} />
         <div className="editor">
           <div>

@@ -24,7 +24,10 @@ function mathSlot(tex: string, displayMode: boolean): string {
     maxSize: 20,
     maxExpand: 500,
   });
-  mathSlots.html.push(sanitizeHtml(html, KATEX_POLICY));
+  // KaTeX's HTML is hidden from screen readers (MathML would speak it; none is sent): the formula
+  // is announced as an image labelled with its source instead.
+  const labelled = html.replace(/^((?:<span class="katex-display">)?)<span class="katex">/, `$1<span class="katex" role="img" aria-label="${escapeHtml(tex)}">`);
+  mathSlots.html.push(sanitizeHtml(labelled, KATEX_POLICY));
   return `${mathSlots.marker}${mathSlots.html.length - 1}z`;
 }
 
@@ -71,7 +74,7 @@ const KATEX_STYLES = Object.fromEntries([
 const KATEX_POLICY: sanitizeHtml.IOptions = {
   allowedTags: ["span", "svg", "path", "line"],
   allowedAttributes: {
-    span: ["class", "style", "aria-hidden", "title"],
+    span: ["class", "style", "aria-hidden", "title", "aria-label", { name: "role", multiple: false, values: ["img"] }],
     svg: ["xmlns", "width", "height", "viewbox", "viewBox", "preserveaspectratio", "preserveAspectRatio", "style"],
     path: ["d"],
     line: ["x1", "y1", "x2", "y2", "stroke-width"],

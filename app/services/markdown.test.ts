@@ -250,15 +250,15 @@ describe("renderMarkdown: mathematics", () => {
         expect(name.startsWith("on"), `${name} in ${html}`).toBe(false);
         expect(name, html).not.toMatch(/^(xlink:href|srcdoc|formaction)$/);
         if (tag !== "a") expect(name, html).not.toBe("href");
-        // (A broken formula's title quotes its source: text, not a style or an address.)
-        if (name !== "title") expect(value.toLowerCase(), `${name}=${value}`).not.toMatch(/javascript:|expression\(|url\(/);
+        // (A formula's label and a broken formula's title quote its source: text, not a style or an address.)
+        if (name !== "title" && name !== "aria-label") expect(value.toLowerCase(), `${name}=${value}`).not.toMatch(/javascript:|expression\(|url\(/);
       }
     }
   }
 
   it("typesets inline math with KaTeX's HTML (no MathML), keeping its classes and styles", () => {
     const html = renderMarkdown("Tính $\\frac{1}{2} + x^2$ nhé.");
-    expect(html).toMatch(/^<p>Tính <span class="katex"><span class="katex-html" aria-hidden="true">/);
+    expect(html).toMatch(/^<p>Tính <span class="katex" role="img" aria-label="\\frac\{1\}\{2\} \+ x\^2"><span class="katex-html" aria-hidden="true">/);
     expect(html).toContain('class="mfrac"');
     expect(html).toMatch(/style="height:[\d.]+em;?"/);
     expect(html).not.toContain("<math");
@@ -269,7 +269,7 @@ describe("renderMarkdown: mathematics", () => {
 
   it("typesets display math on its own lines, with the SVG of a square root", () => {
     const html = renderMarkdown("Công thức:\n\n$$\n\\sqrt{a^2 + b^2}\n$$\n\nHết.");
-    expect(html).toContain('<span class="katex-display">');
+    expect(html).toContain('<span class="katex-display"><span class="katex" role="img" aria-label="\\sqrt{a^2 + b^2}">');
     expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="400em" height="[\d.]+em" viewBox="0 0 400000 \d+" preserveAspectRatio="[^"]+"><path d="M/);
     expect(html).toContain("<p>Hết.</p>");
     expectKatexInert(html);
@@ -303,6 +303,7 @@ describe("renderMarkdown: mathematics", () => {
     expectKatexInert(html);
     expect(html).not.toMatch(/<a\b|<img|<script/i);
     expect(html).not.toMatch(/ id=|class="badge"/);
+    expect(html).not.toMatch(/role="(?!img")/);
   });
 
   it("cannot be fed HTML through a guessed marker", () => {
@@ -316,7 +317,7 @@ describe("sanitize: KaTeX output", () => {
   it("keeps KaTeX's spans only inside formulas: raw spans, classes and styles in the text are dropped", () => {
     const html = renderMarkdown('<span class="katex" style="color:red">x</span> <svg><path d="M0 0"/></svg> $y$');
     expect(html.startsWith("<p>x ")).toBe(true);
-    expect(html).toContain('<span class="katex">');
+    expect(html).toContain('<span class="katex" role="img" aria-label="y">');
     expect(sanitize('<span class="katex" style="height:1em">x</span>')).toBe("x");
   });
 });

@@ -44,7 +44,7 @@ describe("a lesson with mathematics", () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     const body = prose(html);
-    expect(body).toMatch(/^<p>Ta có <span class="katex"><span class="katex-html" aria-hidden="true">/);
+    expect(body).toMatch(/^<p>Ta có <span class="katex" role="img" aria-label="[^"]+"><span class="katex-html" aria-hidden="true">/);
     expect(body).toContain('<span class="mfrac">');
     expect(body).toContain('<span class="katex-display">');
     expect(body).toMatch(/<span class="katex-error" title="ParseError[^"]*" style="color:#cc0000">\\frac\{1<\/span>/);
@@ -60,7 +60,7 @@ describe("a lesson with mathematics", () => {
 
   it("opens in the editor with its preview already rendered", async () => {
     const html = await (await lan.get(`/classes/${toan6}/lessons/${lessonId}/edit`)).text();
-    expect(html).toMatch(/<div class="preview prose" role="region" aria-labelledby="preview-title"[^>]*><div><p>Ta có <span class="katex">/);
+    expect(html).toMatch(/<div class="preview prose" role="region" aria-labelledby="preview-title"[^>]*><div><p>Ta có <span class="katex" role="img"/);
   });
 });
 
