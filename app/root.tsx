@@ -9,6 +9,7 @@ import {
   useRouteLoaderData,
   type MiddlewareFunction,
 } from "react-router";
+import type { ShouldRevalidateFunctionArgs } from "react-router";
 import type { Route } from "./+types/root";
 import { getDb } from "../db/client.server.ts";
 import { authenticate, newNonce } from "./auth/request.server.ts";
@@ -80,6 +81,11 @@ export async function loader({ context }: Route.LoaderArgs) {
         }
       : null,
   });
+}
+
+/** The lesson editor's live preview (a fetcher posting to /api/preview) changes nothing the frame shows. */
+export function shouldRevalidate({ formAction, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs) {
+  return formAction === "/api/preview" ? false : defaultShouldRevalidate;
 }
 
 export type RootData = Awaited<ReturnType<typeof loader>>["data"];

@@ -417,8 +417,8 @@ export async function generateProvince(database: Database, opts: GenerateOptions
         const workMd = content.assignments.map((t) => assignmentMarkdown(name, t));
         await exec(
           `insert into gen_subject values (${lit(subject)}, ${textArray(content.lessons.map((t, i) => `Bài ${i + 1}. ${t}`))}, ` +
-            `${textArray(lessonMd)}, ${textArray(lessonMd.map(renderMarkdown))}, ${textArray(content.assignments)}, ` +
-            `${textArray(workMd)}, ${textArray(workMd.map(renderMarkdown))})`,
+            `${textArray(lessonMd)}, ${textArray(lessonMd.map((md) => renderMarkdown(md)))}, ${textArray(content.assignments)}, ` +
+            `${textArray(workMd)}, ${textArray(workMd.map((md) => renderMarkdown(md)))})`,
         );
       }
       for (const t of ["gen_school", "gen_homeroom", "gen_class", "gen_teacher", "gen_subject"]) await exec(`analyze ${t}`);

@@ -42,7 +42,7 @@ export function Field({ label, name, error, hint, ...rest }: Framed & React.Inpu
   );
 }
 
-export function TextArea({ label, name, error, hint, ...rest }: Framed & React.TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextArea({ label, name, error, hint, ...rest }: Framed & React.ComponentProps<"textarea">) {
   return (
     <Labelled label={label} hint={hint} error={error}>
       {(control) => <textarea name={name} {...control} {...rest} />}

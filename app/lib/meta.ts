@@ -7,3 +7,9 @@ export function pageTitle(matches: Match[], key: MessageKey) {
   const root = matches.find((m) => m?.id === "root")?.data as { locale?: Locale } | undefined;
   return [{ title: `${translate(root?.locale ?? "vi", key)} · Lớp Số` }];
 }
+
+/** A public page's title and its description for search engines and link previews. */
+export function pageTitleAndDescription(matches: Match[], key: MessageKey) {
+  const root = matches.find((m) => m?.id === "root")?.data as { locale?: Locale } | undefined;
+  return [...pageTitle(matches, key), { name: "description", content: translate(root?.locale ?? "vi", "app.description") }];
+}

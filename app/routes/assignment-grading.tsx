@@ -1,4 +1,7 @@
 import { Form, useActionData, useLoaderData, useSearchParams } from "react-router";
+import { useRef } from "react";
+import { mathLinks } from "../lib/math-styles.ts";
+import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/assignment-grading";
 import { getDb } from "../../db/client.server.ts";
@@ -30,6 +33,8 @@ export default function Grading() {
   const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
+  const prose = useRef<HTMLDivElement>(null);
+  useHideBrokenImages(prose, a.instructionsHtml ?? "");
   return (
     <>
       <p>
@@ -55,7 +60,7 @@ export default function Grading() {
       <p className="muted">
         {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} · {t(`assignment.scales.${a.scale}`)}
       </p>
-      {a.instructionsHtml ? <div className="card prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
+      {a.instructionsHtml ? <div className="card prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
       {attachments.length > 0 ? (
         <ul aria-label={t("assignment.attachments")}>
           {attachments.map((f) => (
@@ -190,6 +195,8 @@ export default function Grading() {
     </>
   );
 }
+
+export const links: Route.LinksFunction = mathLinks;
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
 

@@ -1,4 +1,7 @@
 import { Form, useActionData, useLoaderData, useNavigation } from "react-router";
+import { useRef } from "react";
+import { mathLinks } from "../lib/math-styles.ts";
+import { useHideBrokenImages } from "../components/broken-images.tsx";
 import type { Route } from "./+types/assignment";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -31,6 +34,8 @@ export default function AssignmentPage() {
   const navigation = useNavigation();
   const t = useT();
   const locale = useLocale();
+  const prose = useRef<HTMLDivElement>(null);
+  useHideBrokenImages(prose, a.instructionsHtml);
   const overdue = new Date(a.dueAt) < new Date();
   return (
     <>
@@ -43,7 +48,7 @@ export default function AssignmentPage() {
           {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })}{" "}
           {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
         </p>
-        <div className="prose" dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
+        <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
         {attachments.length > 0 ? (
           <>
             <h2>{t("assignment.attachments")}</h2>
@@ -116,6 +121,8 @@ export default function AssignmentPage() {
     </>
   );
 }
+
+export const links: Route.LinksFunction = mathLinks;
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.assignment.title} · Lớp Số` : "Lớp Số" }];
 

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Form, redirect, useActionData, useFetcher, useLoaderData, useNavigation, useSearchParams } from "react-router";
 import { Link } from "../components/link.tsx";
+import type { ShouldRevalidateFunctionArgs } from "react-router";
 import type { Route } from "./+types/lesson-edit";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -13,6 +14,10 @@ import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { mathLinks } from "../lib/math-styles.ts";
+import { renderMarkdown } from "../services/markdown.server.ts";
+import { MarkdownToolbar } from "../components/markdown-toolbar.tsx";
+import { useHideBrokenImages } from "../components/broken-images.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -32,9 +37,20 @@ export async function action({ request, url, context, params }: Route.ActionArgs
     return { errors: {} as Record<string, string>, values: null };
   }
   const result = await saveLesson(db, actor, params.classId, params.lessonId ?? null, fields, filesFrom(form, "files"));
-  if (!result.ok) return badRequest({ errors: result.errors, values: { title: fields.title ?? "", bodyMd: fields.bodyMd ?? "" } });
+  if (!result.ok) {
+    const bodyMd = fields.bodyMd ?? "";
+    // The draft's preview comes with the page, so the editor need not ask for it again.
+    return badRequest({ errors: result.errors, values: { title: fields.title ?? "", bodyMd, bodyHtml: renderMarkdown(bodyMd.slice(0, 100_000)) } });
+  }
   throw redirect(`/classes/${params.classId}/lessons/${result.value.id}/edit?saved=${result.value.saved}`);
 }
+
+/** The live preview's requests do not reload the page's data (nothing on the page changed). */
+export function shouldRevalidate({ formAction, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs) {
+  return formAction === PREVIEW_ACTION ? false : defaultShouldRevalidate;
+}
+
+const PREVIEW_ACTION = "/api/preview";
 
 const SAVED_MESSAGES: Record<string, MessageKey | undefined> = {
   draft: "lesson.savedDraft",
@@ -51,18 +67,26 @@ export default function LessonEditor() {
   const locale = useLocale();
   const [body, setBody] = useState(result?.values?.bodyMd ?? lesson?.bodyMd ?? "");
   const preview = useFetcher<{ html: string }>();
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const previewBox = useRef<HTMLDivElement>(null);
+  // The text whose preview is on the page: the server rendered it with the page.
+  const previewed = useRef(body);
 
-  // Live preview, rendered and sanitized by the server exactly as it will be stored.
+  // Live preview after an edit, rendered and sanitized by the server exactly as it will be stored.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => {
-    const timer = setTimeout(() => {
-      preview.submit({ markdown: body }, { method: "post", action: "/api/preview" });
+    if (body === previewed.current) return;
+    pending.current = setTimeout(() => {
+      previewed.current = body;
+      preview.submit({ markdown: body }, { method: "post", action: PREVIEW_ACTION });
     }, 300);
-    return () => clearTimeout(timer);
+    return () => clearTimeout(pending.current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [body]);
 
   const saved = SAVED_MESSAGES[params.get("saved") ?? ""];
-  const html = preview.data?.html ?? lesson?.bodyHtml ?? "";
+  const html = preview.data?.html ?? result?.values?.bodyHtml ?? lesson?.bodyHtml ?? "";
+  useHideBrokenImages(previewBox, html);
   return (
     <>
       <p>
@@ -73,21 +97,25 @@ export default function LessonEditor() {
       <h1>{t(lesson ? "lesson.editTitle" : "lesson.newTitle")}</h1>
       {saved ? <Notice>{t(saved)}</Notice> : null}
       {result?.errors && Object.keys(result.errors).length > 0 ? <FormError message="common.errorSummary" /> : null}
-      <Form method="post" encType="multipart/form-data" noValidate className="card">
+      <Form method="post" encType="multipart/form-data" noValidate className="card" onSubmit={() => clearTimeout(pending.current)}>
         <Field label={t("lesson.title")} name="title" required defaultValue={result?.values?.title ?? lesson?.title} error={result?.errors?.title} />
         <div className="editor">
-          <TextArea
-            label={t("lesson.body")}
-            hint={t("lesson.bodyHint")}
-            name="bodyMd"
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            rows={14}
-            error={result?.errors?.bodyMd}
-          />
+          <div>
+            <MarkdownToolbar target={textarea} onChange={setBody} />
+            <TextArea
+              ref={textarea}
+              label={t("lesson.body")}
+              hint={t("lesson.bodyHint")}
+              name="bodyMd"
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+              rows={14}
+              error={result?.errors?.bodyMd}
+            />
+          </div>
           <div>
             <h2 id="preview-title">{t("lesson.preview")}</h2>
-            <div className="preview prose" aria-labelledby="preview-title" aria-live="polite" data-testid="preview">
+            <div className="preview prose" role="region" aria-labelledby="preview-title" aria-live="polite" data-testid="preview" ref={previewBox}>
               {html ? <div dangerouslySetInnerHTML={{ __html: html }} /> : <p className="muted">{t("lesson.previewEmpty")}</p>}
             </div>
           </div>
@@ -136,6 +164,8 @@ export default function LessonEditor() {
     </>
   );
 }
+
+export const links: Route.LinksFunction = mathLinks;
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "lesson.newTitle");
 

@@ -1,4 +1,7 @@
 import { useLoaderData } from "react-router";
+import { useRef } from "react";
+import { mathLinks } from "../lib/math-styles.ts";
+import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/lesson";
 import { getDb } from "../../db/client.server.ts";
@@ -21,6 +24,8 @@ export default function LessonPage() {
   const lesson = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
+  const prose = useRef<HTMLDivElement>(null);
+  useHideBrokenImages(prose, lesson.bodyHtml);
   return (
     <article className="card">
       <p className="muted">
@@ -34,7 +39,7 @@ export default function LessonPage() {
         ) : null}
       </p>
       <h1>{lesson.title}</h1>
-      <div className="prose" dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} />
+      <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} />
       {lesson.attachments.length > 0 ? (
         <section aria-labelledby="files">
           <h2 id="files">{t("common.files")}</h2>
@@ -58,5 +63,7 @@ export default function LessonPage() {
     </article>
   );
 }
+
+export const links: Route.LinksFunction = mathLinks;
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.title} · Lớp Số` : "Lớp Số" }];

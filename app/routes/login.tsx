@@ -16,7 +16,7 @@ import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
 import { badRequest, formObject, safeNext, readForm, waitMessage } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
-import { pageTitle } from "../lib/meta.ts";
+import { pageTitleAndDescription } from "../lib/meta.ts";
 
 const SignInSchema = z.object({
   identifier: z.string().trim().min(1, "errors.identifier_required").max(254, "errors.identifier_required"),
@@ -140,4 +140,4 @@ export default function Login() {
   );
 }
 
-export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "login.title");
+export const meta: Route.MetaFunction = ({ matches }) => pageTitleAndDescription(matches, "login.title");

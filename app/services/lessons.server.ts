@@ -46,7 +46,8 @@ export async function saveLesson(
   try {
     const result = await transactionWithFiles(db, staged, async (tx) => {
       const now = new Date();
-      const values = { title: input.title, bodyMd: input.bodyMd, bodyHtml: renderMarkdown(input.bodyMd), updatedAt: now };
+      // The HTML is rendered once the attachments are known (renderLessonHtml, below).
+      const values = { title: input.title, bodyMd: input.bodyMd, bodyHtml: "", updatedAt: now };
       let id = lessonId;
       if (id) {
         await tx.update(lessons).set(values).where(eq(lessons.id, id));
@@ -55,6 +56,7 @@ export async function saveLesson(
         id = row.id;
       }
       await attachStaged(tx, { lessonId: id }, actor.id, staged);
+      await tx.update(lessons).set({ bodyHtml: await renderLessonHtml(tx, id!, input.bodyMd) }).where(eq(lessons.id, id!));
       let status: "draft" | "published" = "draft";
       if (input.intent === "publish") {
         status = "published";
@@ -125,7 +127,17 @@ export async function deleteAttachment(db: Db, actor: Actor, classId: string, le
     .delete(attachments)
     .where(and(eq(attachments.id, attachmentId), eq(attachments.lessonId, lessonId)))
     .returning({ key: attachments.storageKey });
-  if (row) await removeStored([row.key]);
+  if (!row) return;
+  // An image of the removed file is no longer shown in the lesson, rather than shown broken.
+  const [lesson] = await db.select({ bodyMd: lessons.bodyMd }).from(lessons).where(eq(lessons.id, lessonId));
+  await db.update(lessons).set({ bodyHtml: await renderLessonHtml(db, lessonId, lesson.bodyMd) }).where(eq(lessons.id, lessonId));
+  await removeStored([row.key]);
+}
+
+/** The lesson's HTML: its images of the hub's files only those attached to it. */
+async function renderLessonHtml(db: Pick<Db, "select">, lessonId: string, bodyMd: string) {
+  const files = await db.select({ id: attachments.id }).from(attachments).where(eq(attachments.lessonId, lessonId));
+  return renderMarkdown(bodyMd, { files: new Set(files.map((f) => f.id)) });
 }
 
 /** For the confirmation page: the teacher's own lesson, with the files that go with it. */

@@ -239,3 +239,97 @@ describe("sanitize", () => {
     expect(elements(sanitize('<img src="/files/0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f">'))[0]).toMatchObject({ tag: "img" });
   });
 });
+
+describe("renderMarkdown: mathematics", () => {
+  /** Tags and attributes KaTeX's HTML output is allowed to keep, and nothing else. */
+  function expectKatexInert(html: string) {
+    expect(html).not.toMatch(/<\s*(script|style|iframe|math|object|embed|form|input|base|meta|link|foreignobject|use|image)\b/i);
+    for (const { tag, attrs } of elements(html)) {
+      expect(ALLOWED_TAGS.has(tag) || ["span", "svg", "path", "line"].includes(tag), `tag <${tag}> in ${html}`).toBe(true);
+      for (const [name, value] of Object.entries(attrs)) {
+        expect(name.startsWith("on"), `${name} in ${html}`).toBe(false);
+        expect(name, html).not.toMatch(/^(xlink:href|srcdoc|formaction)$/);
+        if (tag !== "a") expect(name, html).not.toBe("href");
+        // (A formula's label and a broken formula's title quote its source: text, not a style or an address.)
+        if (name !== "title" && name !== "aria-label") expect(value.toLowerCase(), `${name}=${value}`).not.toMatch(/javascript:|expression\(|url\(/);
+      }
+    }
+  }
+
+  it("typesets inline math with KaTeX's HTML (no MathML), keeping its classes and styles", () => {
+    const html = renderMarkdown("Tính $\\frac{1}{2} + x^2$ nhé.");
+    expect(html).toMatch(/^<p>Tính <span class="katex" role="img" aria-label="\\frac\{1\}\{2\} \+ x\^2"><span class="katex-html" aria-hidden="true">/);
+    expect(html).toContain('class="mfrac"');
+    expect(html).toMatch(/style="height:[\d.]+em;?"/);
+    expect(html).not.toContain("<math");
+    expect(html).not.toContain("$");
+    expect(html).toMatch(/<\/span><\/span> nhé\.<\/p>/);
+    expectKatexInert(html);
+  });
+
+  it("typesets display math on its own lines, with the SVG of a square root", () => {
+    const html = renderMarkdown("Công thức:\n\n$$\n\\sqrt{a^2 + b^2}\n$$\n\nHết.");
+    expect(html).toContain('<span class="katex-display"><span class="katex" role="img" aria-label="\\sqrt{a^2 + b^2}">');
+    expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="400em" height="[\d.]+em" viewBox="0 0 400000 \d+" preserveAspectRatio="[^"]+"><path d="M/);
+    expect(html).toContain("<p>Hết.</p>");
+    expectKatexInert(html);
+  });
+
+  it("shows a broken formula as its source in red, and the rest of the lesson still renders", () => {
+    const html = renderMarkdown("Sai: $\\frac{1$ và **đúng**.");
+    expect(html).toMatch(/<span class="katex-error" title="ParseError: [^"]*" style="color:#cc0000">\\frac\{1<\/span>/);
+    expect(html).toContain("<strong>đúng</strong>");
+    expectKatexInert(html);
+  });
+
+  it("leaves prices, escaped dollars and code alone", () => {
+    expect(renderMarkdown("Giá $5 và $10.")).toBe("<p>Giá $5 và $10.</p>\n");
+    expect(renderMarkdown("Đô la: \\$x\\$")).toBe("<p>Đô la: $x$</p>\n");
+    expect(renderMarkdown("`$x$`")).toBe("<p><code>$x$</code></p>\n");
+  });
+
+  it.each([
+    ["\\href to javascript:", "$\\href{javascript:alert(1)}{x}$"],
+    ["\\url to javascript:", "$\\url{javascript:alert(1)}$"],
+    ["\\includegraphics", "$\\includegraphics{https://evil.example/p.png}$"],
+    ["\\htmlStyle", "$\\htmlStyle{position:fixed;background:url(javascript:alert(1))}{x}$"],
+    ["\\htmlClass and \\htmlId", "$\\htmlClass{badge}{x}\\htmlId{main}{y}\\htmlData{foo=bar}{z}$"],
+    ["\\color with CSS in it", "$\\color{red;background:url(javascript:alert(1))}{x}$"],
+    ["HTML inside a formula", "$<img src=x onerror=alert(1)>$"],
+    ["a closing tag inside a formula", "$x</span><script>alert(1)</script>$"],
+    ["a display formula with \\href", "$$\\href{javascript:alert(1)}{x}$$"],
+  ])("neutralises %s", (_label, payload) => {
+    const html = renderMarkdown(payload);
+    expectKatexInert(html);
+    expect(html).not.toMatch(/<a\b|<img|<script/i);
+    expect(html).not.toMatch(/ id=|class="badge"/);
+    expect(html).not.toMatch(/role="(?!img")/);
+  });
+
+  it("cannot be fed HTML through a guessed marker", () => {
+    const html = renderMarkdown("katex000000000000000000000000n0z <b>x</b> $y$");
+    expect(html).toContain("katex000000000000000000000000n0z");
+    expect(html).not.toContain("<b>");
+  });
+});
+
+describe("sanitize: KaTeX output", () => {
+  it("keeps KaTeX's spans only inside formulas: raw spans, classes and styles in the text are dropped", () => {
+    const html = renderMarkdown('<span class="katex" style="color:red">x</span> <svg><path d="M0 0"/></svg> $y$');
+    expect(html.startsWith("<p>x ")).toBe(true);
+    expect(html).toContain('<span class="katex" role="img" aria-label="y">');
+    expect(sanitize('<span class="katex" style="height:1em">x</span>')).toBe("x");
+  });
+});
+
+describe("renderMarkdown: the lesson's own images", () => {
+  const kept = "0f5e8d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f";
+  const gone = "1a2b3c4d-2b1a-4c3d-9e8f-7a6b5c4d3e2f";
+  it("leaves out an image of the hub's files that is not one of the lesson's attachments", () => {
+    const md = `![giữ](/files/${kept}) ![mất](/files/${gone}) <img src="/files/${gone}" alt="mất"> ![logo](/favicon.svg)`;
+    const imgs = elements(renderMarkdown(md, { files: new Set([kept]) })).filter((e) => e.tag === "img");
+    expect(imgs.map((i) => i.attrs.src)).toEqual([`/files/${kept}`, "/favicon.svg"]);
+    // Without the list (the preview of a lesson not yet saved) every own image stays.
+    expect(elements(renderMarkdown(md)).filter((e) => e.tag === "img")).toHaveLength(4);
+  });
+});

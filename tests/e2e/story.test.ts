@@ -150,7 +150,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await hydrated(teacher);
 
     await teacher.getByLabel("Tiêu đề", { exact: true }).fill(LESSON_TITLE);
-    const body = teacher.getByLabel("Nội dung (Markdown)", { exact: true });
+    const body = teacher.getByLabel("Nội dung", { exact: true });
     await body.fill(LESSON_MD.slice(0, 40));
     await body.pressSequentially(LESSON_MD.slice(40, 80), { delay: 5 });
     await body.fill(LESSON_MD);
