@@ -273,17 +273,20 @@ export async function assignmentForTeacher(db: Db, actor: Actor, assignmentId: s
     .where(and(eq(classMembers.classId, a.classId), eq(classMembers.role, "student")))
     .orderBy(asc(users.sortKey));
   const files = await db
-    .select({ id: attachments.id, submissionId: attachments.submissionId, filename: attachments.filename, size: attachments.size })
+    .select({ id: attachments.id, submissionId: attachments.submissionId, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType })
     .from(attachments)
     .innerJoin(submissions, eq(submissions.id, attachments.submissionId))
-    .where(eq(submissions.assignmentId, a.id));
-  const students = rows.map((r) => ({ ...r, files: files.filter((f) => f.submissionId === r.submissionId) }));
+    .where(eq(submissions.assignmentId, a.id))
+    .orderBy(asc(attachments.createdAt));
+  const all = rows.map((r) => ({ ...r, handedIn: r.status !== null && r.status !== "missing", files: files.filter((f) => f.submissionId === r.submissionId) }));
+  // Work handed in (or graded) first, then the students with nothing handed in (no submission
+  // yet, or recorded missing); each part in class-list order, by given name.
+  const students = [...all.filter((s) => s.handedIn), ...all.filter((s) => !s.handedIn)];
   return {
     assignment: a,
     attachments: await assignmentAttachments(db, a.id),
     students,
-    // Enrolled students with nothing handed in (no submission yet, or recorded missing).
-    notHandedIn: students.filter((s) => s.status === null || s.status === "missing").map((s) => ({ studentId: s.studentId, fullName: s.fullName })),
+    notHandedIn: students.filter((s) => !s.handedIn).map((s) => ({ studentId: s.studentId, fullName: s.fullName })),
   };
 }
 
