@@ -62,9 +62,10 @@ function nextGradeField(e: React.KeyboardEvent<HTMLFormElement>) {
   if (target instanceof HTMLInputElement && target.type !== "radio") target.select();
 }
 
+/** The images /files/… serves inline; HEIC/HEIF photos, which most browsers cannot show, stay a download. */
+const INLINE_IMAGES = new Set(["image/png", "image/jpeg", "image/webp"]);
 function isImage(contentType: string) {
-  // HEIC/HEIF photos are not shown by most browsers: they stay a download.
-  return contentType.startsWith("image/") && !/hei[cf]/i.test(contentType);
+  return INLINE_IMAGES.has(contentType);
 }
 
 export default function Grading() {
