@@ -113,6 +113,16 @@ describe("grading a class on the 10-point scale", () => {
     expect(text.match(/>Lưu tất cả</g)?.length).toBeGreaterThanOrEqual(1);
   });
 
+  it("without JavaScript, Enter in a field submits “Lưu tất cả”: it is the form's first submit button", async () => {
+    const { text } = await lan.html(path());
+    const form = /<form\b[^>]*aria-label="Bài nộp"[^>]*>([\s\S]*?)<\/form>/.exec(text)![1];
+    const first = /<button type="submit"[^>]*>/.exec(form)![0];
+    expect(first).toContain('name="intent"');
+    expect(first).toContain('value="saveAll"');
+    // Every row is inside that one form.
+    expect(form.match(/data-testid="grade-row"/g)).toHaveLength(4);
+  });
+
   it("folds the answer into a <details>, shows a photo inline, keeps HEIC a download and opens a PDF in a new tab", async () => {
     const { text } = await lan.html(path());
     expect(text).toMatch(/<details><summary>Xem câu trả lời<\/summary><p class="answer">Câu 1: 3\/4\r?\nCâu 2: 5\/6<\/p><\/details>/);
@@ -200,6 +210,17 @@ describe("grading a class on the 10-point scale", () => {
     expect(htmlText(await res.text())).toContain("Học sinh này không thuộc lớp");
     expect(await workOf(id, ids.dung)).toBeNull();
     expect(await postedFor(id)).not.toHaveProperty(ids.dung);
+  });
+
+  it("refuses more rows than a save takes, writing none of them", async () => {
+    const before = await postedFor(id);
+    const fields: Record<string, string> = { intent: "saveAll", [`score.${ids.an}`]: "3" };
+    for (let i = 0; i < 200; i++) fields[`score.00000000-0000-4000-8000-${String(i).padStart(12, "0")}`] = "5";
+    const res = await lan.post(path(), fields);
+    expect(res.status).toBe(400);
+    expect(htmlText(await res.text())).toContain("Giá trị không hợp lệ");
+    expect(await workOf(id, ids.an)).toMatchObject({ score: "7.00" });
+    expect(await postedFor(id)).toEqual(before);
   });
 
   it("a teacher of another class, or of another school, gets 404 and changes nothing", async () => {
