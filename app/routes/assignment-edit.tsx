@@ -74,7 +74,7 @@ export default function EditAssignment() {
             name="scale"
             value={scale}
             onChange={(e) => setScale(e.target.value as typeof scale)}
-            options={(["ten_point", "primary_levels", "points"] as const).map((s) => ({ value: s, label: t(`assignment.scales.${s}`) }))}
+            options={(["ten_point", "primary_levels", "pass_fail", "points"] as const).map((s) => ({ value: s, label: t(`assignment.scales.${s}`) }))}
             error={result?.errors?.scale}
           />
           {scale === "points" ? (

@@ -59,7 +59,7 @@ export default function NewAssignment() {
             name="scale"
             value={scale}
             onChange={(e) => setScale(e.target.value)}
-            options={(["ten_point", "primary_levels", "points"] as const).map((s) => ({ value: s, label: t(`assignment.scales.${s}`) }))}
+            options={(["ten_point", "primary_levels", "pass_fail", "points"] as const).map((s) => ({ value: s, label: t(`assignment.scales.${s}`) }))}
             error={result?.errors?.scale}
           />
           {scale === "points" ? (

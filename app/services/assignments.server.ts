@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
@@ -8,7 +8,7 @@ import { nfc, parseLocalDateTime } from "../lib/vn.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
 import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFiles, transactionWithFiles } from "./files.server.ts";
-import { displayGrade, hasAtMostTwoDecimals, parseGrade } from "./grades.ts";
+import { displayGrade, hasAtMostTwoDecimals, isLevelScale, parseGrade, type Level } from "./grades.ts";
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 
@@ -273,17 +273,20 @@ export async function assignmentForTeacher(db: Db, actor: Actor, assignmentId: s
     .where(and(eq(classMembers.classId, a.classId), eq(classMembers.role, "student")))
     .orderBy(asc(users.sortKey));
   const files = await db
-    .select({ id: attachments.id, submissionId: attachments.submissionId, filename: attachments.filename, size: attachments.size })
+    .select({ id: attachments.id, submissionId: attachments.submissionId, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType })
     .from(attachments)
     .innerJoin(submissions, eq(submissions.id, attachments.submissionId))
-    .where(eq(submissions.assignmentId, a.id));
-  const students = rows.map((r) => ({ ...r, files: files.filter((f) => f.submissionId === r.submissionId) }));
+    .where(eq(submissions.assignmentId, a.id))
+    .orderBy(asc(attachments.createdAt));
+  const all = rows.map((r) => ({ ...r, handedIn: r.status !== null && r.status !== "missing", files: files.filter((f) => f.submissionId === r.submissionId) }));
+  // Work handed in (or graded) first, then the students with nothing handed in (no submission
+  // yet, or recorded missing); each part in class-list order, by given name.
+  const students = [...all.filter((s) => s.handedIn), ...all.filter((s) => !s.handedIn)];
   return {
     assignment: a,
     attachments: await assignmentAttachments(db, a.id),
     students,
-    // Enrolled students with nothing handed in (no submission yet, or recorded missing).
-    notHandedIn: students.filter((s) => s.status === null || s.status === "missing").map((s) => ({ studentId: s.studentId, fullName: s.fullName })),
+    notHandedIn: students.filter((s) => !s.handedIn).map((s) => ({ studentId: s.studentId, fullName: s.fullName })),
   };
 }
 
@@ -394,46 +397,186 @@ export const GradeSchema = z.object({
   comment: z.string().max(2000, "errors.comment_long").transform((v) => v.normalize("NFC").trim()).optional(),
 });
 
+/** What became of one student's row when grades were saved. */
+export type GradeRowOutcome = {
+  errors: Record<string, string>;
+  /** The grade as it reads (Vietnamese), for a row saved or left as it was. */
+  display?: string;
+  /** Whether the row was written (false: the same grade and comment were there already). */
+  changed?: boolean;
+  /** What was typed in a refused row, shown again so it can be corrected. */
+  values?: { score?: string; level?: string; comment?: string };
+};
+
+export type GradeBatchResult = {
+  rows: Record<string, GradeRowOutcome>;
+  /** Errors that belong to no row of the class (a student id that is not one of its students). */
+  formErrors: Record<string, string>;
+  saved: number;
+  unchanged: number;
+  failed: number;
+};
+
+/** At most this many rows in one save (a class list, with room to spare). */
+export const MAX_GRADE_ROWS = 200;
+
+/**
+ * Read the grading page's "save all" form: fields `score.<studentId>`, `level.<studentId>` and
+ * `comment.<studentId>`, one group per row. Each row is validated by GradeSchema afterwards.
+ */
+export function gradeRowsFromForm(fields: Record<string, string>): Record<string, string>[] {
+  const rows = new Map<string, Record<string, string>>();
+  for (const [key, value] of Object.entries(fields)) {
+    const m = /^(score|level|comment)\.(.+)$/.exec(key);
+    if (!m) continue;
+    const row = rows.get(m[2]) ?? { studentId: m[2] };
+    row[m[1]] = value;
+    rows.set(m[2], row);
+  }
+  return [...rows.values()];
+}
+
+const BatchSchema = z.array(z.record(z.string(), z.unknown())).max(MAX_GRADE_ROWS, "errors.invalid");
+
+/**
+ * Save several grades of one assignment at once, in one transaction. Each row is checked on its
+ * own: a row with an error is not saved and keeps its error (and what was typed) beside it; the
+ * valid rows are saved. A row left blank (no score or level, no comment) is skipped when
+ * `skipBlank` is set. A row whose grade and comment are what is stored already is not written
+ * again, so `grade.posted` is recorded once per grade actually changed.
+ */
+export async function gradeSubmissions(
+  db: Db,
+  actor: Actor,
+  assignmentId: string,
+  raw: unknown,
+  opts: { skipBlank?: boolean } = {},
+): Promise<GradeBatchResult> {
+  const a = await assignmentRow(db, assignmentId);
+  if (!a || !(await isClassTeacher(db, actor, a.classId))) throw notFound();
+  const out: GradeBatchResult = { rows: {}, formErrors: {}, saved: 0, unchanged: 0, failed: 0 };
+  const list = BatchSchema.safeParse(raw);
+  if (!list.success) {
+    out.formErrors.studentId = "errors.invalid";
+    return out;
+  }
+  const field = isLevelScale(a.scale) ? "level" : "score";
+  const enrolled = new Set(
+    (
+      await db
+        .select({ id: classMembers.userId })
+        .from(classMembers)
+        .where(and(eq(classMembers.classId, a.classId), eq(classMembers.role, "student")))
+    ).map((r) => r.id),
+  );
+  const valid: { studentId: string; score: number | null; level: Level | null; comment: string | null; display: string }[] = [];
+  for (const rawRow of list.data) {
+    const parsed = GradeSchema.safeParse(rawRow);
+    if (!parsed.success) {
+      const sid = typeof rawRow.studentId === "string" ? rawRow.studentId : "";
+      const errors = zodErrors(parsed.error.issues);
+      if (errors.studentId || !enrolled.has(sid)) out.formErrors.studentId = errors.studentId ?? "errors.not_in_class";
+      else {
+        out.rows[sid] = { errors, values: rowValues(rawRow) };
+        out.failed++;
+      }
+      continue;
+    }
+    const input = parsed.data;
+    if (!enrolled.has(input.studentId)) {
+      out.formErrors.studentId = "errors.not_in_class";
+      continue;
+    }
+    if (opts.skipBlank && !input.score?.trim() && !input.level && !input.comment) continue;
+    const grade = parseGrade(a.scale, { score: input.score, level: input.level }, a.maxPoints === null ? null : Number(a.maxPoints));
+    if ("error" in grade) {
+      out.rows[input.studentId] = { errors: { [field]: grade.error }, values: rowValues(rawRow) };
+      out.failed++;
+      continue;
+    }
+    valid.push({ studentId: input.studentId, ...grade, comment: input.comment || null, display: displayGrade(a.scale, grade, a.maxPoints, "vi") });
+  }
+  // A student named twice is graded once, as the last row says.
+  const byStudent = new Map(valid.map((v) => [v.studentId, v]));
+  const rows = [...byStudent.values()].sort((x, y) => (x.studentId < y.studentId ? -1 : 1));
+  if (rows.length === 0) return out;
+  const written = await db.transaction(async (tx) => {
+    // A shared lock on the assignment: an edit of its scale waits for these grades (and then
+    // counts them), or commits first and these grades, parsed on the old scale, are refused.
+    const [current] = await tx.select({ scale: assignments.scale, maxPoints: assignments.maxPoints }).from(assignments).where(eq(assignments.id, a.id)).for("share");
+    if (current.scale !== a.scale || current.maxPoints !== a.maxPoints) return null;
+    // The existing work, locked (in a fixed order) so that what is compared is what is replaced.
+    const existing = await tx
+      .select({ studentId: submissions.studentId, status: submissions.status, score: submissions.score, level: submissions.level, comment: submissions.comment })
+      .from(submissions)
+      .where(and(eq(submissions.assignmentId, a.id), inArray(submissions.studentId, rows.map((r) => r.studentId))))
+      .orderBy(asc(submissions.studentId))
+      .for("update");
+    const before = new Map(existing.map((e) => [e.studentId, e]));
+    const now = new Date();
+    const changed: string[] = [];
+    for (const r of rows) {
+      const old = before.get(r.studentId);
+      const same =
+        old?.status === "graded" &&
+        (old.score === null ? r.score === null : r.score !== null && Number(old.score) === r.score) &&
+        (old.level ?? null) === r.level &&
+        (old.comment ?? null) === r.comment;
+      if (same) continue;
+      // The upsert takes the submission's row lock (or waits for a resubmission still being
+      // inserted), so a grade lands on the latest work, and a resubmission that comes after it is
+      // refused by submitAssignment's own conditional write.
+      const values = { status: "graded" as const, score: r.score === null ? null : String(r.score), level: r.level, comment: r.comment, gradedAt: now, gradedBy: actor.id };
+      const [row] = await tx
+        .insert(submissions)
+        .values({ assignmentId: a.id, studentId: r.studentId, ...values })
+        .onConflictDoUpdate({ target: [submissions.assignmentId, submissions.studentId], set: values })
+        .returning({ id: submissions.id });
+      await recordEvents(tx, [
+        {
+          type: "grade.posted",
+          schoolId: a.schoolId,
+          classId: a.classId,
+          studentId: r.studentId,
+          actorId: actor.id,
+          subjectId: row.id,
+          payload: { assignmentId: a.id, title: a.title, className: a.className, scale: a.scale, score: r.score, level: r.level, maxPoints: a.maxPoints, display: r.display, comment: r.comment },
+        },
+      ]);
+      changed.push(r.studentId);
+    }
+    return new Set(changed);
+  });
+  for (const r of rows) {
+    if (written === null) {
+      out.rows[r.studentId] = { errors: { [field]: "errors.scale_changed" } };
+      out.failed++;
+    } else {
+      const changed = written.has(r.studentId);
+      out.rows[r.studentId] = { errors: {}, display: r.display, changed };
+      if (changed) out.saved++;
+      else out.unchanged++;
+    }
+  }
+  return out;
+}
+
+function rowValues(row: Record<string, unknown>) {
+  const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 2000) : undefined);
+  return { score: str(row.score), level: str(row.level), comment: str(row.comment) };
+}
+
+/** Grade one student's work (the per-row save). Saving the same grade again records nothing new. */
 export async function gradeSubmission(db: Db, actor: Actor, assignmentId: string, raw: unknown): Promise<Result<{ display: string }>> {
   const a = await assignmentRow(db, assignmentId);
   if (!a || !(await isClassTeacher(db, actor, a.classId))) throw notFound();
   const parsed = GradeSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error.issues));
-  const input = parsed.data;
-  if (!(await isClassStudent(db, input.studentId, a.classId))) return fail({ studentId: "errors.not_in_class" });
-  const grade = parseGrade(a.scale, { score: input.score, level: input.level }, a.maxPoints === null ? null : Number(a.maxPoints));
-  if ("error" in grade) return fail({ [a.scale === "primary_levels" ? "level" : "score"]: grade.error });
-  const display = displayGrade(a.scale, grade, a.maxPoints, "vi");
-  // One statement checks and writes: the upsert takes the submission's row lock (or waits for a
-  // resubmission still being inserted), so a grade lands on the latest work, and a resubmission
-  // that comes after it is refused by submitAssignment's own conditional write.
-  const changed = await db.transaction(async (tx) => {
-    // A shared lock on the assignment: an edit of its scale waits for this grade (and then counts
-    // it), or commits first and this grade, parsed on the old scale, is refused.
-    const [current] = await tx.select({ scale: assignments.scale, maxPoints: assignments.maxPoints }).from(assignments).where(eq(assignments.id, a.id)).for("share");
-    if (current.scale !== a.scale || current.maxPoints !== a.maxPoints) return true;
-    const now = new Date();
-    const values = { status: "graded" as const, score: grade.score === null ? null : String(grade.score), level: grade.level, comment: input.comment || null, gradedAt: now, gradedBy: actor.id };
-    const [row] = await tx
-      .insert(submissions)
-      .values({ assignmentId: a.id, studentId: input.studentId, ...values })
-      .onConflictDoUpdate({ target: [submissions.assignmentId, submissions.studentId], set: values })
-      .returning({ id: submissions.id });
-    await recordEvents(tx, [
-      {
-        type: "grade.posted",
-        schoolId: a.schoolId,
-        classId: a.classId,
-        studentId: input.studentId,
-        actorId: actor.id,
-        subjectId: row.id,
-        payload: { assignmentId: a.id, title: a.title, className: a.className, scale: a.scale, score: grade.score, level: grade.level, maxPoints: a.maxPoints, display, comment: input.comment || null },
-      },
-    ]);
-    return false;
-  });
-  if (changed) return fail({ [a.scale === "primary_levels" ? "level" : "score"]: "errors.scale_changed" });
-  return ok({ display });
+  const result = await gradeSubmissions(db, actor, assignmentId, [parsed.data]);
+  if (result.formErrors.studentId) return fail({ studentId: result.formErrors.studentId });
+  const row = result.rows[parsed.data.studentId];
+  if (!row || Object.keys(row.errors).length > 0) return fail(row?.errors ?? { studentId: "errors.invalid" });
+  return ok({ display: row.display ?? "" });
 }
 
 /** A submission may be seen by its student, the class's teachers and the student's parents. */

@@ -5,6 +5,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { json, selectRows, type Db } from "../../db/client.server.ts";
 import { classMembers, linkCodes, memberships, organizations, parentLinks, submissions, users } from "../../db/schema/index.ts";
+import type { GradingScale } from "../../db/schema/index.ts";
 import { canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
@@ -148,7 +149,7 @@ type ChildWork = {
   assignmentId: string;
   title: string;
   dueAt: string;
-  scale: "ten_point" | "primary_levels" | "points";
+  scale: GradingScale;
   maxPoints: string | number | null;
   className: string;
   subject: string;

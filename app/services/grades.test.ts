@@ -119,7 +119,7 @@ describe("displayGrade", () => {
     expect(displayGrade("primary_levels", { score: null, level: "CHT" }, null, "vi")).toBe("Chưa hoàn thành");
     expect(displayGrade("primary_levels", { score: null, level: "HTT" }, null, "en")).toBe("Completed well");
     expect(displayGrade("primary_levels", { score: null, level: "CHT" }, null, "en")).toBe("Not yet completed");
-    expect(Object.keys(LEVEL_NAMES).sort()).toEqual(["CHT", "HT", "HTT"]);
+    expect(Object.keys(LEVEL_NAMES).sort()).toEqual(["CD", "CHT", "D", "HT", "HTT"]);
   });
   it("shows points out of the maximum", () => {
     expect(displayGrade("points", { score: 45, level: null }, 50, "vi")).toBe("45/50");
@@ -136,5 +136,33 @@ describe("displayGrade", () => {
     const parsed = parseGrade("ten_point", { score: "6,5" }, null);
     expect("error" in parsed).toBe(false);
     if (!("error" in parsed)) expect(displayGrade("ten_point", parsed, null, "vi")).toBe("6,5/10");
+  });
+});
+
+describe("pass_fail: Đạt / Chưa đạt (subjects assessed by comment, Thông tư 22)", () => {
+  it.each(["D", "CD"])("accepts %s", (level) => {
+    expect(parseGrade("pass_fail", { level }, null)).toEqual({ score: null, level });
+  });
+  it.each([undefined, "", "d", "Đạt", "HTT", "HT", "CHT"])("rejects %j", (level) => {
+    expect(parseGrade("pass_fail", { level }, null)).toEqual({ error: "errors.pass_fail_required" });
+  });
+  it("does not take a score instead", () => {
+    expect(parseGrade("pass_fail", { score: "9" }, null)).toEqual({ error: "errors.pass_fail_required" });
+  });
+  it("reads Đạt / Chưa đạt in Vietnamese and Pass / Not yet in English", () => {
+    expect(displayGrade("pass_fail", { score: null, level: "D" }, null, "vi")).toBe("Đạt");
+    expect(displayGrade("pass_fail", { score: null, level: "CD" }, null, "vi")).toBe("Chưa đạt");
+    expect(displayGrade("pass_fail", { score: null, level: "D" }, null, "en")).toBe("Pass");
+    expect(displayGrade("pass_fail", { score: null, level: "CD" }, null, "en")).toBe("Not yet");
+    expect(displayGrade("pass_fail", { score: null, level: null }, null, "vi")).toBe("");
+  });
+  it("keeps the two level scales apart when showing a grade", () => {
+    expect(displayGrade("pass_fail", { score: null, level: "HTT" }, null, "vi")).toBe("");
+    expect(displayGrade("primary_levels", { score: null, level: "D" }, null, "vi")).toBe("");
+  });
+  it("round-trips what a teacher chose", () => {
+    const parsed = parseGrade("pass_fail", { level: "CD" }, null);
+    expect("error" in parsed).toBe(false);
+    if (!("error" in parsed)) expect(displayGrade("pass_fail", parsed, null, "en")).toBe("Not yet");
   });
 });

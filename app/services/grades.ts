@@ -1,13 +1,33 @@
 /** Grading scales (Thông tư 22/2021 and 27/2020) and how a grade reads to a Vietnamese parent. */
 import { formatNumber } from "../lib/vn.ts";
 
-export type Scale = "ten_point" | "primary_levels" | "points";
-export type Level = "HTT" | "HT" | "CHT";
+/**
+ * ten_point: 0–10, one decimal (Thông tư 22); primary_levels: Hoàn thành tốt / Hoàn thành / Chưa
+ * hoàn thành (Thông tư 27); pass_fail: Đạt / Chưa đạt, for subjects assessed by comment under
+ * Thông tư 22 (Giáo dục thể chất, Nghệ thuật, Hoạt động trải nghiệm…); points: out of a maximum.
+ */
+export type Scale = "ten_point" | "primary_levels" | "pass_fail" | "points";
+export type PrimaryLevel = "HTT" | "HT" | "CHT";
+export type PassLevel = "D" | "CD";
+/** What the level column holds: a primary level, or Đạt (D) / Chưa đạt (CD). */
+export type Level = PrimaryLevel | PassLevel;
+
+/** Scales graded by choosing a level rather than typing a score. */
+export function isLevelScale(scale: Scale): scale is "primary_levels" | "pass_fail" {
+  return scale === "primary_levels" || scale === "pass_fail";
+}
+
+/** The levels a teacher chooses among on a level scale, in the order they are offered. */
+export function levelsOf(scale: "primary_levels" | "pass_fail"): readonly Level[] {
+  return scale === "primary_levels" ? (["HTT", "HT", "CHT"] as const) : (["D", "CD"] as const);
+}
 
 export const LEVEL_NAMES: Record<Level, { vi: string; en: string }> = {
   HTT: { vi: "Hoàn thành tốt", en: "Completed well" },
   HT: { vi: "Hoàn thành", en: "Completed" },
   CHT: { vi: "Chưa hoàn thành", en: "Not yet completed" },
+  D: { vi: "Đạt", en: "Pass" },
+  CD: { vi: "Chưa đạt", en: "Not yet" },
 };
 
 /** Accept "8,5" as well as "8.5". */
@@ -24,6 +44,10 @@ export function parseGrade(scale: Scale, input: GradeInput, maxPoints: number | 
   if (scale === "primary_levels") {
     if (input.level === "HTT" || input.level === "HT" || input.level === "CHT") return { score: null, level: input.level };
     return { error: "errors.level_required" };
+  }
+  if (scale === "pass_fail") {
+    if (input.level === "D" || input.level === "CD") return { score: null, level: input.level };
+    return { error: "errors.pass_fail_required" };
   }
   const score = parseScore(input.score ?? "");
   if (score === null) return { error: "errors.score_invalid" };
@@ -46,14 +70,17 @@ export function hasAtMostTwoDecimals(value: number): boolean {
   return Number.isFinite(value) && Number(value.toFixed(2)) === value;
 }
 
-/** "8,5/10", "Hoàn thành tốt", "45/50 điểm". */
+/** "8,5/10", "Hoàn thành tốt", "Đạt", "45/50". */
 export function displayGrade(
   scale: Scale,
   grade: { score: string | number | null; level: string | null },
   maxPoints: string | number | null,
   locale: "vi" | "en" = "vi",
 ): string {
-  if (scale === "primary_levels") return grade.level ? LEVEL_NAMES[grade.level as Level][locale] : "";
+  if (isLevelScale(scale)) {
+    const level = grade.level as Level | null;
+    return level && (levelsOf(scale) as readonly string[]).includes(level) ? LEVEL_NAMES[level][locale] : "";
+  }
   if (grade.score === null || grade.score === undefined) return "";
   const score = formatNumber(Number(grade.score), locale, scale === "ten_point" ? 1 : 2);
   if (scale === "ten_point") return `${score}/10`;

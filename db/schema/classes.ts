@@ -61,9 +61,11 @@ export const lessons = pgTable(
   (t) => [index("lessons_class_idx").on(t.classId, t.status, t.publishedAt)],
 );
 
-export const GRADING_SCALES = ["ten_point", "primary_levels", "points"] as const;
+export const GRADING_SCALES = ["ten_point", "primary_levels", "pass_fail", "points"] as const;
 export type GradingScale = (typeof GRADING_SCALES)[number];
 export const PRIMARY_LEVELS = ["HTT", "HT", "CHT"] as const;
+/** Đạt / Chưa đạt, on the pass_fail scale. */
+export const PASS_LEVELS = ["D", "CD"] as const;
 
 export const assignments = pgTable(
   "assignments",
@@ -105,7 +107,8 @@ export const submissions = pgTable(
     submittedAt: timestamp("submitted_at", { withTimezone: true }),
     late: boolean("late").notNull().default(false),
     score: numeric("score", { precision: 6, scale: 2 }),
-    level: text("level", { enum: ["HTT", "HT", "CHT"] }),
+    /** HTT | HT | CHT on the primary scale, D (Đạt) | CD (Chưa đạt) on the pass_fail scale. */
+    level: text("level", { enum: [...PRIMARY_LEVELS, ...PASS_LEVELS] }),
     comment: text("comment"),
     gradedAt: timestamp("graded_at", { withTimezone: true }),
     gradedBy: uuid("graded_by").references(() => users.id),

@@ -314,12 +314,14 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await hydrated(teacher);
 
     const card = teacher.getByRole("listitem").filter({ has: teacher.getByRole("heading", { name: "Phạm Minh Dũng" }) });
+    // The answer is folded away until asked for; the PDF opens in a new tab.
+    expect(await card.getByText(ANSWER).isVisible()).toBe(false);
+    await card.getByText("Xem câu trả lời").click();
     await expect.poll(() => card.getByText(ANSWER).isVisible()).toBe(true);
-    expect(await card.getByRole("link", { name: path.basename(submissionFile) }).count()).toBe(1);
-    const form = teacher.getByRole("form", { name: "Lưu điểm: Phạm Minh Dũng" });
-    await form.getByLabel("Điểm (0–10)").fill("8,5");
-    await form.getByLabel("Nhận xét").fill(COMMENT);
-    await form.getByRole("button", { name: "Lưu điểm" }).click();
+    expect(await card.getByRole("link", { name: `${path.basename(submissionFile)} (mở ở thẻ mới)` }).getAttribute("target")).toBe("_blank");
+    await card.getByLabel("Điểm của Phạm Minh Dũng (0–10)").fill("8,5");
+    await card.getByLabel("Nhận xét cho Phạm Minh Dũng").fill(COMMENT);
+    await card.getByRole("button", { name: "Lưu điểm: Phạm Minh Dũng" }).click();
     await expect.poll(() => card.getByRole("status").textContent()).toBe("Đã lưu điểm: 8,5/10");
     await expect.poll(() => card.getByText("Đã chấm").isVisible()).toBe(true);
     await check(teacher, "grading");

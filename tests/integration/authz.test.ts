@@ -172,6 +172,12 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
   {
+    name: "save all grades (Lưu tất cả)",
+    path: () => `/assignments/${ids.assignment}/submissions`,
+    body: () => ({ intent: "saveAll", [`score.${ids.an}`]: "9", [`comment.${ids.an}`]: "Tốt" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
     name: "publish a lesson",
     path: () => `/classes/${ids.toan6}`,
     body: () => ({ intent: "publish", lessonId: ids.draft }),
@@ -317,5 +323,15 @@ describe("actions: a refused mutation changes nothing", () => {
       .from(submissions)
       .where(and(eq(submissions.assignmentId, ids.assignment), eq(submissions.studentId, ids.an)));
     expect(s).toEqual({ score: "9.50", status: "graded" });
+  });
+
+  it("the class's own teacher may save all (the matrix's allowed cell)", async () => {
+    const res = await clients.lan.post(`/assignments/${ids.assignment}/submissions`, { intent: "saveAll", [`score.${ids.an}`]: "8" });
+    expect(res.status).toBe(200);
+    const [s] = await hub.database.db
+      .select({ score: submissions.score, status: submissions.status })
+      .from(submissions)
+      .where(and(eq(submissions.assignmentId, ids.assignment), eq(submissions.studentId, ids.an)));
+    expect(s).toEqual({ score: "8.00", status: "graded" });
   });
 });

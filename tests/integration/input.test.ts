@@ -231,7 +231,9 @@ describe("teacher: grading", () => {
   ];
   for (const c of cases) {
     it(`refuses ${c.name}`, async () => {
-      const html = await expectRejected({ ...c, fields: { ...(c.fields as Record<string, string>), studentId: ids.an } });
+      // The grading page names each row's fields after its student: score.<id>, comment.<id>.
+      const errors = Object.fromEntries(Object.entries(c.errors).map(([field, message]) => [`${field}.${ids.an}`, message]));
+      const html = await expectRejected({ ...c, fields: { ...(c.fields as Record<string, string>), studentId: ids.an }, errors });
       // The error sits in An's own form, not in another student's.
       expect(html.match(/aria-invalid="true"/g)).toHaveLength(1);
     });
@@ -243,7 +245,7 @@ describe("teacher: grading", () => {
       client: () => lan,
       path,
       fields: { studentId: ids.an, score: "8", comment: "Rất tốt. ".repeat(300) },
-      errors: { comment: "Nhận xét quá dài" },
+      errors: { [`comment.${ids.an}`]: "Nhận xét quá dài" },
     });
   });
 
@@ -253,7 +255,7 @@ describe("teacher: grading", () => {
       client: () => hoa,
       path: () => `/assignments/${ids.khaiTruong}/submissions`,
       fields: { studentId: ids.nam, comment: "Con cố gắng" },
-      errors: { level: "Chọn mức Hoàn thành tốt, Hoàn thành hoặc Chưa hoàn thành" },
+      errors: { [`level.${ids.nam}`]: "Chọn mức Hoàn thành tốt, Hoàn thành hoặc Chưa hoàn thành" },
     });
   });
 
@@ -263,7 +265,7 @@ describe("teacher: grading", () => {
       client: () => hoa,
       path: () => `/assignments/${ids.khaiTruong}/submissions`,
       fields: { studentId: ids.nam, level: "XUATSAC" },
-      errors: { level: "Chọn mức Hoàn thành tốt" },
+      errors: { [`level.${ids.nam}`]: "Chọn mức Hoàn thành tốt" },
     });
   });
 
@@ -352,7 +354,7 @@ describe("in English (lang=en cookie)", () => {
         client: () => lan,
         path: () => `/assignments/${ids.roman}/submissions`,
         fields: { studentId: ids.an, score: "10.5" },
-        errors: { score: "The score must be between 0 and 10." },
+        errors: { [`score.${ids.an}`]: "The score must be between 0 and 10." },
       });
     } finally {
       lan.cookies.delete("lang");
