@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { useT, type MessageKey } from "../i18n/index.ts";
+import { PASSWORD_LENGTH } from "../lib/password.ts";
 
 type Control = { id: string; "aria-invalid"?: true; "aria-describedby"?: string };
 
@@ -118,5 +119,25 @@ export function CodeChoices() {
         </select>
       </label>
     </fieldset>
+  );
+}
+
+/** A new password typed twice, under the one password rule (app/lib/password.ts). */
+export function NewPasswordFields({ errors }: { errors?: Record<string, string | undefined> }) {
+  const t = useT();
+  return (
+    <>
+      <Field
+        label={t("recovery.newPassword")}
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={PASSWORD_LENGTH.min}
+        maxLength={PASSWORD_LENGTH.max}
+        error={errors?.password}
+      />
+      <Field label={t("recovery.confirm")} name="confirm" type="password" autoComplete="new-password" required error={errors?.confirm} />
+    </>
   );
 }

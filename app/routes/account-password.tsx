@@ -4,8 +4,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
 import { homePath } from "../auth/actor.server.ts";
 import { replaceTemporaryPassword } from "../services/recovery.server.ts";
-import { PASSWORD_LENGTH } from "../lib/password.ts";
-import { Field } from "../components/forms.tsx";
+import { NewPasswordFields } from "../components/forms.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm, safeNext } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -37,17 +36,7 @@ export default function ChangeTemporaryPassword() {
         <p>{t("recovery.changeHelp")}</p>
         <Form method="post" noValidate>
           <input type="hidden" name="next" value={next} />
-          <Field
-            label={t("recovery.newPassword")}
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={PASSWORD_LENGTH.min}
-            maxLength={PASSWORD_LENGTH.max}
-            error={result?.errors.password}
-          />
-          <Field label={t("recovery.confirm")} name="confirm" type="password" autoComplete="new-password" required error={result?.errors.confirm} />
+          <NewPasswordFields errors={result?.errors} />
           <button type="submit" className="primary">
             {t("common.save")}
           </button>

@@ -2,8 +2,7 @@ import { Form, redirect, useActionData, useLoaderData } from "react-router";
 import type { Route } from "./+types/password-reset";
 import { getDb } from "../../db/client.server.ts";
 import { completePasswordReset, resetLinkValid } from "../services/recovery.server.ts";
-import { PASSWORD_LENGTH } from "../lib/password.ts";
-import { Field } from "../components/forms.tsx";
+import { NewPasswordFields } from "../components/forms.tsx";
 import { Link } from "../components/link.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
@@ -46,17 +45,7 @@ export default function Reset() {
         ) : (
           <Form method="post" noValidate>
             <input type="hidden" name="token" value={token} />
-            <Field
-              label={t("recovery.newPassword")}
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={PASSWORD_LENGTH.min}
-              maxLength={PASSWORD_LENGTH.max}
-              error={result?.errors.password}
-            />
-            <Field label={t("recovery.confirm")} name="confirm" type="password" autoComplete="new-password" required error={result?.errors.confirm} />
+            <NewPasswordFields errors={result?.errors} />
             <button type="submit" className="primary">
               {t("recovery.save")}
             </button>
