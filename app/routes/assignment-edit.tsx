@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Form, redirect, useActionData, useLoaderData, useSearchParams } from "react-router";
 import { Link } from "../components/link.tsx";
+import { AttachedFiles } from "../components/attached-files.tsx";
 import type { Route } from "./+types/assignment-edit";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -92,22 +93,7 @@ export default function EditAssignment() {
       {a.attachments.length > 0 ? (
         <section className="card">
           <h2>{t("assignment.attachments")}</h2>
-          <ul className="list">
-            {a.attachments.map((f) => (
-              <li key={f.id} className="row">
-                <a href={`/files/${f.id}`} download>
-                  {f.filename}
-                </a>
-                <Form method="post">
-                  <input type="hidden" name="intent" value="remove-file" />
-                  <input type="hidden" name="attachmentId" value={f.id} />
-                  <button type="submit" aria-label={`${t("assignment.removeFile")}: ${f.filename}`}>
-                    {t("assignment.removeFile")}
-                  </button>
-                </Form>
-              </li>
-            ))}
-          </ul>
+          <AttachedFiles files={a.attachments} removeLabel={t("assignment.removeFile")} />
         </section>
       ) : null}
     </div>

@@ -4,6 +4,7 @@ import { useRef } from "react";
 import { mathLinks } from "../lib/math-styles.ts";
 import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { Link } from "../components/link.tsx";
+import { AttachedFiles } from "../components/attached-files.tsx";
 import type { Route } from "./+types/assignment-grading";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
@@ -255,15 +256,7 @@ export default function Grading() {
       </p>
       {a.instructionsHtml ? <div className="card prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
       {attachments.length > 0 ? (
-        <ul aria-label={t("assignment.attachments")}>
-          {attachments.map((f) => (
-            <li key={f.id}>
-              <a href={`/files/${f.id}`} download>
-                {f.filename}
-              </a>
-            </li>
-          ))}
-        </ul>
+        <AttachedFiles files={attachments} label={t("assignment.attachments")} />
       ) : null}
       <section className="card" aria-labelledby="not-handed-in">
         <h2 id="not-handed-in">{t("assignment.notHandedIn", { n: notHandedIn.length, total: students.length })}</h2>

@@ -1,4 +1,5 @@
 import { Form, useActionData, useLoaderData, useNavigation } from "react-router";
+import { AttachedFiles } from "../components/attached-files.tsx";
 import { useRef } from "react";
 import { mathLinks } from "../lib/math-styles.ts";
 import { useHideBrokenImages } from "../components/broken-images.tsx";
@@ -52,15 +53,7 @@ export default function AssignmentPage() {
         {attachments.length > 0 ? (
           <>
             <h2>{t("assignment.attachments")}</h2>
-            <ul>
-              {attachments.map((f) => (
-                <li key={f.id}>
-                  <a href={`/files/${f.id}`} download>
-                    {f.filename}
-                  </a>
-                </li>
-              ))}
-            </ul>
+            <AttachedFiles files={attachments} />
           </>
         ) : null}
       </article>
@@ -88,13 +81,7 @@ export default function AssignmentPage() {
           </p>
         ) : null}
         {files.length > 0 ? (
-          <ul>
-            {files.map((f) => (
-              <li key={f.id}>
-                <a href={`/files/${f.id}`} download>{f.filename}</a>
-              </li>
-            ))}
-          </ul>
+          <AttachedFiles files={files} />
         ) : null}
         {submission?.status !== "graded" ? (
           <Form method="post" encType="multipart/form-data" noValidate key={String(submission?.submittedAt ?? "new")}>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Form, redirect, useActionData, useFetcher, useLoaderData, useNavigation, useSearchParams } from "react-router";
 import { Link } from "../components/link.tsx";
+import { AttachedFiles } from "../components/attached-files.tsx";
 import type { ShouldRevalidateFunctionArgs } from "react-router";
 import type { Route } from "./+types/lesson-edit";
 import { getDb } from "../../db/client.server.ts";
@@ -145,20 +146,7 @@ export default function LessonEditor() {
       {lesson && lesson.attachments.length > 0 ? (
         <section className="card">
           <h2>{t("lesson.attachments")}</h2>
-          <ul className="list">
-            {lesson.attachments.map((a) => (
-              <li key={a.id} className="row">
-                <a href={`/files/${a.id}`} download>{a.filename}</a>
-                <Form method="post">
-                  <input type="hidden" name="intent" value="remove-file" />
-                  <input type="hidden" name="attachmentId" value={a.id} />
-                  <button type="submit" aria-label={`${t("lesson.remove")}: ${a.filename}`}>
-                    {t("lesson.remove")}
-                  </button>
-                </Form>
-              </li>
-            ))}
-          </ul>
+          <AttachedFiles files={lesson.attachments} removeLabel={t("lesson.remove")} />
         </section>
       ) : null}
     </>

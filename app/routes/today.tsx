@@ -22,6 +22,15 @@ export default function Today() {
   const t = useT();
   const locale = useLocale();
   const cls = (c: { className: string; subject: string }) => `${subjectName(c.subject, locale)} ${c.className}`;
+  // Work not yet handed in, as "due soon" and "upcoming" show it.
+  const openWork = (a: (typeof data.dueSoon)[number]) => (
+    <>
+      <Link to={`/assignments/${a.id}`}>{a.title}</Link>
+      <div className="muted">
+        {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
+      </div>
+    </>
+  );
   return (
     <>
       <h1>{t("today.greeting", { name: data.name ?? "" })}</h1>
@@ -50,24 +59,10 @@ export default function Today() {
           )}
         </ListCard>
         <ListCard id="due-soon" title={t("today.dueSoon")} empty={t("today.nothingDue")} items={data.dueSoon} keyOf={(a) => a.id}>
-          {(a) => (
-            <>
-              <Link to={`/assignments/${a.id}`}>{a.title}</Link>
-              <div className="muted">
-                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
-              </div>
-            </>
-          )}
+          {openWork}
         </ListCard>
         <ListCard id="upcoming" title={t("today.upcoming")} empty={t("today.nothingUpcoming")} items={data.upcoming} keyOf={(a) => a.id}>
-          {(a) => (
-            <>
-              <Link to={`/assignments/${a.id}`}>{a.title}</Link>
-              <div className="muted">
-                {cls(a)} · {t("today.due", { date: formatDateTime(a.dueAt) })}
-              </div>
-            </>
-          )}
+          {openWork}
         </ListCard>
         <ListCard id="new-lessons" title={t("today.newLessons")} empty={t("today.nothingNew")} items={data.newLessons} keyOf={(l) => l.id}>
           {(l) => (
