@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   SUBJECTS,
   currentSchoolYear,
+  termOf,
   formatSchoolYear,
   isSubjectForGrade,
   levelOfGrade,
@@ -124,5 +125,17 @@ describe("currentSchoolYear", () => {
 describe("formatSchoolYear", () => {
   it("writes the year with an en dash", () => {
     expect(formatSchoolYear("2025-2026")).toBe("2025–2026");
+  });
+});
+
+describe("termOf", () => {
+  it("puts August to 15 January in học kỳ I and the rest in học kỳ II, on Vietnam's calendar", () => {
+    expect(termOf(new Date("2026-09-05T01:00:00Z"))).toBe(1);
+    expect(termOf(new Date("2026-12-31T20:00:00Z"))).toBe(1); // 1 January 03:00 in Hà Nội
+    expect(termOf(new Date("2027-01-15T16:59:00Z"))).toBe(1); // 15 January 23:59
+    expect(termOf(new Date("2027-01-15T17:00:00Z"))).toBe(2); // 16 January 00:00
+    expect(termOf(new Date("2027-05-20T03:00:00Z"))).toBe(2);
+    expect(termOf(new Date("2027-07-31T16:00:00Z"))).toBe(2);
+    expect(termOf(new Date("2027-07-31T17:00:00Z"))).toBe(1); // 1 August
   });
 });

@@ -65,3 +65,15 @@ export function currentSchoolYear(now = new Date()): string {
 export function formatSchoolYear(year: string): string {
   return year.replace("-", "–");
 }
+
+/**
+ * The term (học kỳ) a date falls in: học kỳ I from August to 15 January, học kỳ II after. Schools
+ * set their own dates each year; this is the default a teacher can change on each assignment.
+ */
+export function termOf(date: Date): 1 | 2 {
+  const vietnam = new Date(date.getTime() + 7 * 3600_000);
+  const month = vietnam.getUTCMonth() + 1;
+  if (month >= 8) return 1;
+  if (month === 1 && vietnam.getUTCDate() <= 15) return 1;
+  return 2;
+}

@@ -160,3 +160,17 @@ export function toLocalDateTimeInput(value: Date | string): string {
   const d = new Date(new Date(value).getTime() + 7 * 3600_000);
   return d.toISOString().slice(0, 16);
 }
+
+/**
+ * Text folded for search as `users.search_name` is: no tones or marks, "đ" as "d", lower case,
+ * single spaces ("  Đỗ THỊ Ánh " → "do thi anh").
+ */
+export function searchFold(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .replace(/[đĐ]/g, "d")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
+}

@@ -14,11 +14,48 @@ import {
 import { organizations } from "./orgs.ts";
 import { users } from "./users.ts";
 
+/**
+ * A school class group (lớp chủ nhiệm, e.g. "6A1" in 2026-2027): its students, its homeroom
+ * teacher (GVCN) and the subject classes it is taught in. A student joins the group once, with
+ * its code, and is enrolled in every subject class of the group.
+ */
+export const classGroups = pgTable(
+  "class_groups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    schoolId: uuid("school_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    grade: integer("grade").notNull(),
+    schoolYear: text("school_year").notNull(),
+    /** Giáo viên chủ nhiệm; null until the school names one. */
+    homeroomTeacherId: uuid("homeroom_teacher_id").references(() => users.id, { onDelete: "set null" }),
+    joinCode: text("join_code").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex("class_groups_join_code_key").on(t.joinCode),
+    uniqueIndex("class_groups_school_name_year_key").on(t.schoolId, t.name, t.schoolYear),
+    index("class_groups_homeroom_idx").on(t.homeroomTeacherId),
+  ],
+);
+
+export const classGroupMembers = pgTable(
+  "class_group_members",
+  {
+    groupId: uuid("group_id").notNull().references(() => classGroups.id, { onDelete: "cascade" }),
+    studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.studentId] }), index("class_group_members_student_idx").on(t.studentId)],
+);
+
 export const classes = pgTable(
   "classes",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     schoolId: uuid("school_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    /** The class group this subject class teaches (null: a class of its own, e.g. a club). */
+    groupId: uuid("group_id").references(() => classGroups.id, { onDelete: "set null" }),
     name: text("name").notNull(),
     grade: integer("grade").notNull(),
     subject: text("subject").notNull(),
@@ -29,6 +66,7 @@ export const classes = pgTable(
   (t) => [
     uniqueIndex("classes_join_code_key").on(t.joinCode),
     uniqueIndex("classes_school_name_subject_year_key").on(t.schoolId, t.name, t.subject, t.schoolYear),
+    index("classes_group_idx").on(t.groupId),
   ],
 );
 
@@ -67,6 +105,16 @@ export const PRIMARY_LEVELS = ["HTT", "HT", "CHT"] as const;
 /** Đạt / Chưa đạt, on the pass_fail scale. */
 export const PASS_LEVELS = ["D", "CD"] as const;
 
+/**
+ * How an assessment counts in the term average (Thông tư 22/2021): thường xuyên (ĐĐGtx, weight 1),
+ * giữa kỳ (ĐĐGgk, weight 2), cuối kỳ (ĐĐGck, weight 3).
+ */
+export const ASSESSMENT_KINDS = ["regular", "midterm", "final"] as const;
+export type AssessmentKind = (typeof ASSESSMENT_KINDS)[number];
+/** Học kỳ I and II. */
+export const TERMS = [1, 2] as const;
+export type Term = (typeof TERMS)[number];
+
 export const assignments = pgTable(
   "assignments",
   {
@@ -79,6 +127,9 @@ export const assignments = pgTable(
     dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
     scale: text("scale", { enum: GRADING_SCALES }).notNull().default("ten_point"),
     maxPoints: numeric("max_points", { precision: 7, scale: 2 }),
+    /** Where the grade goes in the gradebook (sổ điểm): its kind and its term. */
+    assessment: text("assessment", { enum: ASSESSMENT_KINDS }).notNull().default("regular"),
+    term: integer("term").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
     /** When the missing-work sweep handled this assignment after its due date (null: not yet). */
     sweptAt: timestamp("swept_at", { withTimezone: true }),
@@ -138,6 +189,7 @@ export const attachments = pgTable(
   (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId), index("attachments_assignment_idx").on(t.assignmentId)],
 );
 
+export type ClassGroup = typeof classGroups.$inferSelect;
 export type Class = typeof classes.$inferSelect;
 export type Lesson = typeof lessons.$inferSelect;
 export type Assignment = typeof assignments.$inferSelect;

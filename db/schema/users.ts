@@ -2,6 +2,15 @@ import { sql } from "drizzle-orm";
 import { boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs.ts";
 
+/**
+ * Latin letters with tones and marks (all of Vietnamese, in NFC) and capitals, and what search
+ * folds them to: `translate` is immutable, so the database can keep the folded name itself.
+ */
+export const FOLD_FROM =
+  "ÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝàáâãäåèéêëìíîïòóôõöùúûüýÿĀāĂăĄąĎďĐđĒēĔĕĖėĘęĚěĨĩĪīĬĭĮįİŌōŎŏŐőŨũŪūŬŭŮůŰűŲųŶŷŸƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǪǫǬǭǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȔȕȖȗȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḬḭḮḯṌṍṎṏṐṑṒṓṲṳṴṵṶṷṸṹṺṻẎẏẙẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹABCDEFGHIJKLMNOPQRSTUVWXYZ";
+export const FOLD_TO =
+  "aaaaaaeeeeiiiiooooouuuuyaaaaaaeeeeiiiiooooouuuuyyaaaaaaddddeeeeeeeeeeiiiiiiiiioooooouuuuuuuuuuuuyyyoouuaaiioouuuuuuuuuuaaaaooooaaaaaaeeeeiiiioooouuuuaaeeooooooooyyaaddddddddddeeeeeeeeeeiiiioooooooouuuuuuuuuuyyyaaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyyabcdefghijklmnopqrstuvwxyz";
+
 export const ROLES = ["province_admin", "school_admin", "teacher", "student", "parent"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -12,6 +21,13 @@ export const users = pgTable(
     fullName: text("full_name").notNull(),
     /** Vietnamese class lists sort by given name (the last word), then the full name. */
     sortKey: text("sort_key").notNull(),
+    /**
+     * The name without tones or case ("Đỗ Thị Ánh" → "do thi anh") for search; kept by the
+     * database. `searchFold` in app/lib/vn.ts folds a query the same way.
+     */
+    searchName: text("search_name")
+      .notNull()
+      .generatedAlwaysAs(sql.raw(`translate(full_name, '${FOLD_FROM}', '${FOLD_TO}')`)),
     email: text("email"),
     /** E.164, e.g. +84912345678 */
     phone: text("phone"),
@@ -24,6 +40,11 @@ export const users = pgTable(
      * asks for a new one until it is changed.
      */
     mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /**
+     * When a school admin deactivated the account (null: active). A deactivated person cannot sign
+     * in; their work, grades and family links stay.
+     */
+    deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [
