@@ -1,7 +1,9 @@
 /**
- * A province-scale synthetic dataset for load tests and demos at scale: one province, ~500 students
- * per school, classes of ~35 per grade with the subjects of that grade, teachers, 1–2 parents per
- * student, lessons, assignments (past due and upcoming) and submissions with grades.
+ * A province-scale synthetic dataset for load tests and demos at scale: one province, 525–540
+ * students per school in full class groups (35 a group in primary schools, 45 in secondary ones, the
+ * legal maxima) each with its homeroom teacher and the subject classes of its grade, teachers, 1–2
+ * parents per student, lessons, assignments (past due and upcoming, tagged for the gradebook: regular
+ * work and, in secondary classes, a graded mid-term test) and submissions with grades.
  *
  * Rows are produced by the database itself (`INSERT … SELECT generate_series(…)`), driven by a small
  * plan (schools, homerooms, classes, teachers) computed here and loaded into temporary tables.
@@ -28,12 +30,20 @@ export const GENERATED_PROVINCE_CODE = "GEN-SO";
 /** Every generated account signs in with this password. */
 export const GENERATED_PASSWORD = DEMO_PASSWORD;
 export const GENERATED_EMAIL_DOMAIN = "gen.lopso.vn";
-export const STUDENTS_PER_SCHOOL = 500;
-export const CLASS_SIZE = 35;
+/** Students of a class group by school level: the maxima of the school regulations. */
+export const CLASS_SIZE: Record<Level, number> = { tieu_hoc: 35, thcs: 45, thpt: 45 };
+/** Students per school: full class groups, three per grade (four in upper secondary). */
+export const STUDENTS_PER_SCHOOL: Record<Level, number> = { tieu_hoc: 525, thcs: 540, thpt: 540 };
 export const MAX_STUDENTS = 5_000_000;
-/** Lessons and assignments per class; assignments 1–2 are past due, 3 is upcoming. */
+/**
+ * Lessons and assignments per class. Assignments 1–2 are past due, 3 is upcoming (regular
+ * assessments, thường xuyên); 4, in secondary classes only, is the mid-term test (giữa kỳ), done
+ * on paper about 25 days ago and graded for nearly everyone.
+ */
 export const LESSONS_PER_CLASS = 3;
-export const ASSIGNMENTS_PER_CLASS = 3;
+export const ASSIGNMENTS_PER_CLASS = 4;
+const UPCOMING = 3;
+const MIDTERM = 4;
 
 /** Sign-in e-mails of generated people, by their number. */
 export const generatedEmail = {
@@ -158,7 +168,8 @@ const BODIES = ["Bài làm của em ạ.", "Em nộp bài ạ.", "Em đã làm x
 // The plan: schools, homerooms, classes and teachers.
 
 export type PlanSchool = { s: number; code: string; name: string; level: Level };
-export type PlanHomeroom = { h: number; s: number; grade: number; name: string; first: number; size: number };
+/** A class group; `teacher` is its homeroom teacher (0: none). */
+export type PlanHomeroom = { h: number; s: number; grade: number; name: string; first: number; size: number; teacher: number };
 export type PlanClass = { c: number; h: number; subject: string; teacher: number; scale: "ten_point" | "primary_levels" };
 export type Plan = {
   students: number;
@@ -187,21 +198,21 @@ export function planProvince(students: number): Plan {
   if (!Number.isInteger(students) || students < 1 || students > MAX_STUDENTS) {
     throw new RangeError(`students must be a whole number from 1 to ${MAX_STUDENTS}`);
   }
-  const schoolCount = Math.ceil(students / STUDENTS_PER_SCHOOL);
   const plan: Plan = { students, schools: [], homerooms: [], classes: [], teachers: [] };
   let nextStudent = 1;
-  for (let s = 1; s <= schoolCount; s++) {
+  for (let s = 1; nextStudent <= students; s++) {
     const level = LEVEL_CYCLE[(s - 1) % LEVEL_CYCLE.length];
     plan.schools.push({ s, code: String(30000 + s), name: schoolName(s - 1, level), level });
-    const size = s < schoolCount ? STUDENTS_PER_SCHOOL : students - STUDENTS_PER_SCHOOL * (schoolCount - 1);
+    const size = Math.min(STUDENTS_PER_SCHOOL[level], students - nextStudent + 1);
     const grades = GRADES[level];
     const bySubject = new Map<string, number[]>(); // subject → class numbers, for teacher assignment
+    const firstHomeroom = plan.homerooms.length;
     split(size, grades.length).forEach((gradeSize, gi) => {
       if (gradeSize === 0) return;
       const grade = grades[gi];
-      split(gradeSize, Math.ceil(gradeSize / CLASS_SIZE)).forEach((homeroomSize, k) => {
+      split(gradeSize, Math.ceil(gradeSize / CLASS_SIZE[level])).forEach((homeroomSize, k) => {
         const h = plan.homerooms.length + 1;
-        plan.homerooms.push({ h, s, grade, name: `${grade}A${k + 1}`, first: nextStudent, size: homeroomSize });
+        plan.homerooms.push({ h, s, grade, name: `${grade}A${k + 1}`, first: nextStudent, size: homeroomSize, teacher: 0 });
         nextStudent += homeroomSize;
         for (const subject of homeroomSubjects(grade, k)) {
           const c = plan.classes.length + 1;
@@ -230,6 +241,20 @@ export function planProvince(students: number): Plan {
         if (i % 3 === 0) newTeacher();
         plan.classes[c - 1].teacher = plan.teachers.length;
       });
+    }
+    // Homeroom teachers: in primary schools the group's own teacher; in secondary schools one of
+    // the group's subject teachers (taking turns over the subjects), each for one group at most.
+    const homeroomOf = new Set<number>();
+    for (const group of plan.homerooms.slice(firstHomeroom)) {
+      const taught = plan.classes.filter((c) => c.h === group.h);
+      for (let i = 0; i < taught.length; i++) {
+        const teacher = taught[(group.h + i) % taught.length].teacher;
+        if (level === "tieu_hoc" && taught[(group.h + i) % taught.length].subject === "tieng-anh") continue;
+        if (homeroomOf.has(teacher)) continue;
+        homeroomOf.add(teacher);
+        group.teacher = teacher;
+        break;
+      }
     }
   }
   return plan;
@@ -272,7 +297,7 @@ function nameSql(h: string, gender: string, family?: string) {
 }
 
 /** The tables this generator fills; their foreign keys and indexes are rebuilt around the load. */
-const BULK_TABLES = ["users", "memberships", "parent_links", "classes", "class_members", "lessons", "assignments", "submissions"];
+const BULK_TABLES = ["users", "memberships", "parent_links", "class_groups", "class_group_members", "classes", "class_members", "lessons", "assignments", "submissions"];
 
 type Exec = (text: string) => Promise<Record<string, unknown>[]>;
 
@@ -344,7 +369,7 @@ export async function generateProvince(database: Database, opts: GenerateOptions
 
   // Ids: a v4-formatted uuid per (kind, number), random prefix per run, scrambled 48-bit tail.
   const prefix = crypto.randomBytes(8).toString("hex");
-  const kinds = { province: 1, school: 2, student: 3, teacher: 4, parentA: 5, parentB: 6, class: 7, assignment: 8 } as const;
+  const kinds = { province: 1, school: 2, student: 3, teacher: 4, parentA: 5, parentB: 6, class: 7, assignment: 8, group: 9 } as const;
   const uid = (kind: keyof typeof kinds, n: string) =>
     `(${lit(`${prefix.slice(0, 8)}-${prefix.slice(8, 12)}-4${prefix.slice(12, 15)}-8${String(kinds[kind]).padStart(3, "0")}-`)} || lpad(to_hex(((${n})::bigint * 2654435761) & 281474976710655), 12, '0'))::uuid`;
 
@@ -402,13 +427,13 @@ export async function generateProvince(database: Database, opts: GenerateOptions
 
       // The plan as temporary tables.
       await exec("create temporary table gen_school (s int primary key, code text, name text, level text) on commit drop");
-      await exec("create temporary table gen_homeroom (h int primary key, s int, grade int, name text, first int, size int) on commit drop");
+      await exec("create temporary table gen_homeroom (h int primary key, s int, grade int, name text, first int, size int, teacher int) on commit drop");
       await exec("create temporary table gen_class (c int primary key, h int, subject text, teacher int, scale text) on commit drop");
       await exec("create temporary table gen_teacher (t int primary key, s int) on commit drop");
       await exec(`create temporary table gen_subject (
         subject text primary key, lesson_title text[], lesson_md text[], lesson_html text[], work_title text[], work_md text[], work_html text[]) on commit drop`);
       await insertValues(exec, "gen_school", ["s", "code", "name", "level"], plan.schools.map((x) => [x.s, x.code, x.name, x.level]));
-      await insertValues(exec, "gen_homeroom", ["h", "s", "grade", "name", "first", "size"], plan.homerooms.map((x) => [x.h, x.s, x.grade, x.name, x.first, x.size]));
+      await insertValues(exec, "gen_homeroom", ["h", "s", "grade", "name", "first", "size", "teacher"], plan.homerooms.map((x) => [x.h, x.s, x.grade, x.name, x.first, x.size, x.teacher]));
       await insertValues(exec, "gen_class", ["c", "h", "subject", "teacher", "scale"], plan.classes.map((x) => [x.c, x.h, x.subject, x.teacher, x.scale]));
       await insertValues(exec, "gen_teacher", ["t", "s"], plan.teachers.map((s, i) => [i + 1, s]));
       for (const [subject, content] of Object.entries(CONTENT)) {
@@ -480,11 +505,21 @@ export async function generateProvince(database: Database, opts: GenerateOptions
         select ${uid("parentB", "n")}, ${uid("student", "n")}, ${nowSql} from generate_series(1, ${N}) n where ${hash("n", 5)} % 2 = 0`);
       step("parent links");
 
-      // Join codes: "G" + six characters of the join-code alphabet, a bijection of the class number.
+      // Join codes: "G" (a subject class) or "H" (a class group) + six characters of the join-code
+      // alphabet, a bijection of the number.
       const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-      const joinCode = `'G' || ${[0, 1, 2, 3, 4, 5].map((k) => `substr('${alphabet}', ((((c.c::bigint * 387420489) & 1073741823) >> ${5 * k}) & 31)::int + 1, 1)`).join(" || ")}`;
-      await exec(`insert into classes (id, school_id, name, grade, subject, school_year, join_code, created_at)
-        select ${uid("class", "c.c")}, ${uid("school", "h.s")}, h.name, h.grade, c.subject, ${lit(year)}, ${joinCode}, ${nowSql} - interval '30 days'
+      const joinCode = (first: string, n: string) =>
+        `'${first}' || ${[0, 1, 2, 3, 4, 5].map((k) => `substr('${alphabet}', ((((${n}::bigint * 387420489) & 1073741823) >> ${5 * k}) & 31)::int + 1, 1)`).join(" || ")}`;
+      await exec(`insert into class_groups (id, school_id, name, grade, school_year, homeroom_teacher_id, join_code, created_at)
+        select ${uid("group", "h.h")}, ${uid("school", "h.s")}, h.name, h.grade, ${lit(year)},
+               case when h.teacher > 0 then ${uid("teacher", "h.teacher")} end, ${joinCode("H", "h.h")}, ${nowSql} - interval '30 days'
+        from gen_homeroom h order by h.h`);
+      await exec(`insert into class_group_members (group_id, student_id, joined_at)
+        select ${uid("group", "h.h")}, ${uid("student", "n")}, ${nowSql} - interval '29 days'
+        from gen_homeroom h, generate_series(h.first, h.first + h.size - 1) n`);
+      step("class groups");
+      await exec(`insert into classes (id, school_id, group_id, name, grade, subject, school_year, join_code, created_at)
+        select ${uid("class", "c.c")}, ${uid("school", "h.s")}, ${uid("group", "h.h")}, h.name, h.grade, c.subject, ${lit(year)}, ${joinCode("G", "c.c")}, ${nowSql} - interval '30 days'
         from gen_class c join gen_homeroom h on h.h = c.h order by c.c`);
       step("classes");
 
@@ -502,25 +537,36 @@ export async function generateProvince(database: Database, opts: GenerateOptions
              lateral (select ${nowSql} - ((${LESSONS_PER_CLASS} - k) * 7 + 1 + c.c % 3) * interval '1 day' - (c.c % 11) * interval '1 hour' as p) t`);
       step("lessons");
 
-      // Assignments: due 8–11 days ago, 1–3 days ago, and in 2–5 days.
+      // Assignments: due 8–11 days ago, 1–3 days ago, and in 2–5 days; the mid-term test 24–27 days
+      // ago. Each in the term of its due date (học kỳ I from August to 15 January).
       const due = (c: string, k: string) =>
-        `(date_trunc('hour', ${nowSql}) + (case ${k} when 1 then -(8 + ${c} % 4) when 2 then -(1 + ${c} % 3) else 2 + ${c} % 4 end) * interval '1 day' + (${c} % 5) * interval '1 hour')`;
-      await exec(`insert into assignments (id, class_id, author_id, title, instructions_md, instructions_html, due_at, scale, created_at)
+        `(date_trunc('hour', ${nowSql}) + (case ${k} when 1 then -(8 + ${c} % 4) when 2 then -(1 + ${c} % 3) when ${MIDTERM} then -(24 + ${c} % 4) else 2 + ${c} % 4 end) * interval '1 day' + (${c} % 5) * interval '1 hour')`;
+      const term = (at: string) =>
+        `(case when extract(month from ${at} at time zone 'Asia/Ho_Chi_Minh') >= 8 then 1
+               when extract(month from ${at} at time zone 'Asia/Ho_Chi_Minh') = 1 and extract(day from ${at} at time zone 'Asia/Ho_Chi_Minh') <= 15 then 1
+               else 2 end)`;
+      await exec(`insert into assignments (id, class_id, author_id, title, instructions_md, instructions_html, due_at, scale, assessment, term, created_at)
         select ${uid("assignment", `c.c * ${ASSIGNMENTS_PER_CLASS} + k`)}, ${uid("class", "c.c")}, ${uid("teacher", "c.teacher")},
-               s.work_title[k], s.work_md[k], s.work_html[k], ${due("c.c", "k")}, c.scale, ${due("c.c", "k")} - interval '7 days'
-        from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k`);
+               case when k = ${MIDTERM} then ${lit("Kiểm tra giữa kỳ I")} else s.work_title[k] end,
+               case when k = ${MIDTERM} then ${lit(MIDTERM_MD)} else s.work_md[k] end,
+               case when k = ${MIDTERM} then ${lit(renderMarkdown(MIDTERM_MD))} else s.work_html[k] end,
+               d.due, c.scale, case when k = ${MIDTERM} then 'midterm' else 'regular' end, ${term("d.due")}, d.due - interval '7 days'
+        from gen_class c join gen_subject s on s.subject = c.subject, generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k,
+             lateral (select ${due("c.c", "k")} as due) d
+        where k <> ${MIDTERM} or c.scale = 'ten_point'`);
       step("assignments");
 
       // Submissions. Past-due work: 70 % graded, 17 % handed in and awaiting grading, the rest
       // marked missing (as the sweep job does). Upcoming work: 20 % already handed in. One in ten
-      // hand-ins is late.
+      // hand-ins is late. The mid-term test was written on paper: 97 % graded with nothing handed
+      // in online, the rest absent (no row).
       const comments = textArray(COMMENTS);
       const bodies = textArray(BODIES);
       await exec(`insert into submissions (assignment_id, student_id, status, body, submitted_at, late, score, level, comment, graded_at, graded_by, missing_at)
         select ${uid("assignment", `x.c * ${ASSIGNMENTS_PER_CLASS} + x.k`)}, ${uid("student", "x.n")},
           x.status,
-          case when x.status = 'missing' then '' else (${bodies})[1 + x.r % ${BODIES.length}] end,
-          case when x.status = 'missing' then null
+          case when x.status = 'missing' or x.k = ${MIDTERM} then '' else (${bodies})[1 + x.r % ${BODIES.length}] end,
+          case when x.status = 'missing' or x.k = ${MIDTERM} then null
                when x.late then x.due + (1 + x.r % 12) * interval '1 hour'
                else least(x.due - (1 + x.r % 40) * interval '1 hour', ${nowSql} - (1 + x.r % 20) * interval '1 hour') end,
           x.late,
@@ -532,15 +578,15 @@ export async function generateProvince(database: Database, opts: GenerateOptions
           case when x.status = 'missing' then x.due + interval '5 minutes' end
         from (
           select c.c, k, n, c.teacher, c.scale, d.due, r.r, r.r2,
-            case when k = ${ASSIGNMENTS_PER_CLASS} then 'submitted'
+            case when k = ${UPCOMING} then 'submitted' when k = ${MIDTERM} then 'graded'
                  when r.r < 700 then 'graded' when r.r < 870 then 'submitted' else 'missing' end as status,
-            (r.r % 10 = 9 and (k < ${ASSIGNMENTS_PER_CLASS} and r.r < 870)) as late
+            (r.r % 10 = 9 and (k < ${UPCOMING} and r.r < 870)) as late
           from gen_class c join gen_homeroom h on h.h = c.h,
                generate_series(1, ${ASSIGNMENTS_PER_CLASS}) k,
                generate_series(h.first, h.first + h.size - 1) n,
                lateral (select ${hash(`n::bigint * 65536 + c.c * 4 + k`, 6)} % 1000 as r, ${hash(`n::bigint * 65536 + c.c * 4 + k`, 7)} as r2) r,
                lateral (select ${due("c.c", "k")} as due) d
-          where k < ${ASSIGNMENTS_PER_CLASS} or r.r < 200
+          where k < ${UPCOMING} or (k = ${UPCOMING} and r.r < 200) or (k = ${MIDTERM} and c.scale = 'ten_point' and r.r < 970)
         ) x`);
       step("submissions");
 
@@ -581,6 +627,8 @@ function lessonMarkdown(subject: string, title: string) {
     "2. Làm bài tập trong vở bài tập.",
   ].join("\n");
 }
+
+const MIDTERM_MD = "Bài kiểm tra giữa kỳ I làm trên giấy tại lớp (45 phút). Điểm được ghi vào sổ điểm.";
 
 function assignmentMarkdown(subject: string, title: string) {
   return `**${title}** (môn ${subject}).\n\nLàm bài vào vở, chụp ảnh rõ nét và nộp tại đây trước hạn. Bài nộp muộn vẫn được nhận nhưng sẽ được ghi chú.`;

@@ -136,8 +136,35 @@ describe(`npm run cli (${kind})`, () => {
       expect(await q(`select count(*)::int as n from memberships where role = 'student' and org_id in ${generated}`)).toBe(2000);
       const toan = await q(`select count(*)::int as n from classes where subject = 'toan' and school_id in ${generated}`);
       expect(toan).toBe(plan.homerooms.length);
-      expect(toan).toBeGreaterThanOrEqual(Math.ceil(2000 / 35));
-      expect(toan).toBeLessThanOrEqual(Math.ceil(2000 / 28));
+      expect(toan).toBeGreaterThanOrEqual(Math.ceil(2000 / 45));
+      // Class groups: each with its homeroom teacher (a teacher of its school, of no other group),
+      // its subject classes and its students, within the size the level allows.
+      const groups = `(select id from class_groups where school_id in ${generated})`;
+      expect(await q(`select count(*)::int as n from ${groups} g`)).toBe(plan.homerooms.length);
+      expect(await q(`select count(*)::int as n from class_groups where id in ${groups} and homeroom_teacher_id is null`)).toBe(0);
+      expect(await q(`select count(distinct homeroom_teacher_id)::int as n from class_groups where id in ${groups}`)).toBe(plan.homerooms.length);
+      expect(
+        await q(`select count(*)::int as n from class_groups g where g.id in ${groups} and not exists (
+          select 1 from memberships m where m.user_id = g.homeroom_teacher_id and m.org_id = g.school_id and m.role = 'teacher')`),
+      ).toBe(0);
+      expect(await q(`select count(*)::int as n from class_group_members where group_id in ${groups}`)).toBe(2000);
+      expect(await q(`select count(*)::int as n from classes where school_id in ${generated} and group_id is null`)).toBe(0);
+      expect(
+        await q(`select count(*)::int as n from classes c join class_groups g on g.id = c.group_id where c.school_id in ${generated} and (g.name <> c.name or g.school_id <> c.school_id)`),
+      ).toBe(0);
+      expect(await q(`select max(n)::int as n from (select count(*) as n from class_group_members where group_id in ${groups} group by group_id) x`)).toBe(45);
+      // Tagged assessments: a mid-term test in every secondary class, graded without anything
+      // handed in online; the rest regular work; all in the term of their due date.
+      const secondary = `(select c.id from classes c where c.school_id in ${generated} and c.grade >= 6)`;
+      expect(await q(`select count(*)::int as n from assignments where assessment = 'midterm' and class_id in ${secondary}`)).toBe(
+        await q(`select count(*)::int as n from ${secondary} x`),
+      );
+      expect(await q(`select count(*)::int as n from assignments a join classes c on c.id = a.class_id where a.assessment <> 'regular' and c.grade < 6`)).toBe(0);
+      expect(
+        await q(`select count(*)::int as n from submissions s join assignments a on a.id = s.assignment_id
+                 where a.assessment = 'midterm' and (s.status <> 'graded' or s.score is null or s.submitted_at is not null)`),
+      ).toBe(0);
+      expect(await q(`select count(*)::int as n from assignments where term not in (1, 2)`)).toBe(0);
       expect(await q(`select count(*)::int as n from classes where school_id in ${generated}`)).toBe(plan.classes.length);
       expect(await q(`select count(*)::int as n from ${students} s where not exists (select 1 from parent_links pl where pl.student_id = s.user_id)`)).toBe(0);
       expect(await q(`select count(*)::int as n from class_members where role = 'student' and user_id in ${students}`)).toBe(2000 * 4);
