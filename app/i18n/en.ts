@@ -470,6 +470,7 @@ export const en: Dictionary = {
     max_points_required: "Enter the maximum points for a points scale.",
     max_points_decimals: "Maximum points take two decimal places at most (for example 12.5).",
     submission_empty: "Write an answer or attach a file.",
+    assignment_removed: "The teacher has removed this assignment; it can no longer be handed in.",
     already_graded: "This work has already been graded and cannot be handed in again.",
     score_invalid: "The score must be a number, for example 8 or 8.5.",
     score_range_10: "The score must be between 0 and 10.",

@@ -465,6 +465,7 @@ export const vi = {
     max_points_required: "Nhập điểm tối đa cho thang điểm số.",
     max_points_decimals: "Điểm tối đa lấy nhiều nhất hai chữ số thập phân (ví dụ 12,5).",
     submission_empty: "Hãy viết câu trả lời hoặc đính kèm tệp.",
+    assignment_removed: "Giáo viên đã gỡ bài tập này, không thể nộp bài nữa.",
     already_graded: "Bài đã được chấm, không thể nộp lại.",
     score_invalid: "Điểm phải là số, ví dụ 8 hoặc 8,5.",
     score_range_10: "Điểm phải từ 0 đến 10.",

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
 import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
@@ -348,6 +348,14 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
   const staged = await stageFiles(files);
   try {
     const result = await transactionWithFiles(db, staged, async (tx) => {
+      // The teacher may remove the assignment meanwhile: its row is shared-locked first, so a
+      // removal that began earlier is waited for and then seen (deleted or archived: refused).
+      const [open] = await tx
+        .select({ id: assignments.id })
+        .from(assignments)
+        .where(and(eq(assignments.id, a.id), isNull(assignments.archivedAt)))
+        .for("share");
+      if (!open) throw new AssignmentRemoved();
       const now = new Date();
       const late = now > a.dueAt;
       // The check above is only a shortcut: the teacher may grade while the files are stored. The
@@ -382,6 +390,7 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
     return ok(result);
   } catch (e) {
     if (e instanceof AlreadyGraded) return fail({ body: "errors.already_graded" });
+    if (e instanceof AssignmentRemoved) return fail({ body: "errors.assignment_removed" });
     if (e instanceof AttachmentLimitError) return fail({ files: `errors.file_${e.reason}` });
     throw e;
   }
@@ -389,6 +398,8 @@ export async function submitAssignment(db: Db, actor: Actor, assignmentId: strin
 
 /** The work was graded while this resubmission was on its way: its transaction rolls back. */
 class AlreadyGraded extends Error {}
+/** The teacher removed the assignment while this hand-in was on its way. */
+class AssignmentRemoved extends Error {}
 
 export const GradeSchema = z.object({
   studentId: z.uuid({ message: "errors.invalid" }),

@@ -165,3 +165,53 @@ describe("resubmission after grading", () => {
     expect(await stateOf(assignmentId)).toMatchObject({ status: "graded", score: "7.00", body: "Bài làm", files: [], received: 1 });
   });
 });
+
+describe("first hand-in racing the assignment's removal", () => {
+  /** Student An's submission whose file, once being read, lets `meanwhile` run first. */
+  function fileThatWaitsFor(meanwhile: () => Promise<void>) {
+    const file = bigPdf();
+    const slice = file.slice.bind(file);
+    let ran = false;
+    file.slice = ((...args: Parameters<File["slice"]>) => {
+      if (ran) return slice(...args);
+      ran = true;
+      return Object.assign(slice(...args), {
+        arrayBuffer: async () => {
+          await meanwhile();
+          return slice(...args).arrayBuffer();
+        },
+      });
+    }) as File["slice"];
+    return file;
+  }
+
+  it("a hand-in arriving after the assignment was deleted is refused with a message, and nothing is stored", async () => {
+    const assignmentId = await newAssignment("Bài bị xóa giữa chừng");
+    const [student, teacher] = await Promise.all([actorOf(an), actorOf(lan)]);
+    const { removeAssignment } = await import("../../app/services/assignments.server.ts");
+    const uploadsBefore = storedUploads();
+    const file = fileThatWaitsFor(async () => {
+      expect(await removeAssignment(hub.database.db, teacher, ids.toan6, assignmentId)).toEqual({ archived: false });
+    });
+    const result = await submitAssignment(hub.database.db, student, assignmentId, { body: "Bài làm" }, [file]);
+    expect(result).toEqual({ ok: false, errors: { body: "errors.assignment_removed" } });
+    expect(await hub.database.db.select().from(submissions).where(eq(submissions.assignmentId, assignmentId))).toEqual([]);
+    expect(storedUploads()).toBe(uploadsBefore);
+  });
+
+  it("a hand-in arriving after the assignment was archived is refused too", async () => {
+    const assignmentId = await newAssignment("Bài bị lưu trữ giữa chừng");
+    const [student, teacher] = await Promise.all([actorOf(an), actorOf(lan)]);
+    const { removeAssignment } = await import("../../app/services/assignments.server.ts");
+    // Another student's graded work makes removal an archive.
+    const [other] = await hub.database.db.select({ id: sql<string>`user_id` }).from(sql`class_members`).where(sql`class_id = ${ids.toan6} and role = 'student' and user_id <> ${ids.an}`).limit(1);
+    await hub.database.db.insert(submissions).values({ assignmentId, studentId: other.id, status: "submitted", body: "x", submittedAt: new Date() });
+    const file = fileThatWaitsFor(async () => {
+      expect(await removeAssignment(hub.database.db, teacher, ids.toan6, assignmentId)).toEqual({ archived: true });
+    });
+    const result = await submitAssignment(hub.database.db, student, assignmentId, { body: "Bài làm" }, [file]);
+    expect(result).toEqual({ ok: false, errors: { body: "errors.assignment_removed" } });
+    expect(await stateOf(assignmentId)).toMatchObject({ files: [], received: 0 });
+    expect((await stateOf(assignmentId)).id).toBeUndefined();
+  });
+});
