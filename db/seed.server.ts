@@ -29,7 +29,7 @@ export const DEMO_PROVINCE_CODE = "DEMO-SO";
 /** A parent link code for Lê Hoàng Cường, printed in the README for trying the parent flow. */
 export const DEMO_LINK_CODE = "PH-CUONG6A1";
 /** The demo class groups' join codes (one code joins the group and all its subject classes). */
-export const DEMO_GROUP_CODES = { "6A1": "LOP6A1", "7A2": "LOP7A2", "3A1": "LOP3A1" } as const;
+export const DEMO_GROUP_CODES = { "6A1": "LOP6A1N", "7A2": "LOP7A2N", "3A1": "LOP3A1K" } as const;
 
 const DAY = 24 * 3600 * 1000;
 

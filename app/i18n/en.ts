@@ -126,7 +126,7 @@ export const en: Dictionary = {
   join: {
     title: "Join a class",
     code: "Class code",
-    codeHint: "The 7-character code your teacher gave you (for example: K7M2QXP).",
+    codeHint: "The 7-character code your teacher gave you (for example: K7M2QXP): a subject's code, or the homeroom class code that joins the class and all its subjects at once.",
     submit: "Join",
     joined: "You have joined {name}.",
     already: "You are already in {name}.",
@@ -197,6 +197,7 @@ export const en: Dictionary = {
     allSubjects: "Work in every subject",
     families: "Family",
     noFamilies: "No parent linked yet. Issue a parent code to send to the family.",
+    importHelp: "A student's class cell: \"6A1\" is the homeroom class 6A1 of the current school year — the student joins it and every subject of it, those added later too; \"6A1:toan\" is the class Mathematics 6A1 only. For a teacher, \"6A1\" is every subject class of 6A1 and \"6A1:toan\" one subject class.",
   },
   lesson: {
     delete: "Delete lesson",

@@ -124,7 +124,7 @@ export const vi = {
   join: {
     title: "Tham gia lớp học",
     code: "Mã lớp",
-    codeHint: "Mã gồm 7 ký tự, thầy cô gửi cho em (ví dụ: K7M2QXP).",
+    codeHint: "Mã gồm 7 ký tự, thầy cô gửi cho em (ví dụ: K7M2QXP): mã của một môn học, hoặc mã lớp chủ nhiệm để vào lớp và mọi môn học của lớp một lần.",
     submit: "Tham gia",
     joined: "Em đã tham gia lớp {name}.",
     already: "Em đã ở trong lớp {name}.",
@@ -195,6 +195,7 @@ export const vi = {
     allSubjects: "Bài tập các môn",
     families: "Gia đình",
     noFamilies: "Chưa có phụ huynh nào liên kết. Tạo mã phụ huynh để gửi cho gia đình.",
+    importHelp: "Cột Lớp của học sinh: “6A1” là lớp chủ nhiệm 6A1 của năm học hiện tại — học sinh vào lớp và mọi môn học của lớp, kể cả môn thêm sau; “6A1:toan” chỉ là lớp Toán 6A1. Với giáo viên, “6A1” là mọi lớp môn học của 6A1 và “6A1:toan” một lớp môn học.",
   },
   lesson: {
     delete: "Xóa bài học",
