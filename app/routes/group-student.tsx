@@ -96,7 +96,7 @@ export default function GroupStudent() {
           <Form method="post">
             <input type="hidden" name="intent" value="parent-code" />
             <CodeChoices />
-            <button type="submit">{t("classes.parentCode")}</button>
+            <button type="submit">{t("classes.parentCodeIssue")}</button>
           </Form>
         </section>
         <section className="card" aria-labelledby="password">

@@ -55,10 +55,10 @@ export default function GroupPage() {
           {t("classes.roster")} ({students.length})
         </h2>
         {students.length === 0 ? <p className="muted">{t("classes.noStudents")}</p> : null}
+        {students.length > 0 ? <p id="counts-help" className="muted">{t("groups.countsCaption")}</p> : null}
         {students.length > 0 ? (
           <div className="table-wrap">
-            <table>
-              <caption className="muted">{t("groups.countsCaption")}</caption>
+            <table aria-labelledby="group-students" aria-describedby="counts-help">
               <thead>
                 <tr>
                   <th scope="col">{t("common.name")}</th>

@@ -75,7 +75,7 @@ describe.skipIf(skip)("homeroom teacher (Chromium, phone)", () => {
     await check(teacher, "group-student");
 
     await hydrated(teacher);
-    await teacher.getByRole("button", { name: "Mã phụ huynh" }).click();
+    await teacher.getByRole("button", { name: "Tạo mã cho phụ huynh" }).click();
     await expect.poll(() => teacher.getByTestId("link-code").textContent()).toMatch(/Mã phụ huynh cho Nguyễn Văn An: PH-[A-Z0-9]{10}/);
   });
 
