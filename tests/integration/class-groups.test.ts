@@ -132,6 +132,21 @@ describe("joining a class group by its code", () => {
     expect(await classesOf(ids.khoa)).not.toContain(c.id);
   });
 
+  it("a join and a new subject class at the same moment: the student is in the new class either way", async () => {
+    const code = await groupCode(ids.g7);
+    for (const [i, subject] of ["tin-hoc", "cong-nghe", "gdcd", "lich-su-dia-li", "toan"].entries()) {
+      const s = await newStudent(`Vũ Văn Đua ${i}`, `dua${i}.vv@nguyendu.lopso.demo`);
+      const [joined, created] = await Promise.all([
+        s.client.post("/join", { code }),
+        admin.post(`/admin/schools/${ids.thcs}/classes`, { grade: "7", name: "7A2", subject, schoolYear: currentSchoolYear(), teacherId: "" }),
+      ]);
+      expect([joined.status, created.status]).toEqual([200, 200]);
+      const [c] = await hub.database.db.select({ id: classes.id }).from(classes).where(and(eq(classes.name, "7A2"), eq(classes.subject, subject)));
+      expect(await classesOf(s.id), subject).toContain(c.id);
+      expect(await classesOf(s.id), subject).toContain(ids.khtn7);
+    }
+  });
+
   it("a subject class of a name with no group yet makes the group", async () => {
     const res = await admin.post(`/admin/schools/${ids.thcs}/classes`, { grade: "8", name: "8A3", subject: "toan", schoolYear: currentSchoolYear(), teacherId: "" });
     expect(res.status).toBe(200);
@@ -313,7 +328,9 @@ describe("the school admin and class groups", () => {
     const s = await newStudent("Tạ Minh Quân", "quan.tm@nguyendu.lopso.demo");
     expect((await s.client.post("/join", { code: old })).status).toBe(400);
     expect((await s.client.post("/join", { code })).status).toBe(200);
-    expect(await classesOf(s.id)).toEqual([ids.khtn7]);
+    const g7classes = (await hub.database.db.select({ id: classes.id }).from(classes).where(eq(classes.groupId, ids.g7))).map((c) => c.id).sort();
+    expect(g7classes).toContain(ids.khtn7);
+    expect(await classesOf(s.id)).toEqual(g7classes);
   });
 });
 
