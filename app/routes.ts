@@ -31,6 +31,12 @@ export default [
   ]),
   route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
 
+  // Homeroom teachers (giáo viên chủ nhiệm) of a class group, and the school's admins
+  ...prefix("groups", [
+    route(":groupId", "routes/group.tsx"),
+    route(":groupId/students/:studentId", "routes/group-student.tsx"),
+  ]),
+
   // Everyone who may read a lesson
   route("lessons/:lessonId", "routes/lesson.tsx"),
   route("files/:attachmentId", "routes/file.tsx"),

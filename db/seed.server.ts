@@ -8,6 +8,8 @@ import type { Db } from "./client.server.ts";
 import {
   assignments,
   classes,
+  classGroupMembers,
+  classGroups,
   classMembers,
   lessons,
   linkCodes,
@@ -26,6 +28,8 @@ import { currentSchoolYear } from "../app/lib/curriculum.ts";
 export const DEMO_PROVINCE_CODE = "DEMO-SO";
 /** A parent link code for Lê Hoàng Cường, printed in the README for trying the parent flow. */
 export const DEMO_LINK_CODE = "PH-CUONG6A1";
+/** The demo class groups' join codes (one code joins the group and all its subject classes). */
+export const DEMO_GROUP_CODES = { "6A1": "LOP6A1N", "7A2": "LOP7A2N", "3A1": "LOP3A1K" } as const;
 
 const DAY = 24 * 3600 * 1000;
 
@@ -87,13 +91,31 @@ export async function seedDemo(db: Db, now = new Date()) {
       { userId: u.linh, orgId: th.id, role: "parent" },
     ]);
 
+    // Class groups (lớp chủ nhiệm) with their homeroom teachers: Lan of 6A1 (she also teaches its
+    // Toán), Minh of 7A2 (he teaches none of its subjects), Hoa of 3A1.
+    const [g6, g7, g3] = await tx
+      .insert(classGroups)
+      .values([
+        { schoolId: thcs.id, name: "6A1", grade: 6, schoolYear: year, homeroomTeacherId: u.lan, joinCode: DEMO_GROUP_CODES["6A1"] },
+        { schoolId: thcs.id, name: "7A2", grade: 7, schoolYear: year, homeroomTeacherId: u.minh, joinCode: DEMO_GROUP_CODES["7A2"] },
+        { schoolId: th.id, name: "3A1", grade: 3, schoolYear: year, homeroomTeacherId: u.hoa, joinCode: DEMO_GROUP_CODES["3A1"] },
+      ])
+      .returning({ id: classGroups.id });
+    // Dũng is in none yet: he has joined Ngữ văn 6A1 by its code, and can join Toán 6A1 by its
+    // code or the whole of 6A1 by the group's.
+    await tx.insert(classGroupMembers).values([
+      ...["an", "binh", "cuong", "giang"].map((k) => ({ groupId: g6.id, studentId: u[k] })),
+      { groupId: g7.id, studentId: u.khoa },
+      ...["mai", "nam"].map((k) => ({ groupId: g3.id, studentId: u[k] })),
+    ]);
+
     const classRows = await tx
       .insert(classes)
       .values([
-        { schoolId: thcs.id, name: "6A1", grade: 6, subject: "toan", schoolYear: year, joinCode: "TOAN6A1" },
-        { schoolId: thcs.id, name: "6A1", grade: 6, subject: "ngu-van", schoolYear: year, joinCode: "VAN6A1X" },
-        { schoolId: thcs.id, name: "7A2", grade: 7, subject: "khtn", schoolYear: year, joinCode: "KHTN7A2" },
-        { schoolId: th.id, name: "3A1", grade: 3, subject: "tieng-viet", schoolYear: year, joinCode: "TV3A1KD" },
+        { schoolId: thcs.id, groupId: g6.id, name: "6A1", grade: 6, subject: "toan", schoolYear: year, joinCode: "TOAN6A1" },
+        { schoolId: thcs.id, groupId: g6.id, name: "6A1", grade: 6, subject: "ngu-van", schoolYear: year, joinCode: "VAN6A1X" },
+        { schoolId: thcs.id, groupId: g7.id, name: "7A2", grade: 7, subject: "khtn", schoolYear: year, joinCode: "KHTN7A2" },
+        { schoolId: th.id, groupId: g3.id, name: "3A1", grade: 3, subject: "tieng-viet", schoolYear: year, joinCode: "TV3A1KD" },
       ])
       .returning({ id: classes.id });
     const [toan6, van6, khtn7, tv3] = classRows.map((c) => c.id);

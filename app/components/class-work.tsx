@@ -22,7 +22,6 @@ export function ClassWorkLists({
   assignmentHref,
 }: Pick<ClassWork, "lessons" | "assignments"> & { assignmentHref?: (id: string) => string }) {
   const t = useT();
-  const locale = useLocale();
   return (
     <div className="grid grid-2">
       <section className="card" aria-labelledby="class-assignments">
@@ -30,30 +29,7 @@ export function ClassWorkLists({
           {t("classWork.assignments")} ({assignments.length})
         </h2>
         {assignments.length === 0 ? <p className="muted">{t("classWork.noAssignments")}</p> : null}
-        <ul className="list">
-          {assignments.map((a) => {
-            const grade = a.status === "graded" ? displayGrade(a.scale, a, a.maxPoints, locale) : "";
-            return (
-              <li key={a.id} data-status={a.status}>
-                <div className="row">
-                  {assignmentHref ? <Link to={assignmentHref(a.id)}>{a.title}</Link> : <span>{a.title}</span>}
-                  {grade ? <span className="grade">{t("classWork.grade", { grade })}</span> : null}
-                </div>
-                <div className="muted">
-                  <span className={BADGE[a.status]}>{t(`classWork.status.${a.status}`)}</span>
-                  {a.late ? (
-                    <>
-                      {" "}
-                      <span className="badge badge-warn">{t("classWork.late")}</span>
-                    </>
-                  ) : null}{" "}
-                  · {t("classWork.due", { date: formatDateTime(a.dueAt) })}
-                </div>
-                {a.comment ? <p>“{a.comment}”</p> : null}
-              </li>
-            );
-          })}
-        </ul>
+        <AssignmentStatusList assignments={assignments} assignmentHref={assignmentHref} />
       </section>
       <section className="card" aria-labelledby="class-lessons">
         <h2 id="class-lessons">
@@ -70,5 +46,41 @@ export function ClassWorkLists({
         </ul>
       </section>
     </div>
+  );
+}
+
+/**
+ * A class's assignments, each with one student's status as text, grade and the teacher's comment:
+ * on the student's and the parent's class pages, and per subject on the homeroom teacher's page of
+ * a student.
+ */
+export function AssignmentStatusList({ assignments, assignmentHref }: Pick<ClassWork, "assignments"> & { assignmentHref?: (id: string) => string }) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <ul className="list">
+      {assignments.map((a) => {
+        const grade = a.status === "graded" ? displayGrade(a.scale, a, a.maxPoints, locale) : "";
+        return (
+          <li key={a.id} data-status={a.status}>
+            <div className="row">
+              {assignmentHref ? <Link to={assignmentHref(a.id)}>{a.title}</Link> : <span>{a.title}</span>}
+              {grade ? <span className="grade">{t("classWork.grade", { grade })}</span> : null}
+            </div>
+            <div className="muted">
+              <span className={BADGE[a.status]}>{t(`classWork.status.${a.status}`)}</span>
+              {a.late ? (
+                <>
+                  {" "}
+                  <span className="badge badge-warn">{t("classWork.late")}</span>
+                </>
+              ) : null}{" "}
+              · {t("classWork.due", { date: formatDateTime(a.dueAt) })}
+            </div>
+            {a.comment ? <p>“{a.comment}”</p> : null}
+          </li>
+        );
+      })}
+    </ul>
   );
 }

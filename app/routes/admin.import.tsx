@@ -101,6 +101,7 @@ export default function Import() {
         <pre className="muted" aria-label="CSV">{EXAMPLE_COMMA}</pre>
         <p>{t("admin.importHelpSeparators")}</p>
         <pre className="muted" aria-label="CSV (Excel)">{EXAMPLE_SEMICOLON}</pre>
+        <p>{t("groups.importHelp")}</p>
         <p>{t("admin.importHelpChildren")}</p>
         <p>{t("admin.importHelpIgnored")}</p>
         {result?.formError ? (

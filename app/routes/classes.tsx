@@ -4,23 +4,42 @@ import type { Route } from "./+types/classes";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { listTeacherClasses } from "../services/classes.server.ts";
+import { listHomeroomGroups } from "../services/groups.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
-  return { classes: await listTeacherClasses(getDb(), actor) };
+  const db = getDb();
+  const [classes, homeroom] = await Promise.all([listTeacherClasses(db, actor), listHomeroomGroups(db, actor)]);
+  return { classes, homeroom };
 }
 
 export default function Classes() {
-  const { classes } = useLoaderData<typeof loader>();
+  const { classes, homeroom } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
     <>
       <h1>{t("classes.title")}</h1>
-      {classes.length === 0 ? <p className="card">{t("classes.empty")}</p> : null}
+      {homeroom.length > 0 ? (
+        <section className="card" aria-labelledby="homeroom">
+          <h2 id="homeroom">{t("groups.homeroom")}</h2>
+          <ul className="list">
+            {homeroom.map((g) => (
+              <li key={g.id}>
+                <Link to={`/groups/${g.id}`}>{t("groups.pageTitle", { name: g.name })}</Link>
+                <span className="muted">
+                  {" "}
+                  · {t("common.schoolYear")} {formatSchoolYear(g.schoolYear)} · {t("common.students", { n: g.students })}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {classes.length === 0 && homeroom.length === 0 ? <p className="card">{t("classes.empty")}</p> : null}
       <ul className="grid grid-3 list">
         {classes.map((c) => (
           <li key={c.id} className="card">

@@ -28,7 +28,13 @@ export default function Join() {
     <div className="narrow">
       <section className="card">
         <h1>{t("join.title")}</h1>
-        {result?.joined ? <Notice>{t(result.joined.already ? "join.already" : "join.joined", { name: result.joined.name })}</Notice> : null}
+        {result?.joined ? (
+          <Notice>
+            {result.joined.kind === "group"
+              ? t(result.joined.already ? "join.alreadyGroup" : "join.joinedGroup", { name: result.joined.name, n: result.joined.classes })
+              : t(result.joined.already ? "join.already" : "join.joined", { name: result.joined.name })}
+          </Notice>
+        ) : null}
         <Form method="post" noValidate>
           <Field label={t("join.code")} hint={t("join.codeHint")} name="code" autoComplete="off" autoCapitalize="characters" required error={result?.errors?.code} />
           <button type="submit" className="primary">

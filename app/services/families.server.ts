@@ -28,7 +28,10 @@ export const IssueSchema = z.object({
   days: z.coerce.number().int().min(1).max(90).catch(30),
 });
 
-/** A school admin of the student's school, or one of the student's teachers, may issue a code. */
+/**
+ * A school admin of the student's school, one of the student's teachers, or the homeroom teacher
+ * of a class group the student is in may issue a code.
+ */
 async function mayIssueFor(db: Db, actor: Actor, studentId: string) {
   const schools = await db
     .select({ orgId: memberships.orgId })
@@ -42,7 +45,13 @@ async function mayIssueFor(db: Db, actor: Actor, studentId: string) {
     .innerJoin(mine, and(eq(mine.classId, classMembers.classId), eq(mine.userId, actor.id), eq(mine.role, "teacher")))
     .where(and(eq(classMembers.userId, studentId), eq(classMembers.role, "student")))
     .limit(1);
-  return Boolean(taught);
+  if (taught) return true;
+  const homeroom = await selectRows<{ n: number }>(
+    db,
+    sql`select 1 as n from class_groups g join class_group_members m on m.group_id = g.id
+        where g.homeroom_teacher_id = ${actor.id} and m.student_id = ${studentId} limit 1`,
+  );
+  return homeroom.length > 0;
 }
 
 export async function issueLinkCode(db: Db, actor: Actor, studentId: string, raw: unknown = {}) {

@@ -11,7 +11,7 @@ import crypto from "node:crypto";
 import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.server.ts";
-import { memberships, passwordResets, sessions, users } from "../../db/schema/index.ts";
+import { classGroupMembers, classGroups, memberships, passwordResets, sessions, users } from "../../db/schema/index.ts";
 import { canAdministerSchool, hasRole, isClassStudent, isClassTeacher, type Actor } from "../auth/actor.server.ts";
 import { forbidden, isId, notFound } from "../auth/guards.server.ts";
 import { hashPassword, verifyPassword } from "../auth/password.server.ts";
@@ -236,11 +236,34 @@ export async function resetPasswordInSchool(db: Db, actor: Actor, schoolId: stri
 export async function resetPasswordInClass(db: Db, actor: Actor, classId: string, userId: unknown): Promise<TemporaryPassword> {
   if (!(await isClassTeacher(db, actor, classId))) throw notFound();
   if (!isId(userId) || userId === actor.id || !(await isClassStudent(db, userId, classId))) throw notFound();
+  return resetStudentPassword(db, actor, userId, { classId });
+}
+
+/**
+ * The homeroom teacher of a class group (or an admin of its school) resets the password of a
+ * student of the group, under the same rule as a class's teacher: only someone who is a student
+ * and nothing more.
+ */
+export async function resetPasswordInGroup(db: Db, actor: Actor, groupId: string, userId: unknown): Promise<TemporaryPassword> {
+  const [g] = isId(groupId)
+    ? await db.select({ schoolId: classGroups.schoolId, homeroom: classGroups.homeroomTeacherId }).from(classGroups).where(eq(classGroups.id, groupId))
+    : [];
+  if (!g || (g.homeroom !== actor.id && !(await canAdministerSchool(db, actor, g.schoolId)))) throw notFound();
+  if (!isId(userId) || userId === actor.id) throw notFound();
+  const [member] = await db
+    .select({ s: classGroupMembers.studentId })
+    .from(classGroupMembers)
+    .where(and(eq(classGroupMembers.groupId, groupId), eq(classGroupMembers.studentId, userId)));
+  if (!member) throw notFound();
+  return resetStudentPassword(db, actor, userId, { groupId });
+}
+
+async function resetStudentPassword(db: Db, actor: Actor, userId: string, where: { classId: string } | { groupId: string }): Promise<TemporaryPassword> {
   const roles = await db.select({ role: memberships.role }).from(memberships).where(eq(memberships.userId, userId));
   if (roles.some((r) => r.role !== "student")) throw notFound();
   const u = await person(db, userId);
   if (!u) throw notFound();
   const password = await setTemporaryPassword(db, userId);
-  logger.info("temporary password set", { by: actor.id, userId, classId });
+  logger.info("temporary password set", { by: actor.id, userId, ...where });
   return { userId, fullName: u.fullName, login: u.email ?? u.phone ?? "", password };
 }

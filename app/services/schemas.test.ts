@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { AssignmentSchema } from "./assignments.server.ts";
-import { ClassSchema, JoinSchema, generateJoinCode } from "./classes.server.ts";
+import { ClassSchema, GroupSchema, JoinSchema, generateJoinCode } from "./classes.server.ts";
 import { LinkSchema } from "./families.server.ts";
 import { LessonSchema } from "./lessons.server.ts";
 import { zodErrors } from "./result.ts";
@@ -50,6 +50,20 @@ describe("ClassSchema", () => {
     expect(errorsOf(ClassSchema, { ...base, schoolYear: "2026-2028" })).toEqual({ schoolYear: "errors.school_year_invalid" });
     expect(errorsOf(ClassSchema, { ...base, schoolYear: "2026" })).toMatchObject({ schoolYear: "errors.school_year_invalid" });
     expect(errorsOf(ClassSchema, { ...base, teacherId: "not-a-uuid" })).toMatchObject({ teacherId: "errors.invalid" });
+  });
+});
+
+describe("GroupSchema", () => {
+  const base = { name: "6A1", grade: "6", schoolYear: "2026-2027" };
+  it("normalises the name as a class's and needs no subject", () => {
+    expect(GroupSchema.parse({ ...base, name: " 6a1 " })).toEqual({ name: "6A1", grade: 6, schoolYear: "2026-2027" });
+    expect(GroupSchema.parse({ ...base, name: "10a3", grade: "10" }).name).toBe("10A3");
+  });
+  it("gives the class form's errors for the same mistakes", () => {
+    expect(errorsOf(GroupSchema, { ...base, name: "7A1" })).toEqual({ name: "errors.class_name_grade" });
+    expect(errorsOf(GroupSchema, { ...base, name: "A1" })).toMatchObject({ name: "errors.class_name_invalid" });
+    expect(errorsOf(GroupSchema, { ...base, grade: "13", name: "13A" })).toMatchObject({ grade: "errors.grade_invalid" });
+    expect(errorsOf(GroupSchema, { ...base, schoolYear: "2026-2028" })).toEqual({ schoolYear: "errors.school_year_invalid" });
   });
 });
 

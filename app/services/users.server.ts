@@ -3,7 +3,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { classes, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
+import { classes, classGroupMembers, classGroups, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
 import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { forbidden } from "../auth/guards.server.ts";
 import { hashPassword } from "../auth/password.server.ts";
@@ -275,8 +275,12 @@ export async function importUsersCsv(
     .select({ id: classes.id, name: classes.name, subject: classes.subject, schoolYear: classes.schoolYear })
     .from(classes)
     .where(eq(classes.schoolId, schoolId));
+  const schoolGroups = await db
+    .select({ id: classGroups.id, name: classGroups.name })
+    .from(classGroups)
+    .where(and(eq(classGroups.schoolId, schoolId), eq(classGroups.schoolYear, year)));
 
-  type Row = z.infer<typeof CsvRowSchema> & { line: number; person: string; classIds: string[] };
+  type Row = z.infer<typeof CsvRowSchema> & { line: number; person: string; classIds: string[]; groupIds: string[] };
   const rows: Row[] = [];
   const badLines = new Set<number>();
   const bad = (e: CsvRowError) => {
@@ -312,13 +316,17 @@ export async function importUsersCsv(
     const row = parsed.data;
     const who = row.name;
     const classIds: string[] = [];
+    const groupIds: string[] = [];
     for (const spec of splitList(row.class)) {
       const [name, subject] = spec.split(":").map((s) => s.trim());
-      const matches = schoolClasses.filter(
-        (c) => c.name.toLocaleLowerCase("vi") === name.toLocaleLowerCase("vi") && (!subject || c.subject === subject) && c.schoolYear === year,
-      );
-      if (matches.length === 0) bad({ line, field: "class", message: "errors.class_not_found", value: spec, person: who });
+      const same = (n: string) => n.toLocaleLowerCase("vi") === name.toLocaleLowerCase("vi");
+      const matches = schoolClasses.filter((c) => same(c.name) && (!subject || c.subject === subject) && c.schoolYear === year);
+      // A student listed with a class alone ("6A1") joins its class group, and so every subject
+      // class of it (those added later too); "6A1:toan" is that one subject class only.
+      const group = !subject && row.role === "student" ? schoolGroups.find((g) => same(g.name)) : undefined;
+      if (matches.length === 0 && !group) bad({ line, field: "class", message: "errors.class_not_found", value: spec, person: who });
       classIds.push(...matches.map((m) => m.id));
+      if (group) groupIds.push(group.id);
     }
     if (row.role === "parent" && classIds.length) bad({ line, field: "class", message: "errors.parent_no_class", value: row.class, person: who });
     if (row.role !== "parent" && splitList(row.children).length) {
@@ -334,7 +342,7 @@ export async function importUsersCsv(
       if (first) bad({ line, field: "phone", message: "errors.duplicate_in_file", value: `${row.phone} (${first})`, person: who });
       else seenPhone.set(row.phone, line);
     }
-    rows.push({ ...row, line, person: who, classIds });
+    rows.push({ ...row, line, person: who, classIds, groupIds });
   }
   const taken = await conflicts(
     db,
@@ -420,7 +428,20 @@ export async function importUsersCsv(
     const enrol = inserted.flatMap((u, i) =>
       prepared[i].r.classIds.map((classId) => ({ classId, userId: u.id, role: prepared[i].r.role as "teacher" | "student" })),
     );
-    if (enrol.length) await tx.insert(classMembers).values(enrol).onConflictDoNothing();
+    const joins = inserted.flatMap((u, i) => [...new Set(prepared[i].r.groupIds)].map((groupId) => ({ groupId, studentId: u.id })));
+    if (joins.length) {
+      // As a join by the group's code does (enrollInGroup): the groups are read in share mode, so a
+      // subject class being added to one meanwhile enrols these students too, or is seen here.
+      const groupIds = [...new Set(joins.map((j) => j.groupId))];
+      await tx.select({ id: classGroups.id }).from(classGroups).where(inArray(classGroups.id, groupIds)).for("share");
+      await tx.insert(classGroupMembers).values(joins).onConflictDoNothing();
+      const subjectClasses = await tx.select({ id: classes.id, groupId: classes.groupId }).from(classes).where(inArray(classes.groupId, groupIds));
+      for (const j of joins) {
+        for (const c of subjectClasses) if (c.groupId === j.groupId) enrol.push({ classId: c.id, userId: j.studentId, role: "student" });
+      }
+    }
+    const unique = [...new Map(enrol.map((e) => [`${e.classId}:${e.userId}`, e])).values()];
+    if (unique.length) await tx.insert(classMembers).values(unique).onConflictDoNothing();
 
     const idOfLine = new Map(prepared.map(({ r }, i) => [r.line, inserted[i].id]));
     const pairs = prepared.flatMap(({ r }, i) => {
@@ -451,7 +472,9 @@ export async function importUsersCsv(
     login: r.email ?? r.phone ?? "",
     password,
     role: r.role,
-    classNames: [...new Set(r.classIds.map((id) => schoolClasses.find((c) => c.id === id)?.name ?? ""))].filter(Boolean),
+    classNames: [
+      ...new Set([...r.classIds.map((id) => schoolClasses.find((c) => c.id === id)?.name ?? ""), ...r.groupIds.map((id) => schoolGroups.find((g) => g.id === id)?.name ?? "")]),
+    ].filter(Boolean),
   }));
   return report;
 }

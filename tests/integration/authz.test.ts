@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, attachments, classMembers, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classGroups, classMembers, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
 import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
@@ -23,8 +23,8 @@ const LOGINS = {
   province: "so@lopso.demo",
   otherProvince: "so@khac.lopso.demo",
   schoolAdmin: "hieutruong@nguyendu.lopso.demo",
-  lan: "lan.nt@nguyendu.lopso.demo", // teaches Toán 6A1 and KHTN 7A2
-  minh: "minh.tv@nguyendu.lopso.demo", // teaches Ngữ văn 6A1 only
+  lan: "lan.nt@nguyendu.lopso.demo", // teaches Toán 6A1 and KHTN 7A2; homeroom teacher of 6A1
+  minh: "minh.tv@nguyendu.lopso.demo", // teaches Ngữ văn 6A1 only; homeroom teacher of 7A2
   hoa: "hoa.lt@kimdong.lopso.demo", // another school
   an: "an.nv@nguyendu.lopso.demo", // student in Toán 6A1
   khoa: "khoa.bd@nguyendu.lopso.demo", // student in KHTN 7A2 only
@@ -50,6 +50,11 @@ beforeAll(async () => {
   ids.khoa = await find.user(LOGINS.khoa);
   ids.minh = await find.user(LOGINS.minh);
   ids.hoa = await find.user(LOGINS.hoa);
+  ids.lan = await find.user(LOGINS.lan);
+  const groups = await db.select({ id: classGroups.id, name: classGroups.name }).from(classGroups);
+  ids.g6 = groups.find((g) => g.name === "6A1")!.id;
+  ids.g7 = groups.find((g) => g.name === "7A2")!.id;
+  ids.g3 = groups.find((g) => g.name === "3A1")!.id;
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
@@ -104,6 +109,14 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "admin classes (THCS)", path: () => `/admin/schools/${ids.thcs}/classes`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "admin import (THCS)", path: () => `/admin/schools/${ids.thcs}/import`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "admin users (primary school)", path: () => `/admin/schools/${ids.th}/users`, expect: row({ province: 200 }, 403) },
+  // A class group's pages: its homeroom teacher and the school's admins. A subject teacher of the
+  // group who is not its homeroom teacher (Minh for 6A1, Lan for 7A2), another school's teacher
+  // and another province's admin: not found. Students and parents: forbidden.
+  { name: "class group 6A1 (homeroom: Lan)", path: () => `/groups/${ids.g6}`, expect: row({ lan: 200, schoolAdmin: 200, province: 200, minh: 404, hoa: 404, otherProvince: 404 }, 403) },
+  { name: "class group 7A2 (homeroom: Minh)", path: () => `/groups/${ids.g7}`, expect: row({ minh: 200, schoolAdmin: 200, province: 200, lan: 404, hoa: 404, otherProvince: 404 }, 403) },
+  { name: "class group 3A1 (another school)", path: () => `/groups/${ids.g3}`, expect: row({ hoa: 200, province: 200, schoolAdmin: 404, lan: 404, minh: 404, otherProvince: 404 }, 403) },
+  { name: "group 6A1: student An", path: () => `/groups/${ids.g6}/students/${ids.an}`, expect: row({ lan: 200, schoolAdmin: 200, province: 200, minh: 404, hoa: 404, otherProvince: 404 }, 403) },
+  { name: "group 6A1: a student of another group", path: () => `/groups/${ids.g6}/students/${ids.khoa}`, expect: row({ lan: 404, schoolAdmin: 404, province: 404, minh: 404, hoa: 404, otherProvince: 404 }, 403) },
 ];
 
 function outcome(res: Response): Expect | number {
@@ -161,6 +174,12 @@ async function counts() {
     assignmentState: state.s,
     passwords: secrets.passwords,
     sessions: Number(secrets.sessions),
+    // Class groups (homeroom teacher, code) and every enrolment and parent code.
+    ...(
+      await hub.database.query<{ groups: string; enrolments: number; codes: number }>(
+        "select (select string_agg(id::text || coalesce(homeroom_teacher_id::text, '') || join_code, ',' order by id) from class_groups) as groups, (select count(*)::int from class_members) + (select count(*)::int from class_group_members) as enrolments, (select count(*)::int from link_codes) as codes",
+      )
+    ).map((r) => ({ groups: r.groups, enrolments: Number(r.enrolments), codes: Number(r.codes) }))[0],
   };
 }
 
@@ -256,6 +275,72 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403 },
   },
   {
+    name: "issue a parent code through a group one is not the homeroom teacher of",
+    path: () => `/groups/${ids.g6}/students/${ids.an}`,
+    body: () => ({ intent: "parent-code" }),
+    expect: { anon: "login", minh: 404, hoa: 404, otherProvince: 404, an: 403, khoa: 403, hung: 403 },
+  },
+  {
+    name: "reset a password through a group one is not the homeroom teacher of",
+    path: () => `/groups/${ids.g6}/students/${ids.an}`,
+    body: () => ({ intent: "reset-password" }),
+    expect: { anon: "login", minh: 404, hoa: 404, otherProvince: 404, an: 403, khoa: 403, hung: 403, thu: 403 },
+  },
+  {
+    name: "reset the password of a student of another group, through one's own group",
+    path: () => `/groups/${ids.g6}/students/${ids.khoa}`,
+    body: () => ({ intent: "reset-password" }),
+    expect: { lan: 404, schoolAdmin: 404, minh: 404 },
+  },
+  {
+    name: "issue a parent code for a student of another group, through one's own group",
+    path: () => `/groups/${ids.g6}/students/${ids.khoa}`,
+    body: () => ({ intent: "parent-code" }),
+    expect: { lan: 404, schoolAdmin: 404 },
+  },
+  {
+    name: "a homeroom teacher resets a teacher's password",
+    path: () => `/groups/${ids.g6}/students/${ids.minh}`,
+    body: () => ({ intent: "reset-password" }),
+    expect: { lan: 404, schoolAdmin: 404 },
+  },
+  {
+    name: "set a group's homeroom teacher",
+    path: () => `/admin/schools/${ids.thcs}/classes`,
+    body: () => ({ intent: "set-homeroom", groupId: ids.g6, teacherId: ids.minh }),
+    expect: { anon: "login", lan: 403, minh: 403, hoa: 403, otherProvince: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "set the homeroom teacher of another school's group (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/classes`,
+    body: () => ({ intent: "set-homeroom", groupId: ids.g3, teacherId: ids.lan }),
+    expect: { schoolAdmin: 404, province: 404 },
+  },
+  {
+    name: "set a homeroom teacher in another school",
+    path: () => `/admin/schools/${ids.th}/classes`,
+    body: () => ({ intent: "set-homeroom", groupId: ids.g3, teacherId: ids.lan }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, hoa: 403, lan: 403 },
+  },
+  {
+    name: "create a class group",
+    path: () => `/admin/schools/${ids.thcs}/classes`,
+    body: () => ({ intent: "create-group", grade: "9", name: "9A9", schoolYear: "2026-2027" }),
+    expect: { anon: "login", lan: 403, minh: 403, hoa: 403, otherProvince: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "replace a group's code",
+    path: () => `/admin/schools/${ids.thcs}/classes`,
+    body: () => ({ intent: "group-code-confirm", groupId: ids.g6 }),
+    expect: { anon: "login", lan: 403, minh: 403, hoa: 403, otherProvince: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "replace another school's group code (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/classes`,
+    body: () => ({ intent: "group-code-confirm", groupId: ids.g3 }),
+    expect: { schoolAdmin: 404, province: 404 },
+  },
+  {
     name: "markdown preview",
     path: () => "/api/preview",
     body: () => ({ markdown: "**x**" }),
@@ -313,6 +398,18 @@ describe("actions: a refused mutation changes nothing", () => {
     expect(second).not.toBe(password);
     expect((await hub.client().post("/login", { identifier: "mo.dt@nguyendu.lopso.demo", password })).status).toBe(400);
     expect((await hub.client().post("/login", { identifier: "mo.dt@nguyendu.lopso.demo", password: second! })).status).toBe(302);
+  });
+
+  it("a group's homeroom teacher issues a parent code and resets a student's password (the allowed cells)", async () => {
+    const before = await counts();
+    let res = await clients.lan.post(`/groups/${ids.g6}/students/${ids.an}`, { intent: "parent-code", uses: "2", days: "30" });
+    expect(res.status).toBe(200);
+    expect(/data-testid="link-code">[\s\S]*?PH-[A-Z0-9]{10}/.test(await res.text())).toBe(true);
+    expect((await counts()).codes).toBe(before.codes + 1);
+    res = await clients.minh.post(`/groups/${ids.g7}/students/${ids.khoa}`, { intent: "reset-password" });
+    expect(res.status).toBe(200);
+    expect(/: ([a-z2-9]{10}) —/.test(htmlText(/data-testid="temporary-password">([\s\S]*?)<\/span>/.exec(await res.text())?.[1] ?? ""))).toBe(true);
+    expect((await counts()).passwords).not.toBe(before.passwords);
   });
 
   it("the class's own teacher may grade (the matrix's allowed cell)", async () => {
