@@ -4,7 +4,7 @@ import type { Route } from "./+types/admin.users";
 import { createSchoolUser } from "../services/users.server.ts";
 import { PeopleQuerySchema, schoolClassOptions, searchSchoolPeople, type PersonClass } from "../services/people.server.ts";
 import { formatDate, formatNumber, formatPhone } from "../lib/vn.ts";
-import { subjectName } from "../lib/curriculum.ts";
+import { SUBJECTS, subjectName } from "../lib/curriculum.ts";
 import { issueLinkCode } from "../services/families.server.ts";
 import { Field, FormError, Notice, Select } from "../components/forms.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
@@ -53,14 +53,14 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   return { errors: {} as Record<string, string>, values: null, created, issued: null, reset: null };
 }
 
-/** "6A1 (Toán, Ngữ văn) · 7A2 (KHTN)": a person's classes, grouped by class name. */
+/** "6A1 (Toán, Ngữ văn) · 7A2 (KHTN)": a person's classes by class name, subjects in the programme's order. */
 function compactClasses(list: PersonClass[], locale: "vi" | "en"): string {
+  const order = (code: string) => SUBJECTS.findIndex((s) => s.code === code);
   const byName = new Map<string, string[]>();
-  for (const c of list) {
-    const key = c.name;
-    byName.set(key, [...(byName.get(key) ?? []), subjectName(c.subject, locale)]);
-  }
-  return [...byName].map(([name, subjects]) => `${name} (${subjects.join(", ")})`).join(" · ");
+  for (const c of list) byName.set(c.name, [...(byName.get(c.name) ?? []), c.subject]);
+  return [...byName]
+    .map(([name, subjects]) => `${name} (${subjects.sort((x, y) => order(x) - order(y)).map((s) => subjectName(s, locale)).join(", ")})`)
+    .join(" · ");
 }
 
 /** The list's address with the same filters, on another page. */
@@ -154,7 +154,7 @@ export default function AdminUsers() {
           </div>
         </Form>
         <p className="muted" role="status" data-testid="people-count">
-          {total === 0 ? t("people.none") : t("people.range", { from: formatNumber(from, locale, 0), to: formatNumber(to, locale, 0), total: formatNumber(total, locale, 0) })}
+          {people.length === 0 ? t("people.none") : t("people.range", { from: formatNumber(from, locale, 0), to: formatNumber(to, locale, 0), total: formatNumber(total, locale, 0) })}
         </p>
         {people.length ? (
           <div className="table-wrap">
