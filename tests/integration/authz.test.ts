@@ -104,6 +104,13 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "admin classes (THCS)", path: () => `/admin/schools/${ids.thcs}/classes`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "admin import (THCS)", path: () => `/admin/schools/${ids.thcs}/import`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "admin users (primary school)", path: () => `/admin/schools/${ids.th}/users`, expect: row({ province: 200 }, 403) },
+  { name: "admin users, searched and filtered (THCS)", path: () => `/admin/schools/${ids.thcs}/users?q=nguyen&role=student&classId=${ids.toan6}&status=active&page=1`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "a person of THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  // Lê Thị Hoa is not a member of THCS: not found there, even for its admins.
+  { name: "another school's person through THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`, expect: row({ province: 404, schoolAdmin: 404 }, 403) },
+  { name: "a person of the primary school", path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`, expect: row({ province: 200 }, 403) },
+  // A malformed id is a 404 before anything else runs, signed in or not.
+  { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];
 
 function outcome(res: Response): Expect | number {
@@ -151,6 +158,13 @@ async function counts() {
   const [secrets] = await hub.database.query<{ passwords: string; sessions: number }>(
     "select (select md5(string_agg(coalesce(password_hash, '') || must_change_password::text, ',' order by id)) from users) as passwords, (select count(*)::int from sessions) as sessions",
   );
+  // Who people are, whether they may sign in, their roles and their classes: what a person's page changes.
+  const [people] = await hub.database.query<{ people: string }>(
+    `select md5(
+       (select string_agg(full_name || coalesce(email, '') || coalesce(phone, '') || coalesce(birth_date::text, '') || coalesce(deactivated_at::text, ''), ',' order by id) from users)
+       || (select string_agg(user_id::text || org_id::text || role, ',' order by user_id, org_id, role) from memberships)
+       || (select string_agg(class_id::text || user_id::text || role, ',' order by class_id, user_id) from class_members)) as people`,
+  );
   return {
     events: await n(events),
     submissions: await n(submissions),
@@ -161,6 +175,7 @@ async function counts() {
     assignmentState: state.s,
     passwords: secrets.passwords,
     sessions: Number(secrets.sessions),
+    people: people.people,
   };
 }
 
@@ -254,6 +269,42 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.th}/users`,
     body: () => ({ intent: "reset-password", userId: ids.hoa }),
     expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403 },
+  },
+  {
+    name: "edit another school's person (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`,
+    body: () => ({ intent: "save", fullName: "Tên Đổi Trộm", email: "trom@example.vn", classId: ids.toan6 }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "deactivate another school's person (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, hoa: 403 },
+  },
+  {
+    name: "edit or deactivate a person of a school not administered",
+    path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403, an: 403 },
+  },
+  {
+    name: "edit a THCS person without being its admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`,
+    body: () => ({ intent: "save", fullName: "Nguyễn Văn An", email: "an.moi@example.vn", role: "school_admin" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, minh: 403, hoa: 403, an: 403, khoa: 403, hung: 403 },
+  },
+  {
+    name: "deactivate a THCS person without being its admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, an: 403, hung: 403, thu: 403 },
+  },
+  {
+    name: "reset a password or reactivate through a person page, not being the admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.khoa}`,
+    body: () => ({ intent: "reset-password" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, khoa: 403, hung: 403 },
   },
   {
     name: "markdown preview",
