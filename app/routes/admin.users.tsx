@@ -183,7 +183,7 @@ export default function AdminUsers() {
                       {[u.email, u.phone].filter(Boolean).join(" · ")}
                     </td>
                     <td data-label={t("common.status")}>
-                      {u.deactivated ? <span className="badge badge-err">{t("people.deactivated")}</span> : <span className="badge badge-ok">{t("people.active")}</span>}
+                      {u.deactivated ? <span className="badge badge-err">{t("people.deactivated")}</span> : <span className="muted">{t("people.active")}</span>}
                     </td>
                     <td data-label={t("common.actions")}>
                       <div className="actions">
