@@ -54,6 +54,7 @@ export default [
   ...prefix("admin", [
     index("routes/admin.tsx"),
     route("schools/:schoolId/users", "routes/admin.users.tsx"),
+    route("schools/:schoolId/users/:userId", "routes/admin.user.tsx"),
     route("schools/:schoolId/classes", "routes/admin.classes.tsx"),
     route("schools/:schoolId/import", "routes/admin.import.tsx"),
   ]),

@@ -6,7 +6,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.server.ts";
 import { memberships, organizations, sessions, users } from "../../db/schema/index.ts";
 import type { ActorMembership } from "./actor.server.ts";
@@ -64,7 +64,8 @@ function prepareSessionLookup(db: DbOrTx) {
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sql.placeholder("id")))
+    // A deactivated person's session stops working at once, even if one was left behind.
+    .where(and(eq(sessions.id, sql.placeholder("id")), isNull(users.deactivatedAt)))
     .limit(1)
     .prepare("session_lookup");
 }

@@ -8,7 +8,19 @@ type Control = { id: string; "aria-invalid"?: true; "aria-describedby"?: string 
  * The frame every form control shares: its label, an optional hint, and an error that is
  * announced (role="alert") and tied to the control with aria-describedby.
  */
-function Labelled({ label, hint, error, children }: { label: string; hint?: string; error?: string; children: (control: Control) => React.ReactNode }) {
+function Labelled({
+  label,
+  hint,
+  error,
+  errorVars,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  errorVars?: Record<string, string | number>;
+  children: (control: Control) => React.ReactNode;
+}) {
   const id = useId();
   const t = useT();
   const hintId = hint ? `${id}-hint` : undefined;
@@ -25,7 +37,7 @@ function Labelled({ label, hint, error, children }: { label: string; hint?: stri
       {children({ id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
       {error ? (
         <p id={errId} className="error" role="alert">
-          {t(error as MessageKey)}
+          {t(error as MessageKey, errorVars)}
         </p>
       ) : null}
     </div>
@@ -34,10 +46,10 @@ function Labelled({ label, hint, error, children }: { label: string; hint?: stri
 
 type Framed = { label: string; name: string; error?: string; hint?: string };
 
-/** A labelled input. */
-export function Field({ label, name, error, hint, ...rest }: Framed & React.InputHTMLAttributes<HTMLInputElement>) {
+/** A labelled input. `errorVars` fill the error message's placeholders. */
+export function Field({ label, name, error, errorVars, hint, ...rest }: Framed & { errorVars?: Record<string, string | number> } & React.InputHTMLAttributes<HTMLInputElement>) {
   return (
-    <Labelled label={label} hint={hint} error={error}>
+    <Labelled label={label} hint={hint} error={error} errorVars={errorVars}>
       {(control) => <input name={name} {...control} {...rest} />}
     </Labelled>
   );

@@ -266,6 +266,7 @@ export async function assignmentForTeacher(db: Db, actor: Actor, assignmentId: s
       score: submissions.score,
       level: submissions.level,
       comment: submissions.comment,
+      deactivated: sql<boolean>`${users.deactivatedAt} is not null`,
     })
     .from(classMembers)
     .innerJoin(users, eq(users.id, classMembers.userId))
@@ -281,7 +282,8 @@ export async function assignmentForTeacher(db: Db, actor: Actor, assignmentId: s
   const all = rows.map((r) => ({ ...r, handedIn: r.status !== null && r.status !== "missing", files: files.filter((f) => f.submissionId === r.submissionId) }));
   // Work handed in (or graded) first, then the students with nothing handed in (no submission
   // yet, or recorded missing); each part in class-list order, by given name.
-  const students = [...all.filter((s) => s.handedIn), ...all.filter((s) => !s.handedIn)];
+  // A deactivated student stays with the work they handed in, but is not one who "has not handed in".
+  const students = [...all.filter((s) => s.handedIn), ...all.filter((s) => !s.handedIn && !s.deactivated)];
   return {
     assignment: a,
     attachments: await assignmentAttachments(db, a.id),
@@ -639,6 +641,8 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promi
           from picked p
           join ${classes} c on c.id = p.class_id
           join ${classMembers} cm on cm.class_id = p.class_id and cm.role = 'student'
+          -- A deactivated student's work is not chased: no missing mark, no event for the parents.
+          join ${users} su on su.id = cm.user_id and su.deactivated_at is null
           where not exists (select 1 from ${submissions} s where s.assignment_id = p.id and s.student_id = cm.user_id)
         ), marked as (
           insert into ${submissions} (assignment_id, student_id, status, missing_at)

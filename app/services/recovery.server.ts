@@ -85,11 +85,12 @@ export async function requestPasswordReset(
   if (held) return { status: "throttled", retryAt: held };
   await Promise.all([recordFailure(db, keys.email, RESET_THROTTLE.email), recordFailure(db, keys.address, RESET_THROTTLE.address)]);
   const [user] = await db
-    .select({ id: users.id, fullName: users.fullName, email: users.email, locale: users.locale })
+    .select({ id: users.id, fullName: users.fullName, email: users.email, locale: users.locale, deactivatedAt: users.deactivatedAt })
     .from(users)
     .where(eq(users.email, email))
     .limit(1);
-  if (!user?.email) return { status: "accepted" };
+  // A deactivated account gets no link, and the answer is the same as for any other address.
+  if (!user?.email || user.deactivatedAt) return { status: "accepted" };
   const token = crypto.randomBytes(32).toString("base64url");
   await db.insert(passwordResets).values({ userId: user.id, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) });
   const link = `${ctx.origin}/password/reset?token=${token}`;
@@ -125,7 +126,10 @@ export async function resetLinkValid(db: Db, token: string): Promise<boolean> {
   const [row] = await db
     .select({ id: passwordResets.id })
     .from(passwordResets)
-    .where(and(eq(passwordResets.tokenHash, tokenHash(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, new Date())))
+    .innerJoin(users, eq(users.id, passwordResets.userId))
+    .where(
+      and(eq(passwordResets.tokenHash, tokenHash(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, new Date()), isNull(users.deactivatedAt)),
+    )
     .limit(1);
   return Boolean(row);
 }
@@ -160,11 +164,13 @@ export async function completePasswordReset(db: Db, token: string, raw: unknown)
       .where(and(eq(passwordResets.tokenHash, tokenHash(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now)))
       .returning({ userId: passwordResets.userId });
     if (!used) return null;
+    // A link never reopens an account the school has deactivated (deactivating also ends its links).
     const [u] = await tx
       .update(users)
       .set({ passwordHash, mustChangePassword: false })
-      .where(eq(users.id, used.userId))
+      .where(and(eq(users.id, used.userId), isNull(users.deactivatedAt)))
       .returning({ email: users.email });
+    if (!u) return null;
     await tx.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, used.userId), isNull(passwordResets.usedAt)));
     await tx.delete(sessions).where(eq(sessions.userId, used.userId));
     // Failed sign-ins before the reset no longer hold the account back.

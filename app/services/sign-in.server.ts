@@ -45,6 +45,8 @@ export type SignInContext = { address: string; deviceId?: string };
 export type SignInResult =
   | { ok: true; userId: string }
   | { ok: false; error: "errors.signin_invalid" }
+  /** The right password for an account the school has deactivated. */
+  | { ok: false; error: "errors.signin_deactivated" }
   | { ok: false; error: "errors.signin_throttled"; retryAt: Date };
 
 /** Turn what a person typed (email or Vietnamese phone) into the stored form. */
@@ -109,7 +111,7 @@ export async function signIn(db: Db, identifier: string, password: string, ctx: 
     return { ok: false, error: "errors.signin_invalid" };
   }
   const [user] = await db
-    .select({ id: users.id, passwordHash: users.passwordHash })
+    .select({ id: users.id, passwordHash: users.passwordHash, deactivatedAt: users.deactivatedAt })
     .from(users)
     .where(id.email ? eq(users.email, id.email) : eq(users.phone, id.phone!))
     .limit(1);
@@ -124,6 +126,8 @@ export async function signIn(db: Db, identifier: string, password: string, ctx: 
     await Promise.all([recordFailure(db, scopeKey, THROTTLE.account), recordFailure(db, addressKey, THROTTLE.address)]);
     return { ok: false, error: "errors.signin_invalid" };
   }
+  // Only someone who knows the password learns that the account is locked by the school.
+  if (user.deactivatedAt) return { ok: false, error: "errors.signin_deactivated" };
   await Promise.all([forget(db, scopeKey), remember(db, user.id, ctx)]);
   return { ok: true, userId: user.id };
 }

@@ -413,6 +413,35 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await check(admin, "admin-import");
   });
 
+  it("the admin resets a password: finds the student by a name typed without tones, reads the temporary password, the student must choose a new one", async () => {
+    const admin = await open(DESKTOP);
+    await signIn(admin, ADMIN, DEMO_PASSWORD);
+    const school = admin.getByRole("listitem").filter({ has: admin.getByRole("heading", { name: "Trường THCS Nguyễn Du" }) });
+    await school.getByRole("link", { name: "Người dùng" }).click();
+    await admin.waitForURL(/\/admin\/schools\/[^/]+\/users$/);
+    await hydrated(admin);
+    await admin.getByLabel("Tìm theo tên, email hoặc số điện thoại").fill("pham minh dung");
+    await admin.getByRole("button", { name: "Tìm", exact: true }).click();
+    await admin.waitForURL(/q=pham\+minh\+dung/);
+    await expect.poll(() => admin.getByTestId("person-row").count()).toBe(1);
+    await admin.getByRole("link", { name: "Phạm Minh Dũng", exact: true }).click();
+    await admin.waitForURL(/\/users\/[0-9a-f-]{36}$/);
+    await expect.poll(() => admin.getByRole("heading", { level: 1, name: "Phạm Minh Dũng" }).isVisible()).toBe(true);
+    await check(admin, "admin-person");
+    await admin.getByRole("button", { name: "Đặt lại mật khẩu", exact: true }).click();
+    const shown = admin.getByTestId("temporary-password");
+    await expect.poll(() => shown.isVisible()).toBe(true);
+    const password = /: ([a-z2-9]{10}) —/.exec((await shown.textContent()) ?? "")?.[1] ?? "";
+    expect(password).toMatch(/^[a-z2-9]{10}$/);
+
+    // The student's open session has ended; the temporary password signs in and asks for a new one.
+    await student.goto("/today");
+    await student.waitForURL(/\/login/);
+    await signIn(student, STUDENT, password);
+    expect(new URL(student.url()).pathname).toBe("/account/password");
+    await expect.poll(() => student.getByRole("heading", { level: 1, name: "Đổi mật khẩu" }).isVisible()).toBe(true);
+  });
+
   it("no page error, CSP violation or server error along the way", () => {
     expect(problems.length, `problems seen in the browser:\n${problems.join("\n")}\n`).toBe(0);
   });
@@ -423,7 +452,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     const minor = findings.filter((f) => !bad.includes(f));
     if (minor.length > 0) console.log(`axe (moderate/minor, not failing):\n${formatFindings(minor)}`);
     expect(bad.length, `axe found ${bad.length} serious/critical violations:\n${formatFindings(bad)}\n`).toBe(0);
-    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "my-class", "grading", "children", "child", "child-class", "admin", "admin-users", "admin-classes", "admin-import"];
+    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "my-class", "grading", "children", "child", "child-class", "admin", "admin-users", "admin-classes", "admin-import", "admin-person"];
     expect([...audited].sort()).toEqual([...expected].sort());
   });
 });

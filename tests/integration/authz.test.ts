@@ -117,6 +117,13 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "class group 3A1 (another school)", path: () => `/groups/${ids.g3}`, expect: row({ hoa: 200, province: 200, schoolAdmin: 404, lan: 404, minh: 404, otherProvince: 404 }, 403) },
   { name: "group 6A1: student An", path: () => `/groups/${ids.g6}/students/${ids.an}`, expect: row({ lan: 200, schoolAdmin: 200, province: 200, minh: 404, hoa: 404, otherProvince: 404 }, 403) },
   { name: "group 6A1: a student of another group", path: () => `/groups/${ids.g6}/students/${ids.khoa}`, expect: row({ lan: 404, schoolAdmin: 404, province: 404, minh: 404, hoa: 404, otherProvince: 404 }, 403) },
+  { name: "admin users, searched and filtered (THCS)", path: () => `/admin/schools/${ids.thcs}/users?q=nguyen&role=student&classId=${ids.toan6}&status=active&page=1`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "a person of THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  // Lê Thị Hoa is not a member of THCS: not found there, even for its admins.
+  { name: "another school's person through THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`, expect: row({ province: 404, schoolAdmin: 404 }, 403) },
+  { name: "a person of the primary school", path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`, expect: row({ province: 200 }, 403) },
+  // A malformed id is a 404 before anything else runs, signed in or not.
+  { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];
 
 function outcome(res: Response): Expect | number {
@@ -164,6 +171,13 @@ async function counts() {
   const [secrets] = await hub.database.query<{ passwords: string; sessions: number }>(
     "select (select md5(string_agg(coalesce(password_hash, '') || must_change_password::text, ',' order by id)) from users) as passwords, (select count(*)::int from sessions) as sessions",
   );
+  // Who people are, whether they may sign in, their roles and their classes: what a person's page changes.
+  const [people] = await hub.database.query<{ people: string }>(
+    `select md5(
+       (select string_agg(full_name || coalesce(email, '') || coalesce(phone, '') || coalesce(birth_date::text, '') || coalesce(deactivated_at::text, ''), ',' order by id) from users)
+       || (select string_agg(user_id::text || org_id::text || role, ',' order by user_id, org_id, role) from memberships)
+       || (select string_agg(class_id::text || user_id::text || role, ',' order by class_id, user_id) from class_members)) as people`,
+  );
   return {
     events: await n(events),
     submissions: await n(submissions),
@@ -180,6 +194,7 @@ async function counts() {
         "select (select string_agg(id::text || coalesce(homeroom_teacher_id::text, '') || join_code, ',' order by id) from class_groups) as groups, (select count(*)::int from class_members) + (select count(*)::int from class_group_members) as enrolments, (select count(*)::int from link_codes) as codes",
       )
     ).map((r) => ({ groups: r.groups, enrolments: Number(r.enrolments), codes: Number(r.codes) }))[0],
+    people: people.people,
   };
 }
 
@@ -339,6 +354,40 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.thcs}/classes`,
     body: () => ({ intent: "group-code-confirm", groupId: ids.g3 }),
     expect: { schoolAdmin: 404, province: 404 },
+    name: "edit another school's person (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`,
+    body: () => ({ intent: "save", fullName: "Tên Đổi Trộm", email: "trom@example.vn", classId: ids.toan6 }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "deactivate another school's person (through one's own school)",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, hoa: 403 },
+  },
+  {
+    name: "edit or deactivate a person of a school not administered",
+    path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403, an: 403 },
+  },
+  {
+    name: "edit a THCS person without being its admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`,
+    body: () => ({ intent: "save", fullName: "Nguyễn Văn An", email: "an.moi@example.vn", role: "school_admin" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, minh: 403, hoa: 403, an: 403, khoa: 403, hung: 403 },
+  },
+  {
+    name: "deactivate a THCS person without being its admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.an}`,
+    body: () => ({ intent: "deactivate-confirm" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, an: 403, hung: 403, thu: 403 },
+  },
+  {
+    name: "reset a password or reactivate through a person page, not being the admin",
+    path: () => `/admin/schools/${ids.thcs}/users/${ids.khoa}`,
+    body: () => ({ intent: "reset-password" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, khoa: 403, hung: 403 },
   },
   {
     name: "markdown preview",
