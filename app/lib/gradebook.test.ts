@@ -211,3 +211,12 @@ describe("gradebookResults and columnLabels", () => {
     expect(Object.fromEntries(labels)).toEqual({ a: "TX1", b: "TX2", g: "GK", c1: "CK1", c2: "CK2" });
   });
 });
+
+describe("primary classes", () => {
+  it("have no average even with 10-point scores (noAverage)", () => {
+    const list = [a("q1", "regular"), a("qg", "midterm"), a("qc", "final")];
+    const g = grades({ q1: score(9), qg: score(9), qc: score(9) });
+    expect(termResult(list, g, 1, { noAverage: true })).toEqual({ kind: "levels" });
+    expect(avg(termResult(list, g, 1))).toBe(90);
+  });
+});

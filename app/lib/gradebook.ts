@@ -56,6 +56,13 @@ export type TermResult =
   | { kind: "pass_fail"; passed: boolean; passes: number; total: number; duplicates: AssessmentKind[] }
   | { kind: "incomplete"; missing: Missing; duplicates: AssessmentKind[] };
 
+export type GradebookOptions = {
+  /** Graded thường xuyên needed for ĐTBmhk (TT22: 2, 3 or 4 by the subject's periods a year); 1 by default. */
+  minRegular?: number;
+  /** A primary class (Thông tư 27): levels and scores as they are, no average or term result. */
+  noAverage?: boolean;
+};
+
 /** n / d rounded half up, for n ≥ 0 and d > 0, in integers. */
 export function roundDiv(n: number, d: number): number {
   return Math.floor((2 * n + d) / (2 * d));
@@ -104,11 +111,12 @@ export function termResult(
   assessments: GradebookAssessment[],
   grades: Map<string, GradebookGrade>,
   term: Term,
-  opts: { minRegular?: number } = {},
+  opts: GradebookOptions = {},
 ): TermResult {
   const minRegular = Math.max(1, opts.minRegular ?? 1);
   const inTerm = assessments.filter((a) => a.term === term);
   if (inTerm.length === 0) return { kind: "none" };
+  if (opts.noAverage) return { kind: "levels" };
   const numeric = inTerm.filter((a) => isNumericScale(a.scale));
   if (numeric.length > 0) return averageResult(numeric, grades, minRegular);
   const passFail = inTerm.filter((a) => a.scale === "pass_fail");
@@ -179,7 +187,7 @@ export function gradebookResults(
   assessments: GradebookAssessment[],
   gradesByStudent: Map<string, Map<string, GradebookGrade>>,
   studentIds: string[],
-  opts: { minRegular?: number } = {},
+  opts: GradebookOptions = {},
 ): Map<string, StudentResults> {
   const out = new Map<string, StudentResults>();
   for (const id of studentIds) {

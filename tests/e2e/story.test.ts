@@ -195,7 +195,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await hydrated(teacher);
     const due = toLocalDateTimeInput(new Date(Date.now() + 2 * 24 * 3600_000)).slice(0, 11) + "20:00";
     await teacher.getByLabel("Tiêu đề", { exact: true }).fill(ASSIGNMENT_TITLE);
-    await teacher.getByLabel("Hướng dẫn (Markdown)").fill("Làm bài **1** và **2** trang 25 SGK. Ghi rõ các bước tính.");
+    await teacher.getByLabel("Hướng dẫn", { exact: true }).fill("Làm bài **1** và **2** trang 25 SGK. Ghi rõ các bước tính.");
     await teacher.getByLabel("Hạn nộp (giờ Việt Nam)").fill(due);
     await teacher.getByLabel("Thang đánh giá").selectOption({ label: "Thang điểm 10" });
     await check(teacher, "assignment-new");
