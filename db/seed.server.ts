@@ -195,9 +195,9 @@ export async function seedDemo(db: Db, now = new Date()) {
     const [t15, gk, ck] = await tx
       .insert(assignments)
       .values([
-        paperTest("Kiểm tra 15 phút: Tập hợp", "regular", 40),
-        paperTest("Kiểm tra giữa kỳ", "midterm", 30),
-        paperTest("Kiểm tra cuối kỳ", "final", 20),
+        paperTest("Kiểm tra 15 phút: Tập hợp", "regular", 35),
+        paperTest("Kiểm tra giữa kỳ", "midterm", 28),
+        paperTest("Kiểm tra cuối kỳ", "final", 21),
       ])
       .returning({ id: assignments.id });
     const paperGrades: [string, string, string][] = [
