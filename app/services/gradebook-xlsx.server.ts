@@ -38,7 +38,9 @@ function resultCell(r: TermResult): number | string | null {
 
 function addSheet(book: ExcelJS.Workbook, g: Gradebook, term: Term, taken: Set<string>) {
   const sheet = book.addWorksheet(sheetName(subjectName(g.class.subject, "vi"), g.class.name, taken), { views: [{ state: "frozen", xSplit: 2, ySplit: 1 }] });
-  const columns = g.columns.filter((c) => c.term === term);
+  // Grouped as the page groups them: TX1, TX2…, then GK, then CK.
+  const inTerm = g.columns.filter((c) => c.term === term);
+  const columns = (["regular", "midterm", "final"] as const).flatMap((kind) => inTerm.filter((c) => c.kind === kind));
   const headers = [
     vi("gradebook.xlsx.number"),
     vi("gradebook.xlsx.name"),
