@@ -19,7 +19,10 @@ export default [
   // Teachers
   ...prefix("classes", [
     index("routes/classes.tsx"),
+    route("gradebook.xlsx", "routes/gradebook-xlsx.tsx", { id: "gradebooks-xlsx" }),
     route(":classId", "routes/class.tsx"),
+    route(":classId/gradebook", "routes/gradebook.tsx"),
+    route(":classId/gradebook.xlsx", "routes/gradebook-xlsx.tsx", { id: "gradebook-xlsx" }),
     route(":classId/lessons/new", "routes/lesson-edit.tsx", { id: "lesson-new" }),
     route(":classId/lessons/:lessonId/edit", "routes/lesson-edit.tsx", { id: "lesson-edit" }),
     route(":classId/lessons/:lessonId/delete", "routes/lesson-delete.tsx"),

@@ -23,7 +23,7 @@ import { DEMO_PASSWORD } from "./demo.ts";
 import { hashPassword } from "../app/auth/password.server.ts";
 import { renderMarkdown } from "../app/services/markdown.server.ts";
 import { nameSortKey } from "../app/lib/vn.ts";
-import { currentSchoolYear } from "../app/lib/curriculum.ts";
+import { currentSchoolYear, termOf } from "../app/lib/curriculum.ts";
 
 export const DEMO_PROVINCE_CODE = "DEMO-SO";
 /** A parent link code for Lê Hoàng Cường, printed in the README for trying the parent flow. */
@@ -176,13 +176,13 @@ export async function seedDemo(db: Db, now = new Date()) {
           classId: toan6, authorId: u.lan, title: "Bài tập về tập hợp",
           instructionsMd: "Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây.",
           instructionsHtml: renderMarkdown("Làm bài 1.1 đến 1.5 trang 7 SGK Toán 6. Chụp ảnh bài làm và nộp tại đây."),
-          dueAt: vnAt(-2, 21), scale: "ten_point",
+          dueAt: vnAt(-2, 21), scale: "ten_point", assessment: "regular", term: termOf(now),
         },
         {
           classId: toan6, authorId: u.lan, title: "Luyện tập: Số La Mã",
           instructionsMd: "Viết các số từ 1 đến 20 bằng số La Mã.",
           instructionsHtml: renderMarkdown("Viết các số từ 1 đến 20 bằng số La Mã."),
-          dueAt: vnAt(3, 21), scale: "ten_point",
+          dueAt: vnAt(3, 21), scale: "ten_point", assessment: "regular", term: termOf(now),
         },
         {
           classId: van6, authorId: u.minh, title: "Cảm nhận về hình ảnh chú bé Lượm",
@@ -205,6 +205,34 @@ export async function seedDemo(db: Db, now = new Date()) {
       { assignmentId: a2.id, studentId: u.an, status: "submitted", body: "I, II, III, IV, V, VI, VII, VIII, IX, X, XI, XII, XIII, XIV, XV, XVI, XVII, XVIII, XIX, XX", submittedAt: new Date(now.getTime() - 0.5 * DAY) },
       { assignmentId: a4.id, studentId: u.mai, status: "graded", body: "Sáng nay em được mẹ đưa đến trường. Sân trường rất đông vui.", submittedAt: new Date(now.getTime() - 2 * DAY), level: "HTT", comment: "Con viết câu đúng, giàu cảm xúc.", gradedAt: new Date(now.getTime() - 0.5 * DAY), gradedBy: u.hoa },
     ]);
+
+    // The gradebook of Toán 6A1 this term: tests on paper, graded for the whole class (no work handed
+    // in online), so the sổ điểm has two TX, a GK and a CK and each student a term average.
+    const paperTest = (title: string, assessment: "regular" | "midterm" | "final", daysAgo: number) => ({
+      classId: toan6, authorId: u.lan, title, instructionsMd: "Bài kiểm tra làm trên giấy tại lớp.",
+      instructionsHtml: renderMarkdown("Bài kiểm tra làm trên giấy tại lớp."),
+      dueAt: vnAt(-daysAgo, 9), scale: "ten_point" as const, assessment, term: termOf(now),
+      createdAt: vnAt(-daysAgo - 3, 20), sweptAt: vnAt(-daysAgo, 10),
+    });
+    const [t15, gk, ck] = await tx
+      .insert(assignments)
+      .values([
+        paperTest("Kiểm tra 15 phút: Tập hợp", "regular", 35),
+        paperTest("Kiểm tra giữa kỳ", "midterm", 28),
+        paperTest("Kiểm tra cuối kỳ", "final", 21),
+      ])
+      .returning({ id: assignments.id });
+    const paperGrades: [string, string, string][] = [
+      // [assessment, student, score]
+      [t15.id, "an", "9"], [t15.id, "binh", "7.5"], [t15.id, "cuong", "6"], [t15.id, "giang", "8"],
+      [gk.id, "an", "8"], [gk.id, "binh", "7"], [gk.id, "cuong", "5.5"], [gk.id, "giang", "9"],
+      [ck.id, "an", "8.5"], [ck.id, "binh", "6.5"], [ck.id, "cuong", "7"], [ck.id, "giang", "8.5"],
+    ];
+    await tx.insert(submissions).values(
+      paperGrades.map(([assignmentId, who, score]) => ({
+        assignmentId, studentId: u[who], status: "graded" as const, score, gradedAt: new Date(now.getTime() - 18 * DAY), gradedBy: u.lan,
+      })),
+    );
 
     return { schools: 2, users: people.length };
   });

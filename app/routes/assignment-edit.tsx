@@ -8,7 +8,8 @@ import { requireRole } from "../auth/guards.server.ts";
 import { getAssignmentForEditing, removeAssignmentFile, updateAssignment } from "../services/assignments.server.ts";
 import { filesFrom } from "../services/files.server.ts";
 import { toLocalDateTimeInput } from "../lib/vn.ts";
-import { Field, FormError, Notice, Select, TextArea } from "../components/forms.tsx";
+import { Field, FormError, Notice, Select } from "../components/forms.tsx";
+import { DueAndAssessmentFields, InstructionsField } from "../components/assignment-fields.tsx";
 import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
@@ -26,6 +27,8 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
       dueAt: toLocalDateTimeInput(a.dueAt),
       scale: a.scale,
       maxPoints: a.maxPoints === null ? "" : String(Number(a.maxPoints)),
+      assessment: a.assessment,
+      term: String(a.term),
       className: a.className,
       attachments: a.attachments,
       gradedCount: a.gradedCount,
@@ -67,8 +70,8 @@ export default function EditAssignment() {
         <p className="muted">{t("assignment.submittedKept")}</p>
         <Form method="post" encType="multipart/form-data" noValidate>
           <Field label={t("assignment.title")} name="title" required defaultValue={v?.title ?? a.title} error={result?.errors?.title} />
-          <TextArea label={t("assignment.instructions")} name="instructionsMd" rows={6} defaultValue={v?.instructionsMd ?? a.instructionsMd} error={result?.errors?.instructionsMd} />
-          <Field label={t("assignment.dueAt")} name="dueAt" type="datetime-local" required defaultValue={v?.dueAt ?? a.dueAt} error={result?.errors?.dueAt} />
+          <InstructionsField defaultValue={v?.instructionsMd ?? a.instructionsMd} error={result?.errors?.instructionsMd} />
+          <DueAndAssessmentFields due={v?.dueAt ?? a.dueAt} assessment={v?.assessment ?? a.assessment} term={v?.term ?? a.term} termChosen errors={result?.errors} />
           <Select
             label={t("assignment.scale")}
             hint={locked ? t("assignment.scaleLocked") : undefined}

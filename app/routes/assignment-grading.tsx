@@ -252,7 +252,9 @@ export default function Grading() {
       {/* A grade for someone who is not a student of this class has no row of its own to show its error in. */}
       {result?.formErrors?.studentId ? <FormError message={result.formErrors.studentId} /> : null}
       <p className="muted">
-        {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} · {t(`assignment.scales.${a.scale}`)}
+        {t("assignment.dueIn", { date: formatDateTime(a.dueAt) })} · {t(`assignment.scales.${a.scale}`)} ·{" "}
+        {t("assignment.tag", { kind: t(`gradebook.kinds.${a.assessment}`), term: t(a.term === 2 ? "gradebook.term2" : "gradebook.term1") })} ·{" "}
+        <Link to={`/classes/${a.classId}/gradebook?term=${a.term}`}>{t("classes.gradebook")}</Link>
       </p>
       {a.instructionsHtml ? <div className="card prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} /> : null}
       {attachments.length > 0 ? (

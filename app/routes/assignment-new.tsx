@@ -7,9 +7,10 @@ import { requireRole } from "../auth/guards.server.ts";
 import { getClassForTeacher } from "../services/classes.server.ts";
 import { createAssignment } from "../services/assignments.server.ts";
 import { filesFrom } from "../services/files.server.ts";
-import { levelOfGrade, subjectName } from "../lib/curriculum.ts";
-import { toLocalDateTimeInput } from "../lib/vn.ts";
-import { Field, FormError, Select, TextArea } from "../components/forms.tsx";
+import { levelOfGrade, subjectName, termOf } from "../lib/curriculum.ts";
+import { parseLocalDateTime, toLocalDateTimeInput } from "../lib/vn.ts";
+import { Field, FormError, Select } from "../components/forms.tsx";
+import { DueAndAssessmentFields, InstructionsField } from "../components/assignment-fields.tsx";
 import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
@@ -21,7 +22,17 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   // A week from now at 21:00 Vietnam time is a sensible default deadline.
   const due = new Date(Date.now() + 7 * 24 * 3600 * 1000);
   const defaultDue = toLocalDateTimeInput(due).slice(0, 11) + "21:00";
-  return { class: cls, defaultDue, defaultScale: levelOfGrade(cls.grade) === "tieu_hoc" ? "primary_levels" : "ten_point" };
+  // A gradebook column (?assessment=midterm&term=2) opens the form already tagged.
+  const assessment = url.searchParams.get("assessment");
+  const term = url.searchParams.get("term");
+  return {
+    class: cls,
+    defaultDue,
+    defaultScale: levelOfGrade(cls.grade) === "tieu_hoc" ? "primary_levels" : "ten_point",
+    defaultAssessment: assessment === "midterm" || assessment === "final" ? assessment : "regular",
+    defaultTerm: term === "1" || term === "2" ? term : String(termOf(parseLocalDateTime(defaultDue) ?? due)),
+    termChosen: term === "1" || term === "2",
+  };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -34,7 +45,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 }
 
 export default function NewAssignment() {
-  const { class: cls, defaultDue, defaultScale } = useLoaderData<typeof loader>();
+  const { class: cls, defaultDue, defaultScale, defaultAssessment, defaultTerm, termChosen } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -52,8 +63,14 @@ export default function NewAssignment() {
         {result?.errors ? <FormError message="common.errorSummary" /> : null}
         <Form method="post" encType="multipart/form-data" noValidate>
           <Field label={t("assignment.title")} name="title" required defaultValue={v?.title} error={result?.errors?.title} />
-          <TextArea label={t("assignment.instructions")} name="instructionsMd" rows={6} defaultValue={v?.instructionsMd} error={result?.errors?.instructionsMd} />
-          <Field label={t("assignment.dueAt")} name="dueAt" type="datetime-local" required defaultValue={v?.dueAt ?? defaultDue} error={result?.errors?.dueAt} />
+          <InstructionsField defaultValue={v?.instructionsMd} error={result?.errors?.instructionsMd} />
+          <DueAndAssessmentFields
+            due={v?.dueAt ?? defaultDue}
+            assessment={v?.assessment ?? defaultAssessment}
+            term={v?.term ?? defaultTerm}
+            termChosen={Boolean(v?.term) || termChosen}
+            errors={result?.errors}
+          />
           <Select
             label={t("assignment.scale")}
             name="scale"

@@ -42,7 +42,8 @@ export default function AssignmentPage() {
     <>
       <article className="card">
         <p className="muted">
-          {subjectName(a.subject, locale)} {a.className}
+          {subjectName(a.subject, locale)} {a.className} ·{" "}
+          {t("assignment.tag", { kind: t(`gradebook.kinds.${a.assessment}`), term: t(a.term === 2 ? "gradebook.term2" : "gradebook.term1") })}
         </p>
         <h1>{a.title}</h1>
         <p>

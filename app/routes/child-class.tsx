@@ -7,6 +7,8 @@ import { classForParent } from "../services/class-work.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { ClassWorkLists } from "../components/class-work.tsx";
+import { StudentGradebook } from "../components/gradebook.tsx";
+import { levelOfGrade } from "../lib/curriculum.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "parent");
@@ -31,6 +33,7 @@ export default function ChildClass() {
         {formatSchoolYear(c.schoolYear)}
         {c.teachers ? ` · ${t("classWork.teachers", { names: c.teachers })}` : ""}
       </p>
+      <StudentGradebook work={data.assignments} primary={levelOfGrade(c.grade) === "tieu_hoc"} heading={t("gradebook.childs", { name: data.child.fullName })} />
       <ClassWorkLists lessons={data.lessons} assignments={data.assignments} />
     </>
   );

@@ -72,6 +72,11 @@ export default function ClassPage() {
       <p className="muted">
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
       </p>
+      <p className="actions">
+        <Link className="button" to={`/classes/${c.id}/gradebook`}>
+          {t("classes.gradebook")}
+        </Link>
+      </p>
       <div className="grid grid-2">
         <section className="card" aria-labelledby="join-code">
           <h2 id="join-code">{t("classes.joinCode")}</h2>

@@ -5,7 +5,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { listTeacherClasses } from "../services/classes.server.ts";
 import { listHomeroomGroups } from "../services/groups.server.ts";
-import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
+import { formatSchoolYear, subjectName, termOf } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
@@ -13,11 +13,11 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const [classes, homeroom] = await Promise.all([listTeacherClasses(db, actor), listHomeroomGroups(db, actor)]);
-  return { classes, homeroom };
+  return { classes, homeroom, term: termOf(new Date()) };
 }
 
 export default function Classes() {
-  const { classes, homeroom } = useLoaderData<typeof loader>();
+  const { classes, homeroom, term } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
@@ -40,6 +40,23 @@ export default function Classes() {
         </section>
       ) : null}
       {classes.length === 0 && homeroom.length === 0 ? <p className="card">{t("classes.empty")}</p> : null}
+      {classes.length > 0 ? (
+        // A plain GET form: the browser downloads the workbook, the page stays.
+        <form method="get" action="/classes/gradebook.xlsx" className="card" aria-labelledby="export-all">
+          <h2 id="export-all">{t("gradebook.exportAll")}</h2>
+          <p className="hint">{t("gradebook.exportAllHint")}</p>
+          <div className="inline-choices">
+            <label>
+              {t("assignment.term")}{" "}
+              <select name="term" defaultValue={String(term)}>
+                <option value="1">{t("gradebook.term1")}</option>
+                <option value="2">{t("gradebook.term2")}</option>
+              </select>
+            </label>
+            <button type="submit">{t("gradebook.exportAll")}</button>
+          </div>
+        </form>
+      ) : null}
       <ul className="grid grid-3 list">
         {classes.map((c) => (
           <li key={c.id} className="card">

@@ -5,6 +5,7 @@ import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
 import { getAttachmentForDownload } from "../services/lessons.server.ts";
 import { FILE_RESPONSE_CSP, servedAs, storedPath } from "../services/files.server.ts";
+import { contentDisposition } from "../lib/content-disposition.ts";
 
 /**
  * Attachments are served only to people who may see what they are attached to, with a type the
@@ -26,19 +27,4 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
       "Cache-Control": "private, no-store",
     },
   });
-}
-
-/**
- * RFC 6266: the exact name in `filename*` (percent-encoded UTF-8; encodeURIComponent leaves ' ( ) *
- * bare, which RFC 5987 does not allow), and an ASCII fallback without diacritics for old clients.
- */
-function contentDisposition(kind: "inline" | "attachment", filename: string): string {
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  const ascii = filename
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/đ/g, "d")
-    .replace(/Đ/g, "D")
-    .replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

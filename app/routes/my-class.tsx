@@ -7,6 +7,8 @@ import { classForStudent } from "../services/class-work.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { ClassWorkLists } from "../components/class-work.tsx";
+import { StudentGradebook } from "../components/gradebook.tsx";
+import { levelOfGrade } from "../lib/curriculum.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   // A teacher is let through only to be sent to the teacher's page of their own class.
@@ -31,6 +33,7 @@ export default function MyClass() {
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
         {c.teachers ? ` · ${t("classWork.teachers", { names: c.teachers })}` : ""}
       </p>
+      <StudentGradebook work={data.assignments} primary={levelOfGrade(c.grade) === "tieu_hoc"} heading={t("gradebook.mine")} />
       <ClassWorkLists lessons={data.lessons} assignments={data.assignments} assignmentHref={(id) => `/assignments/${id}`} />
     </>
   );

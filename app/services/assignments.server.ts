@@ -1,10 +1,11 @@
 import { and, asc, count, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Db } from "../../db/client.server.ts";
-import { assignments, attachments, classes, classMembers, submissions, users, GRADING_SCALES } from "../../db/schema/index.ts";
+import { assignments, attachments, classes, classMembers, submissions, users, ASSESSMENT_KINDS, GRADING_SCALES } from "../../db/schema/index.ts";
 import { isClassStudent, isClassTeacher, isParentOf, type Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
 import { nfc, parseLocalDateTime } from "../lib/vn.ts";
+import { termOf } from "../lib/curriculum.ts";
 import { getClassForTeacher } from "./classes.server.ts";
 import { recordEvents } from "./events.server.ts";
 import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFiles, transactionWithFiles } from "./files.server.ts";
@@ -35,10 +36,17 @@ export const AssignmentSchema = z
           .refine(hasAtMostTwoDecimals, "errors.max_points_decimals"),
       ])
       .optional(),
+    /** Thường xuyên, giữa kỳ or cuối kỳ: where the grade goes in the gradebook. */
+    assessment: z.enum(ASSESSMENT_KINDS, { message: "errors.assessment_invalid" }).default("regular"),
+    /** Học kỳ I or II; left out (or empty), the term of the due date. */
+    term: z
+      .union([z.literal("").transform(() => undefined), z.enum(["1", "2"], { message: "errors.term_invalid" }).transform((v) => Number(v) as 1 | 2)])
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.scale === "points" && !v.maxPoints) ctx.addIssue({ code: "custom", path: ["maxPoints"], message: "errors.max_points_required" });
-  });
+  })
+  .transform((v) => ({ ...v, term: v.term ?? termOf(v.dueAt) }));
 
 export async function createAssignment(db: Db, actor: Actor, classId: string, raw: unknown, files: File[] = []): Promise<Result<{ id: string }>> {
   const cls = await getClassForTeacher(db, actor, classId);
@@ -61,6 +69,8 @@ export async function createAssignment(db: Db, actor: Actor, classId: string, ra
         dueAt: input.dueAt,
         scale: input.scale,
         maxPoints: input.scale === "points" ? String(input.maxPoints) : null,
+        assessment: input.assessment,
+        term: input.term,
       })
       .returning({ id: assignments.id });
     await recordEvents(tx, [
@@ -162,6 +172,8 @@ export async function updateAssignment(
           dueAt: input.dueAt,
           scale: input.scale,
           maxPoints,
+          assessment: input.assessment,
+          term: input.term,
           ...(dueChanged ? { sweptAt: null } : {}),
         })
         .where(eq(assignments.id, before.id));
@@ -239,6 +251,8 @@ async function assignmentRow(db: Db, assignmentId: string) {
       dueAt: assignments.dueAt,
       scale: assignments.scale,
       maxPoints: assignments.maxPoints,
+      assessment: assignments.assessment,
+      term: assignments.term,
       archivedAt: assignments.archivedAt,
       className: classes.name,
       subject: classes.subject,
@@ -482,7 +496,8 @@ export async function gradeSubmissions(
         .where(and(eq(classMembers.classId, a.classId), eq(classMembers.role, "student")))
     ).map((r) => r.id),
   );
-  const valid: { studentId: string; score: number | null; level: Level | null; comment: string | null; display: string }[] = [];
+  // A row without a comment field (the gradebook's cells) keeps the comment already stored.
+  const valid: { studentId: string; score: number | null; level: Level | null; comment: string | null | undefined; display: string }[] = [];
   for (const rawRow of list.data) {
     const parsed = GradeSchema.safeParse(rawRow);
     if (!parsed.success) {
@@ -507,7 +522,12 @@ export async function gradeSubmissions(
       out.failed++;
       continue;
     }
-    valid.push({ studentId: input.studentId, ...grade, comment: input.comment || null, display: displayGrade(a.scale, grade, a.maxPoints, "vi") });
+    valid.push({
+      studentId: input.studentId,
+      ...grade,
+      comment: input.comment === undefined ? undefined : input.comment || null,
+      display: displayGrade(a.scale, grade, a.maxPoints, "vi"),
+    });
   }
   // A student named twice is graded once, as the last row says.
   const byStudent = new Map(valid.map((v) => [v.studentId, v]));
@@ -530,16 +550,18 @@ export async function gradeSubmissions(
     const changed: string[] = [];
     for (const r of rows) {
       const old = before.get(r.studentId);
+      const comment = r.comment === undefined ? (old?.comment ?? null) : r.comment;
       const same =
         old?.status === "graded" &&
         (old.score === null ? r.score === null : r.score !== null && Number(old.score) === r.score) &&
         (old.level ?? null) === r.level &&
-        (old.comment ?? null) === r.comment;
+        (old.comment ?? null) === comment;
       if (same) continue;
       // The upsert takes the submission's row lock (or waits for a resubmission still being
       // inserted), so a grade lands on the latest work, and a resubmission that comes after it is
       // refused by submitAssignment's own conditional write.
-      const values = { status: "graded" as const, score: r.score === null ? null : String(r.score), level: r.level, comment: r.comment, gradedAt: now, gradedBy: actor.id };
+      // A student with nothing handed in (a test on paper) gets a graded row with no work in it.
+      const values = { status: "graded" as const, score: r.score === null ? null : String(r.score), level: r.level, comment, gradedAt: now, gradedBy: actor.id };
       const [row] = await tx
         .insert(submissions)
         .values({ assignmentId: a.id, studentId: r.studentId, ...values })
@@ -553,7 +575,7 @@ export async function gradeSubmissions(
           studentId: r.studentId,
           actorId: actor.id,
           subjectId: row.id,
-          payload: { assignmentId: a.id, title: a.title, className: a.className, scale: a.scale, score: r.score, level: r.level, maxPoints: a.maxPoints, display: r.display, comment: r.comment },
+          payload: { assignmentId: a.id, title: a.title, className: a.className, scale: a.scale, score: r.score, level: r.level, maxPoints: a.maxPoints, display: r.display, comment },
         },
       ]);
       changed.push(r.studentId);

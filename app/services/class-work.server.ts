@@ -8,6 +8,7 @@ import { json, selectRows, type Db } from "../../db/client.server.ts";
 import { hasRole, type Actor } from "../auth/actor.server.ts";
 import { forbidden, isId, notFound } from "../auth/guards.server.ts";
 import type { Level, Scale } from "./grades.ts";
+import type { AssessmentKind } from "../lib/gradebook.ts";
 
 /**
  * One student's standing on an assignment: `graded` (đã chấm), `submitted` (nộp rồi, waiting to
@@ -26,6 +27,9 @@ export type ClassWork = {
     late: boolean;
     scale: Scale;
     maxPoints: string | number | null;
+    /** Where it goes in the gradebook: thường xuyên, giữa kỳ or cuối kỳ, of học kỳ I or II. */
+    assessment: AssessmentKind;
+    term: 1 | 2;
     score: string | number | null;
     level: Level | null;
     comment: string | null;
@@ -66,7 +70,7 @@ async function classWork(db: Db, q: { classId: string; studentId: string; parent
         where l.status = 'published'
         order by l.published_at desc, l.id) x) as lessons,
       (select coalesce(json_agg(x), '[]') from (
-        select a.id, a.title, a.due_at as "dueAt", a.scale, a.max_points as "maxPoints",
+        select a.id, a.title, a.due_at as "dueAt", a.scale, a.max_points as "maxPoints", a.assessment, a.term,
           case
             when s.status = 'graded' then 'graded'
             when s.status = 'submitted' then 'submitted'

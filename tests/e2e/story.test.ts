@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHub, type Hub } from "../support/hub.ts";
 import { DEMO_PASSWORD } from "../../db/demo.ts";
+import ExcelJS from "exceljs";
 import { toLocalDateTimeInput } from "../../app/lib/vn.ts";
 import {
   audit,
@@ -195,7 +196,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await hydrated(teacher);
     const due = toLocalDateTimeInput(new Date(Date.now() + 2 * 24 * 3600_000)).slice(0, 11) + "20:00";
     await teacher.getByLabel("Tiêu đề", { exact: true }).fill(ASSIGNMENT_TITLE);
-    await teacher.getByLabel("Hướng dẫn (Markdown)").fill("Làm bài **1** và **2** trang 25 SGK. Ghi rõ các bước tính.");
+    await teacher.getByLabel("Hướng dẫn", { exact: true }).fill("Làm bài **1** và **2** trang 25 SGK. Ghi rõ các bước tính.");
     await teacher.getByLabel("Hạn nộp (giờ Việt Nam)").fill(due);
     await teacher.getByLabel("Thang đánh giá").selectOption({ label: "Thang điểm 10" });
     await check(teacher, "assignment-new");
@@ -336,6 +337,43 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     expect(await seeded.textContent()).toContain("Đã nộp 2/5 · đã chấm 1");
   });
 
+  it("teacher fills the gradebook (sổ điểm) and exports it to Excel", async () => {
+    await teacher.getByRole("link", { name: "Sổ điểm", exact: true }).click();
+    await teacher.waitForURL(/\/gradebook$/);
+    await expect.poll(() => teacher.getByRole("heading", { level: 1, name: "Sổ điểm Toán 6A1" }).isVisible()).toBe(true);
+    await hydrated(teacher);
+    const table = teacher.getByRole("table", { name: /^Sổ điểm Toán 6A1, Học kỳ/ });
+    // Dũng joined late: the tests on paper have no grade of his yet; his hand-in is graded 8,5.
+    await table.getByLabel(/^TX1 \(Kiểm tra 15 phút: Tập hợp\), Phạm Minh Dũng$/).fill("6,5");
+    await table.getByLabel(/^GK \(Kiểm tra giữa kỳ\), Phạm Minh Dũng$/).fill("7");
+    await table.getByLabel(/^CK \(Kiểm tra cuối kỳ\), Phạm Minh Dũng$/).fill("8");
+    await table.getByLabel(/\(Luyện tập: Số La Mã\), Nguyễn Văn An$/).fill("9");
+    await teacher.getByRole("button", { name: "Lưu", exact: true }).first().click();
+    await expect.poll(() => teacher.getByTestId("gradebook-summary").textContent()).toBe("Đã lưu 4 điểm.");
+    // (6,5 + 8,5 + 2×7 + 3×8) / 7 = 53 / 7 = 7,57 → 7,6
+    const dung = table.getByRole("row").filter({ has: teacher.getByRole("rowheader", { name: "Phạm Minh Dũng" }) });
+    await expect.poll(() => dung.locator('td[data-column="average"]').textContent()).toBe("7,6");
+    await check(teacher, "gradebook");
+
+    const [download] = await Promise.all([teacher.waitForEvent("download"), teacher.getByRole("link", { name: "Xuất Excel" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^Sổ điểm Toán 6A1 - Học kỳ I+ - \d{4}-\d{4}\.xlsx$/);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile((await download.path())!);
+    expect(book.worksheets.map((w) => w.name)).toEqual(["Toán 6A1"]);
+    const sheet = book.worksheets[0];
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(headers.slice(0, 3)).toEqual(["STT", "Họ và tên", "Ngày sinh"]);
+    expect(headers.at(-1)).toBe("ĐTBmhk");
+    const rows = Array.from({ length: sheet.rowCount - 1 }, (_, i) => (sheet.getRow(i + 2).values as unknown[]).slice(1));
+    expect(rows.map((r) => r[1])).toEqual(["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Minh Dũng", "Hoàng Thu Giang"]);
+    const cell = (row: unknown[], header: string) => row[headers.findIndex((h) => h.startsWith(header))];
+    const dungRow = rows[3];
+    expect([cell(dungRow, "TX1"), cell(dungRow, "GK"), cell(dungRow, "CK"), cell(dungRow, "ĐTBmhk")]).toEqual([6.5, 7, 8, 7.6]);
+    expect(headers.filter((h) => h.endsWith(ASSIGNMENT_TITLE))).toHaveLength(1);
+    expect(cell(dungRow, headers.find((h) => h.endsWith(ASSIGNMENT_TITLE))!)).toBe(8.5);
+    expect(cell(rows[0], headers.find((h) => h.endsWith("Luyện tập: Số La Mã"))!)).toBe(9);
+  });
+
   it("parent signs in with a spaced phone number and sees the grade and the comment", async () => {
     const parent = await open(PHONE);
     await signIn(parent, PARENT_PHONE, DEMO_PASSWORD);
@@ -359,6 +397,9 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await expect.poll(() => graded.getByText("Đã chấm", { exact: true }).isVisible()).toBe(true);
     expect(await graded.getByText("Điểm: 8,5/10").isVisible()).toBe(true);
     expect(await graded.getByText(COMMENT).isVisible()).toBe(true);
+    // The child's own gradebook row: the term average the teacher's gradebook shows.
+    const own = parent.getByRole("region", { name: "Sổ điểm của Phạm Minh Dũng" });
+    await expect.poll(() => own.getByTestId(/^term-result-/).first().textContent()).toBe("7,6");
     await check(parent, "child-class");
     await parent.goBack();
     await parent.waitForURL(/\/children\/[^/]+$/);
@@ -452,7 +493,7 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     const minor = findings.filter((f) => !bad.includes(f));
     if (minor.length > 0) console.log(`axe (moderate/minor, not failing):\n${formatFindings(minor)}`);
     expect(bad.length, `axe found ${bad.length} serious/critical violations:\n${formatFindings(bad)}\n`).toBe(0);
-    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "my-class", "grading", "children", "child", "child-class", "admin", "admin-users", "admin-classes", "admin-import", "admin-person"];
+    const expected = ["login", "classes", "class", "class-families", "lesson-editor", "assignment-new", "assignment-edit", "join", "today", "lesson", "assignment", "my-class", "grading", "gradebook", "children", "child", "child-class", "admin", "admin-users", "admin-classes", "admin-import", "admin-person"];
     expect([...audited].sort()).toEqual([...expected].sort());
   });
 });

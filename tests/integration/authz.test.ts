@@ -94,6 +94,11 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delete lesson (confirmation)", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "student passwords", path: () => `/classes/${ids.toan6}/passwords`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  // The class's teacher fills the gradebook in; the school's admins (and the province's) read it.
+  { name: "gradebook", path: () => `/classes/${ids.toan6}/gradebook`, expect: row({ lan: 200, minh: 404, hoa: 404, schoolAdmin: 200, province: 200, otherProvince: 404 }, 403) },
+  { name: "gradebook term II", path: () => `/classes/${ids.toan6}/gradebook?term=2`, expect: row({ lan: 200, minh: 404, hoa: 404, schoolAdmin: 200, province: 200, otherProvince: 404 }, 403) },
+  { name: "gradebook export (one class)", path: () => `/classes/${ids.toan6}/gradebook.xlsx?term=1`, expect: row({ lan: 200, minh: 404, hoa: 404, schoolAdmin: 200, province: 200, otherProvince: 404 }, 403) },
+  { name: "gradebook export (the teacher's classes)", path: () => "/classes/gradebook.xlsx?term=1", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
   { name: "assignment (student)", path: () => `/assignments/${ids.assignment}`, expect: row({ an: 200, khoa: 404 }, 403) },
   { name: "student's class page", path: () => `/my/classes/${ids.toan6}`, expect: row({ an: 200, khoa: 404, lan: "teacher page" }, 403) },
   { name: "published lesson", path: () => `/lessons/${ids.published}`, expect: row({ lan: 200, an: 200, hung: 200 }, 404) },
@@ -210,6 +215,18 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/assignments/${ids.assignment}/submissions`,
     body: () => ({ intent: "saveAll", [`score.${ids.an}`]: "9", [`comment.${ids.an}`]: "Tốt" }),
     expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "fill the gradebook",
+    path: () => `/classes/${ids.toan6}/gradebook`,
+    body: () => ({ [`g.${ids.assignment}.${ids.an}`]: "9" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "fill another class's gradebook with this class's assignment",
+    path: () => `/classes/${ids.van6}/gradebook`,
+    body: () => ({ [`g.${ids.assignment}.${ids.an}`]: "9" }),
+    expect: { lan: 404, hoa: 404 },
   },
   {
     name: "publish a lesson",

@@ -44,8 +44,9 @@ beforeAll(async () => {
   ids.mai = await find.user("mai.dn@kimdong.lopso.demo");
   const now = Date.now();
 
-  // Toán 6A1 already holds, for An: "Bài tập về tập hợp" graded 8,5 (due 2 days ago) and
-  // "Luyện tập: Số La Mã" handed in (due in 3 days). Add an overdue one with nothing handed in,
+  // Toán 6A1 already holds, for An: "Bài tập về tập hợp" graded 8,5 (due 2 days ago),
+  // "Luyện tập: Số La Mã" handed in (due in 3 days) and three tests on paper, graded (due 21, 28
+  // and 35 days ago). Add an overdue one with nothing handed in,
   // one marked missing by the sweep, one handed in late, one due in 10 days and one in 3 weeks,
   // and an old published lesson.
   const work = (title: string, dueInDays: number) => ({
@@ -110,7 +111,7 @@ describe("the student's class page", () => {
 
   it("lists every assignment, newest due date first, each with its status as text", () => {
     const list = items(html, "class-assignments");
-    expect(list).toHaveLength(7);
+    expect(list).toHaveLength(10);
     expect(item(list, "Bài tập về tập hợp")).toContain("Đã chấm");
     expect(item(list, "Bài tập về tập hợp")).toContain("Điểm: 8,5/10");
     expect(item(list, "Luyện tập: Số La Mã")).toContain("Đã nộp");
@@ -121,9 +122,10 @@ describe("the student's class page", () => {
     expect(item(list, "Bài tập sắp tới: Lũy thừa")).toContain("Chưa nộp");
     expect(item(list, "Bài tập xa: Số nguyên tố")).toContain("Chưa nộp");
     // A grade appears only on graded work.
-    expect(list.filter((t) => t.includes("Điểm:"))).toHaveLength(1);
-    const order = ["Số nguyên tố", "Lũy thừa", "Số La Mã", "quá hạn: Phần tử", "về tập hợp", "Phép nhân", "Ước và bội"];
-    expect(order.map((t) => list.findIndex((x) => x.includes(t)))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(list.filter((t) => t.includes("Điểm:"))).toHaveLength(4);
+    expect(item(list, "Kiểm tra giữa kỳ")).toContain("Điểm: 8/10");
+    const order = ["Số nguyên tố", "Lũy thừa", "Số La Mã", "quá hạn: Phần tử", "về tập hợp", "Phép nhân", "cuối kỳ", "giữa kỳ", "15 phút", "Ước và bội"];
+    expect(order.map((t) => list.findIndex((x) => x.includes(t)))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it("links each assignment to the student's assignment page", () => {
@@ -170,7 +172,7 @@ describe("the parent's class page of one child", () => {
     const html = await res.text();
     expect(htmlText(html)).toContain("Lớp của Nguyễn Văn An");
     const list = items(html, "class-assignments");
-    expect(list).toHaveLength(7);
+    expect(list).toHaveLength(10);
     expect(item(list, "Bài tập về tập hợp")).toContain("Điểm: 8,5/10");
     expect(item(list, "Bài tập về tập hợp")).toContain("Trình bày sạch đẹp. Bài 1.4 cần ghi rõ kí hiệu.");
     expect(item(list, "Bài tập quá hạn: Phần tử của tập hợp")).toContain("Quá hạn");
