@@ -371,6 +371,8 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.thcs}/classes`,
     body: () => ({ intent: "group-code-confirm", groupId: ids.g3 }),
     expect: { schoolAdmin: 404, province: 404 },
+  },
+  {
     name: "edit another school's person (through one's own school)",
     path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`,
     body: () => ({ intent: "save", fullName: "Tên Đổi Trộm", email: "trom@example.vn", classId: ids.toan6 }),
