@@ -47,22 +47,6 @@ export const NewUserSchema = z
 
 export type NewUserInput = z.infer<typeof NewUserSchema>;
 
-/** Users of the schools the actor administers, sorted Vietnamese-style by given name. */
-export async function listSchoolUsers(db: Db, actor: Actor, schoolId: string, opts: { role?: Role; limit?: number; offset?: number } = {}) {
-  if (!(await canAdministerSchool(db, actor, schoolId))) throw forbidden();
-  const where = opts.role
-    ? and(eq(memberships.orgId, schoolId), eq(memberships.role, opts.role))
-    : eq(memberships.orgId, schoolId);
-  return db
-    .select({ id: users.id, fullName: users.fullName, email: users.email, phone: users.phone, role: memberships.role })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(where)
-    .orderBy(asc(users.sortKey))
-    .limit(opts.limit ?? 500)
-    .offset(opts.offset ?? 0);
-}
-
 async function conflicts(db: DbOrTx, emails: string[], phones: string[]) {
   if (emails.length === 0 && phones.length === 0) return { emails: new Set<string>(), phones: new Set<string>() };
   const conds = [];
