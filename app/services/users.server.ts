@@ -3,7 +3,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { classes, classGroupMembers, classGroups, classMembers, memberships, organizations, sessions, users, type Role } from "../../db/schema/index.ts";
+import { classes, classGroupMembers, classGroups, classMembers, memberships, organizations, sessions, users } from "../../db/schema/index.ts";
 import { administeredSchoolIds, canAdministerSchool, type Actor } from "../auth/actor.server.ts";
 import { forbidden } from "../auth/guards.server.ts";
 import { hashPassword } from "../auth/password.server.ts";
