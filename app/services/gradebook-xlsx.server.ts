@@ -4,7 +4,7 @@
  * of the term (TX1, TX2…, GK, CK), ĐTBmhk, and ĐTBmcn in học kỳ II. Grades are numbers with one
  * decimal (a points grade converted to /10, as it counts in the average), levels are words.
  */
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { formatDate } from "../lib/vn.ts";
 import { gradeTenths, type Term, type TermResult } from "../lib/gradebook.ts";
 import { subjectName } from "../lib/curriculum.ts";
@@ -81,7 +81,9 @@ function addSheet(book: ExcelJS.Workbook, g: Gradebook, term: Term, taken: Set<s
 
 /** The workbook of these gradebooks for one term, as the bytes of an .xlsx file. */
 export async function gradebookWorkbook(books: Gradebook[], term: Term): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  // Loaded on the first export, not at start-up: the library takes most of a second to load.
+  const { default: Excel } = await import("exceljs");
+  const book = new Excel.Workbook();
   book.creator = "Lớp Số";
   const taken = new Set<string>();
   for (const g of books) addSheet(book, g, term, taken);
