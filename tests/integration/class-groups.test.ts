@@ -168,11 +168,13 @@ describe("the homeroom teacher's pages", () => {
       const tr = new RegExp(`<tr data-subject="${subject}">([\\s\\S]*?)</tr>`).exec(body)![1];
       return [...tr.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((m) => htmlText(m[1]));
     };
-    // An: graded 8,5 on the past assignment, handed in the open one.
-    expect(row("Nguyễn Văn An", "toan")).toEqual(["Toán", "2", "0", "0", "1"]);
-    // Bình handed in the past one, not graded yet; Cường handed in nothing: one missing.
-    expect(row("Trần Thị Bình", "toan")).toEqual(["Toán", "1", "0", "0", "0"]);
-    expect(row("Lê Hoàng Cường", "toan")).toEqual(["Toán", "0", "1", "0", "0"]);
+    // The demo's three paper tests of Toán 6A1 (TX, GK, CK) are graded for An, Bình, Cường and
+    // Giang: each counts as done and graded. An besides: graded 8,5 on the past assignment, handed
+    // in the open one.
+    expect(row("Nguyễn Văn An", "toan")).toEqual(["Toán", "5", "0", "0", "4"]);
+    // Bình handed in the past one, not graded yet; Cường handed in nothing online: one missing.
+    expect(row("Trần Thị Bình", "toan")).toEqual(["Toán", "4", "0", "0", "3"]);
+    expect(row("Lê Hoàng Cường", "toan")).toEqual(["Toán", "3", "1", "0", "3"]);
     expect(row("Lê Hoàng Cường", "ngu-van")).toEqual(["Ngữ văn", "0", "0", "0", "0"]);
     expect(page.text).toContain(`href="/groups/${ids.g6}/students/${ids.an}"`);
     expect(page.text).toContain(DEMO_GROUP_CODES["6A1"]);
