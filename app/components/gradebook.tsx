@@ -1,7 +1,8 @@
 /** How a gradebook's grades and term results read, on the teacher's page and on a student's row. */
-import { columnLabels, formatTenths, gradebookResults, type AssessmentKind, type GradebookAssessment, type TermResult } from "../lib/gradebook.ts";
+import { columnLabels, formatTenths, gradebookResults, type GradebookAssessment, type TermResult } from "../lib/gradebook.ts";
 import { displayGrade, type Level, type Scale } from "../services/grades.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import type { ClassWork } from "../services/class-work.server.ts";
 
 /** ĐTBmhk ("8,3"), Đạt / Chưa đạt, or "Chưa đủ điểm" with what is missing. */
 export function TermResultText({ result }: { result: TermResult | undefined }) {
@@ -47,18 +48,8 @@ export function CellText({
   return <span>{displayGrade(scale, cell, maxPoints, locale)}</span>;
 }
 
-type WorkRow = {
-  id: string;
-  title: string;
-  dueAt: string;
-  status: string;
-  scale: Scale;
-  maxPoints: string | number | null;
-  assessment: AssessmentKind;
-  term: 1 | 2;
-  score: string | number | null;
-  level: Level | null;
-};
+/** A student's assignments as their class page has them (app/services/class-work.server.ts). */
+type WorkRow = Pick<ClassWork["assignments"][number], "id" | "title" | "dueAt" | "status" | "scale" | "maxPoints" | "assessment" | "term" | "score" | "level">;
 
 /**
  * One student's gradebook rows, one table a term: each assessment with its label (TX1, GK, CK),

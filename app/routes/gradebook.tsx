@@ -3,8 +3,7 @@ import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/gradebook";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
-import { gradebookForClass, MAX_GRADEBOOK_CELLS, saveGradebook, termParam, type Gradebook, type GradebookColumn } from "../services/gradebook.server.ts";
-import type { StudentResults, Term } from "../lib/gradebook.ts";
+import { gradebookForClass, MAX_GRADEBOOK_CELLS, onlyTerm, saveGradebook, termParam, type GradebookColumn } from "../services/gradebook.server.ts";
 import { isLevelScale, LEVEL_NAMES, levelsOf } from "../services/grades.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { formatNumber } from "../lib/vn.ts";
@@ -20,21 +19,7 @@ const GRADEBOOK_FORM: BodyLimit = { maxBytes: 512 * 1024, maxFields: MAX_GRADEBO
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher", "school_admin", "province_admin");
   const term = termParam(url.searchParams.get("term"));
-  return { term, gradebook: oneTerm(await gradebookForClass(getDb(), actor, params.classId), term) };
-}
-
-/** What the page shows of a gradebook: the chosen term's columns, cells and results (and the year's). */
-function oneTerm(g: Gradebook, term: Term): Gradebook {
-  const columns = g.columns.filter((col) => col.term === term);
-  const cells: Gradebook["cells"] = {};
-  for (const [studentId, row] of Object.entries(g.cells)) {
-    const mine: Gradebook["cells"][string] = {};
-    for (const col of columns) if (row[col.id]) mine[col.id] = row[col.id];
-    cells[studentId] = mine;
-  }
-  const results: Gradebook["results"] = {};
-  for (const [studentId, r] of Object.entries(g.results)) results[studentId] = { terms: { [term]: r.terms[term] } as StudentResults["terms"], year: r.year };
-  return { ...g, columns, cells, results, students: g.students.map(({ id, fullName }) => ({ id, fullName, birthDate: null })) };
+  return { term, gradebook: onlyTerm(await gradebookForClass(getDb(), actor, params.classId), term) };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {

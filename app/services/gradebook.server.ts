@@ -62,6 +62,20 @@ export async function gradebookForClass(db: Db, actor: Actor, classId: string): 
   return { ...(await loadGradebook(db, cls)), canEdit };
 }
 
+/** A gradebook cut to one term for its page: that term's columns, cells and results, and the year's average. */
+export function onlyTerm(g: Gradebook, term: Term): Gradebook {
+  const columns = g.columns.filter((col) => col.term === term);
+  const cells: Gradebook["cells"] = {};
+  for (const [studentId, row] of Object.entries(g.cells)) {
+    const mine: Gradebook["cells"][string] = {};
+    for (const col of columns) if (row[col.id]) mine[col.id] = row[col.id];
+    cells[studentId] = mine;
+  }
+  const results: Gradebook["results"] = {};
+  for (const [studentId, r] of Object.entries(g.results)) results[studentId] = { terms: { [term]: r.terms[term] } as StudentResults["terms"], year: r.year };
+  return { ...g, columns, cells, results, students: g.students.map(({ id, fullName }) => ({ id, fullName, birthDate: null })) };
+}
+
 /** The gradebooks of every class the actor teaches, in the order of "Lớp của tôi". */
 export async function gradebooksOfTeacher(db: Db, actor: Actor): Promise<Gradebook[]> {
   const taught = await db

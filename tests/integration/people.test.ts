@@ -5,9 +5,6 @@
  * sign-in and reset links), and attempts across schools.
  */
 import crypto from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignments, classMembers, memberships, submissions, users } from "../../db/schema/index.ts";
@@ -18,34 +15,17 @@ import { likeEscape } from "../../app/services/people.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { fieldError, htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
+import { listenSmtp, type TestSmtp } from "../support/smtp.ts";
 
 let hub: Hub;
-let smtp: SMTPServer;
+let smtp: TestSmtp;
 let admin: Client;
-const received: { to: string[]; mail: ParsedMail }[] = [];
 const ids: Record<string, string> = {};
 const ADMIN = "hieutruong@nguyendu.lopso.demo";
 const PASSWORD = "lopso2025";
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
-    authOptional: true,
-    logger: false,
-    closeTimeout: 1000,
-    onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        },
-        (e: Error) => callback(e),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", () => resolve()));
-  process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}/?ignoreTLS=true`;
-  process.env.MAIL_FROM = "Lớp Số <no-reply@lopso.test>";
+  smtp = await listenSmtp();
   hub = await startHub();
   const find = demoLookup(hub.database.db);
   ids.thcs = await find.school("79001");
@@ -64,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.close();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
 });
 
 const usersPath = (qs = "") => `/admin/schools/${ids.thcs}/users${qs}`;
@@ -399,11 +379,11 @@ describe("deactivation", () => {
   });
 
   it("a reset link by email is neither sent nor usable while deactivated", async () => {
-    const before = received.length;
+    const before = smtp.received.length;
     const res = await hub.client().post("/password/forgot", { email: login });
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
-    expect(received.slice(before).filter((m) => m.to.includes(login))).toEqual([]);
+    expect(smtp.received.slice(before).filter((m) => m.envelopeTo.includes(login))).toEqual([]);
     // A link from before the lock (stored as the hub stores them) sets nothing and signs nobody in.
     const token = crypto.randomBytes(32).toString("base64url");
     const hash = crypto.createHmac("sha256", process.env.SECRET_KEY!).update(`password-reset:${token}`).digest("hex");

@@ -5,20 +5,17 @@
  * works once and for 30 minutes; an unknown email gets the same page and no mail; requests are
  * throttled per email and per address.
  */
-import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passwordResets, rateLimits, sessions, users } from "../../db/schema/index.ts";
 import { RESET_THROTTLE } from "../../app/services/recovery.server.ts";
 import { htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
+import { listenSmtp, type ReceivedMail, type TestSmtp } from "../support/smtp.ts";
 import { fieldError } from "../support/html.ts";
 
 let hub: Hub;
-let smtp: SMTPServer;
-const received: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+let smtp: TestSmtp;
 
 const LAN = "lan.nt@nguyendu.lopso.demo";
 const MINH = "minh.tv@nguyendu.lopso.demo";
@@ -26,44 +23,26 @@ const AN = "an.nv@nguyendu.lopso.demo";
 const DEMO_PASSWORD = "lopso2025";
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
-    authOptional: true,
-    logger: false,
-    closeTimeout: 1000,
-    onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        },
-        (e: Error) => callback(e),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", () => resolve()));
-  const port = (smtp.server.address() as AddressInfo).port;
-  process.env.SMTP_URL = `smtp://127.0.0.1:${port}/?ignoreTLS=true`;
-  process.env.MAIL_FROM = "Lớp Số <no-reply@lopso.test>";
+  smtp = await listenSmtp();
   hub = await startHub({ trustProxy: 1 });
 });
 
 afterAll(async () => {
   await hub?.close();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
 });
 
 /** The next message to `to` that arrives after `after` messages, waiting for the server to get it. */
-async function mailTo(to: string, after: number): Promise<ParsedMail> {
+async function mailTo(to: string, after: number): Promise<ReceivedMail["mail"]> {
   for (let i = 0; i < 400; i++) {
-    const found = received.slice(after).find((r) => r.envelopeTo.includes(to));
+    const found = smtp.received.slice(after).find((r) => r.envelopeTo.includes(to));
     if (found) return found.mail;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no mail to ${to} arrived`);
 }
 
-function linkIn(mail: ParsedMail): string {
+function linkIn(mail: ReceivedMail["mail"]): string {
   const m = /(https?:\/\/\S+\/password\/reset\?token=[A-Za-z0-9_-]+)/.exec(mail.text ?? "");
   if (!m) throw new Error(`no link in the mail:\n${mail.text}`);
   return m[1];
@@ -99,7 +78,7 @@ describe("a reset link by email", () => {
 
   it("arrives in Vietnamese (text and HTML), sets a new password once, and ends every session", async () => {
     const elsewhere = await hub.as(LAN);
-    const before = received.length;
+    const before = smtp.received.length;
     const { status, html } = await ask(LAN);
     expect(status).toBe(200);
     expect(sentNotice(html)).toContain("Nếu email này thuộc một tài khoản Lớp Số");
@@ -158,7 +137,7 @@ describe("a reset link by email", () => {
   });
 
   it("expires: a link past its 30 minutes changes nothing", async () => {
-    const before = received.length;
+    const before = smtp.received.length;
     await ask(MINH, "10.0.0.2");
     const link = linkIn(await mailTo(MINH, before));
     const [u] = await hub.database.db.select({ id: users.id }).from(users).where(eq(users.email, MINH));
@@ -177,7 +156,7 @@ describe("a reset link by email", () => {
 
   it("is written in the person's own language", async () => {
     await hub.database.db.update(users).set({ locale: "en" }).where(eq(users.email, AN));
-    const before = received.length;
+    const before = smtp.received.length;
     await ask(AN, "10.0.0.3");
     const mail = await mailTo(AN, before);
     expect(mail.subject).toBe("Reset your Lớp Số password");
@@ -187,7 +166,7 @@ describe("a reset link by email", () => {
 
   it("answers an unknown email with the same page, and sends nothing", async () => {
     const known = await ask(MINH, "10.0.0.4");
-    const before = received.length;
+    const before = smtp.received.length;
     const rowsBefore = await hub.database.db.select({ id: passwordResets.id }).from(passwordResets);
     const unknown = await ask("khong-co-ai@nguyendu.lopso.demo", "10.0.0.4");
     expect(unknown.status).toBe(known.status);
@@ -197,7 +176,7 @@ describe("a reset link by email", () => {
     // A later mail to a real account arrives; nothing went to the unknown address before it.
     await ask(LAN, "10.0.0.4");
     await mailTo(LAN, before);
-    expect(received.flatMap((r) => r.envelopeTo)).not.toContain("khong-co-ai@nguyendu.lopso.demo");
+    expect(smtp.received.flatMap((r) => r.envelopeTo)).not.toContain("khong-co-ai@nguyendu.lopso.demo");
   });
 
   it("is throttled per email: after a few requests the page says to wait, and no more mail is sent", async () => {
