@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   boolean,
   index,
   integer,
@@ -13,6 +14,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs.ts";
 import { users } from "./users.ts";
+import { threadMessages } from "./notify.ts";
 
 /**
  * A school class group (lớp chủ nhiệm, e.g. "6A1" in 2026-2027): its students, its homeroom
@@ -179,6 +181,8 @@ export const attachments = pgTable(
     submissionId: uuid("submission_id").references(() => submissions.id, { onDelete: "cascade" }),
     /** A file of an assignment's instructions. */
     assignmentId: uuid("assignment_id").references(() => assignments.id, { onDelete: "cascade" }),
+    /** A file sent in a contact-book thread. */
+    messageId: uuid("message_id").references((): AnyPgColumn => threadMessages.id, { onDelete: "cascade" }),
     ownerId: uuid("owner_id").notNull().references(() => users.id),
     filename: text("filename").notNull(),
     contentType: text("content_type").notNull(),
@@ -186,7 +190,7 @@ export const attachments = pgTable(
     storageKey: text("storage_key").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId), index("attachments_assignment_idx").on(t.assignmentId)],
+  (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId), index("attachments_assignment_idx").on(t.assignmentId), index("attachments_message_idx").on(t.messageId)],
 );
 
 export type ClassGroup = typeof classGroups.$inferSelect;

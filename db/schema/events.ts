@@ -7,6 +7,14 @@ export const EVENT_TYPES = [
   "submission.received",
   "submission.missing",
   "grade.posted",
+  /** A teacher's note about one student (contact book). */
+  "note.posted",
+  /** A class or school announcement; subjectId is the announcement. */
+  "announcement.posted",
+  /** A reply in a student's contact-book thread; subjectId is the message. */
+  "thread.message",
+  /** A student's attendance at a live session. */
+  "attendance.recorded",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -35,7 +43,7 @@ export const events = pgTable(
     index("events_student_idx").on(t.studentId),
     uniqueIndex("events_once_key")
       .on(t.type, t.subjectId)
-      .where(sql`${t.type} in ('submission.missing', 'lesson.published', 'assignment.created')`),
+      .where(sql`${t.type} in ('submission.missing', 'lesson.published', 'assignment.created', 'announcement.posted', 'note.posted', 'thread.message')`),
   ],
 );
 

@@ -2,3 +2,4 @@ export * from "./orgs.ts";
 export * from "./users.ts";
 export * from "./classes.ts";
 export * from "./events.ts";
+export * from "./notify.ts";
