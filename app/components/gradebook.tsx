@@ -4,10 +4,12 @@ import { displayGrade, type Level, type Scale } from "../services/grades.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import type { ClassWork } from "../services/class-work.server.ts";
 
+type Translate = ReturnType<typeof useT>;
+type Locale = ReturnType<typeof useLocale>;
+type CellLike = { status: string; score: string | number | null; level: Level | null } | undefined;
+
 /** ĐTBmhk ("8,3"), Đạt / Chưa đạt, or "Chưa đủ điểm" with what is missing. */
-export function TermResultText({ result }: { result: TermResult | undefined }) {
-  const t = useT();
-  const locale = useLocale();
+export function termResultContent(result: TermResult | null | undefined, t: Translate, locale: Locale) {
   if (!result || result.kind === "none" || result.kind === "levels") return <span aria-label={t("gradebook.emptyLabel")}>—</span>;
   if (result.kind === "average") return <strong className="grade">{formatTenths(result.tenths, locale)}</strong>;
   if (result.kind === "pass_fail") return <strong className="grade">{t(result.passed ? "gradebook.passed" : "gradebook.failed")}</strong>;
@@ -16,36 +18,31 @@ export function TermResultText({ result }: { result: TermResult | undefined }) {
     result.missing.midterm ? t("gradebook.missingMidterm") : null,
     result.missing.final ? t("gradebook.missingFinal") : null,
   ].filter(Boolean);
-  return (
-    <span className="muted">
-      {t("gradebook.incomplete")}
-      {missing.length > 0 ? ` (${missing.join(", ")})` : ""}
-    </span>
-  );
+  return <span className="muted">{t("gradebook.incomplete") + (missing.length > 0 ? ` (${missing.join(", ")})` : "")}</span>;
 }
 
 /** ĐTBmcn, or a dash. */
-export function YearText({ tenths }: { tenths: number | null | undefined }) {
-  const t = useT();
-  const locale = useLocale();
+export function yearContent(tenths: number | null | undefined, t: Translate, locale: Locale) {
   return tenths === null || tenths === undefined ? <span aria-label={t("gradebook.emptyLabel")}>—</span> : <strong className="grade">{formatTenths(tenths, locale)}</strong>;
 }
 
 /** One cell as it reads: the grade, or why there is none. */
-export function CellText({
-  cell,
-  scale,
-  maxPoints,
-}: {
-  cell: { status: string; score: string | number | null; level: Level | null } | undefined;
-  scale: Scale;
-  maxPoints: string | number | null;
-}) {
-  const t = useT();
-  const locale = useLocale();
+export function cellContent(cell: CellLike, scale: Scale, maxPoints: string | number | null, t: Translate, locale: Locale) {
   if (!cell || cell.status === "missing") return cell ? <span className="muted">{t("gradebook.missing")}</span> : <span aria-label={t("gradebook.emptyLabel")}>—</span>;
   if (cell.status === "submitted") return <span className="muted">{t("gradebook.submitted")}</span>;
   return <span>{displayGrade(scale, cell, maxPoints, locale)}</span>;
+}
+
+export function TermResultText({ result }: { result: TermResult | undefined }) {
+  return termResultContent(result, useT(), useLocale());
+}
+
+export function YearText({ tenths }: { tenths: number | null | undefined }) {
+  return yearContent(tenths, useT(), useLocale());
+}
+
+export function CellText({ cell, scale, maxPoints }: { cell: CellLike; scale: Scale; maxPoints: string | number | null }) {
+  return cellContent(cell, scale, maxPoints, useT(), useLocale());
 }
 
 /** A student's assignments as their class page has them (app/services/class-work.server.ts). */

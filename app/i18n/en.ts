@@ -357,7 +357,6 @@ export const en: Dictionary = {
     emptyLabel: "no grade yet",
     submitted: "handed in, not graded",
     missing: "missing",
-    cellLabel: "{column} ({title}), {name}",
     save: "Save",
     saveHint: "Type grades into the cells, then Save. A cell with an error says so below it and is not saved; the other cells are. Leaving a cell empty does not remove a grade.",
     savedAll: "{n} grades saved.",

@@ -355,7 +355,6 @@ export const vi = {
     emptyLabel: "chưa có điểm",
     submitted: "đã nộp, chưa chấm",
     missing: "thiếu bài",
-    cellLabel: "{column} ({title}), {name}",
     save: "Lưu",
     saveHint: "Nhập điểm vào các ô rồi bấm Lưu. Ô có lỗi được báo ngay bên dưới và không được lưu; các ô khác vẫn được lưu. Để trống một ô không xóa điểm đã có.",
     savedAll: "Đã lưu {n} điểm.",

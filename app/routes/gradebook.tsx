@@ -3,13 +3,11 @@ import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/gradebook";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
-import { gradebookForClass, MAX_GRADEBOOK_CELLS, onlyTerm, saveGradebook, termParam, type GradebookColumn } from "../services/gradebook.server.ts";
-import { isLevelScale, LEVEL_NAMES, levelsOf } from "../services/grades.ts";
+import { gradebookForClass, MAX_GRADEBOOK_CELLS, saveGradebook, termPage, termParam, } from "../services/gradebook.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
-import { formatNumber } from "../lib/vn.ts";
 import { FormError } from "../components/forms.tsx";
-import { CellText, TermResultText, YearText } from "../components/gradebook.tsx";
-import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
+import { gradebookRowsHtml } from "../components/gradebook-rows.ts";
+import { useLocale, useT } from "../i18n/index.ts";
 import type { BodyLimit } from "../server/limits.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 
@@ -19,7 +17,7 @@ const GRADEBOOK_FORM: BodyLimit = { maxBytes: 512 * 1024, maxFields: MAX_GRADEBO
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher", "school_admin", "province_admin");
   const term = termParam(url.searchParams.get("term"));
-  return { term, gradebook: onlyTerm(await gradebookForClass(getDb(), actor, params.classId), term) };
+  return { term, gradebook: termPage(await gradebookForClass(getDb(), actor, params.classId), term) };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -40,12 +38,13 @@ export default function GradebookPage() {
   const c = g.class;
   const subject = subjectName(c.subject, locale);
   const termName = t(term === 1 ? "gradebook.term1" : "gradebook.term2");
-  const columns = g.columns.filter((col) => col.term === term);
-  const groups = KINDS.map((kind) => ({ kind, columns: columns.filter((col) => col.kind === kind) })).filter((gr) => gr.columns.length > 0);
+  const groups = KINDS.map((kind) => ({ kind, columns: g.columns.filter((col) => col.kind === kind) })).filter((gr) => gr.columns.length > 0);
   const ordered = groups.flatMap((gr) => gr.columns);
+  // Field names are positions (g.<column>.<row>) in the lists of ids sent beside them.
+  const position = new Map(g.columns.map((col, i) => [col.id, i]));
   const showAverage = !g.primary;
   const showYear = showAverage && term === 2;
-  const duplicates = g.students.some((s) => (g.results[s.id]?.terms[term] as { duplicates?: string[] } | undefined)?.duplicates?.length);
+  const duplicates = g.results.some((r) => (r as { duplicates?: string[] } | null)?.duplicates?.length);
   const base = `/classes/${c.id}/gradebook`;
 
   const summary = result
@@ -58,52 +57,15 @@ export default function GradebookPage() {
         : t("gradebook.nothingChanged")
     : null;
 
-  const cellInput = (col: GradebookColumn, studentId: string, fullName: string) => {
-    const key = `${col.id}.${studentId}`;
-    const refused = result?.cells?.[key];
-    const cell = g.cells[studentId]?.[col.id];
-    const label = t("gradebook.cellLabel", { column: col.label, title: col.title, name: fullName });
-    const errId = `err-${col.id}-${studentId}`;
-    const common = {
-      name: `g.${key}`,
-      "aria-label": label,
-      "aria-invalid": refused ? (true as const) : undefined,
-      "aria-describedby": refused ? errId : undefined,
-    };
-    const graded = cell?.status === "graded";
-    return (
-      <>
-        {isLevelScale(col.scale) ? (
-          <select {...common} defaultValue={refused ? refused.value : graded ? (cell.level ?? "") : ""}>
-            <option value="">—</option>
-            {levelsOf(col.scale).map((lv) => (
-              <option key={lv} value={lv}>
-                {LEVEL_NAMES[lv][locale]}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <input
-            {...common}
-            inputMode="decimal"
-            autoComplete="off"
-            size={4}
-            defaultValue={refused ? refused.value : graded && cell.score !== null ? formatNumber(Number(cell.score), locale, 2) : ""}
-          />
-        )}
-        {!graded && cell ? (
-          <span className="gb-note">
-            <CellText cell={cell} scale={col.scale} maxPoints={col.maxPoints} />
-          </span>
-        ) : null}
-        {refused ? (
-          <span className="error gb-error" id={errId} role="alert">
-            {t(refused.error as MessageKey)}
-          </span>
-        ) : null}
-      </>
-    );
-  };
+  const rowsHtml = gradebookRowsHtml({
+    page: g,
+    ordered: ordered.map((col) => ({ col, index: position.get(col.id)! })),
+    showAverage,
+    showYear,
+    refused: result?.cells,
+    t,
+    locale,
+  });
 
   return (
     <>
@@ -137,7 +99,9 @@ export default function GradebookPage() {
       ) : null}
       {g.students.length === 0 ? <p className="card muted">{t("gradebook.noStudents")}</p> : null}
       {ordered.length === 0 ? <p className="card muted">{t("gradebook.noAssessments")}</p> : null}
-      <Form method="post" noValidate aria-label={t("gradebook.title")}>
+      <Form method="post" noValidate autoComplete="off" aria-label={t("gradebook.title")}>
+        <input type="hidden" name="columns" value={g.columns.map((col) => col.id).join(",")} />
+        <input type="hidden" name="rows" value={g.students.map((s) => s.id).join(",")} />
         {g.canEdit && ordered.length > 0 ? (
           <div className="actions save-all">
             <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
@@ -182,7 +146,7 @@ export default function GradebookPage() {
               </tr>
               <tr>
                 {ordered.map((col) => (
-                  <th key={col.id} scope="col">
+                  <th key={col.id} scope="col" id={`gb-c${position.get(col.id)}`}>
                     <span className="gb-label">{col.label}</span>{" "}
                     <span className="gb-title">
                       {g.canEdit ? <Link to={`/assignments/${col.id}/submissions`}>{col.title}</Link> : col.title}
@@ -191,34 +155,8 @@ export default function GradebookPage() {
                 ))}
               </tr>
             </thead>
-            <tbody>
-              {g.students.map((s, i) => {
-                const r = g.results[s.id];
-                return (
-                  <tr key={s.id} data-student={s.fullName}>
-                    <td>{i + 1}</td>
-                    <th scope="row" className="gb-name">
-                      {s.fullName}
-                    </th>
-                    {ordered.map((col) => (
-                      <td key={col.id} data-column={col.label}>
-                        {g.canEdit ? cellInput(col, s.id, s.fullName) : <CellText cell={g.cells[s.id]?.[col.id]} scale={col.scale} maxPoints={col.maxPoints} />}
-                      </td>
-                    ))}
-                    {showAverage ? (
-                      <td data-column="average">
-                        <TermResultText result={r?.terms[term]} />
-                      </td>
-                    ) : null}
-                    {showYear ? (
-                      <td data-column="year">
-                        <YearText tenths={r?.year} />
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
+            {/* Built as text, the same on the server and in the browser: app/components/gradebook-rows.ts */}
+            <tbody dangerouslySetInnerHTML={{ __html: rowsHtml }} />
           </table>
         </div>
         {g.canEdit && ordered.length > 0 ? (

@@ -11,6 +11,8 @@
  *
  * Environment: COMPARE_A_ENV, COMPARE_B_ENV (the servers' extra environment, as `KEY=value`
  * words), COMPARE_A_NODE, COMPARE_B_NODE (Node's flags, default as `npm run serve`),
+ * COMPARE_A_DIR, COMPARE_B_DIR (another checkout of the hub to run on that side, with its own
+ * `npm ci` and `npm run build`: the way to measure a code change against the commit before it),
  * BENCH_PAGE (today | class | child | login; default today), BENCH_ROUNDS (3), BENCH_DURATION
  * (10 s per round), BENCH_WARMUP (4 s), BENCH_CONNECTIONS (25 per server), BENCH_DATABASE_URL and
  * BENCH_STUDENTS as for `npm run bench`.
@@ -31,6 +33,8 @@ const Config = z.object({
   COMPARE_B_ENV: assignments,
   COMPARE_A_NODE: z.string().optional(),
   COMPARE_B_NODE: z.string().optional(),
+  COMPARE_A_DIR: z.string().optional(),
+  COMPARE_B_DIR: z.string().optional(),
   BENCH_PAGE: z.enum(PAGE_IDS).default("today"),
   BENCH_ROUNDS: z.coerce.number().int().min(1).default(3),
   BENCH_DURATION: z.coerce.number().positive().default(10),
@@ -76,15 +80,15 @@ async function main() {
   const page = pagesFor(accounts).find((p) => p.id === cfg.BENCH_PAGE)!;
 
   const sides = [
-    { name: "A", env: envOf(cfg.COMPARE_A_ENV), flags: nodeFlags(cfg.COMPARE_A_NODE) },
-    { name: "B", env: envOf(cfg.COMPARE_B_ENV), flags: nodeFlags(cfg.COMPARE_B_NODE) },
+    { name: "A", env: envOf(cfg.COMPARE_A_ENV), flags: nodeFlags(cfg.COMPARE_A_NODE), cwd: cfg.COMPARE_A_DIR },
+    { name: "B", env: envOf(cfg.COMPARE_B_ENV), flags: nodeFlags(cfg.COMPARE_B_NODE), cwd: cfg.COMPARE_B_DIR },
   ];
-  for (const s of sides) log(`${s.name}: node ${s.flags.join(" ") || "(no flags)"}; env ${Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(none)"}`);
+  for (const s of sides) log(`${s.name}: ${s.cwd ?? "this checkout"}; node ${s.flags.join(" ") || "(no flags)"}; env ${Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(none)"}`);
   log(`${page.name}: ${page.path}, ${cfg.BENCH_CONNECTIONS} connections to each server, ${cfg.BENCH_ROUNDS} rounds of ${cfg.BENCH_DURATION} s after ${cfg.BENCH_WARMUP} s of warm-up\n`);
 
   const servers: Server[] = [];
   try {
-    for (const s of sides) servers.push(await startServer(target, { env: s.env, nodeFlags: s.flags }));
+    for (const s of sides) servers.push(await startServer(target, { env: s.env, nodeFlags: s.flags, cwd: s.cwd }));
     const headers = await Promise.all(
       servers.map(async (server) => {
         const h: Record<string, string> = { "accept-encoding": "gzip, deflate, br" };

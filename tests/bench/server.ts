@@ -63,6 +63,8 @@ export type ServerOptions = {
   env?: Record<string, string>;
   /** Node's flags (default: as `npm run serve` has them). */
   nodeFlags?: string[];
+  /** Another checkout of the hub to run (its own build), e.g. the commit before a change. */
+  cwd?: string;
 };
 
 /** The production server (`npm run serve`: NODE_ENV=production, tsx app/server/main.ts) as a child process. */
@@ -81,6 +83,7 @@ export async function startServer(target: Target, opts: ServerOptions = {}): Pro
       ...opts.env,
     },
     opts.nodeFlags ?? SERVE_NODE_FLAGS,
+    opts.cwd,
   );
   const origin = `http://127.0.0.1:${port}`;
   try {

@@ -87,9 +87,16 @@ describe("the teacher's gradebook page", () => {
     // Cường: (6 + 2×5,5 + 3×7) / 6 = 38 / 6 = 6,33 → 6,3. Giang: (8 + 18 + 25,5) / 6 = 8,58 → 8,6.
     expect(rowOf(html, "Lê Hoàng Cường").average).toBe("6,3");
     expect(rowOf(html, "Hoàng Thu Giang").average).toBe("8,6");
-    // Each cell is a field named for its column and student, labelled with both.
-    expect(html).toContain(`name="g.${ids.quiz}.${ids.an}"`);
-    expect(html).toMatch(/aria-label="TX1 \(Kiểm tra 15 phút: Tập hợp\), Nguyễn Văn An"/);
+    // Each cell is a field named by its position among the ids the form sends beside it, and
+    // labelled by its column's and its row's headers.
+    const columns = /<input type="hidden" name="columns" value="([^"]*)"/.exec(html)![1].split(",");
+    const rows = /<input type="hidden" name="rows" value="([^"]*)"/.exec(html)![1].split(",");
+    const [ci, ri] = [columns.indexOf(ids.quiz), rows.indexOf(ids.an)];
+    expect(ci).toBeGreaterThanOrEqual(0);
+    expect(ri).toBe(0);
+    expect(new RegExp(`<input[^>]*name="g\\.${ci}\\.${ri}"[^>]*>`).exec(html)![0]).toContain(`aria-labelledby="gb-c${ci} gb-r${ri}"`);
+    expect(htmlText(new RegExp(`<th scope="col" id="gb-c${ci}">([\\s\\S]*?)</th>`).exec(html)![1]).replace(/\s+/g, " ").trim()).toBe("TX1 Kiểm tra 15 phút: Tập hợp");
+    expect(new RegExp(`<th scope="row" class="gb-name" id="gb-r${ri}">Nguyễn Văn An</th>`).test(html)).toBe(true);
     expect(rowOf(html, "Trần Thị Bình").TX2).toContain("đã nộp, chưa chấm");
   });
 
@@ -199,6 +206,23 @@ describe("filling the gradebook", () => {
     expect(await gradePosted(ids.roman, ids.binh)).toBe(1);
   });
 
+  it("reads the page's positional fields against the ids sent with them, and refuses a position outside them", async () => {
+    const html = await (await lan.get(`/classes/${ids.toan6}/gradebook?term=${term}`)).text();
+    const columns = /<input type="hidden" name="columns" value="([^"]*)"/.exec(html)![1];
+    const rows = /<input type="hidden" name="rows" value="([^"]*)"/.exec(html)![1].split(",");
+    const ci = columns.split(",").indexOf(ids.quiz);
+    // A form opened before the class list changed: its own row order decides who gets the grade.
+    // Row 0 of this form is Giang, whose TX1 is already 8 (An's, row 0 of the page now, is 9).
+    const stale = [ids.giang, ...rows.filter((r) => r !== ids.giang)];
+    const res = await lan.post(`/classes/${ids.toan6}/gradebook?term=${term}`, { columns, rows: stale.join(","), [`g.${ci}.0`]: "8" });
+    expect(res.status).toBe(200);
+    expect(htmlText(await res.text())).toContain("Không có điểm nào thay đổi.");
+    expect(await submission(ids.quiz, ids.an)).toMatchObject({ score: "9.00" });
+    const out = await lan.post(`/classes/${ids.toan6}/gradebook?term=${term}`, { columns, rows: stale.join(","), [`g.${ci}.${stale.length}`]: "7" });
+    expect(out.status).toBe(400);
+    expect(htmlText(await out.text())).toContain("không thuộc lớp");
+  });
+
   it("keeps the comment given on the grading page when the grade changes in the gradebook", async () => {
     const comment = (await submission(ids.set, ids.an)).comment;
     expect(comment).toContain("Trình bày sạch đẹp");
@@ -218,11 +242,13 @@ describe("filling the gradebook", () => {
     const cell = rowOf(html, "Lê Hoàng Cường").TX3;
     expect(cell).toContain("Điểm phải từ 0 đến 10.");
     // What was typed stays in the field, marked invalid and described by its error.
-    const input = new RegExp(`<input[^>]*name="g\\.${ids.roman}\\.${ids.cuong}"[^>]*>`).exec(html)?.[0] ?? "";
+    const ci = /<input type="hidden" name="columns" value="([^"]*)"/.exec(html)![1].split(",").indexOf(ids.roman);
+    const ri = /<input type="hidden" name="rows" value="([^"]*)"/.exec(html)![1].split(",").indexOf(ids.cuong);
+    const input = new RegExp(`<input[^>]*name="g\\.${ci}\\.${ri}"[^>]*>`).exec(html)?.[0] ?? "";
     expect(input).toContain('aria-invalid="true"');
-    expect(input).toContain(`aria-describedby="err-${ids.roman}-${ids.cuong}"`);
+    expect(input).toContain(`aria-describedby="gb-err-${ci}-${ri}"`);
     expect(input).toContain('value="11"');
-    expect(html).toContain(`id="err-${ids.roman}-${ids.cuong}" role="alert">Điểm phải từ 0 đến 10.</span>`);
+    expect(html).toContain(`id="gb-err-${ci}-${ri}" role="alert">Điểm phải từ 0 đến 10.</span>`);
     expect(await submission(ids.roman, ids.cuong)).toBeUndefined();
     expect(await gradePosted(ids.roman, ids.cuong)).toBe(0);
     expect(await submission(ids.roman, ids.giang)).toMatchObject({ status: "graded", score: "7.00" });

@@ -28,6 +28,21 @@ describe("the hub over HTTP", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
   });
 
+  it("gives the public pages a description for search engines and link previews, in the reader's language", async () => {
+    for (const path of ["/login"]) {
+      const vi = await hub.client().html(path);
+      expect(vi.status).toBe(200);
+      expect(vi.text).toMatch(/<meta name="description" content="[^"]{40,}"\/>/);
+      expect(/<meta name="description" content="([^"]*)"/.exec(vi.text)![1]).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i);
+      const english = hub.client();
+      english.cookies.set("lang", "en");
+      const en = await english.html(path);
+      const enDescription = /<meta name="description" content="([^"]*)"/.exec(en.text)![1];
+      expect(enDescription.length).toBeGreaterThan(40);
+      expect(enDescription).not.toBe(/<meta name="description" content="([^"]*)"/.exec(vi.text)![1]);
+    }
+  });
+
   it("has a page preload a handful of scripts, each once, every one of them served", async () => {
     const an = await hub.as("an.nv@nguyendu.lopso.demo");
     const { status, text } = await an.html("/today");

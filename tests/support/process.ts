@@ -27,11 +27,12 @@ export const SERVE_NODE_FLAGS = ["--max-semi-space-size=64"];
  * Start the server with the test runner's environment plus `env` (an undefined value unsets one),
  * and Node's flags as `npm run serve` has them unless `nodeFlags` says otherwise.
  */
-export function spawnServer(env: Record<string, string | undefined>, nodeFlags: string[] = SERVE_NODE_FLAGS): ServerProcess {
+export function spawnServer(env: Record<string, string | undefined>, nodeFlags: string[] = SERVE_NODE_FLAGS, cwd?: string): ServerProcess {
   let output = "";
   const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "app/server/main.ts"], {
     env: { ...process.env, SECRET_KEY, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    cwd,
   });
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

@@ -1,0 +1,17 @@
+import { clearSignInThrottle, openTarget, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
+import { signIn, startServer } from "./server.ts";
+import fs from "node:fs";
+const target = postgresTarget(1_000_000);
+const database = await openTarget(target);
+const accounts = await pickAccounts(database, 1_000_000);
+await clearSignInThrottle(database);
+await database.close();
+const page = pagesFor(accounts).find((p) => p.id === "gradebook")!;
+const server = await startServer(target);
+const cookie = await signIn(server.origin, page.login!, accounts.password);
+const html = await (await fetch(server.origin + page.path, { headers: { cookie } })).text();
+fs.writeFileSync("/tmp/gb.html", html);
+const data = await (await fetch(server.origin + page.path.replace(/$/, ".data"), { headers: { cookie } })).text();
+fs.writeFileSync("/tmp/gb.data", data);
+console.log(html.length, data.length);
+await server.stop();

@@ -1,0 +1,15 @@
+import { clearSignInThrottle, openTarget, pagesFor, pickAccounts, postgresTarget } from "./dataset.ts";
+import { loadPage, signIn, startServer } from "./server.ts";
+import { SERVE_NODE_FLAGS } from "../support/process.ts";
+const target = postgresTarget(1_000_000);
+const database = await openTarget(target);
+const accounts = await pickAccounts(database, 1_000_000);
+await clearSignInThrottle(database);
+await database.close();
+const page = pagesFor(accounts).find((p) => p.id === (process.env.BENCH_PAGE ?? "gradebook"))!;
+const server = await startServer(target, { nodeFlags: [...SERVE_NODE_FLAGS, "--cpu-prof", "--cpu-prof-dir=/tmp/prof"] });
+const cookie = page.login ? await signIn(server.origin, page.login, accounts.password) : "";
+await loadPage(server.origin + page.path, { cookie, "accept-encoding": "gzip, deflate, br" }, 4, 3);
+const { result } = await loadPage(server.origin + page.path, { cookie, "accept-encoding": "gzip, deflate, br" }, 4, 10);
+console.log("requests", result.requests.total);
+await server.stop();
