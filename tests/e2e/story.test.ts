@@ -344,10 +344,10 @@ describe.skipIf(skip)("Lớp Số end to end (Chromium)", () => {
     await hydrated(teacher);
     const table = teacher.getByRole("table", { name: /^Sổ điểm Toán 6A1, Học kỳ/ });
     // Dũng joined late: the tests on paper have no grade of his yet; his hand-in is graded 8,5.
-    await table.getByLabel("TX1 Kiểm tra 15 phút: Tập hợp Phạm Minh Dũng", { exact: true }).fill("6,5");
-    await table.getByLabel("GK Kiểm tra giữa kỳ Phạm Minh Dũng", { exact: true }).fill("7");
-    await table.getByLabel("CK Kiểm tra cuối kỳ Phạm Minh Dũng", { exact: true }).fill("8");
-    await table.getByLabel(/ Luyện tập: Số La Mã Nguyễn Văn An$/).fill("9");
+    await table.getByRole("textbox", { name: "TX1 Kiểm tra 15 phút: Tập hợp Phạm Minh Dũng", exact: true }).fill("6,5");
+    await table.getByRole("textbox", { name: "GK Kiểm tra giữa kỳ Phạm Minh Dũng", exact: true }).fill("7");
+    await table.getByRole("textbox", { name: "CK Kiểm tra cuối kỳ Phạm Minh Dũng", exact: true }).fill("8");
+    await table.getByRole("textbox", { name: /^TX\d Luyện tập: Số La Mã Nguyễn Văn An$/ }).fill("9");
     await teacher.getByRole("button", { name: "Lưu", exact: true }).first().click();
     await expect.poll(() => teacher.getByTestId("gradebook-summary").textContent()).toBe("Đã lưu 4 điểm.");
     // (6,5 + 8,5 + 2×7 + 3×8) / 7 = 53 / 7 = 7,57 → 7,6
