@@ -31,10 +31,10 @@ export function retryAfterDate(value: string | string[] | undefined, now: Date):
 
 /**
  * A provider-side request id made from our idempotency key: the key itself when it already fits
- * `pattern` and `max`, otherwise the first `max` hex digits of its SHA-256 (at most 64). The same
+ * `pattern` and `max`, otherwise 40 hex digits (160 bits) of its SHA-256, fewer if `max` is smaller. The same
  * key always gives the same id, so a resend after a crash carries the id of the first attempt.
  */
 export function providerRequestId(key: string, max: number, pattern = /^[A-Za-z0-9_]+$/): string {
   if (key.length > 0 && key.length <= max && pattern.test(key)) return key;
-  return crypto.createHash("sha256").update(key, "utf8").digest("hex").slice(0, Math.min(max, 64));
+  return crypto.createHash("sha256").update(key, "utf8").digest("hex").slice(0, Math.min(max, 40));
 }
