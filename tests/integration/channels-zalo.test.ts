@@ -112,6 +112,15 @@ describe("Zalo ZNS channel", () => {
     await channel.close?.();
   });
 
+  it("after a new consent, the refresh token set in the configuration replaces the refused stored one", async () => {
+    const store = memoryTokenStore({ accessToken: "gone", refreshToken: "refused-stored-token", expiresAt: new Date(0) });
+    const channel = createZaloChannel({ ...config, refreshToken: fake.currentRefreshToken }, { tokens: store });
+    expect(await channel.send(news("+84912345678"), "ev:5b:u:zalo")).toMatchObject({ outcome: "sent" });
+    expect(fake.refreshes.slice(-2).map((r) => r.accepted)).toEqual([false, true]);
+    expect((await store.get())?.refreshToken).toBe(fake.currentRefreshToken);
+    await channel.close?.();
+  });
+
   describe("errors", () => {
     const channel = () => createZaloChannel(config, { tokens: dbTokenStore(database.db) });
     it.each([

@@ -111,7 +111,16 @@ export function tokenManager(store: TokenStore, initialRefreshToken: string, o: 
     // Another process may have refreshed while we waited for the lock: use its tokens.
     if (current && usable(current, stale)) return current;
     refreshes++;
-    return refreshTokens(current?.refreshToken ?? initialRefreshToken, o);
+    const stored = current?.refreshToken ?? initialRefreshToken;
+    try {
+      return await refreshTokens(stored, o);
+    } catch (e) {
+      // After the Official Account grants access again, the operator puts the new refresh token in
+      // ZALO_OA_REFRESH_TOKEN: when the stored one is refused, that one is tried once.
+      if (!(e instanceof ZaloAuthError) || stored === initialRefreshToken) throw e;
+      refreshes++;
+      return refreshTokens(initialRefreshToken, o);
+    }
   };
 
   const refresh = (stale?: string): Promise<ZaloTokens> => {
