@@ -65,8 +65,16 @@ describe("Zalo ZNS channel", () => {
     await channel.close?.();
   });
 
+  it("a template may be named by our name instead of Zalo's id", async () => {
+    const channel = createZaloChannel(config, { tokens: dbTokenStore(database.db) });
+    const m = news("+84912345678");
+    expect(await channel.send({ ...m, template: { id: "news", params: m.template!.params } }, "ev:1b:u:zalo")).toMatchObject({ outcome: "sent" });
+    expect(fake.messages.at(-1)?.templateId).toBe(NEWS);
+    await channel.close?.();
+  });
+
   it("the delivery webhook Zalo sends for it verifies and carries our tracking_id", () => {
-    const sent = fake.messages.at(-1)!;
+    const sent = fake.messages.find((m) => m.trackingId === znsTrackingId("ev:2:u:zalo"))!;
     const call = fake.webhookFor(sent.msgId, { deliveredAt: new Date("2026-12-02T08:00:00Z") });
     expect(verifyZnsWebhook(call.rawBody, call.headers["x-zevent-signature"], { secret: config.webhookSecret, appId: config.appId })).toBe(true);
     expect(parseZnsDelivery(call.rawBody)).toEqual({ msgId: sent.msgId, trackingId: znsTrackingId("ev:2:u:zalo"), deliveredAt: new Date("2026-12-02T08:00:00Z"), recipient: "84987654321" });

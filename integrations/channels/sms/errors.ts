@@ -28,3 +28,21 @@ export function smsOutcome(code: string, answer: { SMSID?: string; ErrorMessage?
       return failed("rejected");
   }
 }
+
+export type SmsReport = { smsId: string; requestId: string | undefined; phone: string | undefined; state: "delivered" | "failed" | "pending" };
+
+/**
+ * The gateway's delivery report: eSMS calls the CallbackUrl with an HTTP GET whose query carries
+ * SMSID, RequestId, SendStatus (5 sent, 4 rejected; 1, 2, 7 on the way), SendSuccess, SendFailed
+ * and phonenumber. Null when SMSID is missing. The report is unsigned: give SMS_CALLBACK_URL a
+ * secret path or query of your own and check it in the route.
+ */
+export function parseSmsReport(query: URLSearchParams): SmsReport | null {
+  const smsId = query.get("SMSID")?.trim();
+  if (!smsId) return null;
+  const status = query.get("SendStatus");
+  const success = Number(query.get("SendSuccess") ?? "0");
+  const failedCount = Number(query.get("SendFailed") ?? "0");
+  const state = status === "5" ? (success > 0 || failedCount === 0 ? "delivered" : "failed") : status === "4" ? "failed" : "pending";
+  return { smsId, requestId: query.get("RequestId") || undefined, phone: query.get("phonenumber") || undefined, state };
+}

@@ -13,7 +13,7 @@ import { smsOutcome } from "./errors.ts";
 import { fitSms } from "./text.ts";
 
 export { smsConfigFromEnv, type SmsConfig } from "./config.ts";
-export { smsOutcome } from "./errors.ts";
+export { smsOutcome, parseSmsReport, type SmsReport } from "./errors.ts";
 export { fitSms, smsLength, toGsm7 } from "./text.ts";
 
 export type SmsChannel = Channel & { readonly name: "sms"; readonly ratePerSecond: number };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nationalPhone, vnMobileNsn, zaloPhone } from "../phone.ts";
 import { smsConfigFromEnv } from "./config.ts";
-import { smsOutcome } from "./errors.ts";
+import { parseSmsReport, smsOutcome } from "./errors.ts";
 import { smsRequestId } from "./index.server.ts";
 import { fitSms, smsLength, toGsm7 } from "./text.ts";
 
@@ -103,5 +103,15 @@ describe("smsConfigFromEnv", () => {
     expect(() => smsConfigFromEnv({ ...base, SMS_BRANDNAME: "Trường Nguyễn Du" })).toThrow(/SMS_BRANDNAME/);
     expect(() => smsConfigFromEnv({ ...base, SMS_SECRET_KEY: "" })).toThrow(/SMS_SECRET_KEY/);
     expect(() => smsConfigFromEnv({ ...base, SMS_LONG_TEXT: "cut" })).toThrow(/SMS_LONG_TEXT/);
+  });
+});
+
+describe("delivery reports", () => {
+  it("reads eSMS's documented callback query", () => {
+    const q = new URLSearchParams("SMSID=dc712784-aaaa&SendFailed=0&SendStatus=5&SendSuccess=1&TotalPrice=850&TotalReceiver=1&TotalSent=1&RequestId=abc_1&TypeId=2&telcoid=1&phonenumber=0901888484");
+    expect(parseSmsReport(q)).toEqual({ smsId: "dc712784-aaaa", requestId: "abc_1", phone: "0901888484", state: "delivered" });
+    expect(parseSmsReport(new URLSearchParams("SMSID=x&SendStatus=4"))?.state).toBe("failed");
+    expect(parseSmsReport(new URLSearchParams("SMSID=x&SendStatus=7"))?.state).toBe("pending");
+    expect(parseSmsReport(new URLSearchParams("SendStatus=5"))).toBeNull();
   });
 });

@@ -83,3 +83,4 @@ export function createPushChannel(config: PushConfig, deps: PushDeps = {}): Push
     },
   };
 }
+export { pushConfigFromEnv as webpushConfigFromEnv } from "./config.ts";

@@ -71,8 +71,10 @@ export function createZaloChannel(config: ZaloConfig, deps: ZaloDeps): ZaloChann
     const phone = typeof message.to === "string" ? zaloPhone(message.to) : null;
     if (!phone) return { outcome: "failed", reason: "invalid_address", message: "not a Vietnamese mobile number", disableAddress: true };
     if (!message.template) return { outcome: "failed", reason: "rejected", message: "Zalo sends only approved templates: the message has none", disableAddress: false };
-    const spec = config.templates[message.template.id];
-    if (!spec) return { outcome: "failed", reason: "rejected", message: `template ${message.template.id} is not one of the configured ZALO_TEMPLATE_ID_*`, disableAddress: false };
+    // The template is named by Zalo's id or by our name ("news", "digest").
+    const templateId = config.templates[message.template.id] ? message.template.id : config.templateIds[message.template.id];
+    const spec = templateId ? config.templates[templateId] : undefined;
+    if (!templateId || !spec) return { outcome: "failed", reason: "rejected", message: `template ${message.template.id} is not one of the configured ZALO_TEMPLATE_ID_*`, disableAddress: false };
     const { params, problems } = checkTemplateParams(spec, message.template.params);
     if (problems.length) {
       const reason = problems.some((p) => p.problem === "too_long") ? "too_long" : "rejected";
@@ -80,7 +82,7 @@ export function createZaloChannel(config: ZaloConfig, deps: ZaloDeps): ZaloChann
     }
     const body = {
       phone,
-      template_id: message.template.id,
+      template_id: templateId,
       template_data: params,
       tracking_id: znsTrackingId(idempotencyKey),
       ...(config.development ? { mode: "development" } : {}),
