@@ -14,8 +14,13 @@ import { Agent } from "undici";
 import { decryptAes128gcm, DecryptError, newUaKeys, verifyVapid, VapidError, type UaKeys, type VapidClaims } from "./crypto.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** Self-signed certificate for localhost / 127.0.0.1, for tests only. */
-export const FAKE_PUSH_CA = fs.readFileSync(path.join(here, "localhost.cert.pem"), "utf8");
+/**
+ * Self-signed certificate for localhost / 127.0.0.1, for tests only. In-process tests give the
+ * channel `fake.dispatcher()`; a hub started as a child process trusts it with
+ * NODE_EXTRA_CA_CERTS=FAKE_PUSH_CA_FILE.
+ */
+export const FAKE_PUSH_CA_FILE = path.join(here, "localhost.cert.pem");
+export const FAKE_PUSH_CA = fs.readFileSync(FAKE_PUSH_CA_FILE, "utf8");
 const KEY = fs.readFileSync(path.join(here, "localhost.key.pem"), "utf8");
 
 export type FakeSubscription = { endpoint: string; keys: { p256dh: string; auth: string } };
