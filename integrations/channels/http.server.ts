@@ -16,8 +16,9 @@ export function boundedAgent(timeoutMs: number): Agent {
 /** True for failures where the request may not have reached the provider, or its answer was lost. */
 export function isTransportError(e: unknown): boolean {
   if (e instanceof errors.UndiciError) return true;
+  // Node's socket, DNS and TLS errors (ECONNRESET, ENOTFOUND, CERT_HAS_EXPIRED, …) all carry a code.
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === "string" && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
+  return typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code);
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */

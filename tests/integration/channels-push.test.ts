@@ -100,6 +100,15 @@ describe("Web Push channel", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("a push service whose certificate is not trusted is a transient retry, not a crash", async () => {
+    const config = pushConfigFromEnv({ VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, PUSH_TIMEOUT_MS: "1500" })!;
+    const untrusting = createPushChannel(config);
+    const sub = fake.subscribe();
+    expect(await untrusting.send(message(sub), "ev:4b:u:push")).toMatchObject({ outcome: "retry", reason: "transient" });
+    expect(fake.messagesFor(sub)).toHaveLength(0);
+    await untrusting.close?.();
+  });
+
   it("refuses a payload over the 4096-octet record before sending, and a subscription with broken keys", async () => {
     const sub = fake.subscribe();
     const refusedBefore = fake.refused.length;
