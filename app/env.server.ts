@@ -50,6 +50,12 @@ const EnvSchema = z.object({
     .refine((v) => z.email().safeParse(/<([^<>]+)>\s*$/.exec(v)?.[1] ?? v).success, "must be an email address, or a name and <address>")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /**
+   * The hub's VAPID key pair for Web Push (base64url: the 65-octet public point, the 32-octet
+   * private scalar). Unset: generated once into DATA_DIR/vapid.json. Several servers must share one.
+   */
+  VAPID_PUBLIC_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key (87 characters)").optional().or(z.literal("").transform(() => undefined)),
+  VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)").optional().or(z.literal("").transform(() => undefined)),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {
@@ -57,6 +63,8 @@ export type Env = z.infer<typeof EnvSchema> & {
   SECRET_KEY: string;
   DEMO: boolean;
   APP_URL: string | undefined;
+  VAPID_PUBLIC_KEY: string;
+  VAPID_PRIVATE_KEY: string;
 };
 
 /** Read KEY=value lines from `.env` without overriding the real environment. */
@@ -96,6 +104,10 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     }
     secret = devSecret(dataDir);
   }
+  if (!env.VAPID_PUBLIC_KEY !== !env.VAPID_PRIVATE_KEY) {
+    throw new ConfigError("Invalid configuration:\n  VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both or neither (neither: generated into DATA_DIR)");
+  }
+  const vapid = env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } : generatedVapidKeys(dataDir);
   return {
     ...env,
     DATA_DIR: dataDir,
@@ -103,7 +115,46 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     // Demo data is seeded by default only on the embedded database.
     DEMO: env.DEMO ?? !env.DATABASE_URL,
     APP_URL: env.APP_URL?.replace(/\/$/, ""),
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
   };
+}
+
+/** A fresh P-256 key pair in the form Web Push uses (base64url uncompressed point and scalar). */
+export function newVapidKeys(): { publicKey: string; privateKey: string } {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const pub = publicKey.export({ format: "jwk" });
+  const priv = privateKey.export({ format: "jwk" });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x!, "base64url"), Buffer.from(pub.y!, "base64url")]);
+  return { publicKey: point.toString("base64url"), privateKey: priv.d! };
+}
+
+/**
+ * The VAPID key pair generated once into DATA_DIR/vapid.json (mode 0600), so browser
+ * subscriptions, which are bound to the public key, survive restarts. Processes starting together
+ * agree: the file is created exclusively and a loser reads the winner's keys.
+ */
+function generatedVapidKeys(dataDir: string): { publicKey: string; privateKey: string } {
+  const file = path.join(dataDir, "vapid.json");
+  const read = () => {
+    const keys = JSON.parse(fs.readFileSync(file, "utf8")) as { publicKey?: unknown; privateKey?: unknown };
+    if (typeof keys.publicKey !== "string" || typeof keys.privateKey !== "string") throw new ConfigError(`Invalid VAPID key file ${file}: delete it to generate a new pair`);
+    return { publicKey: keys.publicKey, privateKey: keys.privateKey };
+  };
+  try {
+    return read();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const keys = newVapidKeys();
+  try {
+    fs.writeFileSync(file, JSON.stringify(keys) + "\n", { mode: 0o600, flag: "wx" });
+    return keys;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return read();
+    throw e;
+  }
 }
 
 /** A development key generated once into DATA_DIR so sessions and encrypted data survive restarts. */
@@ -127,6 +178,20 @@ export function env(): Env {
     cached = parseEnv();
   }
   return cached;
+}
+
+/** The hub's VAPID public key, which the browser needs to subscribe to Web Push (applicationServerKey). */
+export function vapidPublicKey(): string {
+  return env().VAPID_PUBLIC_KEY;
+}
+
+/**
+ * The settings the outside channels read (`pushConfigFromEnv`, `zaloConfigFromEnv`,
+ * `smsConfigFromEnv`): the process environment with the hub's VAPID key pair, generated or not.
+ */
+export function channelEnv(): Record<string, string | undefined> {
+  const config = env();
+  return { ...process.env, APP_URL: config.APP_URL, VAPID_PUBLIC_KEY: config.VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: config.VAPID_PRIVATE_KEY };
 }
 
 /** Tests and the CLI may set the configuration explicitly. */

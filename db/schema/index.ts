@@ -3,3 +3,4 @@ export * from "./users.ts";
 export * from "./classes.ts";
 export * from "./events.ts";
 export * from "./notify.ts";
+export * from "./channel-tokens.ts";
