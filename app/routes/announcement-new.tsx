@@ -3,7 +3,8 @@ import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/announcement-new";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
-import { announcementTargets, MAX_ANNOUNCEMENT_CHARS, postAnnouncement } from "../services/announcements.server.ts";
+import { announcementTargets, postAnnouncement } from "../services/announcements.server.ts";
+import { MAX_ANNOUNCEMENT_CHARS } from "../lib/contact-book.ts";
 import { Field, TextArea } from "../components/forms.tsx";
 import { subjectName } from "../lib/curriculum.ts";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
@@ -65,7 +66,7 @@ export default function AnnouncementNew() {
         </div>
         <Field label={t("announcements.heading")} name="title" maxLength={200} defaultValue={failed?.fields?.title ?? ""} error={failed?.errors?.title} />
         <TextArea label={t("announcements.body")} name="body" rows={6} maxLength={MAX_ANNOUNCEMENT_CHARS} defaultValue={failed?.fields?.body ?? ""} error={failed?.errors?.body} />
-        {anySchool ? (
+        {anySchool || urgentError ? (
           <div className="field">
             <label>
               <input
@@ -73,6 +74,7 @@ export default function AnnouncementNew() {
                 name="urgent"
                 value="1"
                 defaultChecked={Boolean(failed?.fields?.urgent)}
+                aria-invalid={urgentError ? true : undefined}
                 aria-describedby={urgentError ? "an-urgent-help an-urgent-error" : "an-urgent-help"}
               />{" "}
               {t("announcements.urgent")}

@@ -12,11 +12,11 @@ import { announcements, classes, organizations, users } from "../../db/schema/in
 import { hasRole, orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
 import { forbidden, isId, notFound } from "../auth/guards.server.ts";
 import { nfc } from "../lib/vn.ts";
+import { MAX_ANNOUNCEMENT_CHARS } from "../lib/contact-book.ts";
 import { recordEvents } from "./events.server.ts";
 import { excerpt } from "./contact-book.server.ts";
 import { fail, ok, type Result } from "./result.ts";
 
-export const MAX_ANNOUNCEMENT_CHARS = 4000;
 
 export type AnnouncementTarget = { value: string; kind: "school" | "class"; id: string; schoolId: string; label: string; className: string | null; subject: string | null };
 

@@ -19,6 +19,7 @@ import { attachments, threadMessages, threadParticipants, threads } from "../../
 import { orgIdsWithRole, type Actor } from "../auth/actor.server.ts";
 import { forbidden, isId, notFound } from "../auth/guards.server.ts";
 import { nfc, searchFold } from "../lib/vn.ts";
+import { MAX_MESSAGE_CHARS } from "../lib/contact-book.ts";
 import { recordEvents } from "./events.server.ts";
 import { checkFiles, MAX_ATTACHED_BYTES, stageFiles, transactionWithFiles, type StagedFile } from "./files.server.ts";
 import { fail, ok, type Result } from "./result.ts";
@@ -26,8 +27,6 @@ import { fail, ok, type Result } from "./result.ts";
 /** Which side of the conversation a person writes from. */
 export type Side = "parent" | "teacher" | "school_admin";
 
-/** The longest message, in characters: a contact-book note is a note, not an essay. */
-export const MAX_MESSAGE_CHARS = 4000;
 /** How much of a message an event (and so a notification) carries. */
 const EXCERPT_CHARS = 160;
 
