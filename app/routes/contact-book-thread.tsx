@@ -5,12 +5,12 @@ import type { Route } from "./+types/contact-book-thread";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { inviteTeacher, openThread, postMessage } from "../services/contact-book.server.ts";
-import { MAX_MESSAGE_CHARS } from "../lib/contact-book.ts";
+import { MAX_MESSAGE_CHARS, messageTime } from "../lib/contact-book.ts";
 import { filesFrom } from "../services/files.server.ts";
 import { Field, Notice, TextArea } from "../components/forms.tsx";
 import { formatBytes } from "../server/limits.ts";
-import { formatDateTime } from "../lib/vn.ts";
-import { useT } from "../i18n/index.ts";
+import { translate, useLocale, useT, type Locale } from "../i18n/index.ts";
+import { subjectName } from "../lib/curriculum.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 
@@ -47,6 +47,7 @@ export default function ContactBookThread() {
   const failed = useActionData<typeof action>();
   const navigation = useNavigation();
   const t = useT();
+  const locale = useLocale();
   const staff = data.side !== "parent";
   const sideName = (side: "parent" | "teacher" | "school_admin") => t(`contactBook.sides.${side}`);
   const newSince = data.newSince ? new Date(data.newSince).getTime() : null;
@@ -70,7 +71,7 @@ export default function ContactBookThread() {
               {data.teachers.map((x) => (
                 <li key={x.id}>
                   {x.fullName}
-                  {x.classes ? <span className="muted"> · {x.classes}</span> : null}
+                  {x.classes.length ? <span className="muted"> · {x.classes.map((k) => `${subjectName(k.subject, locale)} ${k.name}`).join(", ")}</span> : null}
                   {x.joined ? <span className="badge badge-ok">{t("contactBook.joined")}</span> : null}
                 </li>
               ))}
@@ -108,7 +109,7 @@ export default function ContactBookThread() {
           {data.messages.map((m) => (
             <li key={m.id} id={`m-${m.id}`} className={`card message message-${m.kind} message-${m.authorSide}`} data-kind={m.kind}>
               <p className="muted">
-                <strong>{m.authorName}</strong> · {sideName(m.authorSide)} · <time dateTime={m.createdAt}>{formatDateTime(m.createdAt)}</time>
+                <strong>{m.authorName}</strong> · {sideName(m.authorSide)} · <time dateTime={m.createdAt}>{messageTime(m.createdAt)}</time>
                 {m.kind === "note" ? <span className="badge badge-warn">{t("contactBook.kindNote")}</span> : null}
                 {m.kind === "announcement" ? <span className="badge">{t("contactBook.kindAnnouncement")}</span> : null}
                 {newSince !== null && new Date(m.createdAt).getTime() > newSince && m.authorSide !== data.side ? <span className="badge badge-ok">{t("contactBook.newBadge")}</span> : null}
@@ -168,6 +169,9 @@ export default function ContactBookThread() {
   );
 }
 
-export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.student.fullName} · Sổ liên lạc · Lớp Số` : "Lớp Số" }];
+export const meta: Route.MetaFunction = ({ data, matches }) => {
+  const locale = (matches.find((m) => m?.id === "root")?.data as { locale?: Locale } | undefined)?.locale ?? "vi";
+  return [{ title: data ? `${data.student.fullName} · ${translate(locale, "contactBook.title")} · Lớp Số` : "Lớp Số" }];
+};
 
 export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -6,7 +6,7 @@ import { hasRole } from "../auth/actor.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { adminThreads, parentThreads, teacherThreads, type ThreadListItem } from "../services/contact-book.server.ts";
 import { subjectName } from "../lib/curriculum.ts";
-import { formatDateTime } from "../lib/vn.ts";
+import { messageTime } from "../lib/contact-book.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { pageTitle } from "../lib/meta.ts";
 
@@ -49,7 +49,7 @@ function Item({ item, showTeachers }: { item: ThreadListItem & { teachers: strin
       {item.groupName ? <p className="muted">{item.groupName}</p> : null}
       {item.lastBody ? (
         <p>
-          <strong>{item.lastAuthor}</strong>: {item.lastBody} <span className="muted">· {item.lastAt ? formatDateTime(item.lastAt) : ""}</span>
+          <strong>{item.lastAuthor}</strong>: {item.lastBody} <span className="muted">· {item.lastAt ? messageTime(item.lastAt) : ""}</span>
         </p>
       ) : (
         <p className="muted">{t("contactBook.noMessages")}</p>

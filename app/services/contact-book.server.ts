@@ -269,7 +269,7 @@ export async function openThread(db: Db, actor: Actor, studentId: unknown) {
       (select coalesce(json_agg(x order by x."fullName"), '[]') from (
         select u.id, u.full_name as "fullName",
           exists (select 1 from thread_participants p where p.thread_id = (select id from th) and p.user_id = u.id) as joined,
-          (select string_agg(c.name || ' · ' || c.subject, ', ' order by c.subject) from classes c
+          (select coalesce(json_agg(json_build_object('name', c.name, 'subject', c.subject) order by c.subject), '[]') from classes c
            join class_members t on t.class_id = c.id and t.user_id = u.id and t.role = 'teacher'
            join class_members s on s.class_id = c.id and s.user_id = ${sid} and s.role = 'student') as classes
         from teaching tc join users u on u.id = tc.id
@@ -303,7 +303,7 @@ export async function openThread(db: Db, actor: Actor, studentId: unknown) {
     /** Messages after this moment were new to the reader when the page was opened. */
     newSince: access.inThread ? previousRead : null,
     homeroom: json<{ id: string; fullName: string }[]>(row.homeroom),
-    teachers: json<{ id: string; fullName: string; joined: boolean; classes: string | null }[]>(row.teachers),
+    teachers: json<{ id: string; fullName: string; joined: boolean; classes: unknown }[]>(row.teachers).map((x) => ({ ...x, classes: json<{ name: string; subject: string }[]>(x.classes) })),
     parents: readers.filter((r) => r.side === "parent").map((r) => r.name),
   };
 }
@@ -417,13 +417,14 @@ export async function teacherThreads(db: Db, actor: Actor, raw: unknown, limit =
       from mine join users u on u.id = mine.id
       where true ${q ? sql`and u.search_name like ${"%" + q.replace(/[%_\\]/g, "\\$&") + "%"}` : sql``}
     )
-    select st.id as "studentId", st.full_name as "fullName", t.id as "threadId",
-      ${unreadFor(actor.id, sql`st.homeroom or exists (select 1 from thread_participants p where p.thread_id = t.id and p.user_id = ${actor.id})`)} as unread,
-      ${lastMessage} as last, st.homeroom,
-      (select g.name from class_groups g join class_group_members gm on gm.group_id = g.id where gm.student_id = st.id order by g.school_year desc limit 1) as "groupName"
-    from st left join threads t on t.student_id = st.id
-    order by (${unreadFor(actor.id, sql`st.homeroom or exists (select 1 from thread_participants p where p.thread_id = t.id and p.user_id = ${actor.id})`)}) > 0 desc,
-      st.homeroom desc, t.last_message_at desc nulls last, st.sort_key, st.id
+    select x."studentId", x."fullName", x."threadId", x.unread, x.homeroom, x."groupName", x.last from (
+      select st.id as "studentId", st.full_name as "fullName", t.id as "threadId", st.sort_key, t.last_message_at,
+        ${unreadFor(actor.id, sql`st.homeroom or exists (select 1 from thread_participants p where p.thread_id = t.id and p.user_id = ${actor.id})`)} as unread,
+        st.homeroom, ${lastMessage} as last,
+        (select g.name from class_groups g join class_group_members gm on gm.group_id = g.id where gm.student_id = st.id order by g.school_year desc limit 1) as "groupName"
+      from st left join threads t on t.student_id = st.id
+    ) x
+    order by x.unread > 0 desc, x.homeroom desc, x.last_message_at desc nulls last, x.sort_key, x."studentId"
     limit ${limit}`,
   );
   return {
