@@ -274,6 +274,26 @@ describe("two first messages at once", () => {
     const parts = await db.select({ userId: threadParticipants.userId }).from(threadParticipants).where(eq(threadParticipants.threadId, rows[0].id));
     expect(parts.map((p) => p.userId)).toContain(ids.minh);
   });
+
+  it("four writers in two fresh threads at once: one thread each, every message kept", async () => {
+    const db = hub.database.db;
+    const find = demoLookup(db);
+    const students = [await find.user("cuong.lh@nguyendu.lopso.demo"), await find.user("giang.ht@nguyendu.lopso.demo")];
+    const results = await Promise.all(
+      students.flatMap((s) => [
+        c.lan.post(`/contact-book/${s}`, form({ intent: "note", body: "Em tiến bộ trong tuần này." })),
+        c.minh.post(`/contact-book/${s}`, form({ body: "Em cần đọc thêm tác phẩm." })),
+        c.lan.post(`/contact-book/${s}`, form({ body: "Nhắc em mang đồ dùng học tập." })),
+        c.admin.post(`/contact-book/${s}`, form({ body: "Nhà trường đã nhận thông tin." })),
+      ]),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(302));
+    for (const s of students) {
+      const rows = await db.select({ id: threads.id }).from(threads).where(eq(threads.studentId, s));
+      expect(rows).toHaveLength(1);
+      expect(await db.select().from(threadMessages).where(eq(threadMessages.threadId, rows[0].id))).toHaveLength(4);
+    }
+  });
 });
 
 describe("announcements", () => {
