@@ -10,6 +10,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announcements, attachments, events, threadMessages, threadParticipants, threads, users } from "../../db/schema/index.ts";
+import { loadMemberships, type Actor } from "../../app/auth/actor.server.ts";
+import { postAnnouncement } from "../../app/services/announcements.server.ts";
+import { postMessage } from "../../app/services/contact-book.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { fieldError, htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
@@ -254,7 +257,19 @@ describe("who may read and write", () => {
     expect([302, 403]).toContain(res.status);
     if (res.status === 302) expect(res.headers.get("location")).toMatch(/^\/login/);
     expect(await stored()).toEqual(before);
+    // The services check it too, whatever a caller holds: a deactivated parent or teacher is refused.
+    const actorOf = async (id: string) => {
+      const [u] = await db.select().from(users).where(eq(users.id, id));
+      return { ...u, sessionId: "x", memberships: await loadMemberships(db, id) } as unknown as Actor;
+    };
+    const refusal = (e: unknown) => (e as { init?: { status?: number } }).init?.status;
+    await expect(postMessage(db, await actorOf(thu.id), ids.dung, { body: "Tin nhắn" }).catch(refusal)).resolves.toBe(403);
+    await db.update(users).set({ deactivatedAt: new Date() }).where(eq(users.id, ids.lan));
+    await expect(postMessage(db, await actorOf(ids.lan), ids.an, { intent: "note", body: "Nhận xét" }).catch(refusal)).resolves.toBe(403);
+    await expect(postAnnouncement(db, await actorOf(ids.lan), { target: `class:${ids.toan6}`, title: "Thông báo", body: "Nội dung" }).catch(refusal)).resolves.toBe(403);
+    expect(await stored()).toEqual(before);
     await db.update(users).set({ deactivatedAt: null }).where(eq(users.id, thu.id));
+    await db.update(users).set({ deactivatedAt: null }).where(eq(users.id, ids.lan));
   });
 });
 
