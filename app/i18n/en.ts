@@ -538,6 +538,7 @@ export const en: Dictionary = {
     noChildren: "You are not linked to any student yet.",
     noStudents: "No students.",
     noThreads: "No conversations yet.",
+    noMessagesShort: "No messages yet.",
     noMessages: "No messages yet. Write the first one.",
     unread: "{n} unread",
     homeroomBadge: "Homeroom",

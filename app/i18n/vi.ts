@@ -533,6 +533,7 @@ export const vi = {
     noChildren: "Chưa liên kết với học sinh nào.",
     noStudents: "Không có học sinh nào.",
     noThreads: "Chưa có cuộc trao đổi nào.",
+    noMessagesShort: "Chưa có tin nhắn.",
     noMessages: "Chưa có tin nhắn nào. Hãy viết tin nhắn đầu tiên.",
     unread: "{n} chưa đọc",
     homeroomBadge: "Chủ nhiệm",

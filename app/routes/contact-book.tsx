@@ -52,7 +52,7 @@ function Item({ item, showTeachers }: { item: ThreadListItem & { teachers: strin
           <strong>{item.lastAuthor}</strong>: {item.lastBody} <span className="muted">· {item.lastAt ? messageTime(item.lastAt) : ""}</span>
         </p>
       ) : (
-        <p className="muted">{t("contactBook.noMessages")}</p>
+        <p className="muted">{t("contactBook.noMessagesShort")}</p>
       )}
       {showTeachers && item.teachers.length > 0 ? <p className="muted">{t("contactBook.with", { names: item.teachers.join(", ") })}</p> : null}
     </li>

@@ -97,6 +97,28 @@ describe.skipIf(skip)("contact book (Chromium, phone)", () => {
     await expect.poll(() => teacher.locator('li[data-student="Nguyễn Văn An"]').getByTestId("unread").count()).toBe(0);
   });
 
+  it("the school admin sends an urgent announcement to the whole school; the father reads it", async () => {
+    const admin = await open();
+    await signIn(admin, "hieutruong@nguyendu.lopso.demo", DEMO_PASSWORD);
+    await admin.goto("/announcements/new");
+    await hydrated(admin);
+    await admin.getByLabel("Gửi tới").selectOption({ label: "Toàn trường: Trường THCS Nguyễn Du" });
+    await admin.getByLabel("Tiêu đề").fill("Lịch nghỉ Tết Nguyên đán");
+    await admin.getByLabel("Nội dung").fill("Học sinh nghỉ Tết từ ngày 14/02 đến hết ngày 22/02.");
+    await admin.getByLabel("Khẩn").check();
+    await check(admin, "announcement-new");
+    await admin.getByRole("button", { name: "Gửi thông báo" }).click();
+    await admin.waitForURL(/\/announcements\?sent=1$/);
+    await expect.poll(() => admin.getByRole("status").textContent()).toContain("Đã gửi thông báo.");
+
+    await parent.goto("/contact-book");
+    await parent.getByRole("link", { name: "Thông báo chung" }).click();
+    await parent.waitForURL(/\/announcements$/);
+    const item = parent.locator('li[data-title="Lịch nghỉ Tết Nguyên đán"]');
+    await expect.poll(() => item.textContent()).toContain("Khẩn");
+    await check(parent, "announcements-parent");
+  });
+
   it("no page error and no serious or critical axe violation", () => {
     expect(problems, problems.join("\n")).toEqual([]);
     const bad = findings.filter((f) => f.impact === "serious" || f.impact === "critical");
