@@ -53,6 +53,10 @@ export default [
     route(":studentId/classes/:classId", "routes/child-class.tsx"),
   ]),
 
+  // The contact book (sổ liên lạc) and announcements: parents, teachers and school admins
+  ...prefix("contact-book", [index("routes/contact-book.tsx"), route(":studentId", "routes/contact-book-thread.tsx")]),
+  ...prefix("announcements", [index("routes/announcements.tsx"), route("new", "routes/announcement-new.tsx")]),
+
   // School and province admins
   ...prefix("admin", [
     index("routes/admin.tsx"),

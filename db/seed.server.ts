@@ -17,6 +17,9 @@ import {
   organizations,
   parentLinks,
   submissions,
+  threadMessages,
+  threadParticipants,
+  threads,
   users,
 } from "./schema/index.ts";
 import { DEMO_PASSWORD } from "./demo.ts";
@@ -233,6 +236,20 @@ export async function seedDemo(db: Db, now = new Date()) {
         assignmentId, studentId: u[who], status: "graded" as const, score, gradedAt: new Date(now.getTime() - 18 * DAY), gradedBy: u.lan,
       })),
     );
+
+    // One short exchange in Trần Thị Bình's contact book (sổ liên lạc): a note from her homeroom
+    // teacher, her mother's reply, both read.
+    const noteAt = vnAt(-1, 16, 40);
+    const replyAt = vnAt(-1, 20, 5);
+    const [thread] = await tx.insert(threads).values({ studentId: u.binh, schoolId: thcs.id, createdAt: noteAt, lastMessageAt: replyAt }).returning({ id: threads.id });
+    await tx.insert(threadMessages).values([
+      { threadId: thread.id, authorId: u.lan, kind: "note", body: "Hôm nay Bình phát biểu xây dựng bài rất tích cực trong giờ Toán. Gia đình nhắc con hoàn thành bài tập về tập hợp trước thứ Sáu nhé.", createdAt: noteAt },
+      { threadId: thread.id, authorId: u.linh, kind: "message", body: "Cảm ơn cô Lan. Tối nay gia đình sẽ nhắc cháu làm bài và nộp đúng hạn ạ.", createdAt: replyAt },
+    ]);
+    await tx.insert(threadParticipants).values([
+      { threadId: thread.id, userId: u.lan, lastReadAt: now, joinedAt: noteAt },
+      { threadId: thread.id, userId: u.linh, lastReadAt: replyAt, joinedAt: replyAt },
+    ]);
 
     return { schools: 2, users: people.length };
   });

@@ -20,6 +20,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
   if (roles.has("student")) links.push({ to: "/today", label: t("nav.today") }, { to: "/join", label: t("nav.join") });
   if (roles.has("teacher")) links.push({ to: "/classes", label: t("nav.classes") });
   if (roles.has("parent")) links.push({ to: "/children", label: t("nav.children") });
+  if (roles.has("parent") || roles.has("teacher") || roles.has("school_admin")) links.push({ to: "/contact-book", label: t("contactBook.nav") });
   if (user?.isAdmin) links.push({ to: "/admin", label: t("nav.admin") });
   return (
     <>

@@ -26,6 +26,11 @@ export default function Child() {
         <Link to="/children">← {t("parent.title")}</Link>
       </p>
       <h1>{data.child.fullName}</h1>
+      <p>
+        <Link className="button" to={`/contact-book/${data.child.id}`}>
+          {t("contactBook.openFor", { name: data.child.fullName })}
+        </Link>
+      </p>
       <div className="grid grid-2">
         <ListCard id="grades" title={t("parent.grades")} empty={t("parent.noGrades")} items={data.graded} keyOf={(g) => g.assignmentId}>
           {(g) => (

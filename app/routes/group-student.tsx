@@ -63,6 +63,11 @@ export default function GroupStudent() {
         {student.email ? ` · ${student.email}` : ""}
         {student.phone ? ` · ${formatPhone(student.phone)}` : ""}
       </p>
+      <p>
+        <Link className="button" to={`/contact-book/${student.id}`}>
+          {t("contactBook.openFor", { name: student.fullName })}
+        </Link>
+      </p>
       {done?.code ? (
         <Notice>
           <span data-testid="link-code">

@@ -203,7 +203,7 @@ async function isParentOfClassStudent(db: Db, parentId: string, classId: string)
   return Boolean(row);
 }
 
-/** Who may download an attachment: whoever may read its lesson, see its assignment or see its submission. */
+/** Who may download an attachment: whoever may read its lesson, see its assignment or submission, or read its contact-book thread. */
 export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentId: string) {
   if (!z.uuid().safeParse(attachmentId).success) throw notFound();
   const [a] = await db
@@ -212,6 +212,7 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
       lessonId: attachments.lessonId,
       submissionId: attachments.submissionId,
       assignmentId: attachments.assignmentId,
+      messageId: attachments.messageId,
       filename: attachments.filename,
       contentType: attachments.contentType,
       size: attachments.size,
@@ -227,6 +228,10 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
   } else if (a.submissionId) {
     const { getSubmissionForViewer } = await import("./assignments.server.ts");
     await getSubmissionForViewer(db, actor, a.submissionId);
+  } else if (a.messageId) {
+    // A file sent in a contact-book thread: whoever may read that thread.
+    const { requireMessageReader } = await import("./contact-book.server.ts");
+    await requireMessageReader(db, actor, a.messageId);
   } else throw notFound();
   return a;
 }

@@ -51,6 +51,7 @@ beforeAll(async () => {
   ids.minh = await find.user(LOGINS.minh);
   ids.hoa = await find.user(LOGINS.hoa);
   ids.lan = await find.user(LOGINS.lan);
+  ids.mai = await find.user("mai.dn@kimdong.lopso.demo");
   const groups = await db.select({ id: classGroups.id, name: classGroups.name }).from(classGroups);
   ids.g6 = groups.find((g) => g.name === "6A1")!.id;
   ids.g7 = groups.find((g) => g.name === "7A2")!.id;
@@ -127,6 +128,18 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   // Lê Thị Hoa is not a member of THCS: not found there, even for its admins.
   { name: "another school's person through THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`, expect: row({ province: 404, schoolAdmin: 404 }, 403) },
   { name: "a person of the primary school", path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`, expect: row({ province: 200 }, 403) },
+  // The contact book (sổ liên lạc): parents, teachers and school admins; students are refused. A
+  // thread is a student's: their parents, the teachers of their classes and groups, their school's
+  // admins. Province admins do not read families' conversations.
+  { name: "contact book", path: () => "/contact-book", expect: row({ hung: 200, thu: 200, lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
+  { name: "contact book searched and filtered", path: () => `/contact-book?q=an&class=${ids.toan6}`, expect: row({ hung: 200, thu: 200, lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
+  { name: "An's contact book", path: () => `/contact-book/${ids.an}`, expect: row({ hung: 200, lan: 200, minh: 200, schoolAdmin: 200, thu: 404, hoa: 404 }, 403) },
+  { name: "Khoa's contact book (7A2: homeroom Minh, KHTN Lan)", path: () => `/contact-book/${ids.khoa}`, expect: row({ lan: 200, minh: 200, schoolAdmin: 200, hung: 404, thu: 404, hoa: 404 }, 403) },
+  { name: "Dũng's contact book (Ngữ văn 6A1 only)", path: () => `/contact-book/${ids.dung}`, expect: row({ thu: 200, minh: 200, schoolAdmin: 200, lan: 404, hung: 404, hoa: 404 }, 403) },
+  { name: "another school's student's contact book", path: () => `/contact-book/${ids.mai}`, expect: row({ hoa: 200, lan: 404, minh: 404, schoolAdmin: 404, hung: 404, thu: 404 }, 403) },
+  { name: "a contact book under a teacher's id", path: () => `/contact-book/${ids.lan}`, expect: row({ hung: 404, thu: 404, lan: 404, minh: 404, hoa: 404, schoolAdmin: 404 }, 403) },
+  { name: "announcements", path: () => "/announcements", expect: row({ hung: 200, thu: 200, lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
+  { name: "write an announcement", path: () => "/announcements/new", expect: row({ lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
   // A malformed id is a 404 before anything else runs, signed in or not.
   { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];
@@ -200,6 +213,12 @@ async function counts() {
       )
     ).map((r) => ({ groups: r.groups, enrolments: Number(r.enrolments), codes: Number(r.codes) }))[0],
     people: people.people,
+    // The contact book and announcements: threads, messages, read positions and who joined.
+    ...(
+      await hub.database.query<{ threads: number; messages: number; participants: string | null; announcements: number }>(
+        "select (select count(*)::int from threads) as threads, (select count(*)::int from thread_messages) as messages, (select string_agg(thread_id::text || user_id::text || coalesce(last_read_at::text, ''), ',' order by thread_id, user_id) from thread_participants) as participants, (select count(*)::int from announcements) as announcements",
+      )
+    ).map((r) => ({ threads: Number(r.threads), messages: Number(r.messages), participants: r.participants, announcements: Number(r.announcements) }))[0],
   };
 }
 
@@ -407,6 +426,48 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.thcs}/users/${ids.khoa}`,
     body: () => ({ intent: "reset-password" }),
     expect: { anon: "login", otherProvince: 403, lan: 403, khoa: 403, hung: 403 },
+  },
+  {
+    name: "write in a contact book not one's own",
+    path: () => `/contact-book/${ids.an}`,
+    body: () => ({ intent: "message", body: "Xin chào" }),
+    expect: { anon: "login", thu: 404, hoa: 404, an: 403, khoa: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "a parent or an admin writes a teacher's note",
+    path: () => `/contact-book/${ids.an}`,
+    body: () => ({ intent: "note", body: "Nhận xét giả" }),
+    expect: { anon: "login", hung: 403, schoolAdmin: 403, thu: 404, hoa: 404, an: 403 },
+  },
+  {
+    name: "write in another school's student's contact book",
+    path: () => `/contact-book/${ids.mai}`,
+    body: () => ({ intent: "message", body: "Xin chào" }),
+    expect: { lan: 404, minh: 404, schoolAdmin: 404, hung: 404, thu: 404 },
+  },
+  {
+    name: "ask a teacher who does not teach the child to join",
+    path: () => `/contact-book/${ids.an}`,
+    body: () => ({ intent: "invite", teacherId: ids.hoa }),
+    expect: { anon: "login", hung: 404, thu: 404, lan: 403, minh: 403, schoolAdmin: 403, an: 403 },
+  },
+  {
+    name: "announce to a class not taught",
+    path: () => "/announcements/new",
+    body: () => ({ target: `class:${ids.toan6}`, title: "Thông báo chen ngang", body: "Nội dung" }),
+    expect: { anon: "login", minh: 404, hoa: 404, schoolAdmin: 404, hung: 403, an: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "announce to a whole school without being its admin",
+    path: () => "/announcements/new",
+    body: () => ({ target: `school:${ids.thcs}`, title: "Thông báo chen ngang", body: "Nội dung", urgent: "1" }),
+    expect: { anon: "login", lan: 404, minh: 404, hoa: 404, hung: 403, thu: 403, an: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "announce to another school",
+    path: () => "/announcements/new",
+    body: () => ({ target: `school:${ids.th}`, title: "Thông báo chen ngang", body: "Nội dung" }),
+    expect: { schoolAdmin: 404, lan: 404 },
   },
   {
     name: "markdown preview",
