@@ -8,7 +8,7 @@ export default [
   route("account", "routes/account.tsx"),
   route("account/password", "routes/account-password.tsx"),
   route("account/notifications", "routes/account-notifications.tsx"),
-  route("account/notifications/push", "routes/account-notifications-push.tsx"),
+  route("api/notifications/push", "routes/api.notifications-push.tsx"),
   route("notifications", "routes/notifications.tsx"),
   route("notifications/open", "routes/notifications-open.tsx"),
   route("password/forgot", "routes/password-forgot.tsx"),

@@ -14,7 +14,7 @@ function keyBytes(base64url: string): Uint8Array {
 }
 
 async function post(body: Record<string, string>) {
-  const res = await fetch("/account/notifications/push", { method: "POST", body: new URLSearchParams(body), headers: { accept: "application/json" } });
+  const res = await fetch("/api/notifications/push", { method: "POST", body: new URLSearchParams(body), headers: { accept: "application/json" } });
   return res.ok;
 }
 

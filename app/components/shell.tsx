@@ -88,7 +88,7 @@ function UnreadBadge({ count }: { count: number }) {
       <span className="badge badge-count" aria-hidden="true" data-testid="unread-badge">
         {shown}
       </span>
-      <span className="visually-hidden">{t(count > 9 ? "notifyUi.unreadMany" : "notifyUi.unreadCount", { n: shown })}</span>
+      <span className="visually-hidden">{t(count > 9 ? "notifyUi.unreadMany" : "notifyUi.unreadCount", { n: count > 9 ? 9 : count })}</span>
     </>
   );
 }

@@ -637,7 +637,7 @@ export const en: Dictionary = {
       show: "Show",
       reachTitle: "Students with a parent reached in the last {days} days",
       reachCount: "{reached} of {students} students",
-      reachHelp: "A student counts as reached when, in the last {days} days, at least one of their parents was sent a message by email, browser notification, Zalo or SMS that the provider accepted or delivered, or read an in-app notification about that student.",
+      reachHelp: "A student counts as reached when, in the last {days} days, at least one of their parents was sent a message of the school by email, browser notification, Zalo or SMS that the provider accepted or delivered, or read an in-app notification about that student.",
       daysTitle: "By channel and day (last {days} days)",
       totals: "In all: {sent} sent, {delivered} delivered, {failed} failed, {unsubscribed} unsubscribed.",
       empty: "Nothing was sent in this period.",

@@ -632,7 +632,7 @@ export const vi = {
       show: "Xem",
       reachTitle: "Học sinh có phụ huynh nhận được tin trong {days} ngày qua",
       reachCount: "{reached} trên {students} học sinh",
-      reachHelp: "Một học sinh được tính là \"đã liên lạc được\" khi, trong {days} ngày qua, ít nhất một phụ huynh của em đã được gửi một tin qua email, thông báo trình duyệt, Zalo hoặc SMS mà nhà cung cấp đã nhận hoặc đã chuyển đến, hoặc đã đọc một thông báo về em trong ứng dụng.",
+      reachHelp: "Một học sinh được tính là \"đã liên lạc được\" khi, trong {days} ngày qua, ít nhất một phụ huynh của em đã được nhà trường gửi một tin qua email, thông báo trình duyệt, Zalo hoặc SMS mà nhà cung cấp đã nhận hoặc đã chuyển đến, hoặc đã đọc một thông báo về em trong ứng dụng.",
       daysTitle: "Theo kênh và theo ngày ({days} ngày qua)",
       totals: "Tổng: {sent} đã gửi, {delivered} đã đến, {failed} không gửi được, {unsubscribed} hủy nhận.",
       empty: "Chưa có tin nào được gửi trong thời gian này.",

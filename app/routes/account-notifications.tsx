@@ -175,7 +175,7 @@ export default function NotificationSettings() {
                       {deviceName(d.userAgent) ?? t("notifyUi.push.unknownDevice")}
                       <span className="muted"> · {t("notifyUi.push.since", { at: formatDateTime(d.createdAt) })}</span>
                     </span>
-                    <form method="post" action="/account/notifications/push">
+                    <form method="post" action="/api/notifications/push">
                       <input type="hidden" name="intent" value="unsubscribe" />
                       <input type="hidden" name="id" value={d.id} />
                       <input type="hidden" name="back" value="1" />

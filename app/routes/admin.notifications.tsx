@@ -1,6 +1,6 @@
 import { useLoaderData } from "react-router";
 import type { Route } from "./+types/admin.notifications";
-import { deliveryHealth, HEALTH_DAYS, REACH_DAYS } from "../services/delivery-health.server.ts";
+import { deliveryHealth, HEALTH_DAYS as DAYS_SHOWN, REACH_DAYS as REACH_WINDOW } from "../services/delivery-health.server.ts";
 import { listAdministeredSchools } from "../services/users.server.ts";
 import { Link } from "../components/link.tsx";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
@@ -12,11 +12,11 @@ import { requireSchoolAdmin } from "./_admin.server.ts";
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const [health, schools] = await Promise.all([deliveryHealth(db, school.id), listAdministeredSchools(db, actor)]);
-  return { school: { id: school.id, name: school.name }, schools: schools.map((s) => ({ id: s.id, name: s.name })), health };
+  return { school: { id: school.id, name: school.name }, schools: schools.map((s) => ({ id: s.id, name: s.name })), health, healthDays: DAYS_SHOWN, reachDays: REACH_WINDOW };
 }
 
 export default function DeliveryHealthPage() {
-  const { school, schools, health } = useLoaderData<typeof loader>();
+  const { school, schools, health, healthDays: HEALTH_DAYS, reachDays: REACH_DAYS } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const pct = health.reach.share === null ? "—" : `${formatNumber(Math.round(health.reach.share * 1000) / 10, locale)}%`;

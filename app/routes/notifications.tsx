@@ -68,7 +68,7 @@ export default function Inbox() {
           {items.map((item) => (
             <li key={item.id} className={item.read ? undefined : "unread"} data-testid="inbox-item" data-read={item.read ? "1" : "0"}>
               <p className="item-title">
-                {item.read ? null : <span className="visually-hidden">{t("notifyUi.inbox.unreadLabel")} </span>}
+                {item.read ? null : <span className="visually-hidden">{`${t("notifyUi.inbox.unreadLabel")} `}</span>}
                 {item.link ? <Link to={`/notifications/open?id=${item.id}`}>{item.title}</Link> : item.title}
               </p>
               {item.body ? <p>{item.body}</p> : null}

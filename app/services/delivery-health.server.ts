@@ -4,9 +4,9 @@
  * addresses unsubscribed; and the share of the school's students with at least one parent
  * reached in the last 30 days — the figure the province reports.
  *
- * "Reached": within the 30 days, a parent linked to the student was sent an outside message
- * (email, push, Zalo or SMS) that the provider accepted or delivered, or read an in-app item
- * about that student. All set-based SQL over the school's rows.
+ * "Reached": within the 30 days, a parent linked to the student was sent an outside message of
+ * this school (email, push, Zalo or SMS) that the provider accepted or delivered, or read an
+ * in-app item about that student. All set-based SQL over the school's rows.
  */
 import { sql } from "drizzle-orm";
 import { selectRows, type Db } from "../../db/client.server.ts";
@@ -77,7 +77,7 @@ export async function deliveryHealth(db: Db, schoolId: string, now = new Date())
               select 1 from parent_links pl
               where pl.student_id = s.id and (
                 exists (select 1 from outbound_messages o
-                        where o.user_id = pl.parent_id and o.status in ('sent', 'delivered')
+                        where o.user_id = pl.parent_id and o.school_id = ${schoolId} and o.status in ('sent', 'delivered')
                           and coalesce(o.sent_at, o.delivered_at) >= ${reachSince.toISOString()})
                 or exists (select 1 from notifications n
                            where n.user_id = pl.parent_id and n.student_id = s.id and n.read_at >= ${reachSince.toISOString()})

@@ -1,6 +1,6 @@
 import { data, redirect } from "react-router";
 import { z } from "zod";
-import type { Route } from "./+types/account-notifications-push";
+import type { Route } from "./+types/api.notifications-push";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
 import { subscribe, unsubscribe } from "../services/push-subscriptions.server.ts";
