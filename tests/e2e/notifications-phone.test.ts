@@ -112,4 +112,36 @@ describe.skipIf(skip)("notifications on a small phone (Chromium)", () => {
     expect(await page.getByLabel("Có điểm mới").inputValue()).toBe("immediate");
     expect(problems).toEqual([]);
   });
+
+  it("the service worker registers for the whole site and shows a pushed notification with its page", async () => {
+    await context.grantPermissions(["notifications"], { origin: hub.url });
+    const cdp = await context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: { registrations: { registrationId: string; scopeURL: string }[] }) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+    const scope = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      await navigator.serviceWorker.ready;
+      return reg.scope;
+    });
+    expect(scope).toBe(`${hub.url}/`);
+    await expect.poll(() => registrations.some((r) => r.scopeURL === `${hub.url}/`)).toBe(true);
+    const registrationId = registrations.find((r) => r.scopeURL === `${hub.url}/`)!.registrationId;
+    await cdp.send("ServiceWorker.deliverPushMessage", {
+      origin: hub.url,
+      registrationId,
+      data: JSON.stringify({ title: "Điểm Toán của An", body: "9/10 — Luyện tập: Số La Mã", url: `/children/${ids.an}` }),
+    });
+    const shown = async () =>
+      page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.getRegistration("/");
+        const list = (await reg?.getNotifications()) ?? [];
+        return list.map((n) => ({ title: n.title, body: n.body, url: (n.data as { url?: string } | null)?.url ?? null }));
+      });
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: "Điểm Toán của An", body: "9/10 — Luyện tập: Số La Mã", url: `${hub.url}/children/${ids.an}` }]);
+    // A link to another site is not followed: the notification opens the inbox instead.
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: hub.url, registrationId, data: JSON.stringify({ title: "Lạ", url: "https://evil.example/" }) });
+    await expect.poll(async () => (await shown()).find((n) => n.title === "Lạ")?.url ?? null, { timeout: 10_000 }).toBe(`${hub.url}/notifications`);
+    expect(problems).toEqual([]);
+  });
 });
