@@ -68,9 +68,18 @@ export async function subscribe(db: Db, userId: string, input: Record<string, st
       const [row] = await tx
         .insert(pushSubscriptions)
         .values({ userId, endpoint: s.endpoint, p256dh: s.p256dh, auth: s.auth, userAgent: s.userAgent })
+        .onConflictDoNothing({ target: pushSubscriptions.endpoint })
         .returning({ id: pushSubscriptions.id });
-      id = row.id;
-      outcome = existing ? "moved" : "created";
+      if (!row) {
+        // The same browser's other request (a double tap) stored it a moment ago.
+        const [now] = await tx.select({ id: pushSubscriptions.id, userId: pushSubscriptions.userId }).from(pushSubscriptions).where(eq(pushSubscriptions.endpoint, s.endpoint));
+        if (!now || now.userId !== userId) return fail({ endpoint: "errors.push_taken" });
+        id = now.id;
+        outcome = "updated";
+      } else {
+        id = row.id;
+        outcome = existing ? "moved" : "created";
+      }
     }
     // Subscribing is asking for push: the channel is on again, whatever switched it off before.
     const on = { enabled: true, disabledReason: null, disabledAt: null, updatedAt: new Date() };

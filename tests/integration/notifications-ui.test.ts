@@ -346,6 +346,15 @@ describe("web push subscriptions", () => {
     expect(queued.status).toBe("cancelled");
   });
 
+  it("stores a double-tapped subscribe once, both answered ok", async () => {
+    const keys = browserKeys();
+    const endpoint = "https://push.example/send/double-tap";
+    const answers = await Promise.all([1, 2].map(() => thu.post("/api/notifications/push", { intent: "subscribe", endpoint, ...keys })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect((await subs()).filter((r) => r.endpoint === endpoint).map((r) => r.userId)).toEqual([ids.thu]);
+    await thu.post("/api/notifications/push", { intent: "unsubscribe", endpoint });
+  });
+
   it("unsubscribes one's own browser by endpoint (the browser) or from the device list (no JavaScript)", async () => {
     const [row] = await subs();
     let res = await thu.post("/api/notifications/push", { intent: "unsubscribe", endpoint: row.endpoint });
