@@ -107,6 +107,8 @@ export function contentSecurityPolicy(nonce: string) {
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
+    // The Web Push service worker (/sw.js) is the hub's own script.
+    "worker-src 'self'",
     "frame-ancestors 'none'",
     "form-action 'self'",
     "base-uri 'self'",

@@ -78,6 +78,7 @@ export async function loader({ context }: Route.LoaderArgs) {
           home: homePath(actor),
           roles: [...new Set(actor.memberships.map((m) => m.role))],
           isAdmin: hasRole(actor, "school_admin", "province_admin"),
+          unread: actor.unread ?? 0,
         }
       : null,
   });

@@ -7,6 +7,10 @@ export default [
   route("lang", "routes/lang.tsx"),
   route("account", "routes/account.tsx"),
   route("account/password", "routes/account-password.tsx"),
+  route("account/notifications", "routes/account-notifications.tsx"),
+  route("api/notifications/push", "routes/api.notifications-push.tsx"),
+  route("notifications", "routes/notifications.tsx"),
+  route("notifications/open", "routes/notifications-open.tsx"),
   route("password/forgot", "routes/password-forgot.tsx"),
   route("password/reset", "routes/password-reset.tsx"),
 
@@ -64,6 +68,8 @@ export default [
     route("schools/:schoolId/users/:userId", "routes/admin.user.tsx"),
     route("schools/:schoolId/classes", "routes/admin.classes.tsx"),
     route("schools/:schoolId/import", "routes/admin.import.tsx"),
+    route("schools/:schoolId/notifications", "routes/admin.notifications.tsx"),
+    route("notifications", "routes/admin.notifications-pick.tsx"),
   ]),
 
   // Any other URL: "page not found", inside the frame (the root's middleware and loader run).

@@ -6,7 +6,12 @@ import type { SessionUser } from "./session.server.ts";
 export type ActorMembership = { orgId: string; role: Role; orgName: string; orgKind: "province" | "school"; parentId: string | null };
 
 /** A signed-in person with every role they hold, in which organization. */
-export type Actor = SessionUser & { sessionId: string; memberships: ActorMembership[] };
+export type Actor = SessionUser & {
+  sessionId: string;
+  memberships: ActorMembership[];
+  /** Unread inbox items when the request began, capped at UNREAD_CAP + 1 (the menu's badge). */
+  unread?: number;
+};
 
 export async function loadMemberships(db: DbOrTx, userId: string): Promise<ActorMembership[]> {
   return db

@@ -18,7 +18,7 @@ export async function authenticate(db: Db, request: Request): Promise<{ actor: A
     return { actor: null, expired: true, setCookie: blankSessionCookie(secureCookies(request)) };
   }
   return {
-    actor: { ...result.user, sessionId: result.session.id, memberships: result.memberships },
+    actor: { ...result.user, sessionId: result.session.id, memberships: result.memberships, unread: result.unread },
     expired: false,
     setCookie: result.session.renewed ? sessionCookie(token, result.session.expiresAt, secureCookies(request)) : undefined,
   };

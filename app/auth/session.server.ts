@@ -10,6 +10,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.server.ts";
 import { memberships, organizations, sessions, users } from "../../db/schema/index.ts";
 import type { ActorMembership } from "./actor.server.ts";
+import { unreadCountSql } from "../services/notify-inbox.server.ts";
 
 export const SESSION_COOKIE = "lopso_session";
 const DAY = 24 * 60 * 60 * 1000;
@@ -44,7 +45,7 @@ export type SessionUser = {
 };
 
 export type SessionValidation =
-  | { session: { id: string; expiresAt: Date; renewed: boolean }; user: SessionUser; memberships: ActorMembership[] }
+  | { session: { id: string; expiresAt: Date; renewed: boolean }; user: SessionUser; memberships: ActorMembership[]; unread: number }
   | { session: null; user: null; expired: boolean };
 
 /** Every page view looks its session up: the statement is built once per database handle. */
@@ -61,6 +62,8 @@ function prepareSessionLookup(db: DbOrTx) {
         select json_agg(json_build_object('orgId', m.org_id, 'role', m.role, 'orgName', o.name, 'orgKind', o.kind, 'parentId', o.parent_id))
         from ${memberships} m join ${organizations} o on o.id = m.org_id
         where m.user_id = ${users.id}), '[]'::json)`,
+      // The menu's unread badge, from the inbox's partial index, capped (see notify-inbox).
+      unread: unreadCountSql(users.id),
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -98,7 +101,7 @@ export async function validateSessionToken(db: DbOrTx, token: string): Promise<S
     await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
   }
   const roles = typeof row.memberships === "string" ? (JSON.parse(row.memberships) as ActorMembership[]) : row.memberships;
-  return { session: { id, expiresAt, renewed }, user: row.user, memberships: roles };
+  return { session: { id, expiresAt, renewed }, user: row.user, memberships: roles, unread: Number(row.unread) };
 }
 
 export async function invalidateSession(db: DbOrTx, sessionId: string) {

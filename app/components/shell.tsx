@@ -52,6 +52,12 @@ export function AppShell({ children }: { children: React.ReactNode }) {
                 </li>
               ))}
               <li>
+                <NavLink to="/notifications" data-testid="nav-notifications">
+                  {t("notifyUi.nav")}
+                  <UnreadBadge count={user.unread} />
+                </NavLink>
+              </li>
+              <li>
                 <NavLink to="/account">{t("nav.account")}</NavLink>
               </li>
               <li>
@@ -68,6 +74,22 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+    </>
+  );
+}
+
+/** The menu's unread count: "9+" past nine, with its meaning in words for screen readers. */
+function UnreadBadge({ count }: { count: number }) {
+  const t = useT();
+  if (count <= 0) return null;
+  const shown = count > 9 ? "9+" : String(count);
+  return (
+    <>
+      {" "}
+      <span className="badge badge-count" aria-hidden="true" data-testid="unread-badge">
+        {shown}
+      </span>
+      <span className="visually-hidden">{t(count > 9 ? "notifyUi.unreadMany" : "notifyUi.unreadCount", { n: count > 9 ? 9 : count })}</span>
     </>
   );
 }

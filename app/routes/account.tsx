@@ -7,6 +7,7 @@ import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { blankSessionCookie, invalidateAllSessions } from "../auth/session.server.ts";
 import { changePassword } from "../services/users.server.ts";
 import { Field, Notice } from "../components/forms.tsx";
+import { Link } from "../components/link.tsx";
 import { useT } from "../i18n/index.ts";
 import { formatPhone } from "../lib/vn.ts";
 import { badRequest, failureErrors, formObject, readForm } from "./_form.server.ts";
@@ -52,6 +53,9 @@ export default function Account() {
         </p>
         {data.email ? <p className="muted">{data.email}</p> : null}
         {data.phone ? <p className="muted">{data.phone}</p> : null}
+        <p>
+          <Link to="/account/notifications">{t("notifyUi.settings.title")}</Link>
+        </p>
         <h2>{t("account.memberships")}</h2>
         <ul className="list">
           {data.memberships.map((m) => (

@@ -36,6 +36,9 @@ export default function Admin() {
               <Link className="button" to={`/admin/schools/${s.id}/import`}>
                 {t("nav.import")}
               </Link>
+              <Link className="button" to={`/admin/schools/${s.id}/notifications`}>
+                {t("notifyUi.health.title")}
+              </Link>
             </p>
           </li>
         ))}

@@ -90,6 +90,13 @@ export function createApp(opts: HttpOptions) {
 
   function serveStaticFile(req: IncomingMessage, res: ServerResponse, pathname: string, fallthrough: () => void) {
     const onError = (err?: unknown) => (err ? fail(req, res, err) : fallthrough());
+    if (pathname === "/sw.js") {
+      // The service worker controls every page (scope /) and a new version must reach browsers at
+      // once: the browser checks it on each visit, so no cache may keep an old one.
+      res.setHeader("Service-Worker-Allowed", "/");
+      res.setHeader("Cache-Control", "no-cache");
+      return otherStatic[1](req, res, onError);
+    }
     compressStatic(req, res, (err) => {
       if (err) return onError(err);
       if (pathname.startsWith("/assets/")) return assets(req, res, onError);

@@ -5,15 +5,19 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, attachments, classGroups, classMembers, events, lessons, memberships, organizations, submissions, users } from "../../db/schema/index.ts";
+import crypto from "node:crypto";
+import { assignments, attachments, classGroups, classMembers, events, lessons, memberships, notifications, organizations, pushSubscriptions, submissions, users } from "../../db/schema/index.ts";
 import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
-/** "teacher page": a redirect to the teacher's page of the class (`/classes/:classId`). */
-type Expect = 200 | 403 | 404 | "login" | "teacher page";
+/**
+ * "teacher page": a redirect to the teacher's page of the class (`/classes/:classId`); "item page":
+ * an opened inbox item's redirect to the page it is about (An's page, for Hùng's items).
+ */
+type Expect = 200 | 400 | 403 | 404 | "login" | "teacher page" | "item page";
 
 let hub: Hub;
 const ids: Record<string, string> = {};
@@ -65,6 +69,23 @@ beforeAll(async () => {
     .values({ fullName: "Lý Văn Khác", sortKey: nameSortKey("Lý Văn Khác"), email: LOGINS.otherProvince, passwordHash: await hashPassword("lopso2025") })
     .returning();
   await db.insert(memberships).values({ userId: admin2.id, orgId: p2.id, role: "province_admin" });
+
+  // Hùng's inbox items and his phone's Web Push subscription: nobody else may touch them.
+  const [hung] = await db.select({ id: users.id }).from(users).where(eq(users.phone, "+84912345678"));
+  const items = await db
+    .insert(notifications)
+    .values([1, 2].map((n) => ({ userId: hung.id, studentId: ids.an, kind: "grade" as const, mode: "daily" as const, eventId: 900_000 + n, title: `Điểm ${n}`, link: `/children/${ids.an}` })))
+    .returning({ id: notifications.id });
+  ids.hungItem = String(items[0].id);
+  ids.hungItem2 = String(items[1].id);
+  const ecdh = crypto.createECDH("prime256v1");
+  ecdh.generateKeys();
+  const [sub] = await db
+    .insert(pushSubscriptions)
+    .values({ userId: hung.id, endpoint: "https://push.example/send/hung", p256dh: ecdh.getPublicKey().toString("base64url"), auth: crypto.randomBytes(16).toString("base64url") })
+    .returning({ id: pushSubscriptions.id, endpoint: pushSubscriptions.endpoint });
+  ids.hungSub = sub.id;
+  ids.hungEndpoint = sub.endpoint;
 
   for (const [who, login] of Object.entries(LOGINS)) clients[who] = await hub.as(login);
   clients.anon = hub.client();
@@ -140,6 +161,14 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "a contact book under a teacher's id", path: () => `/contact-book/${ids.lan}`, expect: row({ hung: 404, thu: 404, lan: 404, minh: 404, hoa: 404, schoolAdmin: 404 }, 403) },
   { name: "announcements", path: () => "/announcements", expect: row({ hung: 200, thu: 200, lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
   { name: "write an announcement", path: () => "/announcements/new", expect: row({ lan: 200, minh: 200, hoa: 200, schoolAdmin: 200 }, 403) },
+  // Notifications: everyone signed in has an inbox and settings of their own.
+  { name: "notifications inbox", path: () => "/notifications", expect: row(ALL_SIGNED_IN, 200) },
+  { name: "notifications inbox, older page", path: () => "/notifications?before=999999", expect: row(ALL_SIGNED_IN, 200) },
+  { name: "notification settings", path: () => "/account/notifications", expect: row(ALL_SIGNED_IN, 200) },
+  // Opening an item marks it read: only its owner; for anyone else it does not exist.
+  { name: "open Hùng's inbox item", path: () => `/notifications/open?id=${ids.hungItem}`, expect: row({ hung: "item page" }, 404) },
+  { name: "delivery health (THCS)", path: () => `/admin/schools/${ids.thcs}/notifications`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
   // A malformed id is a 404 before anything else runs, signed in or not.
   { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];
@@ -147,6 +176,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
 function outcome(res: Response): Expect | number {
   if (res.status === 302 && (res.headers.get("location") ?? "").startsWith("/login")) return "login";
   if (res.status === 302 && res.headers.get("location") === `/classes/${ids.toan6}`) return "teacher page";
+  if (res.status === 302 && res.headers.get("location") === `/children/${ids.an}`) return "item page";
   return res.status;
 }
 
@@ -219,6 +249,17 @@ async function counts() {
         "select (select count(*)::int from threads) as threads, (select count(*)::int from thread_messages) as messages, (select string_agg(thread_id::text || user_id::text || coalesce(last_read_at::text, ''), ',' order by thread_id, user_id) from thread_participants) as participants, (select count(*)::int from announcements) as announcements",
       )
     ).map((r) => ({ threads: Number(r.threads), messages: Number(r.messages), participants: r.participants, announcements: Number(r.announcements) }))[0],
+    // Inbox read state, browsers subscribed, channel switches, preferences and settings.
+    notify: (
+      await hub.database.query<{ s: string }>(
+        `select md5(
+           coalesce((select string_agg(id::text || coalesce(read_at::text, ''), ',' order by id) from notifications), '')
+           || coalesce((select string_agg(id::text || user_id::text || endpoint || p256dh, ',' order by id) from push_subscriptions), '')
+           || coalesce((select string_agg(user_id::text || channel || enabled::text || coalesce(disabled_reason, ''), ',' order by user_id, channel) from contact_channels), '')
+           || coalesce((select string_agg(user_id::text || student_id::text || kind || mode, ',' order by user_id, student_id, kind) from notification_preferences), '')
+           || coalesce((select string_agg(user_id::text || quiet_start || '-' || quiet_end || '-' || digest_at || '-' || weekly_day, ',' order by user_id) from notification_settings), '')) as s`,
+      )
+    )[0].s,
   };
 }
 
@@ -468,6 +509,40 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => "/announcements/new",
     body: () => ({ target: `school:${ids.th}`, title: "Thông báo chen ngang", body: "Nội dung" }),
     expect: { schoolAdmin: 404, lan: 404 },
+  },
+  {
+    name: "mark someone else's notification read",
+    path: () => "/notifications",
+    body: () => ({ intent: "read", id: ids.hungItem2 }),
+    expect: { anon: "login", thu: 404, an: 404, lan: 404, schoolAdmin: 404, province: 404, otherProvince: 404 },
+  },
+  {
+    name: "mark all read (signed out)",
+    path: () => "/notifications",
+    body: () => ({ intent: "readAll" }),
+    expect: { anon: "login" },
+  },
+  {
+    name: "save notification settings (signed out)",
+    path: () => "/account/notifications",
+    body: () => ({ quietStart: "20:00", quietEnd: "07:00", digestAt: "19:00", weeklyDay: "0", locale: "vi" }),
+    expect: { anon: "login" },
+  },
+  {
+    name: "remove someone else's browser from Web Push",
+    path: () => "/api/notifications/push",
+    body: () => ({ intent: "unsubscribe", id: ids.hungSub }),
+    expect: { anon: "login", thu: 404, an: 404, lan: 404, schoolAdmin: 404, province: 404 },
+  },
+  {
+    name: "take someone else's Web Push endpoint with other keys",
+    path: () => "/api/notifications/push",
+    body: () => {
+      const ecdh = crypto.createECDH("prime256v1");
+      ecdh.generateKeys();
+      return { intent: "subscribe", endpoint: ids.hungEndpoint, p256dh: ecdh.getPublicKey().toString("base64url"), auth: crypto.randomBytes(16).toString("base64url") };
+    },
+    expect: { anon: "login", thu: 400, an: 400, lan: 400, schoolAdmin: 400, province: 400 },
   },
   {
     name: "markdown preview",
