@@ -50,8 +50,7 @@ export function isoWeek(at: Date): string {
   const day = (d.getUTCDay() + 6) % 7; // Monday 0
   d.setUTCDate(d.getUTCDate() - day + 3); // Thursday of this week
   const year = d.getUTCFullYear();
-  const jan4 = new Date(Date.UTC(year, 0, 4));
-  const week = 1 + Math.round((d.getTime() - jan4.getTime()) / 86_400_000 / 7 - ((jan4.getUTCDay() + 6) % 7) / 7 + 3 / 7);
+  const week = Math.ceil(((d.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 + 1) / 7);
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
