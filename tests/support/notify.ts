@@ -138,7 +138,7 @@ export async function buildWorld(db: Db, now = new Date()) {
       event("attendance.recorded", { classId: toan.id, studentId, payload: { sessionId: crypto.randomUUID(), title: "Ôn tập", className: "6A1", platform: "zoom", status, minutes: status === "late" ? 10 : 0 } }),
     note: (studentId = p.an) =>
       event("note.posted", { classId: null, studentId, actorId: p.lan, payload: { threadId: crypto.randomUUID(), messageId: crypto.randomUUID(), authorId: p.lan, authorName: "Nguyễn Thị Lan", excerpt: "Hôm nay An phát biểu rất tốt." } }),
-    message: (studentId: string, authorId: string, authorRole: "parent" | "teacher", threadId = crypto.randomUUID()) =>
+    message: (studentId: string, authorId: string, authorRole: "parent" | "teacher", threadId: string = crypto.randomUUID()) =>
       event("thread.message", { studentId, actorId: authorId, payload: { threadId, messageId: crypto.randomUUID(), authorId, authorName: "Ai đó", authorRole, excerpt: "Xin chào cô" } }),
     announcement: (classId: string | null, urgent = false, school = s1.id) =>
       event("announcement.posted", { school, classId, payload: { announcementId: crypto.randomUUID(), title: "Họp phụ huynh", excerpt: "Thứ bảy 8:00", urgent, className: classId ? "6A1" : null } }),

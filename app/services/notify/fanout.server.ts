@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { selectRows, type Db } from "../../../db/client.server.ts";
+import { json, selectRows, type Db } from "../../../db/client.server.ts";
 import type { EventType, ExternalChannel } from "../../../db/schema/index.ts";
 import { currentSchoolYear } from "../../lib/curriculum.ts";
 import { DEFAULT_MODES, DEFAULT_SETTINGS, EVENT_KIND } from "../../lib/notify-defaults.ts";
@@ -137,11 +137,12 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
       }
     }
     const valid = [...facts.keys()];
-    let inserted = { notifications: 0, immediate: 0, heard: 0 };
+    let inserted = { notifications: 0, heard: 0, immediate: [] as { id: string; e: string }[] };
     if (valid.length) {
       const batchIds = ids(valid);
       const year = currentSchoolYear(now);
-      const [row] = await selectRows<{ notifications: number; immediate: number; heard: number }>(
+      const invalidPhones = invalidPhonesSql(sql`select user_id from ins`, config.configured, now);
+      const [row] = await selectRows<{ notifications: number; heard: number; immediate: unknown }>(
         tx,
         sql`
         with ev as (
@@ -211,34 +212,28 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
                  case when c.mode = 'immediate' then ${at}::timestamptz end
           from chosen c join ev on ev.event_id = c.event_id and ev.locale = c.locale
           on conflict (user_id, event_id) do nothing
-          returning event_id, mode
-        )
-        select count(*)::int as notifications, (count(*) filter (where mode = 'immediate'))::int as immediate,
-               (select count(distinct event_id)::int from rcpt) as heard
+          returning id, event_id, user_id, mode
+        )${invalidPhones ? sql`, invalid_phones as (${invalidPhones})` : sql``}
+        select count(*)::int as notifications,
+               (select count(distinct event_id)::int from rcpt) as heard,
+               coalesce(jsonb_agg(jsonb_build_object('id', id::text, 'e', event_id::text)) filter (where mode = 'immediate'), '[]'::jsonb) as immediate
         from ins`,
       );
-      inserted = { notifications: Number(row.notifications), immediate: Number(row.immediate), heard: Number(row.heard) };
-
-      const recipients = sql`select n.user_id from notifications n where n.event_id in (${idList(batchIds)})`;
-      const invalidPhones = invalidPhonesSql(recipients, config.configured, now);
-      if (invalidPhones) await tx.execute(invalidPhones);
+      inserted = { notifications: Number(row.notifications), heard: Number(row.heard), immediate: json<{ id: string; e: string }[]>(row.immediate) };
     }
 
     let messages = 0;
-    if (inserted.immediate > 0 && config.configured.size > 0) {
+    if (inserted.immediate.length > 0 && config.configured.size > 0) {
       // Only the events someone wants at once are rendered for the outside channels.
-      const wanted = await selectRows<{ event_id: string; locale: Locale }>(
-        tx,
-        sql`select distinct n.event_id::text as event_id, u.locale from notifications n join users u on u.id = n.user_id
-            where n.event_id in (${idList(ids(valid))}) and n.mode = 'immediate'`,
-      );
       const contents: Record<string, unknown>[] = [];
-      for (const w of wanted) {
-        const f = facts.get(w.event_id)!;
-        const { title, body } = renderItem(f, w.locale);
-        for (const channel of EXTERNAL_CHANNELS_ORDER) {
-          if (!config.configured.has(channel)) continue;
-          contents.push({ e: w.event_id, l: w.locale, c: channel, content: renderImmediate(channel, { title, body, path: itemPath(f), student: f.student }, w.locale, config, at) });
+      for (const eventId of new Set(inserted.immediate.map((i) => i.e))) {
+        const f = facts.get(eventId)!;
+        for (const l of LOCALES) {
+          const { title, body } = renderItem(f, l);
+          for (const channel of EXTERNAL_CHANNELS_ORDER) {
+            if (!config.configured.has(channel)) continue;
+            contents.push({ e: eventId, l, c: channel, content: renderImmediate(channel, { title, body, path: itemPath(f), student: f.student }, l, config, at) });
+          }
         }
       }
       const quietEnd = quietHoursEndSql(now, "coalesce(s.quiet_start, " + DEFAULT_SETTINGS.quietStart + ")", "coalesce(s.quiet_end, " + DEFAULT_SETTINGS.quietEnd + ")");
@@ -255,7 +250,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
           join users u on u.id = n.user_id
           join events e on e.id = n.event_id
           left join notification_settings s on s.user_id = n.user_id
-          where n.event_id in (${idList(ids(valid))}) and n.mode = 'immediate'
+          where n.id in (${idList(JSON.stringify(inserted.immediate.map((i) => i.id)))})
         ),
         ch as (${channelsSql(sql`select user_id from imm`, config.configured)}),
         ins as (
