@@ -18,7 +18,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import { migrate, openDatabase } from "../../db/client.server.ts";
 import type { ExternalChannel } from "../../db/schema/index.ts";
-import { runDigest } from "../../app/services/notify/digest.server.ts";
+import { idRanges, runDigest, sumDigests } from "../../app/services/notify/digest.server.ts";
 import { runFanout } from "../../app/services/notify/fanout.server.ts";
 import { notifyConfig } from "../../app/services/notify/recipients.server.ts";
 
@@ -31,6 +31,8 @@ const Config = z.object({
   BENCH_KEEP: z.enum(["0", "1"]).default("0"),
   BENCH_FANOUT_BATCH: z.coerce.number().int().min(1).default(2000),
   BENCH_DIGEST_BATCH: z.coerce.number().int().min(1).default(5000),
+  /** Workers running the fan-out and the digest side by side (one per core). */
+  BENCH_WORKERS: z.coerce.number().int().min(1).max(8).default(2),
 });
 
 /**
@@ -51,7 +53,7 @@ const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleStri
 
 async function main() {
   const cfg = Config.parse(process.env);
-  const database = await openDatabase({ url: cfg.BENCH_DATABASE_URL, max: 4 });
+  const database = await openDatabase({ url: cfg.BENCH_DATABASE_URL, max: cfg.BENCH_WORKERS + 2 });
   const run = crypto.randomUUID();
   const config = notifyConfig({ APP_URL: "https://lopso.example.vn" }, new Set(cfg.BENCH_CHANNELS.split(",") as ExternalChannel[]));
   const q = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => database.query<T>(text, params);
@@ -65,7 +67,7 @@ async function main() {
       throw new Error(`The database has ${waiting} events and ${undispatched} digest items waiting that are not this run's; run the fan-out and digest first (npm run cli -- notify digest), or use another database.`);
     }
     const parents = await num("select count(distinct parent_id)::int as n from parent_links");
-    console.log(`Database ${new URL(cfg.BENCH_DATABASE_URL).pathname.slice(1)}: ${parents.toLocaleString("en")} parents; channels ${cfg.BENCH_CHANNELS}`);
+    console.log(`Database ${new URL(cfg.BENCH_DATABASE_URL).pathname.slice(1)}: ${parents.toLocaleString("en")} parents; channels ${cfg.BENCH_CHANNELS}; ${cfg.BENCH_WORKERS} workers`);
 
     // 1. The day's events, written by the database itself (as the services would, one per fact).
     let t = Date.now();
@@ -99,13 +101,16 @@ async function main() {
 
     // 2. The fan-out.
     t = Date.now();
-    const fan = await runFanout(database.db, config, { now: DAY, batch: cfg.BENCH_FANOUT_BATCH });
+    const fans = await Promise.all(Array.from({ length: cfg.BENCH_WORKERS }, () => runFanout(database.db, config, { now: DAY, batch: cfg.BENCH_FANOUT_BATCH })));
+    const fan = fans.reduce((a, b) => ({ events: a.events + b.events, notifications: a.notifications + b.notifications, messages: a.messages + b.messages, batches: a.batches + b.batches, unheard: 0, invalid: 0 }));
     const fanMs = Date.now() - t;
     console.log(`Fan-out: ${fan.events.toLocaleString("en")} events → ${fan.notifications.toLocaleString("en")} inbox items, ${fan.messages} immediate messages in ${seconds(fanMs)} s (${rate(fan.notifications, fanMs)} rows/s, ${fan.batches} batches)`);
 
     // 3. The daily digest at 19:00.
     t = Date.now();
-    const digest = await runDigest(database.db, config, DIGEST_AT, { periods: ["daily"], batch: cfg.BENCH_DIGEST_BATCH });
+    const digest = sumDigests(
+      await Promise.all(idRanges(cfg.BENCH_WORKERS).map((range) => runDigest(database.db, config, DIGEST_AT, { periods: ["daily"], batch: cfg.BENCH_DIGEST_BATCH, range }))),
+    );
     const digestMs = Date.now() - t;
     const sent = Object.values(digest.daily.messages).reduce((a, b) => a + b, 0);
     console.log(

@@ -32,13 +32,14 @@ const emptyCounts = (): Record<ExternalChannel, number> => ({ email: 0, push: 0,
 
 type Row = { id: string; user_id: string; student_id: string | null; student_name: string | null; title: string; link: string | null; data: unknown; school_id: string | null };
 
-async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Period, after: string, batch: number): Promise<{ last: string | null; result: DigestResult }> {
+async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Period, after: string, before: string, batch: number): Promise<{ last: string | null; result: DigestResult }> {
   const result: DigestResult = { people: 0, items: 0, empty: 0, messages: emptyCounts() };
   const iso = at.toISOString();
   const candidates = await selectRows<{ user_id: string }>(
     db,
     sql`select distinct n.user_id from notifications n
-        where n.mode = ${period} and n.dispatched_at is null and n.created_at < ${iso}::timestamptz and n.user_id > ${after}::uuid
+        where n.mode = ${period} and n.dispatched_at is null and n.created_at < ${iso}::timestamptz
+          and n.user_id > ${after}::uuid and n.user_id <= ${before}::uuid
         order by n.user_id limit ${batch}`,
   );
   if (candidates.length === 0) return { last: null, result };
@@ -53,17 +54,30 @@ async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Perio
           from users u left join notification_settings s on s.user_id = u.id where u.id in (${users})`,
     );
     const moments = people.map((p) => ({ u: p.id, m: lastDigestMoment(at, { digestAt: p.digest_at, weeklyDay: p.weekly_day }, period).toISOString() }));
+    // Take the items (marking them dispatched) and read them in one pass; a second worker running
+    // at once waits for these rows and then finds them taken.
     const rows = await selectRows<Row>(
       tx,
-      sql`with m as (select x->>'u' as user_id, (x->>'m')::timestamptz as moment from jsonb_array_elements(${JSON.stringify(moments)}::jsonb) x)
-          select n.id::text as id, n.user_id, n.student_id, su.full_name as student_name, n.title, n.link, n.data, e.school_id
-          from notifications n
-          join m on m.user_id::uuid = n.user_id
-          left join users su on su.id = n.student_id
-          left join events e on e.id = n.event_id
-          where n.mode = ${period} and n.dispatched_at is null and n.created_at < m.moment
-          order by n.user_id, n.id
-          for update of n skip locked`,
+      sql`with m as (select (x->>'u')::uuid as user_id, (x->>'m')::timestamptz as moment from jsonb_array_elements(${JSON.stringify(moments)}::jsonb) x),
+          -- Each person's items through the (user, id) index, never a scan of everyone's waiting items.
+          mine as (
+            select w.id from m
+            cross join lateral (
+              select n.id from notifications n
+              where n.user_id = m.user_id and n.mode = ${period} and n.dispatched_at is null and n.created_at < m.moment
+            ) w
+          ),
+          taken as (
+            update notifications n set dispatched_at = ${iso}::timestamptz
+            from mine
+            where n.id = mine.id and n.dispatched_at is null
+            returning n.id, n.user_id, n.student_id, n.title, n.link, n.data, n.event_id
+          )
+          select t.id::text as id, t.user_id, t.student_id, su.full_name as student_name, t.title, t.link, t.data, e.school_id
+          from taken t
+          left join users su on su.id = t.student_id
+          left join events e on e.id = t.event_id
+          order by t.user_id, t.id`,
     );
     if (rows.length === 0) return;
     const channels = config.configured.size
@@ -126,10 +140,6 @@ async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Perio
       );
       for (const s of sent) result.messages[s.channel] += Number(s.n);
     }
-    await tx.execute(
-      sql`update notifications set dispatched_at = ${iso}::timestamptz
-          where id in (select (value)::bigint from jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.id))}::jsonb))`,
-    );
   });
   return { last, result };
 }
@@ -138,15 +148,21 @@ async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Perio
  * Run the digests due at `at` (default now): the daily ones, then the weekly ones, `batch` people
  * per transaction. Safe to repeat and to run from two workers at once.
  */
-export async function runDigest(db: Db, config: NotifyConfig, at: Date = new Date(), opts: { batch?: number; periods?: Period[] } = {}): Promise<Record<Period, DigestResult>> {
+export async function runDigest(
+  db: Db,
+  config: NotifyConfig,
+  at: Date = new Date(),
+  opts: { batch?: number; periods?: Period[]; /** Only people whose id is in (from, to]: workers sharing the work. */ range?: [string, string] } = {},
+): Promise<Record<Period, DigestResult>> {
   const out: Record<Period, DigestResult> = {
     daily: { people: 0, items: 0, empty: 0, messages: emptyCounts() },
     weekly: { people: 0, items: 0, empty: 0, messages: emptyCounts() },
   };
   for (const period of opts.periods ?? (["daily", "weekly"] as Period[])) {
-    let after = "00000000-0000-0000-0000-000000000000";
+    let after = opts.range?.[0] ?? "00000000-0000-0000-0000-000000000000";
+    const before = opts.range?.[1] ?? "ffffffff-ffff-ffff-ffff-ffffffffffff";
     for (;;) {
-      const { last, result } = await digestBatch(db, config, at, period, after, opts.batch ?? 2000);
+      const { last, result } = await digestBatch(db, config, at, period, after, before, opts.batch ?? 2000);
       if (!last) break;
       after = last;
       const total = out[period];
@@ -154,6 +170,30 @@ export async function runDigest(db: Db, config: NotifyConfig, at: Date = new Dat
       total.items += result.items;
       total.empty += result.empty;
       for (const c of Object.keys(result.messages) as ExternalChannel[]) total.messages[c] += result.messages[c];
+    }
+  }
+  return out;
+}
+
+/** Split the id space into `n` ranges for `runDigest`'s `range`, one per worker. */
+export function idRanges(n: number): [string, string][] {
+  const hex = (v: number) => v.toString(16).padStart(8, "0");
+  const bound = (i: number) => (i === 0 ? "00000000-0000-0000-0000-000000000000" : i === n ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : `${hex(Math.floor((0x100000000 * i) / n) - 1)}-ffff-ffff-ffff-ffffffffffff`);
+  return Array.from({ length: n }, (_, i) => [bound(i), bound(i + 1)]);
+}
+
+/** Add up the results of workers that shared a run. */
+export function sumDigests(list: Record<Period, DigestResult>[]): Record<Period, DigestResult> {
+  const out: Record<Period, DigestResult> = {
+    daily: { people: 0, items: 0, empty: 0, messages: emptyCounts() },
+    weekly: { people: 0, items: 0, empty: 0, messages: emptyCounts() },
+  };
+  for (const r of list) {
+    for (const period of ["daily", "weekly"] as Period[]) {
+      out[period].people += r[period].people;
+      out[period].items += r[period].items;
+      out[period].empty += r[period].empty;
+      for (const c of Object.keys(r[period].messages) as ExternalChannel[]) out[period].messages[c] += r[period].messages[c];
     }
   }
   return out;

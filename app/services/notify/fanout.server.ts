@@ -96,6 +96,11 @@ export function factsOf(e: ClaimedEvent): NotifyFacts | null {
   };
 }
 
+/** The facts without their empty fields (one copy per recipient is stored). */
+function compact(f: NotifyFacts): Partial<NotifyFacts> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== undefined && v !== false && v !== "")) as Partial<NotifyFacts>;
+}
+
 const ids = (list: (number | string)[]) => JSON.stringify(list.map(String));
 const idList = (json: string) => sql`select (value)::bigint from jsonb_array_elements_text(${json}::jsonb)`;
 
@@ -118,7 +123,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
     if (claimed.length === 0) return null;
 
     // Texts per event and language (2 languages): the recipients' rows then only pick theirs.
-    const items: Record<string, unknown>[] = [];
+    const items: Record<string, unknown> = {};
     const facts = new Map<string, NotifyFacts>();
     let invalid = 0;
     for (const e of claimed) {
@@ -133,7 +138,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
       const teacherPath = itemPath(f, true);
       for (const l of LOCALES) {
         const { title, body } = renderItem(f, l);
-        items.push({ e: String(e.id), l, kind, mode: DEFAULT_MODES[kind], title, body, link: itemPath(f), tlink: teacherPath, urgent: f.urgent ?? false, data: f });
+        items[`${e.id}:${l}`] = { kind, mode: DEFAULT_MODES[kind], title, body, link: itemPath(f), tlink: teacherPath, urgent: f.urgent ?? false, data: compact(f) };
       }
     }
     const valid = [...facts.keys()];
@@ -145,12 +150,8 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
       const [row] = await selectRows<{ notifications: number; heard: number; immediate: unknown }>(
         tx,
         sql`
-        with ev as (
-          select (x->>'e')::bigint as event_id, x->>'l' as locale, x->>'kind' as kind, x->>'mode' as default_mode,
-                 x->>'title' as title, x->>'body' as body, x->>'link' as link, x->>'tlink' as tlink,
-                 (x->>'urgent')::boolean as urgent, x->'data' as data
-          from jsonb_array_elements(${JSON.stringify(items)}::jsonb) x
-        ),
+        -- The texts: one object keyed "<event id>:<locale>", looked up per row (no join to plan).
+        with texts as (select ${JSON.stringify(items)}::jsonb as t),
         batch as (select * from events where id in (${idList(batchIds)})),
         rcpt as (
           -- A student's fact (grade, work, attendance, a teacher's note or reply): the student's parents.
@@ -189,28 +190,31 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
           join memberships m on m.user_id = tp.user_id and m.org_id = b.school_id and m.role = 'teacher'
           where b.type = 'thread.message' and b.payload->>'authorRole' = 'parent'
         ),
-        moded as (
-          select r.event_id, r.user_id, r.student_id, r.teacher, u.locale,
-                 coalesce(np.mode, ev.default_mode) as mode
+        texted as (
+          select r.event_id, r.user_id, r.student_id, r.teacher, (select t from texts) -> (r.event_id::text || ':' || u.locale) as x
           from rcpt r
           join users u on u.id = r.user_id and u.deactivated_at is null
-          join ev on ev.event_id = r.event_id and ev.locale = u.locale
-          left join notification_preferences np on np.user_id = r.user_id and np.student_id = r.student_id and np.kind = ev.kind
           where r.user_id is distinct from r.actor_id
+        ),
+        moded as (
+          select r.*, coalesce(np.mode, r.x->>'mode') as mode
+          from texted r
+          left join notification_preferences np on np.user_id = r.user_id and np.student_id = r.student_id and np.kind = r.x->>'kind'
+          where r.x is not null
         ),
         chosen as (
           -- One item per person and fact: with two children concerned, the more eager choice wins.
-          select distinct on (event_id, user_id) event_id, user_id, student_id, teacher, locale, mode
+          select distinct on (event_id, user_id) event_id, user_id, student_id, teacher, x, mode
           from moded where mode <> 'off'
           order by event_id, user_id, case mode when 'immediate' then 0 when 'daily' then 1 else 2 end, student_id
         ),
         ins as (
           insert into notifications (user_id, student_id, kind, mode, event_id, title, body, link, data, urgent, created_at, dispatched_at)
-          select c.user_id, c.student_id, ev.kind, c.mode, c.event_id, ev.title, ev.body,
-                 replace(case when c.teacher then ev.tlink else ev.link end, '{student}', coalesce(c.student_id::text, '')),
-                 ev.data, ev.urgent, ${at}::timestamptz,
+          select c.user_id, c.student_id, c.x->>'kind', c.mode, c.event_id, c.x->>'title', c.x->>'body',
+                 replace(case when c.teacher then c.x->>'tlink' else c.x->>'link' end, '{student}', coalesce(c.student_id::text, '')),
+                 c.x->'data', (c.x->>'urgent')::boolean, ${at}::timestamptz,
                  case when c.mode = 'immediate' then ${at}::timestamptz end
-          from chosen c join ev on ev.event_id = c.event_id and ev.locale = c.locale
+          from chosen c
           on conflict (user_id, event_id) do nothing
           returning id, event_id, user_id, mode
         )${invalidPhones ? sql`, invalid_phones as (${invalidPhones})` : sql``}
