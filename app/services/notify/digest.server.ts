@@ -65,6 +65,7 @@ async function digestBatch(db: Db, config: NotifyConfig, at: Date, period: Perio
             cross join lateral (
               select n.id from notifications n
               where n.user_id = m.user_id and n.mode = ${period} and n.dispatched_at is null and n.created_at < m.moment
+              offset 0 -- keeps the per-person lookup (else the planner hashes every waiting item)
             ) w
           ),
           taken as (
