@@ -155,6 +155,28 @@ describe("choices", () => {
     expect(email.content.subject).toBe("Bình chưa nộp bài Toán hạn 25/11");
   });
 
+  it("a school announcement follows each child's choice: off for both children → nothing; off for one → still heard", async () => {
+    await database.db.insert(notificationPreferences).values([
+      { userId: w.p.hung, studentId: w.p.an, kind: "announcement", mode: "off" },
+      { userId: w.p.hung, studentId: w.p.binh, kind: "announcement", mode: "off" },
+      { userId: w.p.thu, studentId: w.p.an, kind: "announcement", mode: "daily" },
+    ]);
+    const school = await w.ev.announcement(null);
+    await runFanout(database.db, cfg, { now: DAY });
+    expect((await inboxOf(database.db, school)).map((i) => [i.user_id, i.mode, i.student_id])).toEqual(
+      [
+        [w.p.nga, "immediate", null],
+        [w.p.tam, "immediate", null],
+        [w.p.thu, "daily", null],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    await database.db.delete(notificationPreferences).where(sql`${notificationPreferences.userId} = ${w.p.hung} and ${notificationPreferences.studentId} = ${w.p.binh} and ${notificationPreferences.kind} = 'announcement'`);
+    const again = await w.ev.announcement(null);
+    await runFanout(database.db, cfg, { now: DAY });
+    expect((await inboxOf(database.db, again)).find((i) => i.user_id === w.p.hung)?.mode).toBe("immediate");
+    await database.db.delete(notificationPreferences).where(sql`${notificationPreferences.kind} = 'announcement'`);
+  });
+
   it("channels: a switched-off channel is skipped, push goes to each subscription, only configured channels are used", async () => {
     await database.db.insert(contactChannels).values([
       { userId: w.p.hung, channel: "email", enabled: false, disabledReason: "unsubscribed" },

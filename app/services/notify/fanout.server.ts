@@ -155,35 +155,35 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
         batch as (select * from events where id in (${idList(batchIds)})),
         rcpt as (
           -- A student's fact (grade, work, attendance, a teacher's note or reply): the student's parents.
-          select b.id as event_id, b.actor_id, pl.parent_id as user_id, b.student_id, false as teacher
+          select b.id as event_id, b.actor_id, pl.parent_id as user_id, b.student_id, b.student_id as child, false as teacher
           from batch b join parent_links pl on pl.student_id = b.student_id
           where b.student_id is not null and b.type <> 'announcement.posted'
             and not (b.type = 'thread.message' and b.payload->>'authorRole' = 'parent')
           union all
           -- A class's fact (new lesson or assignment, a class announcement): the parents of its students.
-          select b.id, b.actor_id, pl.parent_id, cm.user_id, false
+          select b.id, b.actor_id, pl.parent_id, cm.user_id, cm.user_id, false
           from batch b
           join class_members cm on cm.class_id = b.class_id and cm.role = 'student'
           join parent_links pl on pl.student_id = cm.user_id
           where b.student_id is null and b.class_id is not null
             and b.type in ('lesson.published', 'assignment.created', 'announcement.posted')
           union all
-          -- A school announcement: every parent of the school's students.
-          select b.id, b.actor_id, pl.parent_id, null::uuid, false
+          -- A school announcement: every parent of the school's students (each child's choice counts).
+          select b.id, b.actor_id, pl.parent_id, null::uuid, m.user_id, false
           from batch b
           join memberships m on m.org_id = b.school_id and m.role = 'student'
           join parent_links pl on pl.student_id = m.user_id
           where b.type = 'announcement.posted' and b.class_id is null and b.student_id is null
           union all
           -- A parent's reply in the contact book: the student's homeroom teacher…
-          select b.id, b.actor_id, g.homeroom_teacher_id, b.student_id, true
+          select b.id, b.actor_id, g.homeroom_teacher_id, b.student_id, b.student_id, true
           from batch b
           join class_group_members gm on gm.student_id = b.student_id
           join class_groups g on g.id = gm.group_id and g.school_year = ${year} and g.homeroom_teacher_id is not null
           where b.type = 'thread.message' and b.payload->>'authorRole' = 'parent'
           union all
           -- … and the teachers who joined the thread.
-          select b.id, b.actor_id, tp.user_id, b.student_id, true
+          select b.id, b.actor_id, tp.user_id, b.student_id, b.student_id, true
           from batch b
           join threads th on th.student_id = b.student_id
           join thread_participants tp on tp.thread_id = th.id
@@ -191,7 +191,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
           where b.type = 'thread.message' and b.payload->>'authorRole' = 'parent'
         ),
         texted as (
-          select r.event_id, r.user_id, r.student_id, r.teacher, (select t from texts) -> (r.event_id::text || ':' || u.locale) as x
+          select r.event_id, r.user_id, r.student_id, r.child, r.teacher, (select t from texts) -> (r.event_id::text || ':' || u.locale) as x
           from rcpt r
           join users u on u.id = r.user_id and u.deactivated_at is null
           where r.user_id is distinct from r.actor_id
@@ -199,14 +199,14 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
         moded as (
           select r.*, coalesce(np.mode, r.x->>'mode') as mode
           from texted r
-          left join notification_preferences np on np.user_id = r.user_id and np.student_id = r.student_id and np.kind = r.x->>'kind'
+          left join notification_preferences np on np.user_id = r.user_id and np.student_id = r.child and np.kind = r.x->>'kind'
           where r.x is not null
         ),
         chosen as (
           -- One item per person and fact: with two children concerned, the more eager choice wins.
           select distinct on (event_id, user_id) event_id, user_id, student_id, teacher, x, mode
           from moded where mode <> 'off'
-          order by event_id, user_id, case mode when 'immediate' then 0 when 'daily' then 1 else 2 end, student_id
+          order by event_id, user_id, case mode when 'immediate' then 0 when 'daily' then 1 else 2 end, child
         ),
         ins as (
           insert into notifications (user_id, student_id, kind, mode, event_id, title, body, link, data, urgent, created_at, dispatched_at)
