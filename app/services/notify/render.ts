@@ -6,7 +6,7 @@
 import { translate, type Locale } from "../../i18n/index.ts";
 import { subjectName } from "../../lib/curriculum.ts";
 import type { EventType, ExternalChannel } from "../../../db/schema/index.ts";
-import { formatDate, givenName, nfc } from "../../lib/vn.ts";
+import { formatDate, givenName as fullGivenName, nfc } from "../../lib/vn.ts";
 import { displayGrade, type Scale } from "../grades.ts";
 
 /**
@@ -56,6 +56,18 @@ export type MessageContent = {
   template?: { id: string; params: Record<string, string> };
 };
 
+const givenNames = new Map<string, string>();
+/** givenName (app/lib/vn.ts), remembered: a digest run names the same children many times. */
+function givenName(fullName: string): string {
+  let name = givenNames.get(fullName);
+  if (name === undefined) {
+    name = fullGivenName(fullName);
+    if (givenNames.size > 100_000) givenNames.clear();
+    givenNames.set(fullName, name);
+  }
+  return name;
+}
+
 const t = (locale: Locale, key: string, vars?: Record<string, string | number>) => translate(locale, `notifyText.${key}`, vars);
 
 /** Short subject names as people say them (the curriculum's official names are long). */
@@ -67,7 +79,20 @@ const SHORT_SUBJECTS: Record<string, { vi: string; en: string }> = {
   gddp: { vi: "Giáo dục địa phương", en: "Local education" },
 };
 
+const subjectLabels = new Map<string, string>();
+
 export function subjectLabel(code: string | null | undefined, className: string | null | undefined, locale: Locale): string {
+  const key = `${code ?? ""}\u0000${className ?? ""}\u0000${locale}`;
+  let label = subjectLabels.get(key);
+  if (label === undefined) {
+    label = subjectLabelOf(code, className, locale);
+    if (subjectLabels.size > 10_000) subjectLabels.clear();
+    subjectLabels.set(key, label);
+  }
+  return label;
+}
+
+function subjectLabelOf(code: string | null | undefined, className: string | null | undefined, locale: Locale): string {
   if (code) {
     const short = SHORT_SUBJECTS[code];
     if (short) return short[locale];
@@ -88,7 +113,9 @@ export function dayMonth(iso: string | null | undefined): string {
 
 /** Cut to `max` characters (NFC code points), ending with "…" when cut. */
 export function clip(text: string, max: number): string {
-  const chars = Array.from(nfc(text));
+  const normal = text.normalize("NFC");
+  if (normal.length <= max) return normal;
+  const chars = Array.from(nfc(normal));
   if (chars.length <= max) return chars.join("");
   return chars.slice(0, Math.max(0, max - 1)).join("").trimEnd() + "…";
 }
@@ -291,7 +318,10 @@ export function digestGroups(items: DigestItem[], locale: Locale): DigestGroup[]
  * Null when there is nothing to say (such a digest is not sent).
  */
 export function digestSentence(items: DigestItem[], locale: Locale, period: "daily" | "weekly" = "daily"): string | null {
-  const groups = digestGroups(items, locale);
+  return sentenceOf(digestGroups(items, locale), locale, period);
+}
+
+function sentenceOf(groups: DigestGroup[], locale: Locale, period: "daily" | "weekly"): string | null {
   if (!groups.length) return null;
   const parts = groups.map((g) => {
     const [first, ...rest] = g.phrases;
@@ -309,13 +339,13 @@ export function digestSentence(items: DigestItem[], locale: Locale, period: "dai
  * date (dd/mm/yyyy) or the ISO week it covers.
  */
 export function renderDigest(channel: ExternalChannel, items: DigestItem[], locale: Locale, period: "daily" | "weekly", label: string, config: RenderConfig): MessageContent | null {
-  const sentence = digestSentence(items, locale, period);
+  const groups = digestGroups(items, locale);
+  const sentence = sentenceOf(groups, locale, period);
   if (!sentence) return null;
   const link = absolute(config, "/notifications");
   const subject = t(locale, period === "daily" ? "digest_subject_daily" : "digest_subject_weekly", { date: label, week: label });
   switch (channel) {
     case "email": {
-      const groups = digestGroups(items, locale);
       const textLines = [sentence, ""];
       let html = `<p>${escapeHtml(sentence)}</p>`;
       for (const g of groups) {
