@@ -105,6 +105,14 @@ const GenerateFlags = z.object({
   "seed-if-empty": z.boolean().optional(),
 });
 
+const NotifyDigestFlags = z.object({
+  at: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v), "must be an ISO date-time such as 2026-11-25T19:00:00+07:00")
+    .transform((v) => new Date(v))
+    .optional(),
+});
+
 const COMMANDS: Record<string, Command> = {
   migrate: {
     summary: "Apply the database migrations in db/migrations (safe to repeat).",
@@ -190,6 +198,29 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "notify digest": {
+    summary: "Queue the daily and weekly digests due at a moment (default now); a digest already queued is not queued again.",
+    flags: {
+      at: { type: "string", value: "ISO", description: "the moment to run for, e.g. 2026-11-25T19:00:00+07:00 (a missed run)" },
+    },
+    async run(raw) {
+      const flags = parseFlags(NotifyDigestFlags, raw);
+      await withDatabase("notify digest", async (database) => {
+        await requireMigrated(database);
+        const { runDigest } = await import("./services/notify/digest.server.ts");
+        const { hubNotifyConfig } = await import("./services/notify/recipients.server.ts");
+        const at = flags.at ?? new Date();
+        const result = await runDigest(database.db, hubNotifyConfig(), at);
+        out(`Digests for ${at.toISOString()}:`);
+        for (const period of ["daily", "weekly"] as const) {
+          const r = result[period];
+          const counts = Object.entries(r.messages).map(([c, n]) => `${c} ${n}`).join(", ");
+          out(`  ${period}: ${r.people} people, ${r.items} items; queued ${counts}${r.empty ? `; ${r.empty} with nothing to say (not sent)` : ""}`);
+        }
+      });
+    },
+  },
+
   generate: {
     summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",
     flags: {
@@ -268,7 +299,9 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // Two-word commands ("notify digest") are looked up whole.
+  const twoWords = argv.length >= 2 && Object.hasOwn(COMMANDS, `${argv[0]} ${argv[1]}`);
+  const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {
     out(help());
     return 0;

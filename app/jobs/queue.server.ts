@@ -6,6 +6,9 @@ import PgBoss from "pg-boss";
 import type { Database } from "../../db/client.server.ts";
 import { sweepMissing } from "../services/assignments.server.ts";
 import { sweepUploads } from "../services/files.server.ts";
+import { runDigest } from "../services/notify/digest.server.ts";
+import { runFanout } from "../services/notify/fanout.server.ts";
+import { hubNotifyConfig } from "../services/notify/recipients.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -30,6 +33,23 @@ export const JOBS: JobDefinition[] = [
     cron: "17 * * * *",
     async run(database) {
       return sweepUploads(database.db);
+    },
+  },
+  {
+    // Events → inbox items and immediate outside messages (the delivery job sends them).
+    name: "notify-fanout",
+    cron: "* * * * *",
+    async run(database) {
+      return runFanout(database.db, hubNotifyConfig());
+    },
+  },
+  {
+    // Daily and weekly digests whose time has come (each person's digest time, Vietnam time).
+    name: "notify-digest",
+    cron: "*/15 * * * *",
+    async run(database) {
+      const r = await runDigest(database.db, hubNotifyConfig(), new Date());
+      return { daily: r.daily.people, weekly: r.weekly.people, ...Object.fromEntries(Object.entries(r.daily.messages).map(([c, n]) => [c, n + r.weekly.messages[c as keyof typeof r.weekly.messages]])) };
     },
   },
 ];
