@@ -866,6 +866,14 @@ export const vi = {
   },
   /** Parent notifications and digests (rendered by app/services/notify/render.ts). */
   notifyText: {
+    kind_grade: "Điểm mới",
+    kind_work: "Bài tập",
+    kind_attendance: "Điểm danh",
+    kind_class_news: "Bài học, bài tập mới",
+    kind_teacher_note: "Lời nhắn của giáo viên",
+    kind_announcement: "Thông báo",
+    digest_period_daily: "hôm nay",
+    digest_period_weekly: "tuần này",
     grade: "{name} có điểm {subject} {grade}",
     received: "{name} đã nộp bài {subject}",
     received_late: "{name} đã nộp bài {subject} (muộn)",

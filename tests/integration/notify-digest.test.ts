@@ -66,7 +66,7 @@ describe("the daily digest", () => {
     const thu = messages.find((m) => m.user_id === w.p.thu)!;
     expect(thu.channel).toBe("zalo");
     expect(thu.content.text).toBe("Today: An handed in 2 assignments, missing 1 in Maths due 25/11, got 8.5/10 in Maths");
-    expect(thu.content.template).toMatchObject({ id: "471002", params: { student_name: "An", date: "25/11/2026" } });
+    expect(thu.content.template).toMatchObject({ id: "digest", params: { student_name: "An", period: "today (25/11/2026)" } });
     // Tâm (invalid phone) and Nga (no contact) get nothing outside, but their items are done.
     expect(messages.filter((m) => m.user_id === w.p.tam || m.user_id === w.p.nga)).toEqual([]);
     expect(await count("notifications where mode = 'daily' and dispatched_at is null")).toBe(0);

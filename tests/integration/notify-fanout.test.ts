@@ -3,7 +3,7 @@
  * their language, on their channels, with quiet hours; reruns, two workers at once and a crash in
  * the middle of a batch write nothing twice and nothing half.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, selectRows, type Database } from "../../db/client.server.ts";
 import { contactChannels, notificationPreferences, notificationSettings, pushSubscriptions, threadParticipants, threads } from "../../db/schema/index.ts";
@@ -81,7 +81,7 @@ describe("recipients", () => {
     }
     const zalo = messages.find((m) => m.channel === "zalo")!;
     expect(zalo.locale).toBe("en");
-    expect(zalo.content.template!.id).toBe("471001");
+    expect(zalo.content.template!.id).toBe("news");
     expect(zalo.content.subject).toBe("Announcement: Họp phụ huynh");
     const email = messages.find((m) => m.channel === "email")!;
     expect(email.content.subject).toBe("Thông báo: Họp phụ huynh");
@@ -115,7 +115,17 @@ describe("recipients", () => {
     await runFanout(database.db, cfg, { now: DAY });
     const inbox = await inboxOf(database.db, e);
     expect(who(inbox)).toEqual(ids(w.p.lan, w.p.minh));
-    expect(inbox[0].link).toBe(`/contact/${thread.id}`);
+    expect(inbox[0].link).toBe(`/contact-book/${w.p.an}`);
+  });
+
+  it("a teacher's own choice for parents' replies (kept under the teacher's id) applies to every student", async () => {
+    const [thread] = await database.db.select().from(threads).where(eq(threads.studentId, w.p.an));
+    await database.db.insert(notificationPreferences).values({ userId: w.p.lan, studentId: w.p.lan, kind: "teacher_note", mode: "off" });
+    const e = await w.ev.message(w.p.an, w.p.hung, "parent", thread.id);
+    await runFanout(database.db, cfg, { now: DAY });
+    // Lan (homeroom) chose not to hear of replies; Minh, in the thread, still does.
+    expect(who(await inboxOf(database.db, e))).toEqual(ids(w.p.minh));
+    await database.db.delete(notificationPreferences).where(eq(notificationPreferences.userId, w.p.lan));
   });
 
   it("an event about a student without parents is processed and counted; unreadable input is recorded, no crash", async () => {
@@ -199,7 +209,7 @@ describe("choices", () => {
         ["push", b.id, `ev:${e}:${w.p.hung}:push:${b.id}`],
       ].sort(),
     );
-    expect(mine[0].content.link).toBe(`https://lopso.example.vn/children/${w.p.an}/contact`);
+    expect(mine[0].content.link).toBe(`https://lopso.example.vn/contact-book/${w.p.an}`);
     // With only email configured, Thu (phone only) is in-app only.
     const e2 = await w.ev.note(w.p.an);
     await runFanout(database.db, config(["email"]), { now: DAY });

@@ -27,7 +27,7 @@ import type { ExternalChannel } from "../../db/schema/index.ts";
 export type World = Awaited<ReturnType<typeof buildWorld>>;
 
 export const config = (channels: ExternalChannel[] = ["email", "zalo", "sms", "push"]) => ({
-  ...notifyConfig({ APP_URL: "https://lopso.example.vn", ZALO_TEMPLATE_NOTICE: "471001", ZALO_TEMPLATE_DIGEST: "471002" }, new Set(channels)),
+  ...notifyConfig({ APP_URL: "https://lopso.example.vn" }, new Set(channels)),
 });
 
 export async function buildWorld(db: Db, now = new Date()) {

@@ -199,7 +199,9 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
         moded as (
           select r.*, coalesce(np.mode, r.x->>'mode') as mode
           from texted r
-          left join notification_preferences np on np.user_id = r.user_id and np.student_id = r.child and np.kind = r.x->>'kind'
+          -- A parent's choice is per child; a teacher's (how to hear of parents' replies) is one for
+          -- all their students, kept under their own id (app/services/notify-settings.server.ts).
+          left join notification_preferences np on np.user_id = r.user_id and np.student_id = case when r.teacher then r.user_id else r.child end and np.kind = r.x->>'kind'
           where r.x is not null
         ),
         chosen as (
@@ -236,7 +238,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
           const { title, body } = renderItem(f, l);
           for (const channel of EXTERNAL_CHANNELS_ORDER) {
             if (!config.configured.has(channel)) continue;
-            contents.push({ e: eventId, l, c: channel, content: renderImmediate(channel, { title, body, path: itemPath(f), student: f.student }, l, config, at) });
+            contents.push({ e: eventId, l, c: channel, content: renderImmediate(channel, { title, body, path: itemPath(f), student: f.student, kind: EVENT_KIND[f.type] ?? undefined }, l, config, at) });
           }
         }
       }

@@ -3,6 +3,8 @@
  * set-based over a whole batch. Configuration (which channels the hub can send on, its public
  * origin, its Zalo templates) is passed in: see `notifyConfig`.
  */
+import { channelEnv } from "../../env.server.ts";
+import { configuredChannels } from "../notify-channels.server.ts";
 import { sql, type SQL } from "drizzle-orm";
 import type { ExternalChannel } from "../../../db/schema/index.ts";
 import type { RenderConfig } from "./render.ts";
@@ -14,8 +16,8 @@ export type NotifyConfig = RenderConfig & {
 
 /**
  * The notification configuration from the environment and the channels the integrator found
- * configured (`configured`; email is added when SMTP_URL is set). Zalo template ids come from
- * ZALO_TEMPLATE_NOTICE and ZALO_TEMPLATE_DIGEST.
+ * configured (`configured`; email is added when SMTP_URL is set). Zalo messages name the approved
+ * templates "news" and "digest", whose ids the Zalo channel reads from ZALO_TEMPLATE_ID_*.
  */
 export function notifyConfig(env: Record<string, string | undefined>, configured: ReadonlySet<ExternalChannel> = new Set()): NotifyConfig {
   const channels = new Set(configured);
@@ -23,7 +25,6 @@ export function notifyConfig(env: Record<string, string | undefined>, configured
   return {
     configured: channels,
     baseUrl: (env.APP_URL ?? "http://localhost:3000").replace(/\/$/, ""),
-    zaloTemplates: { notice: env.ZALO_TEMPLATE_NOTICE ?? "", digest: env.ZALO_TEMPLATE_DIGEST ?? "" },
   };
 }
 
@@ -93,14 +94,8 @@ export function invalidPhonesSql(users: SQL, configured: ReadonlySet<ExternalCha
       where contact_channels.enabled`;
 }
 
-let hubChannels: ReadonlySet<ExternalChannel> = new Set();
-
-/** Tell the jobs which outside channels the hub is configured for (called at start-up). */
-export function setConfiguredChannels(channels: ReadonlySet<ExternalChannel>): void {
-  hubChannels = new Set(channels);
-}
-
-/** The configuration the jobs use: the process environment and the channels set at start-up. */
+/** The configuration the jobs use: the hub's settings and the channels whose adapters are configured. */
 export function hubNotifyConfig(): NotifyConfig {
-  return notifyConfig(process.env, hubChannels);
+  const env = channelEnv();
+  return notifyConfig(env, configuredChannels(env));
 }

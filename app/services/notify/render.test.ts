@@ -1,3 +1,4 @@
+import { checkTemplateParams, ZNS_TEMPLATES } from "../../../integrations/channels/zalo/templates.ts";
 import { describe, expect, it } from "vitest";
 import { normalizePhone } from "../../lib/vn.ts";
 import { E164_VN } from "./recipients.server.ts";
@@ -5,7 +6,7 @@ import { clip, digestSentence, renderDigest, renderImmediate, renderItem, ZNS_LI
 
 const AN = { student: "Nguyễn Văn An", studentId: "00000000-0000-4000-8000-000000000001" };
 const BINH = { student: "Trần Thị Bình", studentId: "00000000-0000-4000-8000-000000000002" };
-const config = { baseUrl: "https://lopso.example.vn", zaloTemplates: { notice: "471001", digest: "471002" } };
+const config = { baseUrl: "https://lopso.example.vn" };
 
 function fact(f: Partial<NotifyFacts> & Pick<NotifyFacts, "type">): DigestItem {
   const facts: NotifyFacts = { student: null, studentId: null, subject: "toan", className: "6A1", classId: "00000000-0000-4000-8000-0000000000c1", title: "Bài 1", ...f };
@@ -113,20 +114,27 @@ describe("messages per channel", () => {
     expect(push.link).toBe("https://lopso.example.vn/notifications");
   });
 
-  it("Zalo: the configured template and parameters within the ZNS limits", () => {
+  it("Zalo: the approved templates the channel knows, with parameters within their limits", () => {
     const many = [...Array.from({ length: 30 }, () => handedIn()), ...Array.from({ length: 30 }, () => missing()), absent()];
     const z = renderDigest("zalo", many, "vi", "daily", "25/11/2026", config)!;
-    expect(z.template!.id).toBe("471002");
+    expect(z.template!.id).toBe("digest");
     expect(z.template!.params.student_name).toBe("An và Bình");
-    expect(Array.from(z.template!.params.content).length).toBeLessThanOrEqual(ZNS_LIMITS.text);
-    expect(Array.from(z.template!.params.student_name).length).toBeLessThanOrEqual(ZNS_LIMITS.name);
-    expect(z.template!.params.date).toBe("25/11/2026");
+    expect(z.template!.params.period).toBe("hôm nay (25/11/2026)");
+    expect(z.template!.params.count).toBe("61");
+    // What the Zalo channel checks before it sends: no missing, unknown or over-long parameter.
+    expect(checkTemplateParams(ZNS_TEMPLATES.digest, z.template!.params).problems).toEqual([]);
     const longName = { student: "Nguyễn Hoàng Bảo Khánh Ngọc Thiên Phương Anh Thư".repeat(2), studentId: AN.studentId };
-    const one = renderImmediate("zalo", { ...renderItem(fact({ type: "note.posted", ...longName, authorName: "Lan", excerpt: "x".repeat(500) }).facts, "vi"), path: "/children/x/contact", student: longName.student }, "vi", config, "2026-11-25T03:00:00Z");
-    expect(one.template!.id).toBe("471001");
-    for (const [name, max] of [["student_name", ZNS_LIMITS.name], ["content", ZNS_LIMITS.text], ["date", ZNS_LIMITS.date], ["link", ZNS_LIMITS.url]] as const) {
-      expect(Array.from(one.template!.params[name]).length).toBeLessThanOrEqual(max);
-    }
+    const one = renderImmediate(
+      "zalo",
+      { ...renderItem(fact({ type: "note.posted", ...longName, authorName: "Lan", excerpt: "x".repeat(500) }).facts, "vi"), path: "/contact-book/x", student: longName.student, kind: "teacher_note" },
+      "vi",
+      config,
+      "2026-11-25T03:00:00Z",
+    );
+    expect(one.template!.id).toBe("news");
+    expect(one.template!.params.kind).toBe("Lời nhắn của giáo viên");
+    expect(one.template!.params.date).toBe("25/11/2026");
+    expect(checkTemplateParams(ZNS_TEMPLATES.news, one.template!.params).problems).toEqual([]);
   });
 
   it("an immediate email: the item's title as subject, the HTML escaped, an absolute link", () => {

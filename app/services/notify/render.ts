@@ -5,7 +5,7 @@
  */
 import { translate, type Locale } from "../../i18n/index.ts";
 import { subjectName } from "../../lib/curriculum.ts";
-import type { EventType, ExternalChannel } from "../../../db/schema/index.ts";
+import type { EventType, ExternalChannel, NewsKind } from "../../../db/schema/index.ts";
 import { formatDate, givenName as fullGivenName, nfc } from "../../lib/vn.ts";
 import { displayGrade, type Scale } from "../grades.ts";
 
@@ -44,7 +44,6 @@ export type RenderConfig = {
   /** The hub's public origin for absolute links (APP_URL), without a trailing slash. */
   baseUrl: string;
   /** Approved Zalo ZNS templates: one for a single fact, one for a digest. */
-  zaloTemplates: { notice: string; digest: string };
 };
 
 /** What goes in outbound_messages.content (the delivery job's contract). */
@@ -133,14 +132,15 @@ function gradeText(f: NotifyFacts, locale: Locale): string {
  * The in-app path a fact is about, for a parent (their child's page) or a teacher. `{student}` is
  * filled with the recipient's child by the fan-out for class-wide facts.
  */
-export function itemPath(f: NotifyFacts, forTeacher = false): string {
+export function itemPath(f: NotifyFacts, _forTeacher = false): string {
   const child = f.studentId ?? "{student}";
   switch (f.type) {
     case "note.posted":
     case "thread.message":
-      return forTeacher ? `/contact/${f.threadId ?? ""}` : `/children/${child}/contact`;
+      // The student's contact-book thread, for the parents and the teachers alike.
+      return f.studentId ? `/contact-book/${f.studentId}` : "/contact-book";
     case "announcement.posted":
-      return f.studentId || f.classId ? `/children/${child}` : "/notifications";
+      return "/announcements";
     case "lesson.published":
     case "assignment.created":
       return f.classId ? `/children/${child}/classes/${f.classId}` : `/children/${child}`;
@@ -183,7 +183,13 @@ const absolute = (config: RenderConfig, path: string) => (/^https?:/.test(path) 
 export const ZNS_LIMITS = { name: 30, label: 30, text: 200, date: 20, url: 200 } as const;
 
 /** The outside message of one fact on one channel. `path` is the item's in-app path. */
-export function renderImmediate(channel: ExternalChannel, item: { title: string; body: string; path: string; student: string | null }, locale: Locale, config: RenderConfig, sentAt?: string): MessageContent {
+export function renderImmediate(
+  channel: ExternalChannel,
+  item: { title: string; body: string; path: string; student: string | null; kind?: NewsKind },
+  locale: Locale,
+  config: RenderConfig,
+  sentAt?: string,
+): MessageContent {
   const link = absolute(config, item.path);
   const title = nfc(item.title);
   const body = nfc(item.body);
@@ -203,12 +209,14 @@ export function renderImmediate(channel: ExternalChannel, item: { title: string;
         subject: title,
         text: body ? `${title}: ${body}` : title,
         link,
+        // The approved template "news" (integrations/channels/zalo/templates.ts).
         template: {
-          id: config.zaloTemplates.notice,
+          id: "news",
           params: {
             student_name: clip(item.student ? givenName(item.student) : t(locale, "school"), ZNS_LIMITS.name),
-            content: clip(body ? `${title}: ${body}` : title, ZNS_LIMITS.text),
-            date: clip(sentAt ? formatDate(sentAt) : "", ZNS_LIMITS.date),
+            kind: clip(t(locale, `kind_${item.kind ?? "announcement"}`), ZNS_LIMITS.label),
+            title: clip(body ? `${title}: ${body}` : title, ZNS_LIMITS.text),
+            date: clip(formatDate(sentAt ?? new Date().toISOString()), ZNS_LIMITS.date),
             link: clip(link, ZNS_LIMITS.url),
           },
         },
@@ -374,12 +382,14 @@ export function renderDigest(channel: ExternalChannel, items: DigestItem[], loca
         subject,
         text: sentence,
         link,
+        // The approved template "digest" (integrations/channels/zalo/templates.ts).
         template: {
-          id: config.zaloTemplates.digest,
+          id: "digest",
           params: {
             student_name: clip(names.length ? joinList(names, locale) : t(locale, "school"), ZNS_LIMITS.name),
-            content: clip(sentence, ZNS_LIMITS.text),
-            date: clip(label, ZNS_LIMITS.date),
+            period: clip(`${t(locale, `digest_period_${period}`)} (${label})`, ZNS_LIMITS.label),
+            count: String(items.length),
+            summary: clip(sentence, ZNS_LIMITS.text),
             link: clip(link, ZNS_LIMITS.url),
           },
         },
