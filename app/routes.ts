@@ -72,6 +72,10 @@ export default [
     route("notifications", "routes/admin.notifications-pick.tsx"),
   ]),
 
+  // Delivery receipts from the message providers (no session; each checks its own signature or key)
+  route("webhooks/zalo", "routes/webhooks.zalo.tsx"),
+  route("webhooks/sms", "routes/webhooks.sms.tsx"),
+
   // Any other URL: "page not found", inside the frame (the root's middleware and loader run).
   route("*", "routes/not-found.tsx"),
 ] satisfies RouteConfig;

@@ -11,9 +11,12 @@ import {
   classGroupMembers,
   classGroups,
   classMembers,
+  contactChannels,
   lessons,
   linkCodes,
   memberships,
+  notificationPreferences,
+  notificationSettings,
   organizations,
   parentLinks,
   submissions,
@@ -249,6 +252,19 @@ export async function seedDemo(db: Db, now = new Date()) {
     await tx.insert(threadParticipants).values([
       { threadId: thread.id, userId: u.lan, lastReadAt: now, joinedAt: noteAt },
       { threadId: thread.id, userId: u.linh, lastReadAt: replyAt, joinedAt: replyAt },
+    ]);
+
+    // How two demo parents hear: Trần Mỹ Linh (email and phone, Bình and Mai at two schools) by a
+    // daily email digest at 19:00 — set SMTP_URL to see it arrive — with grades at once; Phạm Thị
+    // Thu (phone only, Dũng) on Zalo, which says "not configured" until ZALO_* are set.
+    await tx.insert(notificationSettings).values({ userId: u.linh, digestAt: 19 * 60 });
+    await tx.insert(contactChannels).values([
+      { userId: u.linh, channel: "email", enabled: true },
+      { userId: u.thu, channel: "zalo", enabled: true },
+    ]);
+    await tx.insert(notificationPreferences).values([
+      { userId: u.linh, studentId: u.binh, kind: "grade", mode: "immediate" },
+      { userId: u.linh, studentId: u.mai, kind: "grade", mode: "immediate" },
     ]);
 
     return { schools: 2, users: people.length };
