@@ -6,6 +6,7 @@ import PgBoss from "pg-boss";
 import type { Database } from "../../db/client.server.ts";
 import { sweepMissing } from "../services/assignments.server.ts";
 import { sweepUploads } from "../services/files.server.ts";
+import { deliveryJobs } from "../services/notify/delivery-jobs.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -32,6 +33,8 @@ export const JOBS: JobDefinition[] = [
       return sweepUploads(database.db);
     },
   },
+  // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).
+  ...deliveryJobs(),
 ];
 
 export type Workers = { boss: PgBoss; stop: () => Promise<void> };
