@@ -38,23 +38,30 @@ function mac(secret: string, payload: string): string {
   return crypto.createHmac("sha256", subKey(secret)).update(payload).digest("base64url").slice(0, 27);
 }
 
-/** `<user id without dashes>.<channel letter>.<kind>.<mac>`: short enough for any header. */
+/**
+ * `<user id as 32 hex digits><channel letter><kind digit><27-character MAC>`: fixed length, no
+ * separators (a dot would look like a file extension to the HTTP front), short for any header.
+ */
 export function unsubscribeToken(secret: string, target: UnsubscribeTarget): string {
   const t = Target.parse(target);
-  const payload = `${t.userId.replace(/-/g, "")}.${CHANNEL_CODES[t.channel]}.${t.kind}`;
-  return `${payload}.${mac(secret, payload)}`;
+  const payload = `${t.userId.replace(/-/g, "")}${CHANNEL_CODES[t.channel]}${UNSUBSCRIBE_KINDS.indexOf(t.kind)}`;
+  return `${payload}${mac(secret, payload)}`;
 }
 
 /** The target of a genuine token, or null for a tampered, truncated or foreign one. */
 export function readUnsubscribeToken(secret: string, token: string): UnsubscribeTarget | null {
-  const m = /^([0-9a-f]{32})\.([epzs])\.([a-z_]{1,20})\.([A-Za-z0-9_-]{27})$/.exec(token);
+  const m = /^([0-9a-f]{32})([epzs])(\d)([A-Za-z0-9_-]{27})$/.exec(token);
   if (!m) return null;
-  const payload = `${m[1]}.${m[2]}.${m[3]}`;
+  const payload = `${m[1]}${m[2]}${m[3]}`;
   const expected = Buffer.from(mac(secret, payload));
   const given = Buffer.from(m[4]);
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return null;
   const h = m[1];
-  const parsed = Target.safeParse({ userId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`, channel: CODE_CHANNELS[m[2]], kind: m[3] });
+  const parsed = Target.safeParse({
+    userId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`,
+    channel: CODE_CHANNELS[m[2]],
+    kind: UNSUBSCRIBE_KINDS[Number(m[3])],
+  });
   return parsed.success ? parsed.data : null;
 }
 
