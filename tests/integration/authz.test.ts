@@ -10,10 +10,11 @@ import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
+import { unsubscribeToken } from "../../app/services/notify/unsubscribe.server.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 /** "teacher page": a redirect to the teacher's page of the class (`/classes/:classId`). */
-type Expect = 200 | 403 | 404 | "login" | "teacher page";
+type Expect = 200 | 400 | 403 | 404 | "login" | "teacher page";
 
 let hub: Hub;
 const ids: Record<string, string> = {};
@@ -127,6 +128,10 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   // Lê Thị Hoa is not a member of THCS: not found there, even for its admins.
   { name: "another school's person through THCS", path: () => `/admin/schools/${ids.thcs}/users/${ids.hoa}`, expect: row({ province: 404, schoolAdmin: 404 }, 403) },
   { name: "a person of the primary school", path: () => `/admin/schools/${ids.th}/users/${ids.hoa}`, expect: row({ province: 200 }, 403) },
+  // An unsubscribe link works for whoever holds it, signed in or not (its signed token is the
+  // authority; it shows and changes only its own recipient's choice); a tampered one is a 400.
+  { name: "unsubscribe link", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" })}`, expect: { ...row({}, 200), anon: 200 } },
+  { name: "unsubscribe link, tampered", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" }).replace(/.$/, (c) => (c === "A" ? "B" : "A"))}`, expect: { ...row({}, 400), anon: 400 } },
   // A malformed id is a 404 before anything else runs, signed in or not.
   { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];
