@@ -4,6 +4,7 @@
  * Without SMTP_URL there is no transport and callers say so instead of sending.
  */
 import type { Transporter } from "nodemailer";
+import { emailConfigFromEnv } from "../../integrations/channels/email/config.ts";
 import { acquireTransport } from "../../integrations/channels/email/transport.ts";
 import { z } from "zod";
 import { env } from "../env.server.ts";
@@ -38,7 +39,11 @@ function getTransport(): Transporter {
   if (!url) throw new Error("SMTP_URL is not set");
   // Connections are pooled and reused, shared with the email channel (integrations/channels/email);
   // options in the URL's query (e.g. ?ignoreTLS=true) win.
-  held ??= acquireTransport(url, { maxConnections: 3, maxMessages: 100 });
+  // The pool is sized as the email channel's (NOTIFY_SMTP_CONNECTIONS), whichever asks first.
+  if (!held) {
+    const pool = emailConfigFromEnv({ ...process.env, SMTP_URL: url, MAIL_FROM: env().MAIL_FROM });
+    held = acquireTransport(url, { maxConnections: pool?.maxConnections, maxMessages: pool?.maxMessages });
+  }
   return held.transport;
 }
 

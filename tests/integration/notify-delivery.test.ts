@@ -243,6 +243,16 @@ describe(`delivery over SMTP (${kind})`, () => {
     expect(arrived("later")).toHaveLength(0);
   });
 
+  it("a row claimed past its last attempt (each worker died on it) fails as transient without another send", async () => {
+    await queue("stuck", 1);
+    await database.query(`update outbound_messages set status = 'sending', attempts = 3, not_before = now() - interval '1 second' where key like 'stuck:%'`);
+    const channel = emailChannel();
+    expect(await deliverBatch(database, "email", { channel, now: () => new Date(Date.now() + 1000), maxAttempts: 3 })).toMatchObject({ claimed: 1, failed: 1 });
+    await channel.close?.();
+    expect((await rowsOf("stuck"))[0]).toMatchObject({ status: "failed", failureReason: "transient", attempts: 4 });
+    expect(arrived("stuck")).toHaveLength(0);
+  });
+
   it("550: failed invalid_address, email switched off with its reason, later messages not sent", async () => {
     const address = "no-such-user@phuhuynh.vn";
     unknown.add(address);

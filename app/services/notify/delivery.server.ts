@@ -263,6 +263,11 @@ export async function deliverBatch(database: Database, channelName: ExternalChan
         result.cancelled++;
         continue;
       }
+      if (row.attempts > fixed.maxAttempts) {
+        // Claimed again and again without an outcome (a worker dying on it each time): give up.
+        result[await record(database, row, { outcome: "retry", reason: "transient" }, clock(), { ...fixed, maxAttempts: 0 })]++;
+        continue;
+      }
       const content = parseContent(row.content);
       const message = content ? outgoing(row, content, options) : null;
       let sendResult: SendResult;

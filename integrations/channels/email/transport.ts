@@ -24,9 +24,8 @@ export function buildTransport(url: string, opts: PoolOptions = {}): Transporter
 }
 
 /**
- * The process's transport for `url`, created on first use. The pool is sized by the first caller
- * that asks for the most connections (a later, larger request replaces an idle smaller pool only
- * when nobody else holds it).
+ * The process's transport for `url`, created on first use and sized by that first caller (both
+ * callers read the same NOTIFY_SMTP_CONNECTIONS); released by each, closed by the last.
  */
 export function acquireTransport(url: string, opts: PoolOptions = {}): { transport: Transporter; release: () => void } {
   let entry = pools.get(url);
