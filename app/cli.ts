@@ -221,6 +221,18 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "notify status": {
+    summary: "The outside-message queue by channel and state (due now, later, sending, sent, failed by reason) and which channels are not configured.",
+    flags: {},
+    async run() {
+      await withDatabase("notify status", async (database) => {
+        await requireMigrated(database);
+        const { deliveryStatus, formatStatus } = await import("./services/notify/status.server.ts");
+        for (const line of formatStatus(await deliveryStatus(database))) out(line);
+      });
+    },
+  },
+
   generate: {
     summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",
     flags: {
@@ -299,7 +311,7 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Two-word commands ("notify digest") are looked up whole.
+  // Two-word commands ("notify digest", "notify status") are looked up whole.
   const twoWords = argv.length >= 2 && Object.hasOwn(COMMANDS, `${argv[0]} ${argv[1]}`);
   const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {

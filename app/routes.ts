@@ -13,6 +13,9 @@ export default [
   route("notifications/open", "routes/notifications-open.tsx"),
   route("password/forgot", "routes/password-forgot.tsx"),
   route("password/reset", "routes/password-reset.tsx"),
+  // From the link in a message: works without signing in (RFC 8058 one-click POST too).
+  // The token is not a row id (the root checks every named parameter is one): a splat.
+  route("unsubscribe/*", "routes/unsubscribe.tsx"),
 
   // Students
   route("today", "routes/today.tsx"),

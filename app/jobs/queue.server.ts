@@ -9,6 +9,7 @@ import { sweepUploads } from "../services/files.server.ts";
 import { runDigest } from "../services/notify/digest.server.ts";
 import { runFanout } from "../services/notify/fanout.server.ts";
 import { hubNotifyConfig } from "../services/notify/recipients.server.ts";
+import { deliveryJobs } from "../services/notify/delivery-jobs.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -52,6 +53,8 @@ export const JOBS: JobDefinition[] = [
       return { daily: r.daily.people, weekly: r.weekly.people, ...Object.fromEntries(Object.entries(r.daily.messages).map(([c, n]) => [c, n + r.weekly.messages[c as keyof typeof r.weekly.messages]])) };
     },
   },
+  // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).
+  ...deliveryJobs(),
 ];
 
 export type Workers = { boss: PgBoss; stop: () => Promise<void> };

@@ -158,7 +158,9 @@ export function createApp(opts: HttpOptions) {
     // CSRF: every mutation must come from our own origin (SameSite=Lax cookies are the second layer).
     if (!SAFE_METHODS.has(req.method ?? "GET")) {
       const origin = req.headers.origin;
-      const ok = origin ? origin === opts.appUrl || origin === `${client.proto}://${client.host}` : req.headers["sec-fetch-site"] === "same-origin";
+      const ok = origin
+        ? origin === opts.appUrl || origin === `${client.proto}://${client.host}`
+        : req.headers["sec-fetch-site"] === "same-origin" || oneClickUnsubscribe(req.method, pathname) || providerWebhook(req.method, pathname);
       if (!ok) {
         logger.warn("csrf refused", { reqId: id, origin: origin ?? null, path: pathname });
         res.statusCode = 403;
@@ -398,4 +400,22 @@ export function safeHost(host: string | undefined): string {
     return "localhost";
   }
   return host!;
+}
+
+/**
+ * RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` to the link in
+ * the List-Unsubscribe header from their own servers, without cookies, Origin or Sec-Fetch-Site.
+ * Only that route is let through without an Origin (a foreign Origin is still refused): its signed
+ * token is the whole authority, and it reads no session.
+ */
+export function oneClickUnsubscribe(method: string | undefined, pathname: string): boolean {
+  return method === "POST" && /^\/unsubscribe\/[A-Za-z0-9_-]{1,200}$/.test(pathname);
+}
+
+/**
+ * Delivery receipts that message providers POST from their own servers (no Origin, no cookies):
+ * only these exact routes, each of which checks its own signature and reads no session.
+ */
+export function providerWebhook(method: string | undefined, pathname: string): boolean {
+  return method === "POST" && pathname === "/webhooks/zalo";
 }

@@ -3,7 +3,9 @@
  * SMTP_URL and MAIL_FROM. Password-reset links and parent notifications both send through it.
  * Without SMTP_URL there is no transport and callers say so instead of sending.
  */
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
+import { emailConfigFromEnv } from "../../integrations/channels/email/config.ts";
+import { acquireTransport } from "../../integrations/channels/email/transport.ts";
 import { z } from "zod";
 import { env } from "../env.server.ts";
 
@@ -25,7 +27,7 @@ const MessageSchema = z.object({
   language: z.string().optional(),
 });
 
-let transport: Transporter | undefined;
+let held: { transport: Transporter; release: () => void } | undefined;
 
 /** Whether outgoing mail is configured. */
 export function mailConfigured(): boolean {
@@ -35,9 +37,14 @@ export function mailConfigured(): boolean {
 function getTransport(): Transporter {
   const url = env().SMTP_URL;
   if (!url) throw new Error("SMTP_URL is not set");
-  // Connections are pooled and reused; options in the URL's query (e.g. ?ignoreTLS=true) win.
-  transport ??= nodemailer.createTransport({ url, pool: true, maxConnections: 3, maxMessages: 100 });
-  return transport;
+  // Connections are pooled and reused, shared with the email channel (integrations/channels/email);
+  // options in the URL's query (e.g. ?ignoreTLS=true) win.
+  // The pool is sized as the email channel's (NOTIFY_SMTP_CONNECTIONS), whichever asks first.
+  if (!held) {
+    const pool = emailConfigFromEnv({ ...process.env, SMTP_URL: url, MAIL_FROM: env().MAIL_FROM });
+    held = acquireTransport(url, { maxConnections: pool?.maxConnections, maxMessages: pool?.maxMessages });
+  }
+  return held.transport;
 }
 
 /** Send one message; resolves with the server's message id, rejects when the server refuses it. */
@@ -56,8 +63,8 @@ export async function sendMail(message: MailMessage): Promise<string> {
 
 /** Close the pooled connections (at shutdown). */
 export function closeMail() {
-  transport?.close();
-  transport = undefined;
+  held?.release();
+  held = undefined;
 }
 
 /** Text for an HTML part: the characters HTML gives meaning to, escaped. */

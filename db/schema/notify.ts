@@ -266,3 +266,23 @@ export type OutboundMessage = typeof outboundMessages.$inferSelect;
 export type Thread = typeof threads.$inferSelect;
 export type ThreadMessage = typeof threadMessages.$inferSelect;
 export type Announcement = typeof announcements.$inferSelect;
+
+/**
+ * "Stop emails of this kind": a person's unsubscribe from one kind of news (a NEWS_KINDS value)
+ * on one outside channel, from the link in a message (RFC 8058 one-click or the page's button).
+ * The fan-out and the digest queue nothing on that channel for that kind; the delivery cancels
+ * what was already queued. An unsubscribe from the digest switches the channel off instead
+ * (contact_channels.disabled_reason = 'unsubscribed'). `created_at` counts unsubscribes per day.
+ */
+export const channelUnsubscribes = pgTable(
+  "channel_unsubscribes",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channel: text("channel", { enum: ["email", "push", "zalo", "sms"] }).notNull(),
+    kind: text("kind").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.channel, t.kind] }), index("channel_unsubscribes_day_idx").on(t.createdAt)],
+);

@@ -11,6 +11,7 @@ import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
+import { unsubscribeToken } from "../../app/services/notify/unsubscribe.server.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 
 /**
@@ -169,6 +170,10 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "open Hùng's inbox item", path: () => `/notifications/open?id=${ids.hungItem}`, expect: row({ hung: "item page" }, 404) },
   { name: "delivery health (THCS)", path: () => `/admin/schools/${ids.thcs}/notifications`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
+  // An unsubscribe link works for whoever holds it, signed in or not (its signed token is the
+  // authority; it shows and changes only its own recipient's choice); a tampered one is a 400.
+  { name: "unsubscribe link", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" })}`, expect: { ...row({}, 200), anon: 200 } },
+  { name: "unsubscribe link, tampered", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" }).replace(/.$/, (c) => (c === "A" ? "B" : "A"))}`, expect: { ...row({}, 400), anon: 400 } },
   // A malformed id is a 404 before anything else runs, signed in or not.
   { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
 ];

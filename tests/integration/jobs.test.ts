@@ -292,10 +292,21 @@ process.exit(0);
       const lines = run.stdout.trim().split("\n");
       expect(JSON.parse(lines.at(-1)!)).toEqual({
         schedules: [
+          { name: "notify-deliver-email", cron: "* * * * *" },
+          { name: "notify-deliver-push", cron: "* * * * *" },
+          { name: "notify-deliver-sms", cron: "* * * * *" },
+          { name: "notify-deliver-zalo", cron: "* * * * *" },
           { name: "sweep-missing", cron: "*/5 * * * *" },
           { name: "sweep-uploads", cron: "17 * * * *" },
         ],
-        queues: [{ name: "sweep-missing" }, { name: "sweep-uploads" }],
+        queues: [
+          { name: "notify-deliver-email" },
+          { name: "notify-deliver-push" },
+          { name: "notify-deliver-sms" },
+          { name: "notify-deliver-zalo" },
+          { name: "sweep-missing" },
+          { name: "sweep-uploads" },
+        ],
       });
       // Three concurrent and later first requests: one database, one set of workers.
       expect(lines.filter((l) => l.includes('"msg":"job workers started"'))).toHaveLength(1);

@@ -1,0 +1,111 @@
+/**
+ * `npm run cli -- notify status`: the outside-message queue by channel and state, failures by
+ * reason, and the channels this configuration cannot send on — read from a real database that
+ * holds messages in every state.
+ */
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate, openDatabase } from "../../db/client.server.ts";
+import { outboundMessages, users } from "../../db/schema/index.ts";
+import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+
+const kind = testDbKind();
+let dataDir: string;
+let databaseUrl = "";
+let dropDatabase: () => Promise<void> = async () => {};
+
+function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DEMO: "0", SMTP_URL: "", MAIL_FROM: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-notify-status-"));
+  if (kind === "postgres") {
+    const base = new URL(testDatabaseUrl());
+    const name = `lopso_ns_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
+    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    };
+  }
+  const database = databaseUrl ? await openDatabase({ url: databaseUrl, max: 2 }) : await openDatabase({ dataDir: path.join(dataDir, "pglite") });
+  try {
+    await migrate(database);
+    const [u] = await database.db.insert(users).values({ fullName: "Trần Thị Mai", sortKey: "mai", email: "mai@phuhuynh.vn" }).returning({ id: users.id });
+    const row = (key: string, extra: Partial<typeof outboundMessages.$inferInsert> = {}) => ({
+      key,
+      userId: u.id,
+      channel: "email" as const,
+      address: "mai@phuhuynh.vn",
+      kind: "immediate" as const,
+      content: { subject: "s", text: "t" },
+      ...extra,
+    });
+    const hour = 3600_000;
+    await database.db.insert(outboundMessages).values([
+      row("a"),
+      row("b"),
+      row("c", { notBefore: new Date(Date.now() + hour) }),
+      row("d", { status: "sending", attempts: 1 }),
+      row("e", { status: "sent", attempts: 1 }),
+      row("f", { status: "failed", failureReason: "invalid_address" }),
+      row("g", { status: "failed", failureReason: "transient" }),
+      row("h", { status: "failed", failureReason: "invalid_address" }),
+      row("i", { channel: "zalo", address: "+84912345678" }),
+    ]);
+  } finally {
+    await database.close();
+  }
+});
+
+afterAll(async () => {
+  await dropDatabase();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`npm run cli -- notify status (${kind})`, () => {
+  it("counts each channel's messages by state and failure reason, and names what is not configured", async () => {
+    const run = await cli({ SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "no-reply@lopso.test" }, "notify", "status");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const email = run.stdout.split(/\n(?=\S)/).find((b) => b.startsWith("email"))!;
+    expect(email).toMatch(/^email\n/);
+    expect(email).toMatch(/queued, due now +2\n/);
+    expect(email).toMatch(/queued, later +1\n/);
+    expect(email).toMatch(/sending +1\n/);
+    expect(email).toMatch(/sent +1\n/);
+    expect(email).toMatch(/failed +3 \(invalid_address 2, transient 1\)/);
+    expect(run.stdout).toMatch(/^zalo — not configured: its messages stay queued\n  queued, due now +1$/m);
+    expect(run.stdout).toContain("Not configured: push, zalo, sms.");
+  });
+
+  it("without SMTP_URL, email is not configured either", async () => {
+    const run = await cli({}, "notify", "status");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^email — not configured/m);
+    expect(run.stdout).toContain("Not configured: email, push, zalo, sms.");
+  });
+});
