@@ -8,21 +8,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboundMessages, users } from "../../db/schema/index.ts";
 import { startHub, type Hub } from "../support/hub.ts";
 import { startZaloFake, type ZaloFake } from "../fakes/zalo/server.ts";
+import { deliverBatch } from "../../app/services/notify/delivery.server.ts";
 
 let hub: Hub;
 let zalo: ZaloFake;
+const NEWS_TEMPLATE = "471001";
 const SMS_KEY = "k3y-for-sms-reports-0123456789";
 const saved: Record<string, string | undefined> = {};
-const ENV = ["ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_REFRESH_TOKEN", "ZALO_TEMPLATE_ID_NEWS", "ZALO_WEBHOOK_SECRET", "SMS_CALLBACK_URL"];
+const ENV = ["ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_REFRESH_TOKEN", "ZALO_TEMPLATE_ID_NEWS", "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_WEBHOOK_SECRET", "SMS_CALLBACK_URL"];
 
 beforeAll(async () => {
-  zalo = await startZaloFake();
+  zalo = await startZaloFake({ templates: { [NEWS_TEMPLATE]: { params: { student_name: { max: 30 }, kind: { max: 30 }, title: { max: 200 }, date: { max: 20 }, link: { max: 200 } } } } });
   for (const k of ENV) saved[k] = process.env[k];
   Object.assign(process.env, {
     ZALO_APP_ID: zalo.appId,
     ZALO_APP_SECRET: zalo.appSecret,
     ZALO_OA_REFRESH_TOKEN: zalo.initialRefreshToken,
-    ZALO_TEMPLATE_ID_NEWS: "471001",
+    ZALO_TEMPLATE_ID_NEWS: NEWS_TEMPLATE,
+    ZALO_API_URL: zalo.url,
+    ZALO_OAUTH_URL: zalo.url,
     SMS_CALLBACK_URL: `https://lopso.example.vn/webhooks/sms?key=${SMS_KEY}`,
   });
   delete process.env.ZALO_WEBHOOK_SECRET;
@@ -44,6 +48,27 @@ async function sentMessage(channel: "zalo" | "sms", providerMessageId: string) {
   return row.id;
 }
 
+/** A ZNS message queued for Thu and sent through the real Zalo channel to the fake: Zalo's msg_id. */
+async function sentThroughZalo(): Promise<{ id: number; msgId: string }> {
+  const [thu] = await hub.database.db.select({ id: users.id }).from(users).where(eq(users.phone, "+84987654321"));
+  const [row] = await hub.database.db
+    .insert(outboundMessages)
+    .values({
+      key: `test:zns:${Math.random()}`,
+      userId: thu.id,
+      channel: "zalo",
+      address: "+84987654321",
+      kind: "immediate",
+      content: { subject: "Dũng có điểm Toán 8,5", text: "Dũng có điểm Toán 8,5", template: { id: "news", params: { student_name: "Dũng", kind: "Điểm mới", title: "Dũng có điểm Toán 8,5", date: "25/11/2026", link: "https://lopso.example.vn/notifications" } } },
+    })
+    .returning();
+  const result = await deliverBatch(hub.database, "zalo");
+  expect(result).toMatchObject({ configured: true, sent: 1 });
+  const sent = await state(row.id);
+  expect(sent.status).toBe("sent");
+  return { id: row.id, msgId: sent.providerMessageId! };
+}
+
 const state = async (id: number) => (await hub.database.db.select().from(outboundMessages).where(eq(outboundMessages.id, id)))[0];
 
 async function postZalo(rawBody: string, headers: Record<string, string>) {
@@ -53,10 +78,10 @@ async function postZalo(rawBody: string, headers: Record<string, string>) {
 
 describe("Zalo delivery webhook", () => {
   it("marks the message delivered at the time Zalo gives, once", async () => {
-    const id = await sentMessage("zalo", "zns-msg-1");
+    const { id, msgId } = await sentThroughZalo();
     const other = await sentMessage("zalo", "zns-msg-2");
     const deliveredAt = new Date("2026-11-25T12:30:00Z");
-    const call = zalo.webhookFor("zns-msg-1", { deliveredAt });
+    const call = zalo.webhookFor(msgId, { deliveredAt });
     const res = await postZalo(call.rawBody, call.headers);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, updated: true });
@@ -69,12 +94,12 @@ describe("Zalo delivery webhook", () => {
   });
 
   it("refuses a body whose signature does not match, and records nothing", async () => {
-    const id = await sentMessage("zalo", "zns-msg-3");
-    const call = zalo.webhookFor("zns-msg-3", { secret: "not-the-app-secret" });
+    const { id, msgId } = await sentThroughZalo();
+    const call = zalo.webhookFor(msgId, { secret: "not-the-app-secret" });
     expect((await postZalo(call.rawBody, call.headers)).status).toBe(401);
-    const good = zalo.webhookFor("zns-msg-3");
-    // The same signature over other bytes (a message id changed in transit) is refused too.
-    expect((await postZalo(good.rawBody.replace("zns-msg-3", "zns-msg-1"), good.headers)).status).toBe(401);
+    const good = zalo.webhookFor(msgId);
+    // The same signature over other bytes (another message id) is refused too.
+    expect((await postZalo(good.rawBody.replace(msgId, "zns-msg-2"), good.headers)).status).toBe(401);
     expect((await postZalo(good.rawBody, {})).status).toBe(401);
     expect((await state(id)).status).toBe("sent");
   });
