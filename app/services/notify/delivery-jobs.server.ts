@@ -23,13 +23,17 @@ export function publicBaseUrl(): string {
   return e.APP_URL ?? `http://localhost:${e.PORT}`;
 }
 
+/** One run of a channel's delivery job: what is due, for up to 50 s, with unsubscribe links. */
+export async function deliverDue(database: Database, channel: ExternalChannel) {
+  return drainChannel(database, channel, { baseUrl: publicBaseUrl(), secretKey: env().SECRET_KEY, budgetMs: 50_000 });
+}
+
 export function deliveryJobs() {
   return EXTERNAL_CHANNELS.map((channel) => ({
     name: DELIVERY_QUEUES[channel],
     cron: "* * * * *",
     async run(database: Database) {
-      const result = await drainChannel(database, channel, { baseUrl: publicBaseUrl(), secretKey: env().SECRET_KEY, budgetMs: 50_000 });
-      return { ...result };
+      return { ...(await deliverDue(database, channel)) };
     },
   }));
 }
