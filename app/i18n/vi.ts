@@ -915,6 +915,7 @@ export const vi = {
     open: "Xem trên Lớp Số",
     school: "Nhà trường",
     d_handed_in: "nộp {n} bài",
+    d_handed_in_one: "nộp {n} bài",
     d_missing_first: "thiếu {items}",
     d_missing_item: "{n} bài {subject}",
     d_due: "hạn {date}",
@@ -926,10 +927,15 @@ export const vi = {
     d_absent_many: "{n} buổi {subject} trên {platform}",
     d_late: "vào muộn {items}",
     d_lessons: "có {n} bài học mới",
+    d_lessons_one: "có {n} bài học mới",
     d_assignments: "có {n} bài tập mới",
+    d_assignments_one: "có {n} bài tập mới",
     d_notes: "có {n} nhận xét của giáo viên",
+    d_notes_one: "có {n} nhận xét của giáo viên",
     d_messages: "có {n} tin nhắn mới",
+    d_messages_one: "có {n} tin nhắn mới",
     d_announcements: "{n} thông báo mới",
+    d_announcements_one: "{n} thông báo mới",
   },
 };
 

@@ -229,11 +229,9 @@ export function renderImmediate(
 
 export type DigestItem = { facts: NotifyFacts; title: string; link: string | null };
 
-const EN_PLURALS: Record<string, string> = {};
-/** "1 lesson", "2 lessons" (English only; Vietnamese nouns do not change). */
-export function plural(n: number, noun: string, locale: Locale): string {
-  if (locale === "vi") return noun;
-  return n === 1 ? noun : (EN_PLURALS[noun] ?? `${noun}s`);
+/** A counted phrase's key: `<key>_one` for one (English "1 assignment"), `<key>` for more. */
+function counted(key: string, n: number): string {
+  return n === 1 ? `${key}_one` : key;
 }
 
 /** "a, b và c" / "a, b and c". */
@@ -259,10 +257,9 @@ function childPhrases(facts: NotifyFacts[], locale: Locale): string[] {
   const out: string[] = [];
   const of = (type: EventType) => facts.filter((f) => f.type === type);
   const subj = (f: NotifyFacts) => subjectLabel(f.subject, f.className, locale);
-  const noun = (n: number, word: string) => plural(n, word, locale);
 
   const handedIn = of("submission.received");
-  if (handedIn.length) out.push(t(locale, "d_handed_in", { n: handedIn.length, assignments: noun(handedIn.length, "assignment") }));
+  if (handedIn.length) out.push(t(locale, counted("d_handed_in", handedIn.length), { n: handedIn.length }));
 
   const missing = of("submission.missing");
   if (missing.length) {
@@ -289,18 +286,17 @@ function childPhrases(facts: NotifyFacts[], locale: Locale): string[] {
     out.push(t(locale, status === "absent" ? "d_absent" : "d_late", { items: joinList(items, locale) }));
   }
 
-  const counted: [EventType, string, string][] = [
-    ["lesson.published", "d_lessons", "lesson"],
-    ["assignment.created", "d_assignments", "assignment"],
-    ["note.posted", "d_notes", "teacher's note"],
-    ["thread.message", "d_messages", "message"],
-    ["announcement.posted", "d_announcements", "announcement"],
+  const countedKinds: [EventType, string][] = [
+    ["lesson.published", "d_lessons"],
+    ["assignment.created", "d_assignments"],
+    ["note.posted", "d_notes"],
+    ["thread.message", "d_messages"],
+    ["announcement.posted", "d_announcements"],
   ];
-  for (const [type, key, word] of counted) {
+  for (const [type, key] of countedKinds) {
     const n = of(type).length;
     if (!n) continue;
-    const vars = { n, lessons: noun(n, word), assignments: noun(n, word), notes: noun(n, word), messages: noun(n, word), announcements: noun(n, word) };
-    out.push(t(locale, key, vars));
+    out.push(t(locale, counted(key, n), { n }));
   }
   return out;
 }
