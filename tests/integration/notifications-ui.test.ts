@@ -412,7 +412,11 @@ describe("delivery health", () => {
     ]);
     // Thu read an in-app item about Dũng: Dũng's family is reached though Thu's SMS failed.
     await addItems(ids.thu, 1, { studentId: ids.dung, readAt: at(3) });
-    await db.insert(contactChannels).values({ userId: linh.id, channel: "email", enabled: false, disabledReason: "unsubscribed", disabledAt: at(2) });
+    // (The demo has Linh's email switched on; she unsubscribes.)
+    await db
+      .insert(contactChannels)
+      .values({ userId: linh.id, channel: "email", enabled: false, disabledReason: "unsubscribed", disabledAt: at(2) })
+      .onConflictDoUpdate({ target: [contactChannels.userId, contactChannels.channel], set: { enabled: false, disabledReason: "unsubscribed", disabledAt: at(2) } });
 
     const [pupils] = await hub.database.query<{ n: number }>(
       `select count(*)::int as n from memberships m join users u on u.id = m.user_id where m.org_id = '${ids.thcs}' and m.role = 'student' and u.deactivated_at is null`,
