@@ -2,7 +2,6 @@
  * A parent on a 360 px phone in real Chromium: the menu shows the unread count, marking an item
  * read and opening another lower it, and the notification settings page changes a preference.
  */
-import crypto from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +21,6 @@ describe.skipIf(skip)("notifications on a small phone (Chromium)", () => {
   let page: Page;
   const problems: string[] = [];
   const ids: Record<string, string> = {};
-  const savedKey = process.env.VAPID_PUBLIC_KEY;
 
   const badge = () => page.getByTestId("unread-badge");
 
@@ -37,9 +35,7 @@ describe.skipIf(skip)("notifications on a small phone (Chromium)", () => {
   }
 
   beforeAll(async () => {
-    const ecdh = crypto.createECDH("prime256v1");
-    ecdh.generateKeys();
-    process.env.VAPID_PUBLIC_KEY = ecdh.getPublicKey().toString("base64url");
+    // The hub's own VAPID key pair (generated into DATA_DIR on first start) is the one the page offers.
     browser = await launchBrowser();
     hub = await startHub();
     const db = hub.database.db;
@@ -65,8 +61,6 @@ describe.skipIf(skip)("notifications on a small phone (Chromium)", () => {
   });
 
   afterAll(async () => {
-    if (savedKey === undefined) delete process.env.VAPID_PUBLIC_KEY;
-    else process.env.VAPID_PUBLIC_KEY = savedKey;
     await context?.close().catch(() => {});
     await browser?.close();
     await hub?.close();
