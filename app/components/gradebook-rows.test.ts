@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, gradebookRowsHtml, type RowsInput } from "./gradebook-rows.ts";
+import { gradebookRowsHtml, type RowsInput } from "./gradebook-rows.ts";
+import { escapeHtml } from "../lib/html.ts";
 import { translate, type MessageKey } from "../i18n/index.ts";
 
 const t = (key: MessageKey, vars?: Record<string, string | number>) => translate("vi", key, vars);
@@ -35,7 +36,7 @@ function input(over: Partial<RowsInput> = {}): RowsInput {
 
 describe("the gradebook's rows as text", () => {
   it("escapes everything that comes from data", () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     const html = gradebookRowsHtml(input());
     expect(html).not.toContain("<script>");
     expect(html).toContain(`<th scope="row" class="gb-name" id="gb-r0">Lê &quot;Bé&quot; &lt;script&gt;alert(1)&lt;/script&gt;</th>`);

@@ -7,18 +7,13 @@
  */
 import { formatTenths, type TermResult } from "../lib/gradebook.ts";
 import { formatNumber } from "../lib/vn.ts";
+import { escapeHtml } from "../lib/html.ts";
 import { displayGrade, isLevelScale, LEVEL_NAMES, levelsOf, type Scale } from "../services/grades.ts";
 import type { CompactCell, GradebookTermPage } from "../services/gradebook.server.ts";
 import type { Locale, MessageKey } from "../i18n/index.ts";
 
 type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
-
-/** Text or an attribute value made safe for HTML. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
 
 export type RowsInput = {
   page: Pick<GradebookTermPage, "students" | "cells" | "results" | "year" | "canEdit">;
@@ -37,12 +32,17 @@ export function termResultHtml(result: TermResult | null | undefined, t: Transla
   if (!result || result.kind === "none" || result.kind === "levels") return `<span aria-label="${escapeHtml(t("gradebook.emptyLabel"))}">—</span>`;
   if (result.kind === "average") return `<strong class="grade">${formatTenths(result.tenths, locale)}</strong>`;
   if (result.kind === "pass_fail") return `<strong class="grade">${escapeHtml(t(result.passed ? "gradebook.passed" : "gradebook.failed"))}</strong>`;
-  const missing = [
-    result.missing.regular > 0 ? t("gradebook.missingRegular", { n: result.missing.regular }) : null,
-    result.missing.midterm ? t("gradebook.missingMidterm") : null,
-    result.missing.final ? t("gradebook.missingFinal") : null,
+  return `<span class="muted">${escapeHtml(incompleteText(result.missing, t))}</span>`;
+}
+
+/** "Chưa đủ điểm (thiếu 1 TX, thiếu GK, thiếu CK)": a term result that cannot be computed yet. */
+export function incompleteText(missing: Extract<TermResult, { kind: "incomplete" }>["missing"], t: Translate): string {
+  const parts = [
+    missing.regular > 0 ? t("gradebook.missingRegular", { n: missing.regular }) : null,
+    missing.midterm ? t("gradebook.missingMidterm") : null,
+    missing.final ? t("gradebook.missingFinal") : null,
   ].filter(Boolean);
-  return `<span class="muted">${escapeHtml(t("gradebook.incomplete") + (missing.length > 0 ? ` (${missing.join(", ")})` : ""))}</span>`;
+  return t("gradebook.incomplete") + (parts.length > 0 ? ` (${parts.join(", ")})` : "");
 }
 
 function field(input: RowsInput, col: RowsInput["ordered"][number], row: number, studentId: string, cell: CompactCell, notes: { missing: string; submitted: string }): string {

@@ -2,6 +2,7 @@
 import { columnLabels, formatTenths, gradebookResults, type GradebookAssessment, type TermResult } from "../lib/gradebook.ts";
 import { displayGrade, type Level, type Scale } from "../services/grades.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import { incompleteText } from "./gradebook-rows.ts";
 import type { ClassWork } from "../services/class-work.server.ts";
 
 type Translate = ReturnType<typeof useT>;
@@ -13,12 +14,7 @@ export function termResultContent(result: TermResult | null | undefined, t: Tran
   if (!result || result.kind === "none" || result.kind === "levels") return <span aria-label={t("gradebook.emptyLabel")}>—</span>;
   if (result.kind === "average") return <strong className="grade">{formatTenths(result.tenths, locale)}</strong>;
   if (result.kind === "pass_fail") return <strong className="grade">{t(result.passed ? "gradebook.passed" : "gradebook.failed")}</strong>;
-  const missing = [
-    result.missing.regular > 0 ? t("gradebook.missingRegular", { n: result.missing.regular }) : null,
-    result.missing.midterm ? t("gradebook.missingMidterm") : null,
-    result.missing.final ? t("gradebook.missingFinal") : null,
-  ].filter(Boolean);
-  return <span className="muted">{t("gradebook.incomplete") + (missing.length > 0 ? ` (${missing.join(", ")})` : "")}</span>;
+  return <span className="muted">{incompleteText(result.missing, t)}</span>;
 }
 
 /** ĐTBmcn, or a dash. */

@@ -67,7 +67,3 @@ export function closeMail() {
   held = undefined;
 }
 
-/** Text for an HTML part: the characters HTML gives meaning to, escaped. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}

@@ -93,26 +93,6 @@ export function channelLimits(name: ExternalChannel, env: Env = process.env): { 
   return { ratePerSecond: f?.ratePerSecond(env) ?? 0, concurrency: Math.max(1, f?.concurrency(env) ?? 1) };
 }
 
-/** Which channels are configured in this environment (without opening any connection). */
-export function configuredChannels(env: Env = process.env): Record<ExternalChannel, boolean> {
-  const out = {} as Record<ExternalChannel, boolean>;
-  for (const name of EXTERNAL_CHANNELS) {
-    const f = factories.get(name);
-    if (!f) {
-      out[name] = false;
-      continue;
-    }
-    try {
-      const c = f.create(env);
-      out[name] = c !== null;
-      void c?.close?.();
-    } catch {
-      out[name] = false;
-    }
-  }
-  return out;
-}
-
 /** Close every channel built (at shutdown, or between tests). */
 export async function closeChannels() {
   const all = [...built.values()];

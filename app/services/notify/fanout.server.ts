@@ -135,10 +135,9 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
         continue;
       }
       facts.set(String(e.id), f);
-      const teacherPath = itemPath(f, true);
       for (const l of LOCALES) {
         const { title, body } = renderItem(f, l);
-        items[`${e.id}:${l}`] = { kind, mode: DEFAULT_MODES[kind], title, body, link: itemPath(f), tlink: teacherPath, urgent: f.urgent ?? false, data: compact(f) };
+        items[`${e.id}:${l}`] = { kind, mode: DEFAULT_MODES[kind], title, body, link: itemPath(f), urgent: f.urgent ?? false, data: compact(f) };
       }
     }
     const valid = [...facts.keys()];
@@ -213,7 +212,7 @@ async function fanoutBatch(db: Db, config: NotifyConfig, now: Date, batch: numbe
         ins as (
           insert into notifications (user_id, student_id, kind, mode, event_id, title, body, link, data, urgent, created_at, dispatched_at)
           select c.user_id, c.student_id, c.x->>'kind', c.mode, c.event_id, c.x->>'title', c.x->>'body',
-                 replace(case when c.teacher then c.x->>'tlink' else c.x->>'link' end, '{student}', coalesce(c.student_id::text, '')),
+                 replace(c.x->>'link', '{student}', coalesce(c.student_id::text, '')),
                  c.x->'data', (c.x->>'urgent')::boolean, ${at}::timestamptz,
                  case when c.mode = 'immediate' then ${at}::timestamptz end
           from chosen c

@@ -3,6 +3,7 @@
  * outside message delivered (or, for SMS, failed at the carrier). Receipts repeat and arrive out
  * of order: each update only moves a message forward and says how many it touched.
  */
+import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../../db/client.server.ts";
 import { selectRows } from "../../../db/client.server.ts";
@@ -26,4 +27,17 @@ export async function recordReceipt(db: DbOrTx, r: Receipt): Promise<boolean> {
               returning id`,
         );
   return rows.length > 0;
+}
+
+/**
+ * Whether an SMS delivery report carries the secret `key` of SMS_CALLBACK_URL (the gateway's
+ * reports are unsigned): not configured when that address has no key of ≥ 16 characters.
+ */
+export function smsReportKey(env: Record<string, string | undefined>, given: string | null): "ok" | "wrong_key" | "not_configured" {
+  const url = env.SMS_CALLBACK_URL;
+  const expected = url && URL.canParse(url) ? new URL(url).searchParams.get("key") : null;
+  if (!expected || expected.length < 16) return "not_configured";
+  if (!given) return "wrong_key";
+  const digest = (v: string) => crypto.createHash("sha256").update(v).digest();
+  return crypto.timingSafeEqual(digest(given), digest(expected)) ? "ok" : "wrong_key";
 }

@@ -3,6 +3,7 @@
  * outside message of one fact per channel, and the daily or weekly digest that sums up a parent's
  * facts for all their children in one short message. Pure: no database, no clock.
  */
+import { escapeHtml } from "../../lib/html.ts";
 import { translate, type Locale } from "../../i18n/index.ts";
 import { subjectName } from "../../lib/curriculum.ts";
 import type { EventType, ExternalChannel, NewsKind } from "../../../db/schema/index.ts";
@@ -119,9 +120,6 @@ export function clip(text: string, max: number): string {
   return chars.slice(0, Math.max(0, max - 1)).join("").trimEnd() + "…";
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 function gradeText(f: NotifyFacts, locale: Locale): string {
   if (!f.scale) return "";
@@ -129,10 +127,11 @@ function gradeText(f: NotifyFacts, locale: Locale): string {
 }
 
 /**
- * The in-app path a fact is about, for a parent (their child's page) or a teacher. `{student}` is
- * filled with the recipient's child by the fan-out for class-wide facts.
+ * The in-app path a fact is about (a parent's child page, or the student's contact-book thread,
+ * which parents and teachers share). `{student}` is filled with the recipient's child by the
+ * fan-out for class-wide facts.
  */
-export function itemPath(f: NotifyFacts, _forTeacher = false): string {
+export function itemPath(f: NotifyFacts): string {
   const child = f.studentId ?? "{student}";
   switch (f.type) {
     case "note.posted":

@@ -6,7 +6,8 @@
  */
 import type { Database } from "../../../db/client.server.ts";
 import type { ExternalChannel } from "../../../db/schema/notify.ts";
-import { configuredChannels, EXTERNAL_CHANNELS, type Env } from "./channels.server.ts";
+import { EXTERNAL_CHANNELS, type Env } from "./channels.server.ts";
+import { configuredChannels } from "../notify-channels.server.ts";
 
 export type ChannelStatus = {
   channel: ExternalChannel;
@@ -20,7 +21,8 @@ export type ChannelStatus = {
   failed: Record<string, number>;
 };
 
-export async function deliveryStatus(database: Database, env: Env = process.env, now = new Date()): Promise<ChannelStatus[]> {
+/** `env`: the settings to judge by (default: the hub's, with its generated VAPID keys). */
+export async function deliveryStatus(database: Database, env?: Env, now = new Date()): Promise<ChannelStatus[]> {
   const rows = await database.query<{ channel: ExternalChannel; status: string; due: boolean; reason: string | null; n: string | number }>(
     `select channel, status, (status = 'queued' and not_before <= $1::timestamptz) as due, failure_reason as reason, count(*) as n
        from outbound_messages group by 1, 2, 3, 4`,
@@ -28,7 +30,7 @@ export async function deliveryStatus(database: Database, env: Env = process.env,
   );
   const configured = configuredChannels(env);
   return EXTERNAL_CHANNELS.map((channel) => {
-    const s: ChannelStatus = { channel, configured: configured[channel], dueNow: 0, later: 0, sending: 0, sent: 0, delivered: 0, cancelled: {}, failed: {} };
+    const s: ChannelStatus = { channel, configured: configured.has(channel), dueNow: 0, later: 0, sending: 0, sent: 0, delivered: 0, cancelled: {}, failed: {} };
     for (const r of rows.filter((x) => x.channel === channel)) {
       const n = Number(r.n);
       if (r.status === "queued") r.due ? (s.dueNow += n) : (s.later += n);
