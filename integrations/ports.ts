@@ -42,3 +42,96 @@ export interface Channel {
   verify?(): Promise<void>;
   close?(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Platforms (Google, Microsoft, Zoom). Every method takes the connection first; lists are async
+// iterables of pages that accept a starting cursor, so a caller can save a checkpoint per page.
+// Errors are `IntegrationError` (integrations/errors.ts).
+
+export type ProviderName = "google" | "microsoft" | "zoom";
+
+/** What a provider needs to know of a connection; secrets come through the `TokenSource`. */
+export type ConnectionRef = {
+  id: string;
+  provider: ProviderName;
+  /** Zoom account id, Entra tenant id, Google Workspace domain. */
+  externalAccount: string | null;
+  clientId: string | null;
+};
+
+/** Gives a valid access token for a connection (refreshing it once across processes when due). */
+export interface TokenSource {
+  accessToken(connection: ConnectionRef): Promise<{ token: string; version: number }>;
+  /** A 401 on this token: expire it if its version is unchanged, so the next call refreshes. */
+  rejected(connection: ConnectionRef, version: number): Promise<void>;
+}
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type Pages<T> = AsyncIterable<Page<T>>;
+
+/** The answer to "Kiểm tra kết nối": one cheap real call. */
+export type ConnectionCheck = { accountName: string; detail?: string };
+
+/** Every identity the platform gives for a person, each with its kind; never a guess. */
+export type ExternalIdentity = {
+  kind: "participant_id" | "user_id" | "registrant_id" | "email" | "display_name" | "phone";
+  value: string;
+};
+
+export type MeetingInput = {
+  topic: string;
+  startsAt: Date;
+  durationMinutes: number;
+  timezone: string;
+  agenda?: string;
+  /** The platform user who hosts (Zoom user id or email; Graph user id); default: the connection's user. */
+  hostUserId?: string;
+};
+
+export type MeetingRef = { provider: ProviderName; externalId: string; joinUrl: string; hostUrl?: string; passcode?: string };
+
+export type AttendanceRecord = {
+  identities: ExternalIdentity[];
+  joinedAt: Date;
+  leftAt: Date | null;
+  durationSeconds: number;
+};
+
+export interface MeetingProvider {
+  readonly provider: ProviderName;
+  readonly capabilities: { attendance: "webhook" | "poll" | "both"; recordings: boolean };
+  check(connection: ConnectionRef): Promise<ConnectionCheck>;
+  createMeeting(connection: ConnectionRef, input: MeetingInput, idempotencyKey: string): Promise<MeetingRef>;
+  updateMeeting(connection: ConnectionRef, ref: MeetingRef, input: Partial<MeetingInput>): Promise<MeetingRef>;
+  /** Already gone counts as done. */
+  cancelMeeting(connection: ConnectionRef, ref: MeetingRef): Promise<void>;
+  readAttendance(connection: ConnectionRef, ref: MeetingRef, cursor?: string): Pages<AttendanceRecord>;
+  /** Reconciles an ambiguous create: the meeting made with this key, if any. */
+  findByKey(connection: ConnectionRef, idempotencyKey: string, around: Date): Promise<MeetingRef | null>;
+}
+
+export type ExternalCourse = { externalId: string; name: string; section?: string; state: string; link?: string };
+export type ExternalMember = { externalId: string; role: "student" | "teacher"; fullName: string; email?: string };
+export type ExternalCoursework = { externalId: string; title: string; dueAt: Date | null; maxPoints: number | null; state: string; link?: string };
+export type ExternalSubmission = {
+  externalId: string;
+  courseworkId: string;
+  studentExternalId: string;
+  state: "new" | "turned_in" | "returned" | "reclaimed";
+  late: boolean;
+  grade: number | null;
+  updatedAt: Date;
+};
+export type MaterialInput = { title: string; description?: string; links: string[] };
+export type AssignmentInput = MaterialInput & { dueAt: Date | null; maxPoints: number | null };
+
+export interface CourseProvider {
+  readonly provider: ProviderName;
+  check(connection: ConnectionRef): Promise<ConnectionCheck>;
+  listCourses(connection: ConnectionRef, cursor?: string): Pages<ExternalCourse>;
+  listRoster(connection: ConnectionRef, courseId: string, cursor?: string): Pages<ExternalMember>;
+  listCoursework(connection: ConnectionRef, courseId: string, cursor?: string): Pages<ExternalCoursework>;
+  listSubmissions(connection: ConnectionRef, courseId: string, courseworkId: string, cursor?: string): Pages<ExternalSubmission>;
+  publishMaterial(connection: ConnectionRef, courseId: string, input: MaterialInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
+  publishAssignment(connection: ConnectionRef, courseId: string, input: AssignmentInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
+}

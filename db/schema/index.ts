@@ -4,3 +4,4 @@ export * from "./classes.ts";
 export * from "./events.ts";
 export * from "./notify.ts";
 export * from "./channel-tokens.ts";
+export * from "./connections.ts";
