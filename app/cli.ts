@@ -233,6 +233,27 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "rotate-secret-key": {
+    summary: "Re-encrypt every connection's stored secrets and tokens from an old SECRET_KEY to the current one, in one transaction.",
+    flags: {
+      "old-key": { type: "string", value: "KEY", description: "the SECRET_KEY the secrets are under now (the new one is the configured SECRET_KEY)" },
+    },
+    async run(raw) {
+      const flags = parseFlags(z.object({ "old-key": z.string({ error: "required" }).min(32, "must be at least 32 characters (a SECRET_KEY)") }), raw);
+      await withDatabase("rotate-secret-key", async (database) => {
+        await requireMigrated(database);
+        const { rotateSecretKey, RotationError } = await import("./services/connections/rotate.server.ts");
+        try {
+          const result = await rotateSecretKey(database.db, flags["old-key"], env().SECRET_KEY);
+          out(`Re-encrypted ${result.reencrypted} connection(s) under key ${result.keyId}; ${result.alreadyCurrent} already under it.`);
+        } catch (e) {
+          if (e instanceof RotationError) throw new CommandError(e.message);
+          throw e;
+        }
+      });
+    },
+  },
+
   generate: {
     summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",
     flags: {

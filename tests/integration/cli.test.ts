@@ -11,7 +11,10 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../db/client.server.ts";
 import { planProvince } from "../../db/generate.server.ts";
+import { eq } from "drizzle-orm";
 import { signIn } from "../../app/services/sign-in.server.ts";
+import { deriveKey, openSecrets, sealSecrets } from "../../app/services/connections/secrets.server.ts";
+import { connections } from "../../db/schema/index.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { spawnServer } from "../support/process.ts";
 
@@ -28,8 +31,12 @@ function childEnv(extra: Record<string, string> = {}) {
 
 /** `npm run cli -- …` without npm: node with tsx's loader, as `tsx app/cli.ts` does. */
 function cli(...args: string[]): Promise<Run> {
+  return cliWith({}, ...args);
+}
+
+function cliWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], { env: childEnv(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -120,6 +127,30 @@ describe(`npm run cli (${kind})`, () => {
       expect(row).toEqual({ full_name: "Vũ Thị Hạnh", role: "school_admin", code: "79001" });
       expect(await signIn(d.db, "hanh@truong.edu.vn", "mat-khau-123", { address: "cli-test" })).toMatchObject({ ok: true });
       expect(await signIn(d.db, "hanh@truong.edu.vn", "wrong-password", { address: "cli-test" })).toMatchObject({ ok: false });
+    });
+  });
+
+  it("re-encrypts connection secrets under a new SECRET_KEY, and names a missing old key", async () => {
+    const oldKey = "cli-old-secret-key-0123456789abcdefghijkl";
+    const newKey = "cli-new-secret-key-0123456789abcdefghijkl";
+    const id = crypto.randomUUID();
+    await withDb(async (d) => {
+      const [school] = await d.query<{ id: string }>("select id from organizations where code = '79001'");
+      const sealed = sealSecrets(deriveKey(oldKey), id, "zoom", { clientSecret: "s2s-client-secret-value" });
+      await d.db.insert(connections).values({ id, schoolId: school.id, provider: "zoom", kind: "server_to_server", ...sealed });
+    });
+    const missing = await cliWith({ SECRET_KEY: newKey }, "rotate-secret-key");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--old-key");
+    const run = await cliWith({ SECRET_KEY: newKey }, "rotate-secret-key", "--old-key", oldKey);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Re-encrypted 1 connection(s) under key ${deriveKey(newKey).id}`);
+    expect(run.stdout + run.stderr).not.toContain("s2s-client-secret-value");
+    await withDb(async (d) => {
+      const [row] = await d.db.select().from(connections).where(eq(connections.id, id));
+      expect(openSecrets(deriveKey(newKey), id, "zoom", row.secrets, row.secretsKeyId)).toEqual({ clientSecret: "s2s-client-secret-value" });
+      await d.db.delete(connections).where(eq(connections.id, id));
     });
   });
 
