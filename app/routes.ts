@@ -73,6 +73,7 @@ export default [
     route("schools/:schoolId/import", "routes/admin.import.tsx"),
     route("schools/:schoolId/notifications", "routes/admin.notifications.tsx"),
     route("notifications", "routes/admin.notifications-pick.tsx"),
+    route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
   ]),
 
   // Delivery receipts from the message providers (no session; each checks its own signature or key)

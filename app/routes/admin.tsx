@@ -39,6 +39,9 @@ export default function Admin() {
               <Link className="button" to={`/admin/schools/${s.id}/notifications`}>
                 {t("notifyUi.health.title")}
               </Link>
+              <Link className="button" to={`/admin/schools/${s.id}/connections`}>
+                {t("connections.title")}
+              </Link>
             </p>
           </li>
         ))}

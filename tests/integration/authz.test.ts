@@ -170,6 +170,8 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "open Hùng's inbox item", path: () => `/notifications/open?id=${ids.hungItem}`, expect: row({ hung: "item page" }, 404) },
   { name: "delivery health (THCS)", path: () => `/admin/schools/${ids.thcs}/notifications`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
+  { name: "connections (THCS)", path: () => `/admin/schools/${ids.thcs}/connections`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "connections (primary school)", path: () => `/admin/schools/${ids.th}/connections`, expect: row({ province: 200 }, 403) },
   // An unsubscribe link works for whoever holds it, signed in or not (its signed token is the
   // authority; it shows and changes only its own recipient's choice); a tampered one is a 400.
   { name: "unsubscribe link", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" })}`, expect: { ...row({}, 200), anon: 200 } },

@@ -1,0 +1,164 @@
+import { useLoaderData } from "react-router";
+import type { Route } from "./+types/admin.connections";
+import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
+import { useT, type MessageKey } from "../i18n/index.ts";
+import { formatDateTime } from "../lib/vn.ts";
+import { pageTitle } from "../lib/meta.ts";
+import { requireSchoolAdmin } from "./_admin.server.ts";
+
+const PROVIDERS = ["google", "microsoft", "zoom"] as const;
+
+/** A school's connections to Google Workspace, Microsoft 365 and Zoom: its admins and the province's. */
+export async function loader({ url, context, params }: Route.LoaderArgs) {
+  const { db, school } = await requireSchoolAdmin(url, context, params.schoolId);
+  const [connections, audit] = await Promise.all([schoolConnections(db, school.id), schoolAudit(db, school.id)]);
+  return { school: { id: school.id, name: school.name, code: school.code }, connections, audit };
+}
+
+function StatusBadge({ status }: { status: ConnectionView["status"] | "none" }) {
+  const t = useT();
+  return (
+    <span className={`badge status-${status}`} data-testid="connection-status" data-status={status}>
+      {t(`connections.status.${status}`)}
+    </span>
+  );
+}
+
+function ConnectionCard({ provider, connection, schoolCode }: { provider: (typeof PROVIDERS)[number]; connection: ConnectionView | null; schoolCode: string }) {
+  const t = useT();
+  const titleId = `conn-${provider}`;
+  return (
+    <section className="card" aria-labelledby={titleId} data-testid="connection" data-provider={provider}>
+      <h2 id={titleId}>
+        {t(`connections.provider.${provider}`)} <StatusBadge status={connection?.status ?? "none"} />
+      </h2>
+      {connection ? (
+        <dl className="facts">
+          {connection.accountName ? (
+            <>
+              <dt>{t("connections.account")}</dt>
+              <dd data-testid="account-name">{connection.accountName}</dd>
+            </>
+          ) : null}
+          {connection.externalAccount ? (
+            <>
+              <dt>{t(`connections.external.${provider}`)}</dt>
+              <dd>{connection.externalAccount}</dd>
+            </>
+          ) : null}
+          {connection.clientId ? (
+            <>
+              <dt>{t("connections.clientId")}</dt>
+              <dd>{connection.clientId}</dd>
+            </>
+          ) : null}
+          <dt>{t("connections.lastOk")}</dt>
+          <dd>{connection.lastOkAt ? formatDateTime(connection.lastOkAt) : t("connections.never")}</dd>
+          <dt>{t("connections.connectedBy")}</dt>
+          <dd>
+            {connection.connectedAt
+              ? t("connections.connectedByWhen", { who: connection.connectedBy ?? t("connections.operator"), when: formatDateTime(connection.connectedAt) })
+              : t("connections.notYet")}
+          </dd>
+        </dl>
+      ) : null}
+      {connection?.status === "needs_reconnect" ? (
+        <p className="notice warning" role="status" data-testid="connection-advice">
+          {t(`connections.reconnect.${reconnectReason(connection.statusReason)}`)}
+          {connection.statusMessage ? <> {t("connections.providerSaid", { message: connection.statusMessage })}</> : null}
+        </p>
+      ) : null}
+      {connection?.status === "error" ? (
+        <p className="notice error" role="status" data-testid="connection-advice">
+          {t("connections.errorAdvice")}
+          {connection.statusMessage ? <> {t("connections.providerSaid", { message: connection.statusMessage })}</> : null}
+        </p>
+      ) : null}
+      {!connection || connection.status === "needs_reconnect" ? (
+        <div className="muted">
+          <p>{t(`connections.how.${provider}`)}</p>
+          <pre className="command">{connectCommand(provider, schoolCode)}</pre>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function reconnectReason(reason: string | null): "invalid_grant" | "invalid_client" | "other" {
+  return reason === "invalid_grant" || reason === "invalid_client" ? reason : "other";
+}
+
+function connectCommand(provider: (typeof PROVIDERS)[number], code: string): string {
+  switch (provider) {
+    case "zoom":
+      return `npm run cli -- connect zoom --school ${code} --account-id … --client-id … --client-secret … --webhook-secret …`;
+    case "google":
+      return `npm run cli -- connect google --school ${code} --client-id … --client-secret … --domain …`;
+    case "microsoft":
+      return `npm run cli -- connect microsoft --school ${code} --tenant-id … --client-id … --client-secret …`;
+  }
+}
+
+export default function ConnectionsPage() {
+  const { school, connections, audit } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <>
+      <h1>{t("connections.title")}</h1>
+      <p className="muted">{school.name}</p>
+      <p>{t("connections.intro")}</p>
+      {PROVIDERS.map((p) => (
+        <ConnectionCard key={p} provider={p} connection={connections.school[p]} schoolCode={school.code} />
+      ))}
+      <section className="card" aria-labelledby="teacher-conns">
+        <h2 id="teacher-conns">{t("connections.teachersTitle")}</h2>
+        {connections.teachers.length === 0 ? (
+          <p className="muted">{t("connections.teachersNone")}</p>
+        ) : (
+          <ul data-testid="teacher-connections">
+            {connections.teachers.map((c) => (
+              <li key={c.id}>
+                {c.teacher} — {t(`connections.provider.${c.provider}`)} <StatusBadge status={c.status} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="audit-title">
+        <h2 id="audit-title">{t("connections.auditTitle")}</h2>
+        {audit.length === 0 ? (
+          <p className="muted">{t("connections.auditNone")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table data-testid="connection-audit">
+              <caption className="visually-hidden">{t("connections.auditTitle")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("connections.auditWhen")}</th>
+                  <th scope="col">{t("connections.auditWhat")}</th>
+                  <th scope="col">{t("connections.auditWho")}</th>
+                  <th scope="col">{t("connections.auditFrom")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {audit.map((a) => (
+                  <tr key={a.id}>
+                    <td>{formatDateTime(a.at)}</td>
+                    <td>
+                      {t(`connections.provider.${a.provider}`)}: {t(`connections.action.${a.action}` as MessageKey)}
+                      {a.outcome !== "ok" ? ` (${a.outcome})` : ""}
+                    </td>
+                    <td>{a.actor ?? t("connections.operator")}</td>
+                    <td>{a.address === "cli" ? t("connections.cli") : (a.address ?? "—")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "connections.title");
