@@ -45,8 +45,20 @@ describe("dictionaries", () => {
 
   it("translates: English strings differ from Vietnamese except names and pure placeholders", () => {
     const same = [...viLeaves].filter(([key, text]) => enLeaves.get(key) === text).map(([key]) => key);
-    // The product name, "Email", "Zalo" and bare placeholders read the same in both languages.
-    expect(same.sort()).toEqual(["app.name", "assignment.tag", "common.bytes", "common.email", "unsubscribe.channels.email", "unsubscribe.channels.zalo"]);
+    // The product name, "Email", "Zalo", the platforms' names, "Client ID" and bare placeholders
+    // read the same in both languages.
+    expect(same.sort()).toEqual([
+      "app.name",
+      "assignment.tag",
+      "common.bytes",
+      "common.email",
+      "connections.clientId",
+      "connections.provider.google",
+      "connections.provider.microsoft",
+      "connections.provider.zoom",
+      "unsubscribe.channels.email",
+      "unsubscribe.channels.zalo",
+    ]);
   });
 
   it("has no Vietnamese diacritics in English strings except quoted Vietnamese terms", () => {
