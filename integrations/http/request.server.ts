@@ -1,0 +1,97 @@
+/**
+ * The one place provider calls are sent and retried. Each call names its provider and operation
+ * and says whether it is idempotent. In the process we retry only short waits: at most three
+ * tries, with jittered exponential backoff, for network failures and 5xx on idempotent calls, and
+ * for 429/503 whose Retry-After is at most 10 s. A longer wait is returned to the caller (who turns
+ * it into `rate_limited` and lets its job re-schedule itself) — a worker never sleeps for minutes.
+ * Non-2xx answers are returned, not thrown: each provider maps its own error bodies.
+ */
+import { request, type Dispatcher } from "undici";
+import { boundedAgent, isTransportError } from "../channels/http.server.ts";
+import { IntegrationError } from "../errors.ts";
+
+export type ProviderCall = {
+  provider: string;
+  operation: string;
+  method: "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Safe to send twice (GET, token grants, PUT/DELETE by id). A create is not. */
+  idempotent: boolean;
+  dispatcher?: Dispatcher;
+  /** Counts every attempt that reached the network (for the per-connection, per-day tally). */
+  onAttempt?: (outcome: { status?: number; throttled: boolean }) => void;
+};
+
+export type ProviderResponse = { status: number; headers: Record<string, string | string[] | undefined>; text: string; retryAt?: Date };
+
+const MAX_TRIES = 3;
+const MAX_INLINE_WAIT_MS = 10_000;
+let sharedAgent: Dispatcher | undefined;
+
+/** Retry-After as decimal seconds (Graph sends "2.128"), an HTTP date, or an ISO date (Zoom's daily limits). */
+export function parseRetryAfter(value: string | string[] | undefined, now: Date): Date | undefined {
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return new Date(now.getTime() + Math.ceil(Number(v) * 1000));
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : new Date(Math.max(at, now.getTime()));
+}
+
+/** Full-jitter exponential backoff: a random wait in [0, base·2^attempt), at least 50 ms. */
+export function backoffDelay(attempt: number, baseMs = 250): number {
+  return Math.max(50, Math.floor(Math.random() * baseMs * 2 ** attempt));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function providerRequest(call: ProviderCall): Promise<ProviderResponse> {
+  const dispatcher = call.dispatcher ?? (sharedAgent ??= boundedAgent(10_000));
+  for (let attempt = 1; ; attempt++) {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(call.url, { method: call.method, headers: call.headers, body: call.body, dispatcher });
+    } catch (e) {
+      if (!isTransportError(e)) throw e;
+      call.onAttempt?.({ throttled: false });
+      if (call.idempotent && attempt < MAX_TRIES) {
+        await sleep(backoffDelay(attempt));
+        continue;
+      }
+      throw new IntegrationError({
+        code: call.idempotent ? "transient" : "ambiguous_write",
+        provider: call.provider,
+        operation: call.operation,
+        providerMessage: (e as Error).message,
+        cause: e,
+      });
+    }
+    const text = await res.body.text();
+    const throttled = res.statusCode === 429 || res.statusCode === 503;
+    call.onAttempt?.({ status: res.statusCode, throttled });
+    const retryAt = throttled ? parseRetryAfter(res.headers["retry-after"], new Date()) : undefined;
+    if (attempt < MAX_TRIES) {
+      if (throttled) {
+        const wait = retryAt ? retryAt.getTime() - Date.now() : backoffDelay(attempt);
+        if (wait <= MAX_INLINE_WAIT_MS && (call.idempotent || res.statusCode === 429)) {
+          await sleep(Math.max(0, wait));
+          continue;
+        }
+      } else if (res.statusCode >= 500 && call.idempotent) {
+        await sleep(backoffDelay(attempt));
+        continue;
+      }
+    }
+    return { status: res.statusCode, headers: res.headers, text, retryAt };
+  }
+}
+
+/** Parses a JSON reply; a body that is not JSON is the provider breaking its contract. */
+export function jsonOf(res: ProviderResponse, provider: string, operation: string): unknown {
+  try {
+    return res.text ? JSON.parse(res.text) : {};
+  } catch (e) {
+    throw new IntegrationError({ code: "contract", provider, operation, status: res.status, providerMessage: `not JSON: ${res.text.slice(0, 120)}`, cause: e });
+  }
+}

@@ -1,0 +1,45 @@
+import { ResponseBodyError } from "openid-client";
+import { IntegrationError } from "../errors.ts";
+import type { ProviderResponse } from "../http/request.server.ts";
+import { GraphError } from "./schemas.ts";
+
+/**
+ * Entra ID token errors. `invalid_client` (wrong or expired secret, AADSTS7000215/7000222),
+ * `unauthorized_client` (app not in the tenant, AADSTS700016) and `invalid_grant` (a refresh token
+ * revoked or idle for 90 days, AADSTS700082) mean a person must act: `reauth_required` at once,
+ * never a transient error.
+ */
+export function tokenError(e: unknown, operation: string): IntegrationError {
+  if (e instanceof IntegrationError) return e;
+  if (e instanceof ResponseBodyError) {
+    const code = e.error;
+    const message = e.error_description ?? code;
+    if (code === "invalid_client" || code === "unauthorized_client" || code === "invalid_grant") {
+      return new IntegrationError({ code: "reauth_required", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
+    }
+    if (e.status === 429) return new IntegrationError({ code: "rate_limited", provider: "microsoft", operation, status: 429, providerCode: code, providerMessage: message, budget: "burst", cause: e });
+    if (e.status >= 500) return new IntegrationError({ code: "transient", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
+    return new IntegrationError({ code: "rejected", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
+  }
+  // openid-client wraps network failures and non-JSON replies in its own errors.
+  return new IntegrationError({ code: "transient", provider: "microsoft", operation, providerMessage: (e as Error)?.message ?? String(e), cause: e });
+}
+
+/** A Graph reply that is not 2xx, as our error. */
+export function graphError(res: ProviderResponse, operation: string): IntegrationError {
+  let providerCode: string | undefined;
+  let providerMessage: string | undefined;
+  try {
+    const body = GraphError.parse(JSON.parse(res.text));
+    providerCode = body.error.code;
+    providerMessage = body.error.message;
+  } catch {
+    providerMessage = res.text.slice(0, 200) || `HTTP ${res.status}`;
+  }
+  const base = { provider: "microsoft", operation, status: res.status, providerCode, providerMessage };
+  if (res.status === 429 || (res.status === 503 && res.retryAt)) return new IntegrationError({ ...base, code: "rate_limited", retryAt: res.retryAt ?? new Date(Date.now() + 30_000), budget: "burst" });
+  if (res.status === 401) return new IntegrationError({ ...base, code: "reauth_required" });
+  if (res.status === 404) return new IntegrationError({ ...base, code: "not_found" });
+  if (res.status >= 500) return new IntegrationError({ ...base, code: "transient" });
+  return new IntegrationError({ ...base, code: "rejected" });
+}

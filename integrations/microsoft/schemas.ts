@@ -1,0 +1,17 @@
+import { z } from "zod";
+
+/** `GET /organization`: the tenant's profile (only what the hub shows). */
+export const OrganizationList = z.object({
+  value: z
+    .array(
+      z.object({
+        id: z.string(),
+        displayName: z.string().nullable().optional(),
+        verifiedDomains: z.array(z.object({ name: z.string(), isDefault: z.boolean().optional() })).optional().default([]),
+      }),
+    )
+    .min(1, "no organization in the reply"),
+});
+
+/** Graph's error body: `{ "error": { "code", "message" } }`. */
+export const GraphError = z.object({ error: z.object({ code: z.string(), message: z.string().optional().default("") }) });
