@@ -233,6 +233,46 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "connect microsoft": {
+    summary: "Connect a school's Microsoft 365 (an Entra ID app's client credentials), or update it in place; then test it.",
+    flags: {
+      school: { type: "string", value: "CODE", description: "the school's code (mã trường)" },
+      "tenant-id": { type: "string", value: "ID", description: "the Entra ID tenant (directory) id" },
+      "client-id": { type: "string", value: "ID", description: "the app's application (client) id" },
+      "client-secret": { type: "string", value: "SECRET", description: "the app's client secret value (stored encrypted, never printed)" },
+    },
+    async run(raw) {
+      const flags = parseFlags(
+        z.object({
+          school: z.string({ error: "required" }).trim().min(1, "required"),
+          "tenant-id": z.string({ error: "required" }).trim().regex(/^[A-Za-z0-9.-]{1,100}$/, "must be a tenant id (a GUID) or its domain"),
+          "client-id": z.string({ error: "required" }).trim().regex(/^[A-Za-z0-9-]{1,100}$/, "must be an application (client) id"),
+          "client-secret": z.string({ error: "required" }).min(1, "required").max(500),
+        }),
+        raw,
+      );
+      await withDatabase("connect microsoft", async (database) => {
+        await requireMigrated(database);
+        const { upsertMicrosoftConnection, testMicrosoftConnection } = await import("./services/connections/microsoft.server.ts");
+        const { UnknownSchoolError } = await import("./services/connections/store.server.ts");
+        const { connections } = await import("../db/schema/index.ts");
+        const actor = { actorId: null, address: "cli" };
+        let saved;
+        try {
+          saved = await upsertMicrosoftConnection(database.db, { schoolCode: flags.school, tenantId: flags["tenant-id"], clientId: flags["client-id"], clientSecret: flags["client-secret"] }, actor);
+        } catch (e) {
+          if (e instanceof UnknownSchoolError) throw new UsageError(`--school: ${e.message}`);
+          throw e;
+        }
+        const [row] = await database.db.select().from(connections).where(eq(connections.id, saved.id));
+        const check = await testMicrosoftConnection(database.db, row, actor);
+        out(`${saved.created ? "Connected" : "Updated"} Microsoft 365 for school ${flags.school}: ${saved.id}`);
+        out(check.ok ? `State: connected — ${check.accountName}${check.detail ? ` (${check.detail})` : ""}` : `State: ${check.status} — ${check.message}`);
+        if (!check.ok) throw new CommandError("The connection is saved but its test call failed; fix the app's settings and run the command again.");
+      });
+    },
+  },
+
   "rotate-secret-key": {
     summary: "Re-encrypt every connection's stored secrets and tokens from an old SECRET_KEY to the current one, in one transaction.",
     flags: {

@@ -54,6 +54,9 @@ const EnvSchema = z.object({
    * The hub's VAPID key pair for Web Push (base64url: the 65-octet public point, the 32-octet
    * private scalar). Unset: generated once into DATA_DIR/vapid.json. Several servers must share one.
    */
+  /** Microsoft's endpoints (Entra ID authority, Graph); tests and demos point them at a local fake. */
+  MICROSOFT_LOGIN_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  MICROSOFT_GRAPH_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   VAPID_PUBLIC_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key (87 characters)").optional().or(z.literal("").transform(() => undefined)),
   VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)").optional().or(z.literal("").transform(() => undefined)),
 });

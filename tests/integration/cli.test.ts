@@ -15,6 +15,7 @@ import { eq } from "drizzle-orm";
 import { signIn } from "../../app/services/sign-in.server.ts";
 import { deriveKey, openSecrets, sealSecrets } from "../../app/services/connections/secrets.server.ts";
 import { connections } from "../../db/schema/index.ts";
+import { startFakeMicrosoft } from "../fakes/microsoft/server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { spawnServer } from "../support/process.ts";
 
@@ -152,6 +153,51 @@ describe(`npm run cli (${kind})`, () => {
       expect(openSecrets(deriveKey(newKey), id, "zoom", row.secrets, row.secretsKeyId)).toEqual({ clientSecret: "s2s-client-secret-value" });
       await d.db.delete(connections).where(eq(connections.id, id));
     });
+  });
+
+  it("connects a school's Microsoft 365 app, updates it in place, and says when the secret is wrong", async () => {
+    const tenant = { tenantId: "3f1c9a7e-0000-4000-8000-00000000b002", clientId: "app-79001", clientSecret: "ms-client-secret-value-1", displayName: "Trường THCS Nguyễn Du", domain: "nguyendu.edu.vn" };
+    const fake = await startFakeMicrosoft([tenant]);
+    const fakeEnv = { MICROSOFT_LOGIN_URL: fake.url, MICROSOFT_GRAPH_URL: `${fake.url}/v1.0` };
+    try {
+      const args = ["connect", "microsoft", "--school", "79001", "--tenant-id", tenant.tenantId, "--client-id", tenant.clientId];
+      const first = await cliWith(fakeEnv, ...args, "--client-secret", tenant.clientSecret);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("State: connected — Trường THCS Nguyễn Du (nguyendu.edu.vn)");
+      const id = /: ([0-9a-f-]{36})\n/.exec(first.stdout)![1];
+
+      tenant.clientSecret = "ms-client-secret-value-2";
+      const stale = await cliWith(fakeEnv, ...args, "--client-secret", "ms-client-secret-value-1");
+      expect(stale.code).toBe(1);
+      expect(stale.stdout).toContain(`Updated Microsoft 365 for school 79001: ${id}`);
+      expect(stale.stdout).toContain("State: needs_reconnect — AADSTS7000215");
+      const fixed = await cliWith(fakeEnv, ...args, "--client-secret", "ms-client-secret-value-2");
+      expect(fixed.code).toBe(0);
+      expect(fixed.stdout).toContain(`: ${id}`);
+
+      const unknown = await cliWith(fakeEnv, "connect", "microsoft", "--school", "00000", "--tenant-id", tenant.tenantId, "--client-id", tenant.clientId, "--client-secret", "x");
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('--school: Unknown school code "00000"');
+      const badFlag = await cliWith(fakeEnv, "connect", "microsoft", "--school", "79001", "--tenant-id", "bad tenant!", "--client-id", tenant.clientId, "--client-secret", "x");
+      expect(badFlag.code).toBe(2);
+      expect(badFlag.stderr).toContain("--tenant-id");
+
+      for (const run of [first, stale, fixed, unknown, badFlag]) expect(run.stdout + run.stderr).not.toMatch(/ms-client-secret-value/);
+      await withDb(async (d) => {
+        const rows = await d.db.select().from(connections).where(eq(connections.provider, "microsoft"));
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ id, status: "connected", accountName: "Trường THCS Nguyễn Du", externalAccount: tenant.tenantId, clientId: tenant.clientId });
+        expect(rows[0].secrets).not.toContain("ms-client-secret");
+        const audit = await d.query<{ action: string; outcome: string; address: string }>(`select action, outcome, address from connection_audit where connection_id = '${id}' order by id`);
+        expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(["connect:ok", "test:ok", "update:ok", "needs_reconnect:invalid_client", "update:ok", "test:ok"]);
+        expect(new Set(audit.map((a) => a.address))).toEqual(new Set(["cli"]));
+        const [calls] = await d.query<{ calls: number }>(`select calls from provider_calls where connection_id = '${id}'`);
+        expect(Number(calls.calls)).toBe(2);
+      });
+    } finally {
+      await fake.close();
+    }
   });
 
   it("generates a province of 2,000 students, once", async () => {
