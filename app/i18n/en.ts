@@ -619,6 +619,9 @@ export const en: Dictionary = {
     },
   },
   connections: {
+    test: "Test connection",
+    testOk: "{provider}: the connection works — {account}.",
+    testFailed: "{provider}: the test failed — {message}",
     title: "Connections",
     intro: "Connect the school's Google Workspace, Microsoft 365 and Zoom accounts to sync classes, coursework, grades and live sessions. Secrets are encrypted at rest and never shown again.",
     provider: { google: "Google Workspace", microsoft: "Microsoft 365", zoom: "Zoom" },

@@ -614,6 +614,9 @@ export const vi = {
     },
   },
   connections: {
+    test: "Kiểm tra kết nối",
+    testOk: "{provider}: kết nối hoạt động — {account}.",
+    testFailed: "{provider}: kiểm tra không thành công — {message}",
     title: "Kết nối",
     intro: "Kết nối tài khoản Google Workspace, Microsoft 365 và Zoom của trường để đồng bộ lớp, bài tập, điểm và buổi học trực tuyến. Khóa bí mật được mã hóa khi lưu và không bao giờ hiện lại.",
     provider: { google: "Google Workspace", microsoft: "Microsoft 365", zoom: "Zoom" },

@@ -1,9 +1,13 @@
-import { useLoaderData } from "react-router";
+import { data, Form, useActionData, useLoaderData } from "react-router";
+import { z } from "zod";
 import type { Route } from "./+types/admin.connections";
+import { clientAddress } from "../auth/request.server.ts";
+import { schoolConnection, testConnection } from "../services/connections/check.server.ts";
 import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { formObject, readForm } from "./_form.server.ts";
 import { requireSchoolAdmin } from "./_admin.server.ts";
 
 const PROVIDERS = ["google", "microsoft", "zoom"] as const;
@@ -13,6 +17,18 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const { db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const [connections, audit] = await Promise.all([schoolConnections(db, school.id), schoolAudit(db, school.id)]);
   return { school: { id: school.id, name: school.name, code: school.code }, connections, audit };
+}
+
+/** "Kiểm tra kết nối": one real call for one of this school's connections. */
+export async function action({ request, url, context, params }: Route.ActionArgs) {
+  const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
+  const fields = formObject(await readForm(request, context));
+  const parsed = z.object({ intent: z.literal("test"), connectionId: z.uuid() }).safeParse(fields);
+  if (!parsed.success) throw data({ message: "bad_request" }, { status: 400 });
+  const row = await schoolConnection(db, school.id, parsed.data.connectionId);
+  if (!row) throw data({ message: "not_found" }, { status: 404 });
+  const result = await testConnection(db, row, { actorId: actor.id, address: clientAddress(request) });
+  return { tested: row.provider, result };
 }
 
 function StatusBadge({ status }: { status: ConnectionView["status"] | "none" }) {
@@ -74,6 +90,15 @@ function ConnectionCard({ provider, connection, schoolCode }: { provider: (typeo
           {connection.statusMessage ? <> {t("connections.providerSaid", { message: connection.statusMessage })}</> : null}
         </p>
       ) : null}
+      {connection ? (
+        <Form method="post" className="actions">
+          <input type="hidden" name="intent" value="test" />
+          <input type="hidden" name="connectionId" value={connection.id} />
+          <button type="submit" data-testid="test-connection">
+            {t("connections.test")}
+          </button>
+        </Form>
+      ) : null}
       {!connection || connection.status === "needs_reconnect" ? (
         <div className="muted">
           <p>{t(`connections.how.${provider}`)}</p>
@@ -101,12 +126,20 @@ function connectCommand(provider: (typeof PROVIDERS)[number], code: string): str
 
 export default function ConnectionsPage() {
   const { school, connections, audit } = useLoaderData<typeof loader>();
+  const tested = useActionData<typeof action>();
   const t = useT();
   return (
     <>
       <h1>{t("connections.title")}</h1>
       <p className="muted">{school.name}</p>
       <p>{t("connections.intro")}</p>
+      {tested ? (
+        <p className={`banner ${tested.result.ok ? "banner-ok" : "banner-error"}`} role="status" data-testid="test-result">
+          {tested.result.ok
+            ? t("connections.testOk", { provider: t(`connections.provider.${tested.tested}`), account: tested.result.accountName })
+            : t("connections.testFailed", { provider: t(`connections.provider.${tested.tested}`), message: tested.result.message })}
+        </p>
+      ) : null}
       {PROVIDERS.map((p) => (
         <ConnectionCard key={p} provider={p} connection={connections.school[p]} schoolCode={school.code} />
       ))}

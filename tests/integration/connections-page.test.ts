@@ -10,8 +10,11 @@ import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.s
 import { env } from "../../app/env.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startHub, type Hub } from "../support/hub.ts";
+import { startFakeMicrosoft, type FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
 let hub: Hub;
+let microsoft: FakeMicrosoft;
+let th: string;
 let thcs: string;
 const zoomId = crypto.randomUUID();
 const msId = crypto.randomUUID();
@@ -20,9 +23,13 @@ const REFRESH = "1//refresh-token-never-shown-42";
 let sealedZoom = "";
 
 beforeAll(async () => {
+  microsoft = await startFakeMicrosoft([{ tenantId: "tenant-1", clientId: "app-1", clientSecret: "ms-secret", displayName: "Trường THCS Nguyễn Du (M365)", domain: "nguyendu.edu.vn" }]);
+  process.env.MICROSOFT_LOGIN_URL = microsoft.url;
+  process.env.MICROSOFT_GRAPH_URL = `${microsoft.url}/v1.0`;
   hub = await startHub();
   const find = demoLookup(hub.database.db);
   thcs = await find.school("79001");
+  th = await find.school("79002");
   const hanh = await find.user("hieutruong@nguyendu.lopso.demo");
   const key = deriveKey(env().SECRET_KEY);
   const zoomSealed = sealSecrets(key, zoomId, "zoom", { clientSecret: CLIENT_SECRET, webhookSecret: "hook-secret", accessToken: "tok" });
@@ -49,6 +56,7 @@ beforeAll(async () => {
       provider: "microsoft",
       kind: "server_to_server",
       externalAccount: "tenant-1",
+      clientId: "app-1",
       status: "needs_reconnect",
       statusReason: "invalid_grant",
       statusMessage: "AADSTS700082: The refresh token has expired due to inactivity.",
@@ -61,6 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.close();
+  await microsoft?.close();
 });
 
 describe("Kết nối", () => {
@@ -97,5 +106,35 @@ describe("Kết nối", () => {
     expect(html).toContain("Needs reconnecting");
     expect(html).toContain("Google Workspace");
     expect(html).toContain("Not connected");
+  });
+
+  it("tests a connection for real and shows the result; only the school's admins may", async () => {
+    const teacher = await hub.as("lan.nt@nguyendu.lopso.demo");
+    expect((await teacher.post(`/admin/schools/${thcs}/connections`, { intent: "test", connectionId: msId })).status).toBe(403);
+    const province = await hub.as("so@lopso.demo");
+    // Another school's page cannot reach this school's connection.
+    expect((await province.post(`/admin/schools/${th}/connections`, { intent: "test", connectionId: msId })).status).toBe(404);
+    expect((await province.post(`/admin/schools/${thcs}/connections`, { intent: "nope", connectionId: msId })).status).toBe(400);
+    const graphBefore = microsoft.calls.organization;
+
+    const admin = await hub.as("hieutruong@nguyendu.lopso.demo");
+    await admin.post("/lang", { lang: "vi", next: "/" });
+    const res = await admin.post(`/admin/schools/${thcs}/connections`, { intent: "test", connectionId: msId });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("Microsoft 365: kết nối hoạt động — Trường THCS Nguyễn Du (M365).");
+    expect(microsoft.calls.organization - graphBefore).toBe(1);
+    const page = (await admin.html(`/admin/schools/${thcs}/connections`)).text;
+    const start = page.indexOf('data-provider="microsoft"');
+    expect(page.slice(start, page.indexOf("</section>", start))).toContain('data-status="connected"');
+    expect(page).toMatch(/kiểm tra kết nối/);
+    expect(page).not.toContain("ms-secret");
+
+    // The secret is rotated at Microsoft and the cached token revoked: the 401 asks for a new
+    // token once, which Entra refuses.
+    microsoft.tenants.get("tenant-1")!.clientSecret = "rotated";
+    microsoft.revokeTokens();
+    const failed = await (await admin.post(`/admin/schools/${thcs}/connections`, { intent: "test", connectionId: msId })).text();
+    expect(failed).toContain("Microsoft 365: kiểm tra không thành công — AADSTS7000215");
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * "Kiểm tra kết nối": one cheap real call for a connection, whatever its provider, with the
+ * result recorded on the row and in the audit trail.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../../db/client.server.ts";
+import { connections, type Connection } from "../../../db/schema/index.ts";
+import { testMicrosoftConnection } from "./microsoft.server.ts";
+import type { Actor, CheckResult } from "./store.server.ts";
+
+export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
+  switch (row.provider) {
+    case "microsoft":
+      return testMicrosoftConnection(db, row, actor);
+    default:
+      return { ok: false, status: "error", code: "not_connected", reason: "unsupported", message: `${row.provider}: no test call` };
+  }
+}
+
+/** A connection of this school (its own or a teacher's), or null. */
+export async function schoolConnection(db: Db, schoolId: string, id: string): Promise<Connection | null> {
+  const [row] = await db.select().from(connections).where(and(eq(connections.id, id), eq(connections.schoolId, schoolId)));
+  return row ?? null;
+}
+
+/** A connection by id (the CLI), or null. */
+export async function connectionById(db: Db, id: string): Promise<Connection | null> {
+  const [row] = await db.select().from(connections).where(eq(connections.id, id));
+  return row ?? null;
+}
