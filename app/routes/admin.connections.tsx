@@ -195,3 +195,4 @@ export default function ConnectionsPage() {
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "connections.title");
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";

@@ -552,6 +552,18 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     expect: { anon: "login", thu: 400, an: 400, lan: 400, schoolAdmin: 400, province: 400 },
   },
   {
+    name: "test a connection of THCS (none by that id)",
+    path: () => `/admin/schools/${ids.thcs}/connections`,
+    body: () => ({ intent: "test", connectionId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, minh: 403, hoa: 403, hung: 403, thu: 403, an: 403 },
+  },
+  {
+    name: "test a connection through the primary school's page",
+    path: () => `/admin/schools/${ids.th}/connections`,
+    body: () => ({ intent: "test", connectionId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", schoolAdmin: 403, province: 404, lan: 403, an: 403 },
+  },
+  {
     name: "markdown preview",
     path: () => "/api/preview",
     body: () => ({ markdown: "**x**" }),
