@@ -25,6 +25,8 @@ type FlagSpec = { type: "string" | "boolean"; value?: string; description: strin
 type Command = {
   summary: string;
   flags: Record<string, FlagSpec>;
+  /** A flag that may also be given as the first bare argument (`connections test <id>`). */
+  positional?: string;
   run: (flags: Record<string, string | boolean | undefined>) => Promise<void>;
 };
 
@@ -273,6 +275,48 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  connections: {
+    summary: "List the platform connections, one line each: id, school, provider, owner, state, account, last good call.",
+    flags: { school: { type: "string", value: "CODE", description: "only this school's (mã trường)" } },
+    async run(raw) {
+      const flags = parseFlags(z.object({ school: z.string().trim().min(1).optional() }), raw);
+      await withDatabase("connections", async (database) => {
+        await requireMigrated(database);
+        const { listConnections } = await import("./services/connections/check.server.ts");
+        const { UnknownSchoolError } = await import("./services/connections/store.server.ts");
+        let rows;
+        try {
+          rows = await listConnections(database.db, flags.school);
+        } catch (e) {
+          if (e instanceof UnknownSchoolError) throw new UsageError(`--school: ${e.message}`);
+          throw e;
+        }
+        for (const r of rows) {
+          const state = r.status + (r.statusReason && r.status !== "connected" ? ` (${r.statusReason})` : "");
+          out([r.id, r.schoolCode, r.provider.padEnd(9), r.teacher ? `teacher:${r.teacher}` : "school", state, r.accountName ?? "-", r.lastOkAt ? `last ok ${r.lastOkAt.toISOString()}` : "never ok"].join("  "));
+        }
+      });
+    },
+  },
+
+  "connections test": {
+    summary: "Make one cheap real call for a connection (Kiểm tra kết nối) and record its result; exit 1 when it fails.",
+    flags: { id: { type: "string", value: "UUID", description: "the connection's id (as `connections` lists it; also as the bare argument)" } },
+    positional: "id",
+    async run(raw) {
+      const flags = parseFlags(z.object({ id: z.uuid({ error: "must be a connection id (UUID)" }) }), raw);
+      await withDatabase("connections test", async (database) => {
+        await requireMigrated(database);
+        const { connectionById, testConnection } = await import("./services/connections/check.server.ts");
+        const row = await connectionById(database.db, flags.id);
+        if (!row) throw new CommandError(`No connection ${flags.id}.`);
+        const check = await testConnection(database.db, row, { actorId: null, address: "cli" });
+        if (!check.ok) throw new CommandError(`${row.provider} ${row.id}: ${check.status} — ${check.message}`);
+        out(`${row.provider} ${row.id}: connected — ${check.accountName}${check.detail ? ` (${check.detail})` : ""}`);
+      });
+    },
+  },
+
   "rotate-secret-key": {
     summary: "Re-encrypt every connection's stored secrets and tokens from an old SECRET_KEY to the current one, in one transaction.",
     flags: {
@@ -387,9 +431,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     let values: Record<string, string | boolean | undefined>;
+    const args = cmd.positional && rest[0] && !rest[0].startsWith("-") ? [`--${cmd.positional}`, ...rest] : rest;
     try {
       const options = Object.fromEntries(Object.entries(cmd.flags).map(([flag, spec]) => [flag, { type: spec.type }]));
-      ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean> });
+      ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean> });
     } catch (e) {
       // node:util names the offending argument; keep its message, drop its own advice.
       const message = (e as Error).message.split(". To specify")[0].replace(/^Unknown option '(.+?)'/, "Unknown flag $1");

@@ -183,17 +183,32 @@ describe(`npm run cli (${kind})`, () => {
       expect(badFlag.code).toBe(2);
       expect(badFlag.stderr).toContain("--tenant-id");
 
-      for (const run of [first, stale, fixed, unknown, badFlag]) expect(run.stdout + run.stderr).not.toMatch(/ms-client-secret-value/);
+      const list = await cliWith(fakeEnv, "connections", "--school", "79001");
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`^${id}  79001  microsoft  school  connected  Trường THCS Nguyễn Du  last ok 20`, "m"));
+      expect((await cliWith(fakeEnv, "connections", "--school", "00000")).code).toBe(2);
+      const test = await cliWith(fakeEnv, "connections", "test", id);
+      expect(test.stdout).toBe(`microsoft ${id}: connected — Trường THCS Nguyễn Du (nguyendu.edu.vn)\n`);
+      tenant.clientSecret = "ms-client-secret-value-3";
+      fake.revokeTokens();
+      const refused = await cliWith(fakeEnv, "connections", "test", "--id", id);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`microsoft ${id}: needs_reconnect — AADSTS7000215`);
+      expect((await cliWith(fakeEnv, "connections", "test", "not-an-id")).code).toBe(2);
+      expect((await cliWith(fakeEnv, "connections", "test", crypto.randomUUID())).stderr).toContain("No connection");
+
+      for (const run of [first, stale, fixed, unknown, badFlag, list, test, refused]) expect(run.stdout + run.stderr).not.toMatch(/ms-client-secret-value/);
       await withDb(async (d) => {
         const rows = await d.db.select().from(connections).where(eq(connections.provider, "microsoft"));
         expect(rows).toHaveLength(1);
-        expect(rows[0]).toMatchObject({ id, status: "connected", accountName: "Trường THCS Nguyễn Du", externalAccount: tenant.tenantId, clientId: tenant.clientId });
+        expect(rows[0]).toMatchObject({ id, status: "needs_reconnect", statusReason: "invalid_client", accountName: "Trường THCS Nguyễn Du", externalAccount: tenant.tenantId, clientId: tenant.clientId });
         expect(rows[0].secrets).not.toContain("ms-client-secret");
         const audit = await d.query<{ action: string; outcome: string; address: string }>(`select action, outcome, address from connection_audit where connection_id = '${id}' order by id`);
-        expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(["connect:ok", "test:ok", "update:ok", "needs_reconnect:invalid_client", "update:ok", "test:ok"]);
+        expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(["connect:ok", "test:ok", "update:ok", "needs_reconnect:invalid_client", "update:ok", "test:ok", "test:ok", "needs_reconnect:invalid_client"]);
         expect(new Set(audit.map((a) => a.address))).toEqual(new Set(["cli"]));
         const [calls] = await d.query<{ calls: number }>(`select calls from provider_calls where connection_id = '${id}'`);
-        expect(Number(calls.calls)).toBe(2);
+        // Graph calls: one per test, and the 401 that led to the last refusal.
+        expect(Number(calls.calls)).toBe(4);
       });
     } finally {
       await fake.close();

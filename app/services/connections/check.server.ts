@@ -2,11 +2,11 @@
  * "Kiểm tra kết nối": one cheap real call for a connection, whatever its provider, with the
  * result recorded on the row and in the audit trail.
  */
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
-import { connections, type Connection } from "../../../db/schema/index.ts";
+import { connections, organizations, users, type Connection } from "../../../db/schema/index.ts";
 import { testMicrosoftConnection } from "./microsoft.server.ts";
-import type { Actor, CheckResult } from "./store.server.ts";
+import { schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
 
 export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
   switch (row.provider) {
@@ -27,4 +27,25 @@ export async function schoolConnection(db: Db, schoolId: string, id: string): Pr
 export async function connectionById(db: Db, id: string): Promise<Connection | null> {
   const [row] = await db.select().from(connections).where(eq(connections.id, id));
   return row ?? null;
+}
+
+/** Every connection (or one school's), by school code and provider, for the operator's list. */
+export async function listConnections(db: Db, schoolCode?: string) {
+  const school = schoolCode ? await schoolByCode(db, schoolCode) : null;
+  return db
+    .select({
+      id: connections.id,
+      schoolCode: organizations.code,
+      provider: connections.provider,
+      teacher: users.fullName,
+      status: connections.status,
+      statusReason: connections.statusReason,
+      accountName: connections.accountName,
+      lastOkAt: connections.lastOkAt,
+    })
+    .from(connections)
+    .innerJoin(organizations, eq(organizations.id, connections.schoolId))
+    .leftJoin(users, eq(users.id, connections.teacherId))
+    .where(school ? eq(connections.schoolId, school.id) : undefined)
+    .orderBy(asc(organizations.code), asc(connections.provider), asc(connections.createdAt));
 }
