@@ -135,3 +135,13 @@ export interface CourseProvider {
   publishMaterial(connection: ConnectionRef, courseId: string, input: MaterialInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
   publishAssignment(connection: ConnectionRef, courseId: string, input: AssignmentInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
 }
+
+/**
+ * A rate budget shared by every web and worker process (kept by the services in PostgreSQL).
+ * `take` spends one call under `key` in a window of `windowMs` holding at most `limit` calls, or
+ * says when the budget opens again; `block` records a provider's "wait until" for every process.
+ */
+export interface RateBudgets {
+  take(key: string, limit: number, windowMs: number): Promise<{ ok: true } | { ok: false; retryAt: Date }>;
+  block(key: string, until: Date): Promise<void>;
+}

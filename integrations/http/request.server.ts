@@ -9,6 +9,7 @@
 import { request, type Dispatcher } from "undici";
 import { boundedAgent, isTransportError } from "../channels/http.server.ts";
 import { IntegrationError } from "../errors.ts";
+import type { RateBudgets } from "../ports.ts";
 
 export type ProviderCall = {
   provider: string;
@@ -20,6 +21,12 @@ export type ProviderCall = {
   /** Safe to send twice (GET, token grants, PUT/DELETE by id). A create is not. */
   idempotent: boolean;
   dispatcher?: Dispatcher;
+  /**
+   * The shared budget this call spends (e.g. `graph:tenant:<id>`, 5,000 calls per 10 s): a call
+   * over it waits here when the budget opens within 10 s, else fails as `rate_limited`; a 429's
+   * Retry-After blocks the key for every process.
+   */
+  budget?: { store: RateBudgets; key: string; limit: number; windowMs: number };
   /** Counts every attempt that reached the network (for the per-connection, per-day tally). */
   onAttempt?: (outcome: { status?: number; throttled: boolean }) => void;
 };
@@ -49,6 +56,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function providerRequest(call: ProviderCall): Promise<ProviderResponse> {
   const dispatcher = call.dispatcher ?? (sharedAgent ??= boundedAgent(10_000));
   for (let attempt = 1; ; attempt++) {
+    if (call.budget) await spend(call);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(call.url, { method: call.method, headers: call.headers, body: call.body, dispatcher });
@@ -71,6 +79,7 @@ export async function providerRequest(call: ProviderCall): Promise<ProviderRespo
     const throttled = res.statusCode === 429 || res.statusCode === 503;
     call.onAttempt?.({ status: res.statusCode, throttled });
     const retryAt = throttled ? parseRetryAfter(res.headers["retry-after"], new Date()) : undefined;
+    if (retryAt && call.budget) await call.budget.store.block(call.budget.key, retryAt);
     if (attempt < MAX_TRIES) {
       if (throttled) {
         const wait = retryAt ? retryAt.getTime() - Date.now() : backoffDelay(attempt);
@@ -84,6 +93,20 @@ export async function providerRequest(call: ProviderCall): Promise<ProviderRespo
       }
     }
     return { status: res.statusCode, headers: res.headers, text, retryAt };
+  }
+}
+
+/** Take one call from the shared budget, waiting up to 10 s for it to open. */
+async function spend(call: ProviderCall): Promise<void> {
+  const { store, key, limit, windowMs } = call.budget!;
+  const deadline = Date.now() + MAX_INLINE_WAIT_MS;
+  for (;;) {
+    const taken = await store.take(key, limit, windowMs);
+    if (taken.ok) return;
+    if (taken.retryAt.getTime() > deadline) {
+      throw new IntegrationError({ code: "rate_limited", provider: call.provider, operation: call.operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${key} is spent` });
+    }
+    await sleep(Math.max(10, taken.retryAt.getTime() - Date.now()));
   }
 }
 

@@ -7,7 +7,7 @@ import { OrganizationList } from "./schemas.ts";
 export type Organization = { id: string; displayName: string; defaultDomain: string | null };
 
 /** `GET /organization`: the cheapest call that proves an app token works for the tenant. */
-export async function getOrganization(cfg: MicrosoftConfig, token: string, onAttempt?: ProviderCall["onAttempt"]): Promise<Organization> {
+export async function getOrganization(cfg: MicrosoftConfig, token: string, opts: Pick<ProviderCall, "onAttempt" | "budget"> = {}): Promise<Organization> {
   const operation = "organization.get";
   const res = await providerRequest({
     provider: "microsoft",
@@ -16,7 +16,7 @@ export async function getOrganization(cfg: MicrosoftConfig, token: string, onAtt
     url: `${cfg.graphUrl.replace(/\/$/, "")}/organization?$select=id,displayName,verifiedDomains`,
     headers: { authorization: `Bearer ${token}`, accept: "application/json" },
     idempotent: true,
-    onAttempt,
+    ...opts,
   });
   if (res.status !== 200) throw graphError(res, operation);
   const parsed = OrganizationList.safeParse(jsonOf(res, "microsoft", operation));

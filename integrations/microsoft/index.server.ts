@@ -5,7 +5,7 @@
  */
 import { isIntegrationError } from "../errors.ts";
 import type { ProviderCall } from "../http/request.server.ts";
-import type { ConnectionCheck } from "../ports.ts";
+import type { ConnectionCheck, RateBudgets } from "../ports.ts";
 import { appToken, type AccessToken, type AppCredentials } from "./auth.server.ts";
 import { getOrganization } from "./api.server.ts";
 import type { MicrosoftConfig } from "./config.ts";
@@ -13,11 +13,21 @@ import type { MicrosoftConfig } from "./config.ts";
 export { MICROSOFT_DEFAULTS, type MicrosoftConfig } from "./config.ts";
 export { appToken, type AppCredentials, type AccessToken } from "./auth.server.ts";
 
+/**
+ * Graph's per-tenant budget for this app: 5,000 requests per 10 s, the tightest documented
+ * per-tenant limit among the services the hub uses (assignments; Teams allows 15,000, education
+ * rostering 50,000).
+ */
+export function graphBudget(store: RateBudgets, tenantId: string) {
+  return { store, key: `graph:tenant:${tenantId}`, limit: 5000, windowMs: 10_000 };
+}
+
 export async function checkMicrosoft(
   cfg: MicrosoftConfig,
   creds: AppCredentials,
-  opts: { cached?: AccessToken; onToken?: (t: AccessToken) => void; onAttempt?: ProviderCall["onAttempt"] } = {},
+  opts: { cached?: AccessToken; onToken?: (t: AccessToken) => void; onAttempt?: ProviderCall["onAttempt"]; budgets?: RateBudgets } = {},
 ): Promise<ConnectionCheck> {
+  const call = { onAttempt: opts.onAttempt, budget: opts.budgets ? graphBudget(opts.budgets, creds.tenantId) : undefined };
   const fresh = async () => {
     const t = await appToken(cfg, creds);
     opts.onToken?.(t);
@@ -26,12 +36,12 @@ export async function checkMicrosoft(
   const usable = opts.cached && opts.cached.expiresAt.getTime() - Date.now() > 120_000 ? opts.cached : undefined;
   let token = usable ?? (await fresh());
   try {
-    const org = await getOrganization(cfg, token.accessToken, opts.onAttempt);
+    const org = await getOrganization(cfg, token.accessToken, call);
     return { accountName: org.displayName, detail: org.defaultDomain ?? undefined };
   } catch (e) {
     if (!(usable && isIntegrationError(e) && e.status === 401)) throw e;
     token = await fresh();
-    const org = await getOrganization(cfg, token.accessToken, opts.onAttempt);
+    const org = await getOrganization(cfg, token.accessToken, call);
     return { accountName: org.displayName, detail: org.defaultDomain ?? undefined };
   }
 }

@@ -9,6 +9,7 @@ import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { checkMicrosoft, MICROSOFT_DEFAULTS, type AccessToken, type MicrosoftConfig } from "../../../integrations/microsoft/index.server.ts";
+import { pgRateBudgets } from "./budgets.server.ts";
 import { audit, callCounter, countCalls, readSecrets, recordCheck, schoolByCode, sealFor, type Actor, type CheckResult } from "./store.server.ts";
 
 export function microsoftConfig(): MicrosoftConfig {
@@ -62,7 +63,7 @@ export async function testMicrosoftConnection(db: Db, row: Connection, actor: Ac
     outcome = await checkMicrosoft(
       microsoftConfig(),
       { tenantId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" },
-      { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt },
+      { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) },
     );
   } catch (e) {
     outcome = e;

@@ -1,0 +1,50 @@
+/**
+ * Provider rate budgets in PostgreSQL (`provider_budgets`), so every web and worker process
+ * spends the same budget: a fixed window per key, counted by one atomic upsert, and the time a
+ * provider told us to wait until (a 429's Retry-After, Zoom's daily limit) held for everyone.
+ */
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../../../db/client.server.ts";
+import { providerBudgets } from "../../../db/schema/index.ts";
+import type { RateBudgets } from "../../../integrations/ports.ts";
+
+export function pgRateBudgets(db: DbOrTx): RateBudgets {
+  return {
+    async take(key, limit, windowMs) {
+      const now = new Date();
+      const stale = new Date(now.getTime() - windowMs).toISOString();
+      // One statement: a new window when the old one has passed, otherwise one more call in it —
+      // only while the window has room and no block is in force (else the row is left as is).
+      const [row] = await db
+        .insert(providerBudgets)
+        .values({ key, windowStart: now, used: 1 })
+        .onConflictDoUpdate({
+          target: providerBudgets.key,
+          set: {
+            used: sql`case when ${providerBudgets.windowStart} <= ${stale}::timestamptz then 1 else ${providerBudgets.used} + 1 end`,
+            windowStart: sql`case when ${providerBudgets.windowStart} <= ${stale}::timestamptz then ${now.toISOString()}::timestamptz else ${providerBudgets.windowStart} end`,
+          },
+          setWhere: sql`(${providerBudgets.blockedUntil} is null or ${providerBudgets.blockedUntil} <= ${now.toISOString()}::timestamptz)
+            and (${providerBudgets.windowStart} <= ${stale}::timestamptz or ${providerBudgets.used} < ${limit})`,
+        })
+        .returning({ used: providerBudgets.used });
+      if (row) return { ok: true };
+      const [held] = await db
+        .select({ windowStart: providerBudgets.windowStart, used: providerBudgets.used, blockedUntil: providerBudgets.blockedUntil })
+        .from(providerBudgets)
+        .where(sql`${providerBudgets.key} = ${key}`);
+      const full = held.used >= limit && held.windowStart.getTime() > now.getTime() - windowMs;
+      const waits = [held.blockedUntil && held.blockedUntil > now ? held.blockedUntil.getTime() : 0, full ? held.windowStart.getTime() + windowMs : 0];
+      return { ok: false, retryAt: new Date(Math.max(...waits, now.getTime() + 1)) };
+    },
+    async block(key, until) {
+      await db
+        .insert(providerBudgets)
+        .values({ key, windowStart: new Date(), used: 0, blockedUntil: until })
+        .onConflictDoUpdate({
+          target: providerBudgets.key,
+          set: { blockedUntil: sql`greatest(coalesce(${providerBudgets.blockedUntil}, ${until.toISOString()}::timestamptz), ${until.toISOString()}::timestamptz)` },
+        });
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Provider rate budgets shared by every process: held in PostgreSQL, so calls from two database
+ * connections never spend more than the window allows, and a provider's Retry-After seen by one
+ * process holds back the others before they reach the provider.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../db/client.server.ts";
+import { pgRateBudgets } from "../../app/services/connections/budgets.server.ts";
+import { IntegrationError } from "../../integrations/errors.ts";
+import { checkMicrosoft, type MicrosoftConfig } from "../../integrations/microsoft/index.server.ts";
+import { startFakeMicrosoft, type FakeMicrosoft } from "../fakes/microsoft/server.ts";
+import { freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
+
+let database: TestDatabase;
+/** A second process's connection (PostgreSQL); PGlite has one connection, shared. */
+let other: Database;
+let fake: FakeMicrosoft;
+let cfg: MicrosoftConfig;
+const tenant = { tenantId: "tenant-budget", clientId: "app-b", clientSecret: "secret-b", displayName: "Trường B", domain: "b.edu.vn" };
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  if (testDbKind() === "postgres") {
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/${database.name}`;
+    other = await openDatabase({ url: url.toString(), max: 5 });
+  } else other = database;
+  fake = await startFakeMicrosoft([tenant]);
+  cfg = { loginUrl: fake.url, graphUrl: `${fake.url}/v1.0` };
+});
+
+afterAll(async () => {
+  if (other && other !== database) await other.close();
+  await database?.drop();
+  await fake?.close();
+});
+
+describe("shared provider budgets", () => {
+  it("never spends more than the window allows, whichever process asks", async () => {
+    const a = pgRateBudgets(database.db);
+    const b = pgRateBudgets(other.db);
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).take("test:window", 5, 60_000)));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    const refused = results.filter((r): r is { ok: false; retryAt: Date } => !r.ok);
+    expect(refused).toHaveLength(19);
+    for (const r of refused) expect(r.retryAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it("opens again in the next window", async () => {
+    const a = pgRateBudgets(database.db);
+    expect((await a.take("test:short", 1, 200)).ok).toBe(true);
+    expect((await a.take("test:short", 1, 200)).ok).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await a.take("test:short", 1, 200)).ok).toBe(true);
+  });
+
+  it("a Retry-After seen by one process holds back another before it calls the provider", async () => {
+    fake.throttleNext(3, "120");
+    const first = await checkMicrosoft(cfg, tenant, { budgets: pgRateBudgets(database.db) }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(IntegrationError);
+    expect((first as IntegrationError).code).toBe("rate_limited");
+    const graphCalls = fake.calls.organization;
+    fake.throttleNext(0, "0");
+
+    const second = await checkMicrosoft(cfg, tenant, { budgets: pgRateBudgets(other.db) }).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(IntegrationError);
+    expect((second as IntegrationError).code).toBe("rate_limited");
+    expect((second as IntegrationError).retryAt!.getTime()).toBeGreaterThan(Date.now() + 100_000);
+    // Refused here: Graph was not called again.
+    expect(fake.calls.organization).toBe(graphCalls);
+    // Another tenant's budget is its own.
+    expect((await pgRateBudgets(other.db).take("graph:tenant:someone-else", 5000, 10_000)).ok).toBe(true);
+  });
+});
