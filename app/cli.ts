@@ -115,6 +115,37 @@ const NotifyDigestFlags = z.object({
     .optional(),
 });
 
+const PROVIDER_NAMES = { google: "Google Workspace", microsoft: "Microsoft 365", zoom: "Zoom" } as const;
+
+/** Save a school's connection with `save`, test it at once, and print its id, state (and Zoom's webhook URL). */
+async function connectAndTest(
+  provider: keyof typeof PROVIDER_NAMES,
+  schoolCode: string,
+  save: (db: Database["db"], actor: { actorId: null; address: string }) => Promise<{ id: string; created: boolean }>,
+) {
+  await withDatabase(`connect ${provider}`, async (database) => {
+    await requireMigrated(database);
+    const { UnknownSchoolError } = await import("./services/connections/store.server.ts");
+    const { connectionById, testConnection } = await import("./services/connections/check.server.ts");
+    const actor = { actorId: null, address: "cli" };
+    let saved;
+    try {
+      saved = await save(database.db, actor);
+    } catch (e) {
+      if (e instanceof UnknownSchoolError) throw new UsageError(`--school: ${e.message}`);
+      throw e;
+    }
+    const check = await testConnection(database.db, (await connectionById(database.db, saved.id))!, actor);
+    out(`${saved.created ? "Connected" : "Updated"} ${PROVIDER_NAMES[provider]} for school ${schoolCode}: ${saved.id}`);
+    out(check.ok ? `State: connected — ${check.accountName}${check.detail ? ` (${check.detail})` : ""}` : `State: ${check.status} — ${check.message}`);
+    if (provider === "zoom") {
+      const { zoomWebhookUrl } = await import("./services/connections/zoom.server.ts");
+      out(`Webhook URL (the app's Event Subscriptions): ${zoomWebhookUrl(saved.id)}`);
+    }
+    if (!check.ok) throw new CommandError("The connection is saved but its test call failed; fix the app's settings and run the command again.");
+  });
+}
+
 const COMMANDS: Record<string, Command> = {
   migrate: {
     summary: "Apply the database migrations in db/migrations (safe to repeat).",
@@ -235,6 +266,37 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "connect zoom": {
+    summary: "Connect a school's Zoom (a Server-to-Server OAuth app), or update it in place; then test it and print its webhook URL.",
+    flags: {
+      school: { type: "string", value: "CODE", description: "the school's code (mã trường)" },
+      "account-id": { type: "string", value: "ID", description: "the Zoom account id (App credentials page)" },
+      "client-id": { type: "string", value: "ID", description: "the app's client id" },
+      "client-secret": { type: "string", value: "SECRET", description: "the app's client secret (stored encrypted, never printed)" },
+      "webhook-secret": { type: "string", value: "TOKEN", description: "the app's webhook secret token (verifies Zoom's events)" },
+    },
+    async run(raw) {
+      const flags = parseFlags(
+        z.object({
+          school: z.string({ error: "required" }).trim().min(1, "required"),
+          "account-id": z.string({ error: "required" }).trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Zoom account id"),
+          "client-id": z.string({ error: "required" }).trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Zoom client id"),
+          "client-secret": z.string({ error: "required" }).min(1, "required").max(200),
+          "webhook-secret": z.string({ error: "required" }).min(8, "must be the app's secret token (22 characters)").max(200),
+        }),
+        raw,
+      );
+      await connectAndTest("zoom", flags.school, async (db, actor) => {
+        const { upsertZoomConnection } = await import("./services/connections/zoom.server.ts");
+        return upsertZoomConnection(
+          db,
+          { schoolCode: flags.school, accountId: flags["account-id"], clientId: flags["client-id"], clientSecret: flags["client-secret"], webhookSecret: flags["webhook-secret"] },
+          actor,
+        );
+      });
+    },
+  },
+
   "connect microsoft": {
     summary: "Connect a school's Microsoft 365 (an Entra ID app's client credentials), or update it in place; then test it.",
     flags: {
@@ -253,24 +315,9 @@ const COMMANDS: Record<string, Command> = {
         }),
         raw,
       );
-      await withDatabase("connect microsoft", async (database) => {
-        await requireMigrated(database);
-        const { upsertMicrosoftConnection, testMicrosoftConnection } = await import("./services/connections/microsoft.server.ts");
-        const { UnknownSchoolError } = await import("./services/connections/store.server.ts");
-        const { connections } = await import("../db/schema/index.ts");
-        const actor = { actorId: null, address: "cli" };
-        let saved;
-        try {
-          saved = await upsertMicrosoftConnection(database.db, { schoolCode: flags.school, tenantId: flags["tenant-id"], clientId: flags["client-id"], clientSecret: flags["client-secret"] }, actor);
-        } catch (e) {
-          if (e instanceof UnknownSchoolError) throw new UsageError(`--school: ${e.message}`);
-          throw e;
-        }
-        const [row] = await database.db.select().from(connections).where(eq(connections.id, saved.id));
-        const check = await testMicrosoftConnection(database.db, row, actor);
-        out(`${saved.created ? "Connected" : "Updated"} Microsoft 365 for school ${flags.school}: ${saved.id}`);
-        out(check.ok ? `State: connected — ${check.accountName}${check.detail ? ` (${check.detail})` : ""}` : `State: ${check.status} — ${check.message}`);
-        if (!check.ok) throw new CommandError("The connection is saved but its test call failed; fix the app's settings and run the command again.");
+      await connectAndTest("microsoft", flags.school, async (db, actor) => {
+        const { upsertMicrosoftConnection } = await import("./services/connections/microsoft.server.ts");
+        return upsertMicrosoftConnection(db, { schoolCode: flags.school, tenantId: flags["tenant-id"], clientId: flags["client-id"], clientSecret: flags["client-secret"] }, actor);
       });
     },
   },

@@ -54,6 +54,9 @@ const EnvSchema = z.object({
    * The hub's VAPID key pair for Web Push (base64url: the 65-octet public point, the 32-octet
    * private scalar). Unset: generated once into DATA_DIR/vapid.json. Several servers must share one.
    */
+  /** Zoom's endpoints (OAuth host, REST base); tests and demos point them at a local fake. */
+  ZOOM_OAUTH_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  ZOOM_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** Microsoft's endpoints (Entra ID authority, Graph); tests and demos point them at a local fake. */
   MICROSOFT_LOGIN_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   MICROSOFT_GRAPH_URL: z.url().optional().or(z.literal("").transform(() => undefined)),

@@ -16,6 +16,7 @@ import { signIn } from "../../app/services/sign-in.server.ts";
 import { deriveKey, openSecrets, sealSecrets } from "../../app/services/connections/secrets.server.ts";
 import { connections } from "../../db/schema/index.ts";
 import { startFakeMicrosoft } from "../fakes/microsoft/server.ts";
+import { startFakeZoom } from "../fakes/zoom/server.ts";
 import { testDatabaseUrl, testDbKind } from "../support/db.ts";
 import { spawnServer } from "../support/process.ts";
 
@@ -209,6 +210,53 @@ describe(`npm run cli (${kind})`, () => {
         const [calls] = await d.query<{ calls: number }>(`select calls from provider_calls where connection_id = '${id}'`);
         // Graph calls: one per test, and the 401 that led to the last refusal.
         expect(Number(calls.calls)).toBe(4);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("connects a school's Zoom, prints its own webhook URL, and retries Zoom's throttling and 5xx", async () => {
+    const account = { accountId: "acc_79001", clientId: "zoomClient79001", clientSecret: "zoom-secret-value-1", user: { id: "z8yCxjabcd", email: "hieutruong@nguyendu.edu.vn", first_name: "Vũ Thị", last_name: "Hạnh" } };
+    const fake = await startFakeZoom([account]);
+    const secretKey = "cli-zoom-secret-key-0123456789abcdefghijkl";
+    const fakeEnv = { ZOOM_OAUTH_URL: fake.url, ZOOM_API_URL: `${fake.url}/v2`, APP_URL: "https://lopso.example.vn", SECRET_KEY: secretKey };
+    try {
+      const args = ["connect", "zoom", "--school", "79001", "--account-id", account.accountId, "--client-id", account.clientId, "--webhook-secret", "UB_rdTwhTruoYCMr6x6-MQ"];
+      const first = await cliWith(fakeEnv, ...args, "--client-secret", account.clientSecret);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      const id = /Connected Zoom for school 79001: ([0-9a-f-]{36})\n/.exec(first.stdout)![1];
+      expect(first.stdout).toContain("State: connected — Vũ Thị Hạnh (hieutruong@nguyendu.edu.vn)");
+      expect(first.stdout).toContain(`Webhook URL (the app's Event Subscriptions): https://lopso.example.vn/webhooks/zoom/${id}`);
+      expect(fake.calls.token).toBe(1);
+
+      // The token is kept: a second test asks Zoom for none; a per-second 429 and a 502 are retried.
+      fake.throttleNext(1, "QPS", "1");
+      fake.failNext(1);
+      const test = await cliWith(fakeEnv, "connections", "test", id);
+      expect(test.stderr).toBe("");
+      expect(test.stdout).toBe(`zoom ${id}: connected — Vũ Thị Hạnh (hieutruong@nguyendu.edu.vn)\n`);
+      expect(fake.calls.token).toBe(1);
+      expect(fake.calls.me).toBe(4);
+
+      // Zoom's daily limit: a wait until the date Zoom gives is not slept through.
+      fake.throttleNext(1, "Daily-limit", "2099-01-01T00:00:00Z");
+      const daily = await cliWith(fakeEnv, "connections", "test", id);
+      expect(daily.code).toBe(1);
+      expect(daily.stderr).toContain("daily rate limit");
+
+      const wrong = await cliWith(fakeEnv, ...args, "--client-secret", "zoom-secret-wrong");
+      expect(wrong.code).toBe(1);
+      expect(wrong.stdout).toContain(`Updated Zoom for school 79001: ${id}`);
+      expect(wrong.stdout).toContain("State: needs_reconnect — Invalid client_id or client_secret");
+      for (const run of [first, test, daily, wrong]) expect(run.stdout + run.stderr).not.toMatch(/zoom-secret-value|zoom-secret-wrong|UB_rdTwhTruoYCMr6x6-MQ/);
+      await withDb(async (d) => {
+        const [row] = await d.db.select().from(connections).where(eq(connections.id, id));
+        expect(row).toMatchObject({ status: "needs_reconnect", statusReason: "invalid_client", externalAccount: account.accountId });
+        expect(openSecrets(deriveKey(secretKey), id, "zoom", row.secrets, row.secretsKeyId)).toMatchObject({ clientSecret: "zoom-secret-wrong", webhookSecret: "UB_rdTwhTruoYCMr6x6-MQ" });
+        // Sealed for this row only: the same ciphertext on another row does not open.
+        expect(() => openSecrets(deriveKey(secretKey), crypto.randomUUID(), "zoom", row.secrets, row.secretsKeyId)).toThrow(/do not open/);
       });
     } finally {
       await fake.close();

@@ -6,12 +6,15 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, organizations, users, type Connection } from "../../../db/schema/index.ts";
 import { testMicrosoftConnection } from "./microsoft.server.ts";
+import { testZoomConnection } from "./zoom.server.ts";
 import { schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
 
 export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
   switch (row.provider) {
     case "microsoft":
       return testMicrosoftConnection(db, row, actor);
+    case "zoom":
+      return testZoomConnection(db, row, actor);
     default:
       return { ok: false, status: "error", code: "not_connected", reason: "unsupported", message: `${row.provider}: no test call` };
   }

@@ -3,14 +3,13 @@
  * created or updated in place, and checked with Graph `GET /organization`. The app token is kept
  * sealed with the secret until two minutes before it expires.
  */
-import crypto from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { checkMicrosoft, MICROSOFT_DEFAULTS, type AccessToken, type MicrosoftConfig } from "../../../integrations/microsoft/index.server.ts";
 import { pgRateBudgets } from "./budgets.server.ts";
-import { audit, callCounter, countCalls, readSecrets, recordCheck, schoolByCode, sealFor, type Actor, type CheckResult } from "./store.server.ts";
+import { callCounter, countCalls, readSecrets, recordCheck, sealFor, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
 
 export function microsoftConfig(): MicrosoftConfig {
   const e = env();
@@ -20,35 +19,8 @@ export function microsoftConfig(): MicrosoftConfig {
 export type MicrosoftApp = { schoolCode: string; tenantId: string; clientId: string; clientSecret: string };
 
 /** Create the school's Microsoft connection, or update it in place (same id), and record who did. */
-export async function upsertMicrosoftConnection(db: Db, input: MicrosoftApp, actor: Actor): Promise<{ id: string; status: Connection["status"]; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const school = await schoolByCode(tx, input.schoolCode);
-    const [existing] = await tx
-      .select({ id: connections.id, status: connections.status })
-      .from(connections)
-      .where(and(eq(connections.schoolId, school.id), eq(connections.provider, "microsoft"), isNull(connections.teacherId)))
-      .for("update");
-    const id = existing?.id ?? crypto.randomUUID();
-    const sealed = sealFor(id, "microsoft", { clientSecret: input.clientSecret });
-    const now = new Date();
-    const values = {
-      externalAccount: input.tenantId,
-      clientId: input.clientId,
-      kind: "server_to_server" as const,
-      status: "pending" as const,
-      statusReason: null,
-      statusMessage: null,
-      accessTokenExpiresAt: null,
-      ...sealed,
-      connectedBy: actor.actorId,
-      connectedAt: now,
-      updatedAt: now,
-    };
-    if (existing) await tx.update(connections).set(values).where(eq(connections.id, id));
-    else await tx.insert(connections).values({ id, schoolId: school.id, provider: "microsoft", ...values });
-    await audit(tx, { schoolId: school.id, connectionId: id, provider: "microsoft" }, existing ? "update" : "connect", actor, "ok", { tenant: input.tenantId, clientId: input.clientId });
-    return { id, status: "pending", created: !existing };
-  });
+export function upsertMicrosoftConnection(db: Db, input: MicrosoftApp, actor: Actor) {
+  return upsertSchoolApp(db, "microsoft", { schoolCode: input.schoolCode, externalAccount: input.tenantId, clientId: input.clientId, secrets: { clientSecret: input.clientSecret } }, actor);
 }
 
 /** "Kiểm tra kết nối" for a Microsoft connection: one Graph call, its result recorded on the row. */

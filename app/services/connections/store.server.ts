@@ -3,8 +3,9 @@
  * secrets, recording the result of a call (status, last good call, the day's call count) and the
  * audit trail. A secret never leaves this module except to the provider call that needs it.
  */
-import { eq, sql } from "drizzle-orm";
-import type { DbOrTx } from "../../../db/client.server.ts";
+import crypto from "node:crypto";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../../db/client.server.ts";
 import { connectionAudit, connections, organizations, providerCalls, type AuditAction, type Connection, type ProviderName } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { isIntegrationError } from "../../../integrations/errors.ts";
@@ -96,4 +97,44 @@ export async function recordCheck(db: DbOrTx, row: Pick<Connection, "id" | "scho
   await db.update(connections).set({ status, statusReason: reason, statusMessage: message.slice(0, 500), lastErrorAt: now, updatedAt: now }).where(eq(connections.id, row.id));
   await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, reauth ? "needs_reconnect" : "test", actor, reason);
   return { ok: false, status, code, reason, message };
+}
+
+/**
+ * Create a school's server-to-server connection to `provider` (Zoom's S2S app, an Entra ID app),
+ * or update it in place — same id, so webhook addresses and references stay — with its secrets
+ * sealed and the change in the audit trail. It is "pending" until its first successful check.
+ */
+export async function upsertSchoolApp(
+  db: Db,
+  provider: ProviderName,
+  input: { schoolCode: string; externalAccount: string; clientId: string; secrets: ConnectionSecrets },
+  actor: Actor,
+): Promise<{ id: string; schoolId: string; status: Connection["status"]; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const school = await schoolByCode(tx, input.schoolCode);
+    const [existing] = await tx
+      .select({ id: connections.id })
+      .from(connections)
+      .where(and(eq(connections.schoolId, school.id), eq(connections.provider, provider), isNull(connections.teacherId)))
+      .for("update");
+    const id = existing?.id ?? crypto.randomUUID();
+    const now = new Date();
+    const values = {
+      externalAccount: input.externalAccount,
+      clientId: input.clientId,
+      kind: "server_to_server" as const,
+      status: "pending" as const,
+      statusReason: null,
+      statusMessage: null,
+      accessTokenExpiresAt: null,
+      ...sealFor(id, provider, input.secrets),
+      connectedBy: actor.actorId,
+      connectedAt: now,
+      updatedAt: now,
+    };
+    if (existing) await tx.update(connections).set(values).where(eq(connections.id, id));
+    else await tx.insert(connections).values({ id, schoolId: school.id, provider, ...values });
+    await audit(tx, { schoolId: school.id, connectionId: id, provider }, existing ? "update" : "connect", actor, "ok", { account: input.externalAccount, clientId: input.clientId });
+    return { id, schoolId: school.id, status: "pending", created: !existing };
+  });
 }

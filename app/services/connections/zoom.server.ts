@@ -1,0 +1,61 @@
+/**
+ * A school's Zoom connection: its Server-to-Server OAuth app (account id, client id, client
+ * secret) and the webhook secret token that verifies Zoom's events at the connection's own
+ * address, `/webhooks/zoom/<id>`. Checked with `GET /users/me`; the hour-long token is kept sealed
+ * until a minute before it ends.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../../../db/client.server.ts";
+import { connections, type Connection } from "../../../db/schema/index.ts";
+import { env } from "../../env.server.ts";
+import { checkZoom, ZOOM_DEFAULTS, type AccessToken, type ZoomConfig } from "../../../integrations/zoom/index.server.ts";
+import { pgRateBudgets } from "./budgets.server.ts";
+import { callCounter, countCalls, readSecrets, recordCheck, sealFor, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
+
+export function zoomConfig(): ZoomConfig {
+  const e = env();
+  return { oauthUrl: e.ZOOM_OAUTH_URL ?? ZOOM_DEFAULTS.oauthUrl, apiUrl: e.ZOOM_API_URL ?? ZOOM_DEFAULTS.apiUrl };
+}
+
+export type ZoomApp = { schoolCode: string; accountId: string; clientId: string; clientSecret: string; webhookSecret: string };
+
+export function upsertZoomConnection(db: Db, input: ZoomApp, actor: Actor) {
+  return upsertSchoolApp(
+    db,
+    "zoom",
+    { schoolCode: input.schoolCode, externalAccount: input.accountId, clientId: input.clientId, secrets: { clientSecret: input.clientSecret, webhookSecret: input.webhookSecret } },
+    actor,
+  );
+}
+
+/** The address Zoom's event subscription for this connection must use. */
+export function zoomWebhookUrl(connectionId: string, baseUrl = env().APP_URL ?? `http://localhost:${env().PORT}`): string {
+  return `${baseUrl}/webhooks/zoom/${connectionId}`;
+}
+
+export async function testZoomConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
+  const secrets = readSecrets(row);
+  const cached: AccessToken | undefined = secrets.accessToken && row.accessTokenExpiresAt ? { accessToken: secrets.accessToken, expiresAt: row.accessTokenExpiresAt } : undefined;
+  let renewed: AccessToken | undefined;
+  const counter = callCounter();
+  let outcome: unknown;
+  try {
+    outcome = await checkZoom(
+      zoomConfig(),
+      { accountId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" },
+      { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) },
+    );
+  } catch (e) {
+    outcome = e;
+  }
+  return db.transaction(async (tx) => {
+    if (renewed) {
+      await tx
+        .update(connections)
+        .set({ ...sealFor(row.id, "zoom", { ...secrets, accessToken: renewed.accessToken }), accessTokenExpiresAt: renewed.expiresAt, tokenVersion: row.tokenVersion + 1 })
+        .where(eq(connections.id, row.id));
+    }
+    await countCalls(tx, row.id, counter.n);
+    return recordCheck(tx, row, outcome, actor);
+  });
+}
