@@ -619,6 +619,7 @@ export const en: Dictionary = {
     },
   },
   connections: {
+    webhook: "Webhook URL (the Zoom app's Event Subscriptions)",
     test: "Test connection",
     testOk: "{provider}: the connection works — {account}.",
     testFailed: "{provider}: the test failed — {message}",

@@ -614,6 +614,7 @@ export const vi = {
     },
   },
   connections: {
+    webhook: "Địa chỉ webhook (Event Subscriptions của ứng dụng Zoom)",
     test: "Kiểm tra kết nối",
     testOk: "{provider}: kết nối hoạt động — {account}.",
     testFailed: "{provider}: kiểm tra không thành công — {message}",

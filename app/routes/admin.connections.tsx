@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Route } from "./+types/admin.connections";
 import { clientAddress } from "../auth/request.server.ts";
 import { schoolConnection, testConnection } from "../services/connections/check.server.ts";
+import { zoomWebhookUrl } from "../services/connections/zoom.server.ts";
 import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
@@ -16,7 +17,8 @@ const PROVIDERS = ["google", "microsoft", "zoom"] as const;
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const { db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const [connections, audit] = await Promise.all([schoolConnections(db, school.id), schoolAudit(db, school.id)]);
-  return { school: { id: school.id, name: school.name, code: school.code }, connections, audit };
+  const zoomWebhook = connections.school.zoom ? zoomWebhookUrl(connections.school.zoom.id) : null;
+  return { school: { id: school.id, name: school.name, code: school.code }, connections, audit, zoomWebhook };
 }
 
 /** "Kiểm tra kết nối": one real call for one of this school's connections. */
@@ -40,7 +42,7 @@ function StatusBadge({ status }: { status: ConnectionView["status"] | "none" }) 
   );
 }
 
-function ConnectionCard({ provider, connection, schoolCode }: { provider: (typeof PROVIDERS)[number]; connection: ConnectionView | null; schoolCode: string }) {
+function ConnectionCard({ provider, connection, schoolCode, webhook }: { provider: (typeof PROVIDERS)[number]; connection: ConnectionView | null; schoolCode: string; webhook?: string | null }) {
   const t = useT();
   const titleId = `conn-${provider}`;
   return (
@@ -66,6 +68,14 @@ function ConnectionCard({ provider, connection, schoolCode }: { provider: (typeo
             <>
               <dt>{t("connections.clientId")}</dt>
               <dd>{connection.clientId}</dd>
+            </>
+          ) : null}
+          {webhook ? (
+            <>
+              <dt>{t("connections.webhook")}</dt>
+              <dd>
+                <code data-testid="webhook-url">{webhook}</code>
+              </dd>
             </>
           ) : null}
           <dt>{t("connections.lastOk")}</dt>
@@ -125,7 +135,7 @@ function connectCommand(provider: (typeof PROVIDERS)[number], code: string): str
 }
 
 export default function ConnectionsPage() {
-  const { school, connections, audit } = useLoaderData<typeof loader>();
+  const { school, connections, audit, zoomWebhook } = useLoaderData<typeof loader>();
   const tested = useActionData<typeof action>();
   const t = useT();
   return (
@@ -141,7 +151,7 @@ export default function ConnectionsPage() {
         </p>
       ) : null}
       {PROVIDERS.map((p) => (
-        <ConnectionCard key={p} provider={p} connection={connections.school[p]} schoolCode={school.code} />
+        <ConnectionCard key={p} provider={p} connection={connections.school[p]} schoolCode={school.code} webhook={p === "zoom" ? zoomWebhook : null} />
       ))}
       <section className="card" aria-labelledby="teacher-conns">
         <h2 id="teacher-conns">{t("connections.teachersTitle")}</h2>

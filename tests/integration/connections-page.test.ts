@@ -87,6 +87,7 @@ describe("Kết nối", () => {
     expect(card("zoom")).toContain("Đã kết nối");
     expect(card("zoom")).toContain("THCS Nguyễn Du Zoom");
     expect(card("zoom")).toContain("Vũ Thị Hạnh");
+    expect(card("zoom")).toContain(`/webhooks/zoom/${zoomId}</code>`);
     expect(card("microsoft")).toContain('data-status="needs_reconnect"');
     expect(card("microsoft")).toContain("Quyền truy cập đã bị thu hồi hoặc hết hạn");
     expect(card("microsoft")).toContain("AADSTS700082");
