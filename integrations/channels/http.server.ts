@@ -21,11 +21,14 @@ export function isTransportError(e: unknown): boolean {
   return typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code);
 }
 
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+/**
+ * Retry-After as delay-seconds (RFC 9110 §10.2.3; Graph sends decimals such as "2.128") or a date
+ * (an HTTP date, or the ISO date of Zoom's daily limits); undefined when absent or unreadable.
+ */
 export function retryAfterDate(value: string | string[] | undefined, now: Date): Date | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return undefined;
-  if (/^\s*\d+\s*$/.test(v)) return new Date(now.getTime() + Number(v) * 1000);
+  if (/^\s*\d+(\.\d+)?\s*$/.test(v)) return new Date(now.getTime() + Math.ceil(Number(v) * 1000));
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : new Date(Math.max(at, now.getTime()));
 }

@@ -7,7 +7,7 @@
  * Non-2xx answers are returned, not thrown: each provider maps its own error bodies.
  */
 import { request, type Dispatcher } from "undici";
-import { boundedAgent, isTransportError } from "../channels/http.server.ts";
+import { boundedAgent, isTransportError, retryAfterDate } from "../channels/http.server.ts";
 import { IntegrationError } from "../errors.ts";
 import type { RateBudgets } from "../ports.ts";
 
@@ -36,15 +36,6 @@ export type ProviderResponse = { status: number; headers: Record<string, string 
 const MAX_TRIES = 3;
 const MAX_INLINE_WAIT_MS = 10_000;
 let sharedAgent: Dispatcher | undefined;
-
-/** Retry-After as decimal seconds (Graph sends "2.128"), an HTTP date, or an ISO date (Zoom's daily limits). */
-export function parseRetryAfter(value: string | string[] | undefined, now: Date): Date | undefined {
-  const v = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return new Date(now.getTime() + Math.ceil(Number(v) * 1000));
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : new Date(Math.max(at, now.getTime()));
-}
 
 /** Full-jitter exponential backoff: a random wait in [0, base·2^attempt), at least 50 ms. */
 export function backoffDelay(attempt: number, baseMs = 250): number {
@@ -78,7 +69,7 @@ export async function providerRequest(call: ProviderCall): Promise<ProviderRespo
     const text = await res.body.text();
     const throttled = res.statusCode === 429 || res.statusCode === 503;
     call.onAttempt?.({ status: res.statusCode, throttled });
-    const retryAt = throttled ? parseRetryAfter(res.headers["retry-after"], new Date()) : undefined;
+    const retryAt = throttled ? retryAfterDate(res.headers["retry-after"], new Date()) : undefined;
     if (retryAt && call.budget) await call.budget.store.block(call.budget.key, retryAt);
     if (attempt < MAX_TRIES) {
       if (throttled) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntegrationError } from "../../integrations/errors.ts";
-import { parseRetryAfter } from "../../integrations/http/request.server.ts";
+import { retryAfterDate } from "../../integrations/channels/http.server.ts";
 import { checkMicrosoft, type AccessToken, type MicrosoftConfig } from "../../integrations/microsoft/index.server.ts";
 import { startFakeMicrosoft, type FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
@@ -110,9 +110,9 @@ describe("Microsoft 365 app connection", () => {
 
   it("reads Retry-After as decimal seconds, an HTTP date or Zoom's ISO date", () => {
     const now = new Date("2026-12-02T10:00:00Z");
-    expect(parseRetryAfter("2.128", now)!.getTime()).toBe(now.getTime() + 2128);
-    expect(parseRetryAfter("Wed, 02 Dec 2026 10:01:00 GMT", now)!.toISOString()).toBe("2026-12-02T10:01:00.000Z");
-    expect(parseRetryAfter("2026-12-03T00:00:00Z", now)!.toISOString()).toBe("2026-12-03T00:00:00.000Z");
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(retryAfterDate("2.128", now)!.getTime()).toBe(now.getTime() + 2128);
+    expect(retryAfterDate("Wed, 02 Dec 2026 10:01:00 GMT", now)!.toISOString()).toBe("2026-12-02T10:01:00.000Z");
+    expect(retryAfterDate("2026-12-03T00:00:00Z", now)!.toISOString()).toBe("2026-12-03T00:00:00.000Z");
+    expect(retryAfterDate("soon", now)).toBeUndefined();
   });
 });

@@ -3,13 +3,11 @@
  * created or updated in place, and checked with Graph `GET /organization`. The app token is kept
  * sealed with the secret until two minutes before it expires.
  */
-import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
-import { connections, type Connection } from "../../../db/schema/index.ts";
+import type { Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
-import { checkMicrosoft, MICROSOFT_DEFAULTS, type AccessToken, type MicrosoftConfig } from "../../../integrations/microsoft/index.server.ts";
-import { pgRateBudgets } from "./budgets.server.ts";
-import { callCounter, countCalls, readSecrets, recordCheck, sealFor, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
+import { checkMicrosoft, MICROSOFT_DEFAULTS, type MicrosoftConfig } from "../../../integrations/microsoft/index.server.ts";
+import { runCheck, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
 
 export function microsoftConfig(): MicrosoftConfig {
   const e = env();
@@ -24,30 +22,8 @@ export function upsertMicrosoftConnection(db: Db, input: MicrosoftApp, actor: Ac
 }
 
 /** "Kiểm tra kết nối" for a Microsoft connection: one Graph call, its result recorded on the row. */
-export async function testMicrosoftConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
-  const secrets = readSecrets(row);
-  const cached: AccessToken | undefined =
-    secrets.accessToken && row.accessTokenExpiresAt ? { accessToken: secrets.accessToken, expiresAt: row.accessTokenExpiresAt } : undefined;
-  let renewed: AccessToken | undefined;
-  const counter = callCounter();
-  let outcome: unknown;
-  try {
-    outcome = await checkMicrosoft(
-      microsoftConfig(),
-      { tenantId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" },
-      { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) },
-    );
-  } catch (e) {
-    outcome = e;
-  }
-  return db.transaction(async (tx) => {
-    if (renewed) {
-      await tx
-        .update(connections)
-        .set({ ...sealFor(row.id, "microsoft", { ...secrets, accessToken: renewed.accessToken }), accessTokenExpiresAt: renewed.expiresAt, tokenVersion: row.tokenVersion + 1 })
-        .where(eq(connections.id, row.id));
-    }
-    await countCalls(tx, row.id, counter.n);
-    return recordCheck(tx, row, outcome, actor);
-  });
+export function testMicrosoftConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
+  return runCheck(db, row, actor, (secrets, hooks) =>
+    checkMicrosoft(microsoftConfig(), { tenantId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" }, hooks),
+  );
 }

@@ -3,7 +3,7 @@
  * connected it and when, the teachers' own connections, and the audit trail. Never a secret: the
  * ciphertext column is not even selected.
  */
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../../db/client.server.ts";
 import { connectionAudit, connections, PROVIDERS, users, type ConnectionStatus, type ProviderName } from "../../../db/schema/index.ts";
 
@@ -43,12 +43,9 @@ const columns = {
 
 export async function schoolConnections(db: DbOrTx, schoolId: string) {
   const rows = await db.select(columns).from(connections).where(eq(connections.schoolId, schoolId));
-  const people = new Set(rows.flatMap((r) => [r.connectedBy, r.teacherId]).filter((x): x is string => !!x));
-  const names = new Map<string, string>();
-  for (const id of people) {
-    const [u] = await db.select({ fullName: users.fullName }).from(users).where(eq(users.id, id));
-    if (u) names.set(id, u.fullName);
-  }
+  const people = [...new Set(rows.flatMap((r) => [r.connectedBy, r.teacherId]).filter((x): x is string => !!x))];
+  const named = people.length ? await db.select({ id: users.id, fullName: users.fullName }).from(users).where(inArray(users.id, people)) : [];
+  const names = new Map(named.map((u) => [u.id, u.fullName]));
   const view = (r: (typeof rows)[number]): ConnectionView => ({
     id: r.id,
     provider: r.provider,

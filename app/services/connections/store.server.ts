@@ -9,22 +9,24 @@ import type { Db, DbOrTx } from "../../../db/client.server.ts";
 import { connectionAudit, connections, organizations, providerCalls, type AuditAction, type Connection, type ProviderName } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { isIntegrationError } from "../../../integrations/errors.ts";
+import type { RateBudgets } from "../../../integrations/ports.ts";
+import { pgRateBudgets } from "./budgets.server.ts";
 import { deriveKey, openSecrets, sealSecrets, type ConnectionSecrets, type SecretKey } from "./secrets.server.ts";
 
 let cached: { from: string; key: SecretKey } | undefined;
 
 /** The connection-secrets key of the configured SECRET_KEY (derived once). */
-export function currentKey(): SecretKey {
+function currentKey(): SecretKey {
   const secret = env().SECRET_KEY;
   if (cached?.from !== secret) cached = { from: secret, key: deriveKey(secret) };
   return cached.key;
 }
 
-export function readSecrets(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId">): ConnectionSecrets {
+function readSecrets(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId">): ConnectionSecrets {
   return openSecrets(currentKey(), row.id, row.provider, row.secrets, row.secretsKeyId);
 }
 
-export function sealFor(id: string, provider: ProviderName, secrets: ConnectionSecrets) {
+function sealFor(id: string, provider: ProviderName, secrets: ConnectionSecrets) {
   return sealSecrets(currentKey(), id, provider, secrets);
 }
 
@@ -43,7 +45,7 @@ export async function audit(db: DbOrTx, row: { schoolId: string; connectionId: s
 }
 
 /** Count calls made for a connection today (UTC), with those that failed or were throttled. */
-export async function countCalls(db: DbOrTx, connectionId: string, n: { calls: number; failures?: number; throttled?: number }) {
+async function countCalls(db: DbOrTx, connectionId: string, n: { calls: number; failures?: number; throttled?: number }) {
   if (n.calls === 0) return;
   const day = new Date().toISOString().slice(0, 10);
   await db
@@ -60,7 +62,7 @@ export async function countCalls(db: DbOrTx, connectionId: string, n: { calls: n
 }
 
 /** A call's counter to hand to the HTTP layer. */
-export function callCounter() {
+function callCounter() {
   const n = { calls: 0, failures: 0, throttled: 0 };
   return {
     n,
@@ -76,29 +78,65 @@ export type CheckResult =
   | { ok: true; status: "connected"; accountName: string; detail?: string }
   | { ok: false; status: "needs_reconnect" | "error"; code: string; reason: string; message: string };
 
+type Check = { ok: { accountName: string; detail?: string } } | { error: unknown };
+
 /** Record what a check found on the row: connected with the account's name, or why not. */
-export async function recordCheck(db: DbOrTx, row: Pick<Connection, "id" | "schoolId" | "provider">, outcome: { accountName: string; detail?: string } | unknown, actor: Actor): Promise<CheckResult> {
+async function recordCheck(db: DbOrTx, row: Pick<Connection, "id" | "schoolId" | "provider">, check: Check, actor: Actor): Promise<CheckResult> {
   const now = new Date();
-  if (outcome && typeof outcome === "object" && "accountName" in outcome) {
-    const ok = outcome as { accountName: string; detail?: string };
-    await db
-      .update(connections)
-      .set({ status: "connected", accountName: ok.accountName, statusReason: null, statusMessage: null, lastOkAt: now, updatedAt: now })
-      .where(eq(connections.id, row.id));
-    await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, "test", actor, "ok", { account: ok.accountName });
-    return { ok: true, status: "connected", accountName: ok.accountName, detail: ok.detail };
+  const target = { schoolId: row.schoolId, connectionId: row.id, provider: row.provider };
+  if ("ok" in check) {
+    const { accountName, detail } = check.ok;
+    await db.update(connections).set({ status: "connected", accountName, statusReason: null, statusMessage: null, lastOkAt: now, updatedAt: now }).where(eq(connections.id, row.id));
+    await audit(db, target, "test", actor, "ok", { account: accountName });
+    return { ok: true, status: "connected", accountName, detail };
   }
-  const e = outcome;
-  const reauth = isIntegrationError(e) && e.code === "reauth_required";
-  const code = isIntegrationError(e) ? e.code : "transient";
-  const reason = (isIntegrationError(e) && (e.providerCode ?? (e.status ? `http_${e.status}` : e.code))) || "error";
-  const message = (isIntegrationError(e) ? e.providerMessage : undefined) ?? (e as Error)?.message ?? String(e);
-  const status = reauth ? "needs_reconnect" : "error";
+  const e = check.error;
+  const known = isIntegrationError(e) ? e : undefined;
+  const status = known?.code === "reauth_required" ? "needs_reconnect" : "error";
+  const reason = known ? (known.providerCode ?? (known.status ? `http_${known.status}` : known.code)) : "error";
+  const message = known?.providerMessage ?? (e as Error)?.message ?? String(e);
   await db.update(connections).set({ status, statusReason: reason, statusMessage: message.slice(0, 500), lastErrorAt: now, updatedAt: now }).where(eq(connections.id, row.id));
-  await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, reauth ? "needs_reconnect" : "test", actor, reason);
-  return { ok: false, status, code, reason, message };
+  await audit(db, target, status === "needs_reconnect" ? "needs_reconnect" : "test", actor, reason);
+  return { ok: false, status, code: known?.code ?? "transient", reason, message };
 }
 
+export type CachedToken = { accessToken: string; expiresAt: Date };
+
+/**
+ * "Kiểm tra kết nối" for one server-to-server connection: `call` gets the row's secrets, its
+ * cached token and the HTTP layer's hooks; a token it renews is sealed back with the secrets, the
+ * calls are counted for today, and the result is recorded on the row — in one transaction.
+ */
+export async function runCheck(
+  db: Db,
+  row: Connection,
+  actor: Actor,
+  call: (
+    secrets: ConnectionSecrets,
+    hooks: { cached?: CachedToken; onToken: (t: CachedToken) => void; onAttempt: (o: { status?: number; throttled: boolean }) => void; budgets: RateBudgets },
+  ) => Promise<{ accountName: string; detail?: string }>,
+): Promise<CheckResult> {
+  const secrets = readSecrets(row);
+  const cached = secrets.accessToken && row.accessTokenExpiresAt ? { accessToken: secrets.accessToken, expiresAt: row.accessTokenExpiresAt } : undefined;
+  let renewed: CachedToken | undefined;
+  const counter = callCounter();
+  let check: Check;
+  try {
+    check = { ok: await call(secrets, { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) }) };
+  } catch (error) {
+    check = { error };
+  }
+  return db.transaction(async (tx) => {
+    if (renewed) {
+      await tx
+        .update(connections)
+        .set({ ...sealFor(row.id, row.provider, { ...secrets, accessToken: renewed.accessToken }), accessTokenExpiresAt: renewed.expiresAt, tokenVersion: row.tokenVersion + 1 })
+        .where(eq(connections.id, row.id));
+    }
+    await countCalls(tx, row.id, counter.n);
+    return recordCheck(tx, row, check, actor);
+  });
+}
 /**
  * Create a school's server-to-server connection to `provider` (Zoom's S2S app, an Entra ID app),
  * or update it in place — same id, so webhook addresses and references stay — with its secrets

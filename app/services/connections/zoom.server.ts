@@ -4,13 +4,11 @@
  * address, `/webhooks/zoom/<id>`. Checked with `GET /users/me`; the hour-long token is kept sealed
  * until a minute before it ends.
  */
-import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
-import { connections, type Connection } from "../../../db/schema/index.ts";
+import type { Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
-import { checkZoom, ZOOM_DEFAULTS, type AccessToken, type ZoomConfig } from "../../../integrations/zoom/index.server.ts";
-import { pgRateBudgets } from "./budgets.server.ts";
-import { callCounter, countCalls, readSecrets, recordCheck, sealFor, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
+import { checkZoom, ZOOM_DEFAULTS, type ZoomConfig } from "../../../integrations/zoom/index.server.ts";
+import { runCheck, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
 
 export function zoomConfig(): ZoomConfig {
   const e = env();
@@ -33,29 +31,8 @@ export function zoomWebhookUrl(connectionId: string, baseUrl = env().APP_URL ?? 
   return `${baseUrl}/webhooks/zoom/${connectionId}`;
 }
 
-export async function testZoomConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
-  const secrets = readSecrets(row);
-  const cached: AccessToken | undefined = secrets.accessToken && row.accessTokenExpiresAt ? { accessToken: secrets.accessToken, expiresAt: row.accessTokenExpiresAt } : undefined;
-  let renewed: AccessToken | undefined;
-  const counter = callCounter();
-  let outcome: unknown;
-  try {
-    outcome = await checkZoom(
-      zoomConfig(),
-      { accountId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" },
-      { cached, onToken: (t) => (renewed = t), onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) },
-    );
-  } catch (e) {
-    outcome = e;
-  }
-  return db.transaction(async (tx) => {
-    if (renewed) {
-      await tx
-        .update(connections)
-        .set({ ...sealFor(row.id, "zoom", { ...secrets, accessToken: renewed.accessToken }), accessTokenExpiresAt: renewed.expiresAt, tokenVersion: row.tokenVersion + 1 })
-        .where(eq(connections.id, row.id));
-    }
-    await countCalls(tx, row.id, counter.n);
-    return recordCheck(tx, row, outcome, actor);
-  });
+export function testZoomConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
+  return runCheck(db, row, actor, (secrets, hooks) =>
+    checkZoom(zoomConfig(), { accountId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: secrets.clientSecret ?? "" }, hooks),
+  );
 }
