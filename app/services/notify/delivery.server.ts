@@ -81,10 +81,12 @@ function parseContent(raw: unknown): Content | null {
 
 /** Claim up to `limit` due rows of `channel` (see the header), with what sending them needs. */
 async function claim(database: Database, channel: ExternalChannel, limit: number, now: Date, leaseMs: number): Promise<ClaimedRow[]> {
+  // The clock has millisecond resolution and the database microseconds: a row queued earlier in the
+  // same millisecond is due too.
   return database.query<ClaimedRow>(
     `with due as (
        select id from outbound_messages
-        where channel = $1 and status in ('queued', 'sending') and not_before <= $2::timestamptz
+        where channel = $1 and status in ('queued', 'sending') and not_before < $2::timestamptz + interval '1 millisecond'
         order by not_before, id
         limit $3
         for update skip locked
