@@ -142,6 +142,13 @@ async function connectAndTest(
       const { zoomWebhookUrl } = await import("./services/connections/zoom.server.ts");
       out(`Webhook URL (the app's Event Subscriptions): ${zoomWebhookUrl(saved.id)}`);
     }
+    if (provider === "google" && !check.ok && check.reason === "consent_missing") {
+      // Google's grant needs a person: an admin of the domain consents once in the browser.
+      const { oauthRedirectUri } = await import("./services/connections/oauth.server.ts");
+      out(`Next: an admin of the domain opens Kết nối for this school and presses "Cấp quyền với Google".`);
+      out(`Redirect URI to register in the OAuth client: ${oauthRedirectUri()}`);
+      return;
+    }
     if (!check.ok) throw new CommandError("The connection is saved but its test call failed; fix the app's settings and run the command again.");
   });
 }
@@ -293,6 +300,36 @@ const COMMANDS: Record<string, Command> = {
           { schoolCode: flags.school, accountId: flags["account-id"], clientId: flags["client-id"], clientSecret: flags["client-secret"], webhookSecret: flags["webhook-secret"] },
           actor,
         );
+      });
+    },
+  },
+
+  "connect google": {
+    summary: "Connect a school's Google Workspace (its OAuth client), or update it in place; an admin of the domain then grants access on the Kết nối page.",
+    flags: {
+      school: { type: "string", value: "CODE", description: "the school's code (mã trường)" },
+      "client-id": { type: "string", value: "ID", description: "the OAuth client id (…apps.googleusercontent.com)" },
+      "client-secret": { type: "string", value: "SECRET", description: "the OAuth client secret (stored encrypted, never printed)" },
+      domain: { type: "string", value: "DOMAIN", description: "the school's Workspace domain (only its accounts may grant access and sign in)" },
+    },
+    async run(raw) {
+      const flags = parseFlags(
+        z.object({
+          school: z.string({ error: "required" }).trim().min(1, "required"),
+          "client-id": z.string({ error: "required" }).trim().regex(/^[\w.-]{1,200}$/, "must be an OAuth client id"),
+          "client-secret": z.string({ error: "required" }).min(1, "required").max(500),
+          domain: z
+            .string()
+            .trim()
+            .toLowerCase()
+            .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a domain such as truong.edu.vn")
+            .optional(),
+        }),
+        raw,
+      );
+      await connectAndTest("google", flags.school, async (db, actor) => {
+        const { upsertGoogleConnection } = await import("./services/connections/google.server.ts");
+        return upsertGoogleConnection(db, { schoolCode: flags.school, clientId: flags["client-id"], clientSecret: flags["client-secret"], domain: flags.domain }, actor);
       });
     },
   },

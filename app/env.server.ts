@@ -60,6 +60,9 @@ const EnvSchema = z.object({
   /** Microsoft's endpoints (Entra ID authority, Graph); tests and demos point them at a local fake. */
   MICROSOFT_LOGIN_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   MICROSOFT_GRAPH_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Google's OpenID issuer and one root for its APIs; tests and demos point them at a local fake. */
+  GOOGLE_ISSUER: z.url().optional().or(z.literal("").transform(() => undefined)),
+  GOOGLE_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   VAPID_PUBLIC_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key (87 characters)").optional().or(z.literal("").transform(() => undefined)),
   VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)").optional().or(z.literal("").transform(() => undefined)),
 });

@@ -12,6 +12,10 @@ export default [
   route("notifications", "routes/notifications.tsx"),
   route("notifications/open", "routes/notifications-open.tsx"),
   route("password/forgot", "routes/password-forgot.tsx"),
+  // Signing in with the school account, and every provider's way back (OAuth 2.0 / OpenID Connect)
+  route("auth/google", "routes/auth.sso.tsx", { id: "auth-google" }),
+  route("auth/microsoft", "routes/auth.sso.tsx", { id: "auth-microsoft" }),
+  route("oauth/callback", "routes/oauth.callback.tsx"),
   route("password/reset", "routes/password-reset.tsx"),
   // From the link in a message: works without signing in (RFC 8058 one-click POST too).
   // The token is not a row id (the root checks every named parameter is one): a splat.

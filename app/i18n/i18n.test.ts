@@ -53,6 +53,7 @@ describe("dictionaries", () => {
       "common.bytes",
       "common.email",
       "connections.clientId",
+      "connections.form.clientId",
       "connections.provider.google",
       "connections.provider.microsoft",
       "connections.provider.zoom",

@@ -26,6 +26,8 @@ export const EVENT_KIND: Record<EventType, NewsKind | null> = {
   "note.posted": "teacher_note",
   "thread.message": "teacher_note",
   "announcement.posted": "announcement",
+  // For the school's admins, written with its in-app notice (see connections/tokens.server.ts).
+  "connection.needs_reconnect": null,
 };
 
 /** Quiet hours 21:00–06:30, the daily digest at 19:00, the weekly one on Sunday (minutes after midnight, Vietnam time). */

@@ -1,4 +1,7 @@
-import { Form, redirect, useActionData, useLoaderData } from "react-router";
+import { data, Form, redirect, useActionData, useLoaderData, useSearchParams } from "react-router";
+import { identitiesOf, linkConnectionFor, SSO_PROVIDERS, unlinkIdentity, type SsoProvider } from "../services/connections/sso.server.ts";
+import { oauthRefusal } from "../lib/oauth-refusals.ts";
+import { formatDateTime } from "../lib/vn.ts";
 import type { Route } from "./+types/account";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
@@ -15,7 +18,14 @@ import { pageTitle } from "../lib/meta.ts";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
   const actor = requireActor(url, context);
+  const db = getDb();
+  const [identities, linkable] = await Promise.all([
+    identitiesOf(db, actor.id),
+    Promise.all(SSO_PROVIDERS.map(async (p) => ((await linkConnectionFor(db, actor.id, p)) ? p : null))),
+  ]);
   return {
+    identities: identities.map((i) => ({ id: i.id, provider: i.provider, email: i.email, createdAt: i.createdAt })),
+    linkable: linkable.filter((p): p is SsoProvider => p !== null),
     fullName: actor.fullName,
     email: actor.email,
     phone: actor.phone ? formatPhone(actor.phone) : null,
@@ -26,6 +36,11 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 export async function action({ request, url, context }: Route.ActionArgs) {
   const actor = requireActor(url, context);
   const form = formObject(await readForm(request, context));
+  if (form.intent === "unlink") {
+    const ok = await unlinkIdentity(getDb(), actor.id, typeof form.identityId === "string" && /^[0-9a-f-]{36}$/i.test(form.identityId) ? form.identityId : "00000000-0000-0000-0000-000000000000", clientAddress(request));
+    if (!ok) throw data({ message: "not_found" }, { status: 404 });
+    return { errors: {} as Record<string, string>, changed: false, unlinked: true };
+  }
   if (form.intent === "signout-all") {
     await invalidateAllSessions(getDb(), actor.id);
     throw redirect("/login?signedout=1", { headers: { "Set-Cookie": blankSessionCookie(secureCookies(request)) } });
@@ -43,7 +58,10 @@ export async function action({ request, url, context }: Route.ActionArgs) {
 export default function Account() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const [search] = useSearchParams();
   const t = useT();
+  const linked = search.get("linked");
+  const oauthError = search.get("oauth_error");
   return (
     <div className="grid grid-2">
       <section className="card">
@@ -64,6 +82,40 @@ export default function Account() {
             </li>
           ))}
         </ul>
+        <h2 id="identities-title">{t("account.identitiesTitle")}</h2>
+        {linked === "google" || linked === "microsoft" ? <Notice>{t("account.identityLinked", { provider: t(`connections.provider.${linked}`) })}</Notice> : null}
+        {result && "unlinked" in result ? <Notice>{t("account.identityUnlinked")}</Notice> : null}
+        {oauthError ? (
+          <p className="banner banner-error" role="alert" data-testid="oauth-result">
+            {t(`oauth.refused.${oauthRefusal(oauthError)}`, { email: search.get("email") ?? "" })}
+          </p>
+        ) : null}
+        {data.identities.length === 0 ? (
+          <p className="muted">{t("account.identitiesNone")}</p>
+        ) : (
+          <ul className="list" aria-labelledby="identities-title" data-testid="identities">
+            {data.identities.map((i) => (
+              <li key={i.id} className="row">
+                <span>
+                  {t(`connections.provider.${i.provider}`)}: {i.email} <span className="muted">({t("account.identitySince", { when: formatDateTime(i.createdAt) })})</span>
+                </span>
+                <Form method="post">
+                  <input type="hidden" name="intent" value="unlink" />
+                  <input type="hidden" name="identityId" value={i.id} />
+                  <button type="submit">{t("account.identityUnlink")}</button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        )}
+        {data.linkable.map((p) => (
+          <Form key={p} method="post" action={`/auth/${p}`} reloadDocument>
+            <input type="hidden" name="intent" value="link" />
+            <button type="submit" data-testid={`link-${p}`}>
+              {t("account.identityLink", { provider: t(`connections.provider.${p}`) })}
+            </button>
+          </Form>
+        ))}
       </section>
       <section className="card">
         <h2>{t("account.changePassword")}</h2>

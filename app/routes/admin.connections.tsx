@@ -1,10 +1,18 @@
-import { data, Form, useActionData, useLoaderData } from "react-router";
+import { data, Form, redirect, useActionData, useLoaderData, useSearchParams } from "react-router";
 import { z } from "zod";
 import type { Route } from "./+types/admin.connections";
-import { clientAddress } from "../auth/request.server.ts";
-import { schoolConnection, testConnection } from "../services/connections/check.server.ts";
-import { zoomWebhookUrl } from "../services/connections/zoom.server.ts";
+import { clientAddress, secureCookies } from "../auth/request.server.ts";
+import { disconnect, schoolConnection, testConnection } from "../services/connections/check.server.ts";
+import { upsertZoomConnection, zoomWebhookUrl } from "../services/connections/zoom.server.ts";
+import { upsertMicrosoftConnection } from "../services/connections/microsoft.server.ts";
+import { googleConsentUrl, upsertGoogleConnection } from "../services/connections/google.server.ts";
+import { oauthRedirectUri, startFlow } from "../services/connections/oauth.server.ts";
+import { GOOGLE_SCHOOL_SCOPES } from "../../integrations/google/config.ts";
+import { Field } from "../components/forms.tsx";
+import { oauthRefusal } from "../lib/oauth-refusals.ts";
+import { badRequest } from "./_form.server.ts";
 import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
+import type { CheckResult } from "../services/connections/store.server.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -21,16 +29,73 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   return { school: { id: school.id, name: school.name, code: school.code }, connections, audit, zoomWebhook };
 }
 
-/** "Kiểm tra kết nối": one real call for one of this school's connections. */
+const text = (max: number) => z.string().trim().min(1, "errors.required").max(max, "errors.too_long");
+const secret = text(500);
+
+const Intent = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("test"), connectionId: z.uuid() }),
+  z.object({ intent: z.literal("disconnect"), connectionId: z.uuid() }),
+  z.object({ intent: z.literal("google_consent") }),
+  z.object({
+    intent: z.literal("save_google"),
+    clientId: text(200).regex(/^[\w.-]+$/, "connections.form.badClientId"),
+    clientSecret: secret,
+    domain: z.string().trim().toLowerCase().max(253).regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "connections.form.badDomain"),
+  }),
+  z.object({ intent: z.literal("save_zoom"), accountId: text(100), clientId: text(200), clientSecret: secret, webhookSecret: secret }),
+  z.object({ intent: z.literal("save_microsoft"), tenantId: z.string().trim().regex(/^[A-Za-z0-9.-]{1,100}$/, "connections.form.badTenant"), clientId: z.string().trim().regex(/^[A-Za-z0-9-]{1,100}$/, "connections.form.badClientId"), clientSecret: secret }),
+]);
+
+/**
+ * The school's admins: save a provider's app (then test it), grant Google its scopes through the
+ * web flow, test one connection ("Kiểm tra kết nối"), or disconnect one.
+ */
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const { actor, db, school } = await requireSchoolAdmin(url, context, params.schoolId);
   const fields = formObject(await readForm(request, context));
-  const parsed = z.object({ intent: z.literal("test"), connectionId: z.uuid() }).safeParse(fields);
-  if (!parsed.success) throw data({ message: "bad_request" }, { status: 400 });
-  const row = await schoolConnection(db, school.id, parsed.data.connectionId);
-  if (!row) throw data({ message: "not_found" }, { status: 404 });
-  const result = await testConnection(db, row, { actorId: actor.id, address: clientAddress(request) });
-  return { tested: row.provider, result };
+  const parsed = Intent.safeParse(fields);
+  if (!parsed.success) {
+    const intent = typeof fields.intent === "string" && /^save_(google|zoom|microsoft)$/.test(fields.intent) ? fields.intent : null;
+    if (!intent) throw data({ message: "bad_request" }, { status: 400 });
+    const errors: Record<string, string> = {};
+    for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
+    return badRequest({ form: intent, errors });
+  }
+  const who = { actorId: actor.id, address: clientAddress(request) };
+  const input = parsed.data;
+  switch (input.intent) {
+    case "test":
+    case "disconnect": {
+      const row = await schoolConnection(db, school.id, input.connectionId);
+      if (!row) throw data({ message: "not_found" }, { status: 404 });
+      if (input.intent === "disconnect") {
+        const { revoked } = await disconnect(db, row, who);
+        return { disconnected: row.provider, revoked };
+      }
+      return { tested: row.provider, result: await testConnection(db, row, who) };
+    }
+    case "google_consent": {
+      const row = (await schoolConnections(db, school.id)).school.google;
+      const full = row ? await schoolConnection(db, school.id, row.id) : null;
+      if (!full) throw data({ message: "not_found" }, { status: 404 });
+      const flow = await startFlow(db, request, { purpose: "connect", provider: "google", connectionId: full.id, userId: actor.id, returnTo: url.pathname }, secureCookies(request));
+      const to = await googleConsentUrl(full, oauthRedirectUri(request), flow.secrets);
+      throw redirect(to, { headers: { "Set-Cookie": flow.cookie } });
+    }
+    case "save_google": {
+      const saved = await upsertGoogleConnection(db, { schoolCode: school.code, clientId: input.clientId, clientSecret: input.clientSecret, domain: input.domain }, who);
+      return { saved: "google" as const, status: saved.status };
+    }
+    case "save_zoom":
+    case "save_microsoft": {
+      const saved =
+        input.intent === "save_zoom"
+          ? await upsertZoomConnection(db, { schoolCode: school.code, accountId: input.accountId, clientId: input.clientId, clientSecret: input.clientSecret, webhookSecret: input.webhookSecret }, who)
+          : await upsertMicrosoftConnection(db, { schoolCode: school.code, tenantId: input.tenantId, clientId: input.clientId, clientSecret: input.clientSecret }, who);
+      const row = await schoolConnection(db, school.id, saved.id);
+      return { tested: row!.provider, result: await testConnection(db, row!, who) };
+    }
+  }
 }
 
 function StatusBadge({ status }: { status: ConnectionView["status"] | "none" }) {
@@ -42,7 +107,19 @@ function StatusBadge({ status }: { status: ConnectionView["status"] | "none" }) 
   );
 }
 
-function ConnectionCard({ provider, connection, schoolCode, webhook }: { provider: (typeof PROVIDERS)[number]; connection: ConnectionView | null; schoolCode: string; webhook?: string | null }) {
+function ConnectionCard({
+  provider,
+  connection,
+  schoolCode,
+  webhook,
+  errors,
+}: {
+  provider: (typeof PROVIDERS)[number];
+  connection: ConnectionView | null;
+  schoolCode: string;
+  webhook?: string | null;
+  errors?: Record<string, string>;
+}) {
   const t = useT();
   const titleId = `conn-${provider}`;
   return (
@@ -100,15 +177,31 @@ function ConnectionCard({ provider, connection, schoolCode, webhook }: { provide
           {connection.statusMessage ? <> {t("connections.providerSaid", { message: connection.statusMessage })}</> : null}
         </p>
       ) : null}
+      {provider === "google" && connection ? <GoogleConsent connected={connection.status === "connected"} /> : null}
       {connection ? (
-        <Form method="post" className="actions">
-          <input type="hidden" name="intent" value="test" />
-          <input type="hidden" name="connectionId" value={connection.id} />
-          <button type="submit" data-testid="test-connection">
-            {t("connections.test")}
-          </button>
-        </Form>
+        <div className="actions">
+          <Form method="post">
+            <input type="hidden" name="intent" value="test" />
+            <input type="hidden" name="connectionId" value={connection.id} />
+            <button type="submit" data-testid="test-connection">
+              {t("connections.test")}
+            </button>
+          </Form>
+          <Form
+            method="post"
+            onSubmit={(e) => {
+              if (!window.confirm(t("connections.disconnectConfirm", { provider: t(`connections.provider.${provider}`) }))) e.preventDefault();
+            }}
+          >
+            <input type="hidden" name="intent" value="disconnect" />
+            <input type="hidden" name="connectionId" value={connection.id} />
+            <button type="submit" className="danger" data-testid="disconnect">
+              {t("connections.disconnect")}
+            </button>
+          </Form>
+        </div>
       ) : null}
+      <AppForm provider={provider} open={!connection} errors={errors} />
       {!connection || connection.status === "needs_reconnect" ? (
         <div className="muted">
           <p>{t(`connections.how.${provider}`)}</p>
@@ -116,6 +209,74 @@ function ConnectionCard({ provider, connection, schoolCode, webhook }: { provide
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** The scopes Google will ask the domain's admin for, each explained, and the button to grant them. */
+function GoogleConsent({ connected }: { connected: boolean }) {
+  const t = useT();
+  return (
+    <div data-testid="google-consent">
+      <p>{t("connections.googleConsentIntro")}</p>
+      <ul>
+        {GOOGLE_SCHOOL_SCOPES.map((s) => (
+          <li key={s.name}>{t(`connections.googleScope.${s.name}`)}</li>
+        ))}
+      </ul>
+      <Form method="post">
+        <input type="hidden" name="intent" value="google_consent" />
+        <button type="submit" className={connected ? undefined : "primary"} data-testid="google-grant">
+          {connected ? t("connections.googleRegrant") : t("connections.googleGrant")}
+        </button>
+      </Form>
+    </div>
+  );
+}
+
+const APP_FIELDS = {
+  google: [
+    { name: "clientId", type: "text" },
+    { name: "clientSecret", type: "password" },
+    { name: "domain", type: "text" },
+  ],
+  zoom: [
+    { name: "accountId", type: "text" },
+    { name: "clientId", type: "text" },
+    { name: "clientSecret", type: "password" },
+    { name: "webhookSecret", type: "password" },
+  ],
+  microsoft: [
+    { name: "tenantId", type: "text" },
+    { name: "clientId", type: "text" },
+    { name: "clientSecret", type: "password" },
+  ],
+} as const;
+
+/** The provider's app credentials; secrets are never shown back (each save sends them again). */
+function AppForm({ provider, open, errors }: { provider: (typeof PROVIDERS)[number]; open: boolean; errors?: Record<string, string> }) {
+  const t = useT();
+  return (
+    <details open={open || Boolean(errors)} data-testid={`app-form-${provider}`}>
+      <summary>{open ? t("connections.form.add") : t("connections.form.update")}</summary>
+      <Form method="post" autoComplete="off">
+        <input type="hidden" name="intent" value={`save_${provider}`} />
+        {APP_FIELDS[provider].map((f) => (
+          <Field
+            key={f.name}
+            label={t(`connections.form.${f.name}`)}
+            name={f.name}
+            type={f.type}
+            required
+            autoComplete={f.type === "password" ? "new-password" : "off"}
+            spellCheck={false}
+            error={errors?.[f.name] as MessageKey | undefined}
+          />
+        ))}
+        <button type="submit" className="primary">
+          {t("connections.form.save")}
+        </button>
+      </Form>
+    </details>
   );
 }
 
@@ -136,13 +297,36 @@ function connectCommand(provider: (typeof PROVIDERS)[number], code: string): str
 
 export default function ConnectionsPage() {
   const { school, connections, audit, zoomWebhook } = useLoaderData<typeof loader>();
-  const tested = useActionData<typeof action>();
+  const done = useActionData<typeof action>();
+  const tested = done && "tested" in done ? (done as { tested: (typeof PROVIDERS)[number]; result: CheckResult }) : null;
+  const [search] = useSearchParams();
   const t = useT();
+  const oauthError = search.get("oauth_error");
   return (
     <>
       <h1>{t("connections.title")}</h1>
       <p className="muted">{school.name}</p>
       <p>{t("connections.intro")}</p>
+      {search.get("connected") === "google" ? (
+        <p className="banner banner-ok" role="status" data-testid="oauth-result">
+          {t("connections.googleConnected")}
+        </p>
+      ) : null}
+      {oauthError ? (
+        <p className="banner banner-error" role="alert" data-testid="oauth-result">
+          {t(`oauth.refused.${oauthRefusal(oauthError)}`, { email: search.get("email") ?? "" })}
+        </p>
+      ) : null}
+      {done && "disconnected" in done && done.disconnected ? (
+        <p className="banner banner-ok" role="status" data-testid="test-result">
+          {t(done.revoked === "revoked" ? "connections.disconnectedRevoked" : "connections.disconnected", { provider: t(`connections.provider.${done.disconnected}`) })}
+        </p>
+      ) : null}
+      {done && "saved" in done ? (
+        <p className="banner banner-ok" role="status" data-testid="test-result">
+          {t("connections.googleSaved")}
+        </p>
+      ) : null}
       {tested ? (
         <p className={`banner ${tested.result.ok ? "banner-ok" : "banner-error"}`} role="status" data-testid="test-result">
           {tested.result.ok
@@ -151,7 +335,14 @@ export default function ConnectionsPage() {
         </p>
       ) : null}
       {PROVIDERS.map((p) => (
-        <ConnectionCard key={p} provider={p} connection={connections.school[p]} schoolCode={school.code} webhook={p === "zoom" ? zoomWebhook : null} />
+        <ConnectionCard
+          key={p}
+          provider={p}
+          connection={connections.school[p]}
+          schoolCode={school.code}
+          webhook={p === "zoom" ? zoomWebhook : null}
+          errors={done && "form" in done && done.form === `save_${p}` ? done.errors : undefined}
+        />
       ))}
       <section className="card" aria-labelledby="teacher-conns">
         <h2 id="teacher-conns">{t("connections.teachersTitle")}</h2>

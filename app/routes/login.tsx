@@ -7,6 +7,7 @@ import { homePath, loadMemberships } from "../auth/actor.server.ts";
 import { clientAddress, secureCookies } from "../auth/request.server.ts";
 import { createSession, DEVICE_COOKIE, deviceCookie, generateSessionToken, readCookie, sessionCookie } from "../auth/session.server.ts";
 import { newDeviceId, signIn } from "../services/sign-in.server.ts";
+import { ssoProviders } from "../services/connections/sso.server.ts";
 import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { env } from "../env.server.ts";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/demo.ts";
@@ -31,6 +32,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
   return {
     demo: env().DEMO ? { accounts: DEMO_ACCOUNTS, password: DEMO_PASSWORD } : null,
     next: safeNext(url.searchParams.get("next"), ""),
+    sso: await ssoProviders(getDb()),
   };
 }
 
@@ -65,7 +67,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Login() {
-  const { demo, next } = useLoaderData<typeof loader>();
+  const { demo, next, sso } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigation = useNavigation();
@@ -81,6 +83,19 @@ export default function Login() {
           <p className="banner banner-error" role="alert">
             {actionData.formError}
           </p>
+        ) : null}
+        {sso.length ? (
+          <div className="sso" data-testid="sso">
+            {sso.map((p) => (
+              <Form key={p} method="post" action={`/auth/${p}`} reloadDocument>
+                <input type="hidden" name="next" value={next} />
+                <button type="submit" className="wide" data-testid={`sso-${p}`}>
+                  {t("login.withProvider", { provider: t(`connections.provider.${p}`) })}
+                </button>
+              </Form>
+            ))}
+            <p className="muted">{t("login.orPassword")}</p>
+          </div>
         ) : null}
         <Form method="post" noValidate>
           <input type="hidden" name="next" value={next} />

@@ -15,6 +15,11 @@ export const EVENT_TYPES = [
   "thread.message",
   /** A student's attendance at a live session. */
   "attendance.recorded",
+  /**
+   * A connection the provider refused for good (refresh token revoked or expired); subjectId is
+   * the connection. Its in-app notice to the school's admins is written with it.
+   */
+  "connection.needs_reconnect",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

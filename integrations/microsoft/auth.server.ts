@@ -3,7 +3,8 @@
  * through openid-client against the tenant's v2.0 token endpoint.
  */
 import * as oidc from "openid-client";
-import { GRAPH_APP_SCOPE, isLocalHttp, type MicrosoftConfig } from "./config.ts";
+import { isLocalHttp } from "../oidc/flow.server.ts";
+import { GRAPH_APP_SCOPE, type MicrosoftConfig } from "./config.ts";
 import { tokenError } from "./errors.ts";
 
 export type AppCredentials = { tenantId: string; clientId: string; clientSecret: string };

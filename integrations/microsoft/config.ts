@@ -13,9 +13,3 @@ export const MICROSOFT_DEFAULTS: MicrosoftConfig = {
 
 /** The application permissions a school's Entra ID app is asked to hold (admin consent). */
 export const GRAPH_APP_SCOPE = "https://graph.microsoft.com/.default";
-
-/** Plain http is allowed only for a fake on this machine. */
-export function isLocalHttp(url: string): boolean {
-  const u = new URL(url);
-  return u.protocol === "http:" && (u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]");
-}

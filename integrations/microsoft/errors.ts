@@ -1,4 +1,4 @@
-import { ResponseBodyError } from "openid-client";
+import { oauthError } from "../oidc/errors.ts";
 import { IntegrationError } from "../errors.ts";
 import type { ProviderResponse } from "../http/request.server.ts";
 import { GraphError } from "./schemas.ts";
@@ -10,19 +10,7 @@ import { GraphError } from "./schemas.ts";
  * never a transient error.
  */
 export function tokenError(e: unknown, operation: string): IntegrationError {
-  if (e instanceof IntegrationError) return e;
-  if (e instanceof ResponseBodyError) {
-    const code = e.error;
-    const message = e.error_description ?? code;
-    if (code === "invalid_client" || code === "unauthorized_client" || code === "invalid_grant") {
-      return new IntegrationError({ code: "reauth_required", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
-    }
-    if (e.status === 429) return new IntegrationError({ code: "rate_limited", provider: "microsoft", operation, status: 429, providerCode: code, providerMessage: message, budget: "burst", cause: e });
-    if (e.status >= 500) return new IntegrationError({ code: "transient", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
-    return new IntegrationError({ code: "rejected", provider: "microsoft", operation, status: e.status, providerCode: code, providerMessage: message, cause: e });
-  }
-  // openid-client wraps network failures and non-JSON replies in its own errors.
-  return new IntegrationError({ code: "transient", provider: "microsoft", operation, providerMessage: (e as Error)?.message ?? String(e), cause: e });
+  return oauthError("microsoft", e, operation);
 }
 
 /** A Graph reply that is not 2xx, as our error. */

@@ -7,7 +7,8 @@ import type { Db } from "../../../db/client.server.ts";
 import { connections, organizations, users, type Connection } from "../../../db/schema/index.ts";
 import { testMicrosoftConnection } from "./microsoft.server.ts";
 import { testZoomConnection } from "./zoom.server.ts";
-import { schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
+import { revokeGoogle, testGoogleConnection } from "./google.server.ts";
+import { audit, schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
 
 export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
   switch (row.provider) {
@@ -15,9 +16,23 @@ export async function testConnection(db: Db, row: Connection, actor: Actor): Pro
       return testMicrosoftConnection(db, row, actor);
     case "zoom":
       return testZoomConnection(db, row, actor);
-    default:
-      return { ok: false, status: "error", code: "not_connected", reason: "unsupported", message: `${row.provider}: no test call` };
+    case "google":
+      return testGoogleConnection(db, row, actor);
   }
+}
+
+/**
+ * Disconnect: revoke the grant at the provider where it offers revocation (Google; Zoom's and
+ * Entra ID's app credentials are withdrawn in their own consoles), then delete the row with its
+ * sealed secrets. What was brought in through it stays; the audit trail keeps the event.
+ */
+export async function disconnect(db: Db, row: Connection, actor: Actor): Promise<{ revoked: "revoked" | "unsupported" | "failed" }> {
+  const revoked = row.provider === "google" ? await revokeGoogle(row) : "unsupported";
+  await db.transaction(async (tx) => {
+    await tx.delete(connections).where(eq(connections.id, row.id));
+    await audit(tx, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, "disconnect", actor, "ok", { revoked });
+  });
+  return { revoked };
 }
 
 /** A connection of this school (its own or a teacher's), or null. */

@@ -22,11 +22,11 @@ function currentKey(): SecretKey {
   return cached.key;
 }
 
-function readSecrets(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId">): ConnectionSecrets {
+export function readSecrets(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId">): ConnectionSecrets {
   return openSecrets(currentKey(), row.id, row.provider, row.secrets, row.secretsKeyId);
 }
 
-function sealFor(id: string, provider: ProviderName, secrets: ConnectionSecrets) {
+export function sealFor(id: string, provider: ProviderName, secrets: ConnectionSecrets) {
   return sealSecrets(currentKey(), id, provider, secrets);
 }
 
@@ -174,5 +174,36 @@ export async function upsertSchoolApp(
     else await tx.insert(connections).values({ id, schoolId: school.id, provider, ...values });
     await audit(tx, { schoolId: school.id, connectionId: id, provider }, existing ? "update" : "connect", actor, "ok", { account: input.externalAccount, clientId: input.clientId });
     return { id, schoolId: school.id, status: "pending", created: !existing };
+  });
+}
+
+/**
+ * "Kiểm tra kết nối" for a connection a person granted: `call` makes its calls with the hooks of
+ * the HTTP layer (tokens come from tokens.server.ts); the calls are counted for today and the
+ * result recorded on the row, in one transaction.
+ */
+export async function runGrantCheck(
+  db: Db,
+  row: Connection,
+  actor: Actor,
+  call: (hooks: { onAttempt: (o: { status?: number; throttled: boolean }) => void; budgets: RateBudgets }) => Promise<{ accountName: string; detail?: string }>,
+): Promise<CheckResult> {
+  const counter = callCounter();
+  let check: Check;
+  try {
+    check = { ok: await call({ onAttempt: counter.onAttempt, budgets: pgRateBudgets(db) }) };
+  } catch (error) {
+    check = { error };
+  }
+  return db.transaction(async (tx) => {
+    await countCalls(tx, row.id, counter.n);
+    // A refusal for good was already recorded by the token refresh (with the admins' notice).
+    const [now] = await tx.select({ status: connections.status }).from(connections).where(eq(connections.id, row.id));
+    if ("error" in check && now?.status === "needs_reconnect") {
+      const e = check.error;
+      const known = isIntegrationError(e) ? e : undefined;
+      return { ok: false as const, status: "needs_reconnect" as const, code: "reauth_required", reason: known?.providerCode ?? "needs_reconnect", message: known?.providerMessage ?? String(e) };
+    }
+    return recordCheck(tx, row, check, actor);
   });
 }

@@ -173,6 +173,9 @@ export function renderItem(f: NotifyFacts, locale: Locale): { title: string; bod
       return { title: t(locale, "message", v), body: f.excerpt ?? "" };
     case "announcement.posted":
       return { title: t(locale, f.urgent ? "announcement_urgent" : "announcement", v), body: f.excerpt ?? "" };
+    case "connection.needs_reconnect":
+      // Not parents' news: its notice is written with the event (connections/tokens.server.ts).
+      return { title, body: "" };
   }
 }
 

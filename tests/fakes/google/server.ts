@@ -1,0 +1,143 @@
+/**
+ * A local Google: the OpenID provider (discovery document, JWKS, authorization endpoint, token
+ * endpoint with the code and refresh grants, userinfo, revocation) and Classroom's `courses.list`,
+ * following Google's documented shapes — a refresh token only with `access_type=offline`, the same
+ * refresh token kept on refresh, `invalid_grant` "Token has been expired or revoked.", API errors
+ * as `{error:{code,message,status}}`, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/core.ts";
+
+export type FakeCourse = { id: string; name: string; section?: string; ownerId: string; courseState?: string };
+
+export type FakeGoogle = {
+  /** The issuer and the API root (one origin). */
+  url: string;
+  oidc: OidcCore;
+  courses: FakeCourse[];
+  calls: Record<string, number>;
+  /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
+  throttleNext: (n: number) => void;
+  /** The next N API calls answer 503. */
+  failNext: (n: number) => void;
+  /** Classroom answers 403 PERMISSION_DENIED (the scope was not granted). */
+  denyClassroom: (deny: boolean) => void;
+  close: () => Promise<void>;
+};
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const apiError = (code: number, status: string, message: string) => ({ error: { code, message, status } });
+
+export async function startFakeGoogle(options: { clients: FakeOidcClient[]; accounts: FakeOidcAccount[]; courses?: FakeCourse[] }): Promise<FakeGoogle> {
+  const oidc = new OidcCore({
+    clients: options.clients,
+    accounts: options.accounts,
+    rotateRefreshTokens: false,
+    wantsRefreshToken: (p) => p.get("access_type") === "offline",
+    invalidGrant: (kind) => ({ error: "invalid_grant", error_description: kind === "refresh" ? "Token has been expired or revoked." : "Bad Request" }),
+  });
+  const courses = options.courses ?? [];
+  const calls: Record<string, number> = { discovery: 0, authorize: 0, token: 0, userinfo: 0, revoke: 0, courses: 0 };
+  let throttle = 0;
+  let fail = 0;
+  let deny = false;
+  let base = "";
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const path = url.pathname;
+    if (path === "/.well-known/openid-configuration") {
+      calls.discovery++;
+      return json(res, 200, {
+        issuer: base,
+        authorization_endpoint: `${base}/o/oauth2/v2/auth`,
+        device_authorization_endpoint: `${base}/device/code`,
+        token_endpoint: `${base}/token`,
+        userinfo_endpoint: `${base}/v1/userinfo`,
+        revocation_endpoint: `${base}/revoke`,
+        jwks_uri: `${base}/oauth2/v3/certs`,
+        response_types_supported: ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token", "none"],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        scopes_supported: ["openid", "email", "profile"],
+        token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+        claims_supported: ["aud", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "name", "picture", "sub"],
+        code_challenge_methods_supported: ["plain", "S256"],
+        grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+      });
+    }
+    if (path === "/oauth2/v3/certs") return json(res, 200, oidc.jwks());
+    if (path === "/o/oauth2/v2/auth" && req.method === "GET") {
+      calls.authorize++;
+      const r = oidc.authorize(url.searchParams, base);
+      if ("redirect" in r) {
+        res.writeHead(302, { location: r.redirect });
+        return res.end();
+      }
+      res.writeHead(r.status, { "content-type": "text/plain; charset=utf-8" });
+      return res.end(r.text);
+    }
+    if (path === "/token" && req.method === "POST") {
+      calls.token++;
+      const r = await oidc.token(new URLSearchParams(await readBody(req)), req.headers.authorization);
+      return json(res, r.status, r.body);
+    }
+    if (path === "/revoke" && req.method === "POST") {
+      calls.revoke++;
+      const token = new URLSearchParams(await readBody(req)).get("token") ?? url.searchParams.get("token") ?? "";
+      return oidc.revoke(token) ? json(res, 200, {}) : json(res, 400, { error: "invalid_token", error_description: "Token expired or revoked" });
+    }
+    if (path === "/v1/userinfo") {
+      calls.userinfo++;
+      const t = oidc.bearer(req.headers.authorization);
+      if (!t) return json(res, 401, { error: "invalid_request", error_description: "Invalid Credentials" }, { "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"' });
+      const a = t.account;
+      return json(res, 200, { sub: a.sub, name: a.name, email: a.email, email_verified: a.emailVerified ?? true, ...(a.hd ? { hd: a.hd } : {}) });
+    }
+    if (path === "/v1/courses" && req.method === "GET") {
+      calls.courses++;
+      if (throttle > 0) {
+        throttle--;
+        return json(res, 429, apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'."), { "retry-after": "1" });
+      }
+      if (fail > 0) {
+        fail--;
+        return json(res, 503, apiError(503, "UNAVAILABLE", "The service is currently unavailable."));
+      }
+      const t = oidc.bearer(req.headers.authorization);
+      if (!t) return json(res, 401, apiError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."));
+      if (deny || !/classroom\.courses/.test(t.scope)) return json(res, 403, apiError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."));
+      const size = Math.min(Number(url.searchParams.get("pageSize") ?? "0") || 100, 1000);
+      const start = Number(url.searchParams.get("pageToken") ?? "0");
+      const page = courses.slice(start, start + size);
+      return json(res, 200, {
+        courses: page.map((c) => ({ id: c.id, name: c.name, section: c.section, ownerId: c.ownerId, courseState: c.courseState ?? "ACTIVE", alternateLink: `https://classroom.google.com/c/${c.id}` })),
+        ...(start + size < courses.length ? { nextPageToken: String(start + size) } : {}),
+      });
+    }
+    json(res, 404, apiError(404, "NOT_FOUND", `No route ${req.method} ${path}`));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    oidc,
+    courses,
+    calls,
+    throttleNext: (n) => (throttle = n),
+    failNext: (n) => (fail = n),
+    denyClassroom: (d) => (deny = d),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
