@@ -5,6 +5,7 @@ import { NonceProvider } from "./components/nonce.tsx";
 import { RequestLocaleContext } from "./components/request-locale.tsx";
 import { localeContext, nonceContext } from "./context.ts";
 import { newNonce } from "./auth/request.server.ts";
+import { oauthOrigins } from "./services/connections/oauth.server.ts";
 
 export const streamTimeout = 5_000;
 
@@ -110,7 +111,8 @@ export function contentSecurityPolicy(nonce: string) {
     // The Web Push service worker (/sw.js) is the hub's own script.
     "worker-src 'self'",
     "frame-ancestors 'none'",
-    "form-action 'self'",
+    // Starting a sign-in or a connection posts a form that redirects to the provider's sign-in page.
+    `form-action 'self' ${oauthOrigins().join(" ")}`,
     "base-uri 'self'",
     "object-src 'none'",
   ].join("; ");

@@ -23,6 +23,17 @@ export function oauthRedirectUri(request?: Request): string {
   return `${base}/oauth/callback`;
 }
 
+let origins: { key: string; list: string[] } | undefined;
+
+/** The providers' sign-in origins a form may redirect to (the page's CSP `form-action`). */
+export function oauthOrigins(): string[] {
+  const e = env();
+  const urls = [e.GOOGLE_ISSUER ?? "https://accounts.google.com", e.MICROSOFT_LOGIN_URL ?? "https://login.microsoftonline.com", e.ZOOM_OAUTH_URL ?? "https://zoom.us"];
+  const key = urls.join(" ");
+  if (origins?.key !== key) origins = { key, list: [...new Set(urls.map((u) => new URL(u).origin))] };
+  return origins.list;
+}
+
 export type StartedFlow = { secrets: FlowSecrets; cookie: string };
 
 /**
