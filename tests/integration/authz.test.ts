@@ -172,6 +172,12 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
   { name: "connections (THCS)", path: () => `/admin/schools/${ids.thcs}/connections`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "connections (primary school)", path: () => `/admin/schools/${ids.th}/connections`, expect: row({ province: 200 }, 403) },
+  // Signing in with the school account: the choice of school is public; a callback without its
+  // state is refused for everyone, signed in or not, before anything else.
+  { name: "sign in with Google: choose the school", path: () => "/auth/google", expect: { ...row({}, 200), anon: 200 } },
+  { name: "sign in with Microsoft: choose the school", path: () => "/auth/microsoft", expect: { ...row({}, 200), anon: 200 } },
+  { name: "OAuth callback without state", path: () => "/oauth/callback?code=x", expect: { ...row({}, 400), anon: 400 } },
+  { name: "OAuth callback with a made-up state", path: () => "/oauth/callback?code=x&state=made-up", expect: { ...row({}, 400), anon: 400 } },
   // An unsubscribe link works for whoever holds it, signed in or not (its signed token is the
   // authority; it shows and changes only its own recipient's choice); a tampered one is a 400.
   { name: "unsubscribe link", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" })}`, expect: { ...row({}, 200), anon: 200 } },
@@ -243,6 +249,7 @@ async function counts() {
     assignmentState: state.s,
     passwords: secrets.passwords,
     sessions: Number(secrets.sessions),
+    connections: Number((await hub.database.query<{ n: number }>("select (select count(*) from connections) + (select count(*) from user_identities) + (select count(*) from oauth_states) as n"))[0].n),
     // Class groups (homeroom teacher, code) and every enrolment and parent code.
     ...(
       await hub.database.query<{ groups: string; enrolments: number; codes: number }>(
@@ -562,6 +569,36 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.th}/connections`,
     body: () => ({ intent: "test", connectionId: "00000000-0000-4000-8000-000000000000" }),
     expect: { anon: "login", schoolAdmin: 403, province: 404, lan: 403, an: 403 },
+  },
+  {
+    name: "save a Google client through the primary school's page",
+    path: () => `/admin/schools/${ids.th}/connections`,
+    body: () => ({ intent: "save_google", clientId: "x.apps.googleusercontent.com", clientSecret: "s", domain: "kimdong.edu.vn" }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "save a Zoom app for THCS (not an admin)",
+    path: () => `/admin/schools/${ids.thcs}/connections`,
+    body: () => ({ intent: "save_zoom", accountId: "a", clientId: "c", clientSecret: "s", webhookSecret: "secret-token" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, minh: 403, hoa: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "disconnect a connection of THCS (none by that id)",
+    path: () => `/admin/schools/${ids.thcs}/connections`,
+    body: () => ({ intent: "disconnect", connectionId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, otherProvince: 403, lan: 403, hoa: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "grant Google for THCS (no client saved)",
+    path: () => `/admin/schools/${ids.thcs}/connections`,
+    body: () => ({ intent: "google_consent" }),
+    expect: { anon: "login", schoolAdmin: 404, province: 404, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "unlink someone else's sign-in account (none by that id)",
+    path: () => "/account",
+    body: () => ({ intent: "unlink", identityId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", lan: 404, an: 404, hung: 404, schoolAdmin: 404, province: 404 },
   },
   {
     name: "markdown preview",

@@ -156,6 +156,31 @@ describe(`npm run cli (${kind})`, () => {
     });
   });
 
+  it("saves a school's Google client, idempotently, and says what the domain's admin must do next", async () => {
+    const args = ["connect", "google", "--school", "79001", "--client-id", "lopso-79001.apps.googleusercontent.com", "--domain", "NguyenDu.edu.vn"];
+    const first = await cli(...args, "--client-secret", "GOCSPX-cli-secret-1");
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Connected Google Workspace for school 79001");
+    expect(first.stdout).toContain("Cấp quyền với Google");
+    expect(first.stdout).toMatch(/Redirect URI to register in the OAuth client: http:\/\/\S+\/oauth\/callback/);
+    const id = /: ([0-9a-f-]{36})\n/.exec(first.stdout)![1];
+    const again = await cli(...args, "--client-secret", "GOCSPX-cli-secret-1");
+    expect(again.stdout).toContain(`Updated Google Workspace for school 79001: ${id}`);
+    const badDomain = await cli("connect", "google", "--school", "79001", "--client-id", "x", "--client-secret", "y", "--domain", "not a domain");
+    expect(badDomain.code).toBe(2);
+    expect(badDomain.stderr).toContain("--domain");
+    for (const run of [first, again, badDomain]) expect(run.stdout + run.stderr).not.toContain("GOCSPX-cli-secret");
+    await withDb(async (d) => {
+      const rows = await d.db.select().from(connections).where(eq(connections.provider, "google"));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id, status: "pending", kind: "oauth_user", externalAccount: "nguyendu.edu.vn" });
+      const audit = await d.query<{ action: string }>(`select action from connection_audit where connection_id = '${id}' order by id`);
+      // Running it again with the same client changes nothing.
+      expect(audit.map((a) => a.action)).toEqual(["connect"]);
+    });
+  });
+
   it("connects a school's Microsoft 365 app, updates it in place, and says when the secret is wrong", async () => {
     const tenant = { tenantId: "3f1c9a7e-0000-4000-8000-00000000b002", clientId: "app-79001", clientSecret: "ms-client-secret-value-1", displayName: "Trường THCS Nguyễn Du", domain: "nguyendu.edu.vn" };
     const fake = await startFakeMicrosoft([tenant]);
