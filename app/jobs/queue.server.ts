@@ -10,6 +10,7 @@ import { runDigest } from "../services/notify/digest.server.ts";
 import { runFanout } from "../services/notify/fanout.server.ts";
 import { hubNotifyConfig } from "../services/notify/recipients.server.ts";
 import { deliveryJobs } from "../services/notify/delivery-jobs.server.ts";
+import { refreshIdleGrants } from "../services/connections/idle.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -51,6 +52,14 @@ export const JOBS: JobDefinition[] = [
     async run(database) {
       const r = await runDigest(database.db, hubNotifyConfig(), new Date());
       return { daily: r.daily.people, weekly: r.weekly.people, ...Object.fromEntries(Object.entries(r.daily.messages).map(([c, n]) => [c, n + r.weekly.messages[c as keyof typeof r.weekly.messages]])) };
+    },
+  },
+  {
+    // Grants nobody used for 30 days are refreshed before the provider lets them lapse.
+    name: "connections-refresh-idle",
+    cron: "20 3 * * *",
+    async run(database) {
+      return refreshIdleGrants(database.db);
     },
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).

@@ -11,6 +11,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionAudit, connections, memberships, notifications, oauthStates, userIdentities, users } from "../../db/schema/index.ts";
 import { accessTokenFor } from "../../app/services/connections/tokens.server.ts";
+import { refreshIdleGrants } from "../../app/services/connections/idle.server.ts";
 import { googleRefresh } from "../../app/services/connections/google.server.ts";
 import { upsertMicrosoftConnection } from "../../app/services/connections/microsoft.server.ts";
 import { demoLookup } from "../support/demo.ts";
@@ -187,6 +188,29 @@ describe("connecting Google Workspace", () => {
     expect(after.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 60_000);
     const test = await admin.post(page(), { intent: "test", connectionId: row.id });
     expect(htmlText(await test.text())).toContain("kết nối hoạt động");
+  });
+
+  it("two callers that share only the database (as two processes) refresh once: the row lock", async () => {
+    const row = await googleRow();
+    await hub.database.db.update(connections).set({ accessTokenExpiresAt: new Date(Date.now() - 1000) }).where(eq(connections.id, row.id));
+    google.oidc.refreshDelayMs = 300;
+    const before = google.oidc.refreshes;
+    const alone = { shared: false };
+    const [a, b] = await Promise.all([accessTokenFor(hub.database.db, row.id, googleRefresh, alone), accessTokenFor(hub.database.db, row.id, googleRefresh, alone)]);
+    google.oidc.refreshDelayMs = 0;
+    expect(google.oidc.refreshes - before).toBe(1);
+    expect(a).toEqual(b);
+    expect((await googleRow()).tokenVersion).toBe(row.tokenVersion + 1);
+  });
+
+  it("the nightly job refreshes a grant idle for 30 days, and leaves a recently used one alone", async () => {
+    const row = await googleRow();
+    const before = google.oidc.refreshes;
+    expect(await refreshIdleGrants(hub.database.db)).toEqual({ refreshed: 0, needsReconnect: 0, failed: 0 });
+    await hub.database.db.update(connections).set({ refreshedAt: new Date(Date.now() - 31 * 86_400_000) }).where(eq(connections.id, row.id));
+    expect(await refreshIdleGrants(hub.database.db)).toEqual({ refreshed: 1, needsReconnect: 0, failed: 0 });
+    expect(google.oidc.refreshes - before).toBe(1);
+    expect((await googleRow()).refreshedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("a revoked grant turns the connection 'needs reconnect' and tells the school's admin in-app", async () => {

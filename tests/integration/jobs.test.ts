@@ -292,6 +292,7 @@ process.exit(0);
       const lines = run.stdout.trim().split("\n");
       expect(JSON.parse(lines.at(-1)!)).toEqual({
         schedules: [
+          { name: "connections-refresh-idle", cron: "20 3 * * *" },
           { name: "notify-deliver-email", cron: "* * * * *" },
           { name: "notify-deliver-push", cron: "* * * * *" },
           { name: "notify-deliver-sms", cron: "* * * * *" },
@@ -302,6 +303,7 @@ process.exit(0);
           { name: "sweep-uploads", cron: "17 * * * *" },
         ],
         queues: [
+          { name: "connections-refresh-idle" },
           { name: "notify-deliver-email" },
           { name: "notify-deliver-push" },
           { name: "notify-deliver-sms" },

@@ -36,12 +36,17 @@ function refused(row: Pick<Connection, "provider">, operation: string, message: 
   return new IntegrationError({ code: "reauth_required", provider: row.provider, operation, providerCode: "needs_reconnect", providerMessage: message });
 }
 
-export async function accessTokenFor(db: Db, connectionId: string, refresh: Refresh): Promise<UsableToken> {
+/**
+ * `shared: false` leaves out the sharing between this process's callers, so that a test can race
+ * two callers that share nothing but the database (as two processes do).
+ */
+export async function accessTokenFor(db: Db, connectionId: string, refresh: Refresh, opts: { shared?: boolean } = {}): Promise<UsableToken> {
   const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
   if (!row) throw new IntegrationError({ code: "not_connected", provider: "hub", operation: "token" });
   if (row.status === "needs_reconnect") throw refused(row, "token", row.statusMessage ?? "the connection needs reconnecting");
   const ready = usable(row, Date.now());
   if (ready) return ready;
+  if (opts.shared === false) return refreshLocked(db, connectionId, refresh);
   let pending = inflight.get(connectionId);
   if (!pending) {
     pending = refreshLocked(db, connectionId, refresh).finally(() => inflight.delete(connectionId));
@@ -58,7 +63,7 @@ function withTimeout<T>(p: Promise<T>, provider: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function refreshLocked(db: Db, connectionId: string, refresh: Refresh): Promise<UsableToken> {
+async function refreshLocked(db: Db, connectionId: string, refresh: Refresh, idleBefore?: Date): Promise<UsableToken> {
   let failure: unknown;
   const result = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(connections).where(eq(connections.id, connectionId)).for("update");
@@ -68,7 +73,8 @@ async function refreshLocked(db: Db, connectionId: string, refresh: Refresh): Pr
     }
     // Another process may have refreshed while this one waited for the lock.
     const ready = usable(row, Date.now());
-    if (ready) return ready;
+    const idle = idleBefore && (row.refreshedAt ?? row.connectedAt ?? row.createdAt) < idleBefore;
+    if (ready && !idle) return ready;
     if (row.status === "needs_reconnect") {
       failure = refused(row, "token", row.statusMessage ?? "the connection needs reconnecting");
       return null;
@@ -159,6 +165,14 @@ export async function markNeedsReconnect(tx: DbOrTx, row: Connection, reason: st
       )
       .onConflictDoNothing();
   }
+}
+
+/**
+ * Refresh a grant that has not been used since `idleBefore`, so that a rotating refresh token does
+ * not lapse while nobody uses it (Microsoft's expire after 90 days idle, over the summer holidays).
+ */
+export function refreshIdle(db: Db, connectionId: string, refresh: Refresh, idleBefore: Date): Promise<UsableToken> {
+  return refreshLocked(db, connectionId, refresh, idleBefore);
 }
 
 /** A 401 on this token: expire it, unless another caller already stored a newer one. */
