@@ -39,7 +39,7 @@ export const UrlValidationEvent = z.object({
  */
 export const WebhookEvent = z.object({
   event: z.string().min(1),
-  event_ts: z.number().int().nonnegative(),
+  event_ts: z.number().int().nonnegative().max(8.64e15),
   payload: z.object({
     account_id: z.string().min(1),
     object: z.object({
