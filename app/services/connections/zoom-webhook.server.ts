@@ -9,6 +9,7 @@ import type { Db } from "../../../db/client.server.ts";
 import { connections, providerEvents } from "../../../db/schema/index.ts";
 import { UrlValidationEvent, WebhookEvent } from "../../../integrations/zoom/schemas.ts";
 import { dedupeKey, urlValidationResponse, verifyZoomSignature, type SignatureCheck } from "../../../integrations/zoom/webhook.ts";
+import { isId } from "../../auth/guards.server.ts";
 import { webhookSecretOf } from "./store.server.ts";
 
 export type ZoomDelivery = {
@@ -29,6 +30,7 @@ export type ZoomWebhookOutcome =
 
 /** The connection's webhook secret, or null when the id names no Zoom connection that has one. */
 async function zoomWebhookTarget(db: Db, connectionId: string) {
+  if (!isId(connectionId)) return null;
   const [row] = await db
     .select({ id: connections.id, provider: connections.provider, externalAccount: connections.externalAccount, secrets: connections.secrets, secretsKeyId: connections.secretsKeyId })
     .from(connections)
