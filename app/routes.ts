@@ -83,6 +83,8 @@ export default [
   // Delivery receipts from the message providers (no session; each checks its own signature or key)
   route("webhooks/zalo", "routes/webhooks.zalo.tsx"),
   route("webhooks/sms", "routes/webhooks.sms.tsx"),
+  // Zoom's events, at each connection's own address (signed with that connection's secret token)
+  route("webhooks/zoom/:connectionId", "routes/webhooks.zoom.tsx"),
 
   // Any other URL: "page not found", inside the frame (the root's middleware and loader run).
   route("*", "routes/not-found.tsx"),

@@ -413,9 +413,10 @@ export function oneClickUnsubscribe(method: string | undefined, pathname: string
 }
 
 /**
- * Delivery receipts that message providers POST from their own servers (no Origin, no cookies):
- * only these exact routes, each of which checks its own signature and reads no session.
+ * Webhooks that providers POST from their own servers (no Origin, no cookies): Zalo's delivery
+ * receipts and Zoom's events at a connection's address — only these exact routes, each of which
+ * checks its own signature and reads no session.
  */
 export function providerWebhook(method: string | undefined, pathname: string): boolean {
-  return method === "POST" && pathname === "/webhooks/zalo";
+  return method === "POST" && (pathname === "/webhooks/zalo" || /^\/webhooks\/zoom\/[^/]{1,200}$/.test(pathname));
 }

@@ -5,3 +5,4 @@ export * from "./events.ts";
 export * from "./notify.ts";
 export * from "./channel-tokens.ts";
 export * from "./connections.ts";
+export * from "./provider-events.ts";

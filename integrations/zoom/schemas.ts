@@ -22,3 +22,33 @@ export const Me = z.object({
 /** Zoom's error bodies: REST `{code, message}`, OAuth `{reason, error}`. */
 export const RestError = z.object({ code: z.union([z.number(), z.string()]).transform(String), message: z.string().optional().default("") });
 export const OAuthError = z.object({ error: z.string(), reason: z.string().optional(), error_description: z.string().optional() });
+
+/** A meeting's number: a JSON number in some events, a string in others (and beyond 2^31). */
+const ZoomId = z.union([z.string(), z.number()]).transform(String);
+
+/** `endpoint.url_validation`: Zoom asks us to prove we hold the secret token (on setup, then every 72 h). */
+export const UrlValidationEvent = z.object({
+  event: z.literal("endpoint.url_validation"),
+  event_ts: z.number().optional(),
+  payload: z.object({ plainToken: z.string().min(1) }),
+});
+
+/**
+ * Every other event: `{ event, event_ts (epoch ms), payload: { account_id, object } }`. Only what
+ * the hub relies on is checked; the whole body is kept as received.
+ */
+export const WebhookEvent = z.object({
+  event: z.string().min(1),
+  event_ts: z.number().int().nonnegative().max(8.64e15),
+  payload: z.object({
+    account_id: z.string().min(1),
+    object: z.object({
+      id: ZoomId.optional(),
+      uuid: z.string().optional(),
+      participant: z
+        .object({ user_id: ZoomId.optional(), id: z.string().optional(), participant_uuid: z.string().optional() })
+        .optional(),
+    }),
+  }),
+});
+export type WebhookEvent = z.infer<typeof WebhookEvent>;

@@ -26,6 +26,11 @@ export function readSecrets(row: Pick<Connection, "id" | "provider" | "secrets" 
   return openSecrets(currentKey(), row.id, row.provider, row.secrets, row.secretsKeyId);
 }
 
+/** The secret token a provider signs its webhooks to this connection with, if one is set. */
+export function webhookSecretOf(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId">): string | null {
+  return readSecrets(row).webhookSecret || null;
+}
+
 export function sealFor(id: string, provider: ProviderName, secrets: ConnectionSecrets) {
   return sealSecrets(currentKey(), id, provider, secrets);
 }
