@@ -63,6 +63,14 @@ const EnvSchema = z.object({
   /** Google's OpenID issuer and one root for its APIs; tests and demos point them at a local fake. */
   GOOGLE_ISSUER: z.url().optional().or(z.literal("").transform(() => undefined)),
   GOOGLE_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /**
+   * The hub's own OAuth apps, for a teacher who connects their own account when the school has
+   * none: a Google OAuth client (Web application) and a Zoom user-managed OAuth app.
+   */
+  GOOGLE_CLIENT_ID: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
+  GOOGLE_CLIENT_SECRET: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
+  ZOOM_CLIENT_ID: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
+  ZOOM_CLIENT_SECRET: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
   VAPID_PUBLIC_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key (87 characters)").optional().or(z.literal("").transform(() => undefined)),
   VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)").optional().or(z.literal("").transform(() => undefined)),
 });

@@ -8,6 +8,7 @@ export default [
   route("account", "routes/account.tsx"),
   route("account/password", "routes/account-password.tsx"),
   route("account/notifications", "routes/account-notifications.tsx"),
+  route("account/connections", "routes/account-connections.tsx"),
   route("api/notifications/push", "routes/api.notifications-push.tsx"),
   route("notifications", "routes/notifications.tsx"),
   route("notifications/open", "routes/notifications-open.tsx"),

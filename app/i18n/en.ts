@@ -716,6 +716,18 @@ export const en: Dictionary = {
       body: "The provider revoked or expired Lớp Số's access. Syncing is waiting; open the Connections page and reconnect.",
     },
   },
+  myConnections: {
+    title: "My connections",
+    intro: "Your own Google, Microsoft or Zoom account, for the classes you teach when the school has not connected one. Only your classes use it.",
+    connected: "Your {provider} account is connected.",
+    connect: "Connect a {provider} account",
+    reconnect: "Reconnect",
+    schoolHas: "The school has connected {provider}; your classes use the school's connection.",
+    own: "The school has not connected {provider}. You can connect your own account.",
+    none: "The school has not connected {provider} and Lớp Số has no {provider} app for teachers yet. Please contact the school's admin.",
+    microsoftVia: "Your Microsoft sign-in (through the school's app) to create live lessons in Teams.",
+    microsoftNone: "The school has not connected Microsoft 365, so Teams lessons cannot be created yet. Please contact the school's admin.",
+  },
   oauth: {
     title: "Sign-in or connection did not complete",
     back: "Back to sign-in",

@@ -711,6 +711,18 @@ export const vi = {
       body: "Nhà cung cấp đã thu hồi hoặc làm hết hạn quyền truy cập của Lớp Số. Việc đồng bộ đang chờ; hãy mở trang Kết nối và kết nối lại.",
     },
   },
+  myConnections: {
+    title: "Kết nối của tôi",
+    intro: "Tài khoản Google, Microsoft hoặc Zoom của riêng bạn, dùng cho các lớp bạn dạy khi nhà trường chưa kết nối. Chỉ các lớp của bạn dùng kết nối này.",
+    connected: "Đã kết nối tài khoản {provider} của bạn.",
+    connect: "Kết nối tài khoản {provider}",
+    reconnect: "Kết nối lại",
+    schoolHas: "Trường đã kết nối {provider}; các lớp của bạn dùng kết nối của trường.",
+    own: "Trường chưa kết nối {provider}. Bạn có thể kết nối tài khoản của riêng mình.",
+    none: "Trường chưa kết nối {provider} và Lớp Số chưa có ứng dụng {provider} cho giáo viên. Hãy liên hệ quản trị viên của trường.",
+    microsoftVia: "Đăng nhập Microsoft của bạn (qua ứng dụng của trường) để tạo buổi học trực tuyến trên Teams.",
+    microsoftNone: "Trường chưa kết nối Microsoft 365, nên chưa thể tạo buổi học trên Teams. Hãy liên hệ quản trị viên của trường.",
+  },
   oauth: {
     title: "Đăng nhập hoặc kết nối không thành công",
     back: "Quay lại trang đăng nhập",

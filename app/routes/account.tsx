@@ -74,6 +74,11 @@ export default function Account() {
         <p>
           <Link to="/account/notifications">{t("notifyUi.settings.title")}</Link>
         </p>
+        {data.memberships.some((m) => m.role === "teacher") ? (
+          <p>
+            <Link to="/account/connections">{t("myConnections.title")}</Link>
+          </p>
+        ) : null}
         <h2>{t("account.memberships")}</h2>
         <ul className="list">
           {data.memberships.map((m) => (

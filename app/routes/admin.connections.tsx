@@ -1,4 +1,4 @@
-import { data, Form, redirect, useActionData, useLoaderData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useLoaderData } from "react-router";
 import { z } from "zod";
 import type { Route } from "./+types/admin.connections";
 import { clientAddress, secureCookies } from "../auth/request.server.ts";
@@ -9,10 +9,9 @@ import { googleConsentUrl, upsertGoogleConnection } from "../services/connection
 import { oauthRedirectUri, startFlow } from "../services/connections/oauth.server.ts";
 import { GOOGLE_SCHOOL_SCOPES } from "../../integrations/google/config.ts";
 import { Field } from "../components/forms.tsx";
-import { oauthRefusal } from "../lib/oauth-refusals.ts";
+import { ConnectionOutcome } from "../components/connection-outcome.tsx";
 import { badRequest } from "./_form.server.ts";
 import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
-import type { CheckResult } from "../services/connections/store.server.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { pageTitle } from "../lib/meta.ts";
@@ -298,40 +297,16 @@ function connectCommand(provider: (typeof PROVIDERS)[number], code: string): str
 export default function ConnectionsPage() {
   const { school, connections, audit, zoomWebhook } = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
-  const tested = done && "tested" in done ? (done as { tested: (typeof PROVIDERS)[number]; result: CheckResult }) : null;
-  const [search] = useSearchParams();
   const t = useT();
-  const oauthError = search.get("oauth_error");
   return (
     <>
       <h1>{t("connections.title")}</h1>
       <p className="muted">{school.name}</p>
       <p>{t("connections.intro")}</p>
-      {search.get("connected") === "google" ? (
-        <p className="banner banner-ok" role="status" data-testid="oauth-result">
-          {t("connections.googleConnected")}
-        </p>
-      ) : null}
-      {oauthError ? (
-        <p className="banner banner-error" role="alert" data-testid="oauth-result">
-          {t(`oauth.refused.${oauthRefusal(oauthError)}`, { email: search.get("email") ?? "" })}
-        </p>
-      ) : null}
-      {done && "disconnected" in done && done.disconnected ? (
-        <p className="banner banner-ok" role="status" data-testid="test-result">
-          {t(done.revoked === "revoked" ? "connections.disconnectedRevoked" : "connections.disconnected", { provider: t(`connections.provider.${done.disconnected}`) })}
-        </p>
-      ) : null}
+      <ConnectionOutcome done={done} connectedText={() => t("connections.googleConnected")} />
       {done && "saved" in done ? (
         <p className="banner banner-ok" role="status" data-testid="test-result">
           {t("connections.googleSaved")}
-        </p>
-      ) : null}
-      {tested ? (
-        <p className={`banner ${tested.result.ok ? "banner-ok" : "banner-error"}`} role="status" data-testid="test-result">
-          {tested.result.ok
-            ? t("connections.testOk", { provider: t(`connections.provider.${tested.tested}`), account: tested.result.accountName })
-            : t("connections.testFailed", { provider: t(`connections.provider.${tested.tested}`), message: tested.result.message })}
         </p>
       ) : null}
       {PROVIDERS.map((p) => (

@@ -8,7 +8,8 @@ import { data, redirect, useLoaderData } from "react-router";
 import type { Route } from "./+types/oauth.callback";
 import { getDb } from "../../db/client.server.ts";
 import { getActor } from "../auth/guards.server.ts";
-import { homePath, loadMemberships } from "../auth/actor.server.ts";
+import { homePath, loadMemberships, orgIdsWithRole } from "../auth/actor.server.ts";
+import { finishTeacherConnect } from "../services/connections/teacher.server.ts";
 import { clientAddress, secureCookies } from "../auth/request.server.ts";
 import { createSession, generateSessionToken, sessionCookie } from "../auth/session.server.ts";
 import { takeFlow, OAUTH_COOKIE } from "../services/connections/oauth.server.ts";
@@ -41,12 +42,21 @@ export async function loader({ request, url, context }: Route.LoaderArgs) {
   const flow = taken.flow;
   const secure = secureCookies(request);
   const address = clientAddress(request);
-  const row = flow.connectionId ? await connectionById(db, flow.connectionId) : null;
-  if (!row) return refused("not_configured", undefined, 404);
   const providerError = url.searchParams.get("error");
   const actor = getActor(context);
   const back = flow.returnTo ?? "/";
   const headers = new Headers({ "Set-Cookie": clearBinding(secure) });
+
+  if (flow.purpose === "teacher_connect") {
+    const schoolId = actor ? orgIdsWithRole(actor, "teacher")[0] : undefined;
+    if (!actor || actor.id !== flow.userId || !schoolId) return refused("state_foreign", undefined, 403);
+    if (providerError) throw redirect(withQuery(back, { oauth_error: oauthRefusal(providerError) }), { headers });
+    const r = await finishTeacherConnect(db, { schoolId, teacherId: actor.id, provider: flow.provider, appConnectionId: flow.connectionId }, url, flow.secrets, { actorId: actor.id, address });
+    throw redirect(r.ok ? withQuery(back, { connected: flow.provider }) : withQuery(back, { oauth_error: r.reason, email: r.email }), { headers });
+  }
+
+  const row = flow.connectionId ? await connectionById(db, flow.connectionId) : null;
+  if (!row) return refused("not_configured", undefined, 404);
 
   if (flow.purpose === "connect" || flow.purpose === "link") {
     // Only the person who started it may finish it, in their own session.

@@ -13,3 +13,9 @@ export const MICROSOFT_DEFAULTS: MicrosoftConfig = {
 
 /** The application permissions a school's Entra ID app is asked to hold (admin consent). */
 export const GRAPH_APP_SCOPE = "https://graph.microsoft.com/.default";
+
+/**
+ * What a teacher's delegated sign-in grants (Teams online meetings need a signed-in user):
+ * `offline_access` for a refresh token — without it the grant works for one hour only.
+ */
+export const GRAPH_DELEGATED_SCOPES = ["openid", "profile", "email", "offline_access", "User.Read", "OnlineMeetings.ReadWrite", "OnlineMeetingArtifact.Read.All"];

@@ -8,7 +8,17 @@
 import * as oidc from "openid-client";
 import { oauthError } from "./errors.ts";
 
-export type OidcClient = { provider: string; issuer: string; clientId: string; clientSecret: string };
+/**
+ * One OAuth client at one provider. An OpenID provider is found by discovery from `issuer`; a plain
+ * OAuth 2.0 server (Zoom) gives its endpoints in `endpoints` and takes HTTP Basic client auth.
+ */
+export type OidcClient = {
+  provider: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  endpoints?: { authorization_endpoint: string; token_endpoint: string; revocation_endpoint?: string };
+};
 
 export type TokenSet = { accessToken: string; refreshToken?: string; expiresAt: Date; scopes: string[] };
 
@@ -37,12 +47,17 @@ const TEN_MINUTES = 10 * 60_000;
 const configurations = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
 
 export function oidcConfiguration(c: OidcClient): Promise<oidc.Configuration> {
-  const key = `${c.issuer}\n${c.clientId}\n${c.clientSecret}`;
+  const key = `${c.issuer}\n${c.clientId}\n${c.clientSecret}\n${c.endpoints?.token_endpoint ?? ""}`;
   const hit = configurations.get(key);
   if (hit && Date.now() - hit.at < TEN_MINUTES) return hit.config;
   const config = (async () => {
     try {
       const local = isLocalHttp(c.issuer);
+      if (c.endpoints) {
+        const conf = new oidc.Configuration({ issuer: c.issuer, ...c.endpoints }, c.clientId, undefined, oidc.ClientSecretBasic(c.clientSecret));
+        if (local) oidc.allowInsecureRequests(conf);
+        return conf;
+      }
       const conf = await oidc.discovery(new URL(c.issuer), c.clientId, undefined, oidc.ClientSecretPost(c.clientSecret), {
         execute: local ? [oidc.allowInsecureRequests] : [],
         timeout: 10,
@@ -73,9 +88,9 @@ export async function authorizationUrl(
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: p.redirectUri,
     response_type: "code",
-    scope: p.scopes.join(" "),
+    ...(p.scopes.length ? { scope: p.scopes.join(" ") } : {}),
     state: p.secrets.state,
-    nonce: p.secrets.nonce,
+    ...(p.scopes.includes("openid") ? { nonce: p.secrets.nonce } : {}),
     code_challenge: await oidc.calculatePKCECodeChallenge(p.secrets.codeVerifier),
     code_challenge_method: "S256",
     ...p.extra,
@@ -97,14 +112,24 @@ function tokenSet(res: oidc.TokenEndpointResponse, now: Date, fallbackScopes: st
  * already have been matched to what the hub stored; openid-client checks it again against the URL.
  */
 export async function exchangeCode(c: OidcClient, callbackUrl: URL, secrets: FlowSecrets, now = new Date()): Promise<{ tokens: TokenSet; claims: IdClaims }> {
+  const r = await exchange(c, callbackUrl, secrets, true, now);
+  return { tokens: r.tokens, claims: r.claims! };
+}
+
+/** The same for a plain OAuth 2.0 server (no ID token: who granted it is asked of the API). */
+export async function exchangeOAuthCode(c: OidcClient, callbackUrl: URL, secrets: FlowSecrets, now = new Date()): Promise<TokenSet> {
+  return (await exchange(c, callbackUrl, secrets, false, now)).tokens;
+}
+
+async function exchange(c: OidcClient, callbackUrl: URL, secrets: FlowSecrets, openid: boolean, now: Date): Promise<{ tokens: TokenSet; claims?: IdClaims }> {
   const config = await oidcConfiguration(c);
   try {
     const res = await oidc.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: secrets.codeVerifier,
       expectedState: secrets.state,
-      expectedNonce: secrets.nonce,
-      idTokenExpected: true,
+      ...(openid ? { expectedNonce: secrets.nonce, idTokenExpected: true } : {}),
     });
+    if (!openid) return { tokens: tokenSet(res, now) };
     const claims = res.claims() as unknown as IdClaims | undefined;
     if (!claims) throw new Error("no ID token");
     return { tokens: tokenSet(res, now), claims };
@@ -128,6 +153,16 @@ export async function refreshGrant(c: OidcClient, refreshToken: string, now = ne
 export async function revokeToken(c: OidcClient, token: string): Promise<"revoked" | "unsupported"> {
   const config = await oidcConfiguration(c);
   if (!config.serverMetadata().revocation_endpoint) return "unsupported";
+  if (c.endpoints) {
+    // Zoom takes the token in the query string with Basic client auth and answers {status}.
+    const res = await fetch(`${c.endpoints.revocation_endpoint}?token=${encodeURIComponent(token)}`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString("base64")}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw oauthError(c.provider, new Error(`revocation answered ${res.status}`), "token.revoke");
+    return "revoked";
+  }
   try {
     await oidc.tokenRevocation(config, token);
     return "revoked";

@@ -10,3 +10,9 @@ export const ZOOM_DEFAULTS: ZoomConfig = { oauthUrl: "https://zoom.us", apiUrl: 
 
 /** A Server-to-Server OAuth app of one Zoom account. */
 export type ZoomCredentials = { accountId: string; clientId: string; clientSecret: string };
+
+/** A user-managed OAuth app's endpoints (a teacher's own Zoom account). */
+export function zoomUserEndpoints(cfg: ZoomConfig) {
+  const base = cfg.oauthUrl.replace(/\/$/, "");
+  return { authorization_endpoint: `${base}/oauth/authorize`, token_endpoint: `${base}/oauth/token`, revocation_endpoint: `${base}/oauth/revoke` };
+}

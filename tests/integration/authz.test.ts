@@ -172,6 +172,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
   { name: "connections (THCS)", path: () => `/admin/schools/${ids.thcs}/connections`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "connections (primary school)", path: () => `/admin/schools/${ids.th}/connections`, expect: row({ province: 200 }, 403) },
+  { name: "a teacher's own connections", path: () => "/account/connections", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
   // Signing in with the school account: the choice of school is public; a callback without its
   // state is refused for everyone, signed in or not, before anything else.
   { name: "sign in with Google: choose the school", path: () => "/auth/google", expect: { ...row({}, 200), anon: 200 } },
@@ -593,6 +594,12 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.thcs}/connections`,
     body: () => ({ intent: "google_consent" }),
     expect: { anon: "login", schoolAdmin: 404, province: 404, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "remove a teacher's own connection (none of theirs by that id)",
+    path: () => "/account/connections",
+    body: () => ({ intent: "disconnect", connectionId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", lan: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
   {
     name: "unlink someone else's sign-in account (none by that id)",

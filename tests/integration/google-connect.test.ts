@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionAudit, connections, memberships, notifications, oauthStates, userIdentities, users } from "../../db/schema/index.ts";
 import { accessTokenFor } from "../../app/services/connections/tokens.server.ts";
 import { refreshIdleGrants } from "../../app/services/connections/idle.server.ts";
-import { googleRefresh } from "../../app/services/connections/google.server.ts";
+import { grantRefresh as googleRefresh } from "../../app/services/connections/grants.server.ts";
 import { upsertMicrosoftConnection } from "../../app/services/connections/microsoft.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";

@@ -7,10 +7,13 @@ import type { Db } from "../../../db/client.server.ts";
 import { connections, organizations, users, type Connection } from "../../../db/schema/index.ts";
 import { testMicrosoftConnection } from "./microsoft.server.ts";
 import { testZoomConnection } from "./zoom.server.ts";
-import { revokeGoogle, testGoogleConnection } from "./google.server.ts";
+import { testGoogleConnection } from "./google.server.ts";
+import { revokeGrant } from "./grants.server.ts";
+import { testGrantConnection } from "./teacher.server.ts";
 import { audit, schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
 
 export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
+  if (row.kind === "oauth_user" && row.provider !== "google") return testGrantConnection(db, row, actor);
   switch (row.provider) {
     case "microsoft":
       return testMicrosoftConnection(db, row, actor);
@@ -22,12 +25,13 @@ export async function testConnection(db: Db, row: Connection, actor: Actor): Pro
 }
 
 /**
- * Disconnect: revoke the grant at the provider where it offers revocation (Google; Zoom's and
- * Entra ID's app credentials are withdrawn in their own consoles), then delete the row with its
+ * Disconnect: revoke a person's grant at the provider where it offers revocation (Google, Zoom;
+ * Entra ID has no revocation endpoint, and app credentials are withdrawn in the providers'
+ * consoles), then delete the row with its
  * sealed secrets. What was brought in through it stays; the audit trail keeps the event.
  */
 export async function disconnect(db: Db, row: Connection, actor: Actor): Promise<{ revoked: "revoked" | "unsupported" | "failed" }> {
-  const revoked = row.provider === "google" ? await revokeGoogle(row) : "unsupported";
+  const revoked = await revokeGrant(db, row);
   await db.transaction(async (tx) => {
     await tx.delete(connections).where(eq(connections.id, row.id));
     await audit(tx, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, "disconnect", actor, "ok", { revoked });

@@ -11,11 +11,12 @@ import { connections, type Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { GOOGLE_DEFAULTS, GOOGLE_SCHOOL_SCOPES, GOOGLE_SIGN_IN_SCOPES, type GoogleConfig } from "../../../integrations/google/config.ts";
 import { countVisibleCourses } from "../../../integrations/google/api.server.ts";
-import { authorizationUrl, exchangeCode, refreshGrant, revokeToken, type IdClaims, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
+import { authorizationUrl, exchangeCode, revokeToken, type IdClaims, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
 import { IntegrationError } from "../../../integrations/errors.ts";
 import type { RateBudgets } from "../../../integrations/ports.ts";
 import { audit, readSecrets, runGrantCheck, schoolByCode, sealFor, type Actor, type CheckResult } from "./store.server.ts";
-import { withAccessToken, type Refresh } from "./tokens.server.ts";
+import { withAccessToken } from "./tokens.server.ts";
+import { grantRefresh } from "./grants.server.ts";
 import type { FlowSecrets } from "../../../integrations/oidc/flow.server.ts";
 
 export function googleConfig(): GoogleConfig {
@@ -163,26 +164,12 @@ export async function finishGoogleConnect(
   return { ok: true, check: await testGoogleConnection(db, fresh, actor), missingScopes };
 }
 
-export const googleRefresh: Refresh = (row, refreshToken) => refreshGrant(googleClient(row), refreshToken);
-
 export function testGoogleConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
   if (row.status === "pending" && !readSecrets(row).refreshToken) {
     return Promise.resolve({ ok: false, status: "error", code: "not_connected", reason: "consent_missing", message: "the domain's admin has not granted access yet" });
   }
   return runGrantCheck(db, row, actor, async ({ onAttempt, budgets }) => {
-    await withAccessToken(db, row.id, googleRefresh, (token) => countVisibleCourses(googleConfig(), token, { onAttempt, budget: googleBudget(budgets, row.id) }));
+    await withAccessToken(db, row.id, grantRefresh, (token) => countVisibleCourses(googleConfig(), token, { onAttempt, budget: googleBudget(budgets, row.id) }));
     return { accountName: row.accountName ?? row.externalAccount ?? "Google Workspace", detail: row.externalAccount ?? undefined };
   });
-}
-
-/** Revoke the grant at Google (best effort: the row goes either way). */
-export async function revokeGoogle(row: Connection): Promise<"revoked" | "unsupported" | "failed"> {
-  const s = readSecrets(row);
-  const token = s.refreshToken ?? s.accessToken;
-  if (!token) return "unsupported";
-  try {
-    return await revokeToken(googleClient(row), token);
-  } catch {
-    return "failed";
-  }
 }

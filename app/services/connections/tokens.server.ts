@@ -19,7 +19,8 @@ import type { TokenSet } from "../../../integrations/oidc/flow.server.ts";
 import { translate } from "../../i18n/index.ts";
 import { audit, readSecrets, sealFor } from "./store.server.ts";
 
-export type Refresh = (row: Connection, refreshToken: string, clientSecret: string) => Promise<TokenSet>;
+/** A refresh grant for the row (`db` is the transaction that holds the row's lock). */
+export type Refresh = (row: Connection, refreshToken: string, db: DbOrTx) => Promise<TokenSet>;
 export type UsableToken = { token: string; version: number };
 
 const FRESH_FOR_MS = 2 * 60_000;
@@ -86,7 +87,7 @@ async function refreshLocked(db: Db, connectionId: string, refresh: Refresh, idl
       return null;
     }
     try {
-      const t = await withTimeout(refresh(row, secrets.refreshToken, secrets.clientSecret ?? ""), row.provider);
+      const t = await withTimeout(refresh(row, secrets.refreshToken, tx), row.provider);
       const now = new Date();
       await tx
         .update(connections)
