@@ -145,3 +145,16 @@ export interface RateBudgets {
   take(key: string, limit: number, windowMs: number): Promise<{ ok: true } | { ok: false; retryAt: Date }>;
   block(key: string, until: Date): Promise<void>;
 }
+
+/**
+ * Who granted a flow or signed in, as the provider vouches for them: `organization` is the Google
+ * Workspace domain or the Entra ID tenant the account belongs to (null for a personal account).
+ */
+export type SignedInAccount = {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  organization: string | null;
+  name: string | null;
+};

@@ -1,10 +1,12 @@
 /**
  * Tokens for a school's Entra ID app: the client-credentials grant (application permissions),
- * through openid-client against the tenant's v2.0 token endpoint.
+ * through openid-client against the tenant's v2.0 token endpoint; and the same app's OpenID flows
+ * in the tenant — signing in, and a teacher's delegated grant (`offline_access`, online meetings).
  */
 import * as oidc from "openid-client";
-import { isLocalHttp } from "../oidc/flow.server.ts";
-import { GRAPH_APP_SCOPE, type MicrosoftConfig } from "./config.ts";
+import { authorizationUrl, exchangeCode, isLocalHttp, type FlowSecrets, type OidcClient, type TokenSet } from "../oidc/flow.server.ts";
+import type { SignedInAccount } from "../ports.ts";
+import { GRAPH_APP_SCOPE, GRAPH_DELEGATED_SCOPES, type MicrosoftConfig } from "./config.ts";
 import { tokenError } from "./errors.ts";
 
 export type AppCredentials = { tenantId: string; clientId: string; clientSecret: string };
@@ -34,4 +36,30 @@ export async function appToken(cfg: MicrosoftConfig, creds: AppCredentials, now 
   } catch (e) {
     throw tokenError(e, "token.client_credentials");
   }
+}
+
+/** The school's app as an OpenID client of its own tenant (discovered at `<tenant>/v2.0`). */
+export function tenantOidcClient(cfg: MicrosoftConfig, creds: AppCredentials): OidcClient {
+  return { provider: "microsoft", issuer: `${cfg.loginUrl.replace(/\/$/, "")}/${encodeURIComponent(creds.tenantId)}/v2.0`, clientId: creds.clientId, clientSecret: creds.clientSecret };
+}
+
+export function entraAuthorizationUrl(client: OidcClient, p: { purpose: "sign_in" | "delegated"; redirectUri: string; secrets: FlowSecrets; loginHint?: string }): Promise<string> {
+  const scopes = p.purpose === "sign_in" ? ["openid", "profile", "email"] : GRAPH_DELEGATED_SCOPES;
+  const extra: Record<string, string> = p.purpose === "sign_in" ? { prompt: "select_account" } : {};
+  if (p.loginHint) extra.login_hint = p.loginHint;
+  return authorizationUrl(client, { redirectUri: p.redirectUri, scopes, secrets: p.secrets, extra });
+}
+
+/**
+ * Entra ID's ID token carries no `email_verified`: the address (`email`, else the user name) is
+ * the tenant's own, so it is as good as the tenant it comes from (`tid`, compared by the caller).
+ */
+export async function entraExchange(client: OidcClient, callbackUrl: URL, secrets: FlowSecrets): Promise<{ tokens: TokenSet; account: SignedInAccount }> {
+  const { tokens, claims } = await exchangeCode(client, callbackUrl, secrets);
+  const email = (claims.email ?? claims.preferred_username ?? "").toLowerCase();
+  const valid = /^[^@\s]+@[^@\s]+$/.test(email);
+  return {
+    tokens,
+    account: { issuer: claims.iss, subject: claims.sub, email: valid ? email : null, emailVerified: valid, organization: claims.tid ?? null, name: claims.name ?? null },
+  };
 }

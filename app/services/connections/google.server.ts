@@ -1,19 +1,19 @@
 /**
  * A school's Google Workspace connection: the school's OAuth client (client id and secret, the
  * Workspace domain), then the consent of an admin of that domain through the web flow (PKCE,
- * `state`, `nonce`, `access_type=offline` and `prompt=consent` for a refresh token), which gives
- * the refresh token the hub keeps sealed. Checked with Classroom `courses.list` (pageSize 1).
+ * `state`, `nonce`, offline access), which gives the refresh token the hub keeps sealed. Checked with Classroom `courses.list` (pageSize 1).
  */
 import crypto from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
-import { GOOGLE_DEFAULTS, GOOGLE_SCHOOL_SCOPES, GOOGLE_SIGN_IN_SCOPES, type GoogleConfig } from "../../../integrations/google/config.ts";
+import { GOOGLE_DEFAULTS, GOOGLE_SCHOOL_SCOPES, type GoogleConfig } from "../../../integrations/google/config.ts";
 import { countVisibleCourses } from "../../../integrations/google/api.server.ts";
-import { authorizationUrl, exchangeCode, revokeToken, type IdClaims, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
+import { googleAuthorizationUrl, googleClient as oidcClientOf, googleExchange } from "../../../integrations/google/auth.server.ts";
+import { revokeToken, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
 import { IntegrationError } from "../../../integrations/errors.ts";
-import type { RateBudgets } from "../../../integrations/ports.ts";
+import type { RateBudgets, SignedInAccount } from "../../../integrations/ports.ts";
 import { audit, readSecrets, runGrantCheck, schoolByCode, sealFor, type Actor, type CheckResult } from "./store.server.ts";
 import { withAccessToken } from "./tokens.server.ts";
 import { grantRefresh } from "./grants.server.ts";
@@ -24,16 +24,15 @@ export function googleConfig(): GoogleConfig {
   return { issuer: e.GOOGLE_ISSUER ?? GOOGLE_DEFAULTS.issuer, apiRoot: e.GOOGLE_API_URL };
 }
 
+/** The school's own OAuth client. */
 export function googleClient(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId" | "clientId">): OidcClient {
-  return { provider: "google", issuer: googleConfig().issuer, clientId: row.clientId ?? "", clientSecret: readSecrets(row).clientSecret ?? "" };
+  return oidcClientOf(googleConfig(), row.clientId ?? "", readSecrets(row).clientSecret ?? "");
 }
 
 /** Google's per-user budget: Classroom allows 3,000 requests per minute per user of a project. */
 export function googleBudget(store: RateBudgets, subject: string) {
   return { store, key: `google:user:${subject}`, limit: 3000, windowMs: 60_000 };
 }
-
-export const GOOGLE_CONNECT_SCOPES = [...GOOGLE_SIGN_IN_SCOPES, ...GOOGLE_SCHOOL_SCOPES.map((s) => s.scope)];
 
 export type GoogleApp = { schoolCode: string; clientId: string; clientSecret: string; domain?: string };
 
@@ -81,29 +80,17 @@ export async function upsertGoogleConnection(db: Db, input: GoogleApp, actor: Ac
 
 /** Where to send the admin to grant the hub its scopes on the school's domain. */
 export function googleConsentUrl(row: Connection, redirectUri: string, secrets: FlowSecrets, loginHint?: string): Promise<string> {
-  return authorizationUrl(googleClient(row), {
-    redirectUri,
-    scopes: GOOGLE_CONNECT_SCOPES,
-    secrets,
-    extra: {
-      access_type: "offline",
-      prompt: "consent",
-      include_granted_scopes: "true",
-      ...(row.externalAccount ? { hd: row.externalAccount } : {}),
-      ...(loginHint ? { login_hint: loginHint } : {}),
-    },
-  });
+  return googleAuthorizationUrl(googleClient(row), { purpose: "workspace", redirectUri, secrets, domain: row.externalAccount, loginHint });
 }
 
 export type ConnectRefusal = "email_unverified" | "wrong_domain" | "not_workspace" | "no_refresh_token" | "provider_refused";
 
-/** Why an ID token does not speak for this school's domain, or null when it does. */
-export function googleDomainRefusal(row: Pick<Connection, "externalAccount">, claims: IdClaims): "email_unverified" | "wrong_domain" | "not_workspace" | null {
-  if (claims.email_verified !== true || !claims.email) return "email_unverified";
-  if (!claims.hd) return "not_workspace";
-  if (row.externalAccount && claims.hd.toLowerCase() !== row.externalAccount.toLowerCase()) return "wrong_domain";
-  const emailDomain = claims.email.split("@")[1]?.toLowerCase();
-  if (emailDomain !== claims.hd.toLowerCase()) return "wrong_domain";
+/** Why an account does not speak for this school's Workspace domain, or null when it does. */
+export function googleDomainRefusal(row: Pick<Connection, "externalAccount">, account: SignedInAccount): "email_unverified" | "wrong_domain" | "not_workspace" | null {
+  if (!account.emailVerified || !account.email) return "email_unverified";
+  if (!account.organization) return "not_workspace";
+  if (row.externalAccount && account.organization !== row.externalAccount.toLowerCase()) return "wrong_domain";
+  if (account.email.split("@")[1] !== account.organization) return "wrong_domain";
   return null;
 }
 
@@ -120,19 +107,19 @@ export async function finishGoogleConnect(
 ): Promise<{ ok: true; check: CheckResult; missingScopes: string[] } | { ok: false; reason: ConnectRefusal; message?: string; email?: string }> {
   let result;
   try {
-    result = await exchangeCode(googleClient(row), callbackUrl, secrets);
+    result = await googleExchange(googleClient(row), callbackUrl, secrets);
   } catch (e) {
     const err = e as IntegrationError;
     await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, "connect", actor, err.providerCode ?? err.code);
     return { ok: false, reason: "provider_refused", message: err.providerMessage ?? err.message };
   }
-  const { tokens, claims } = result;
-  const refusal = googleDomainRefusal(row, claims) ?? (tokens.refreshToken ? null : "no_refresh_token");
+  const { tokens, account } = result;
+  const refusal = googleDomainRefusal(row, account) ?? (tokens.refreshToken ? null : "no_refresh_token");
   if (refusal) {
-    await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, "connect", actor, refusal, { email: claims.email ?? null });
+    await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, "connect", actor, refusal, { email: account.email });
     // What was granted is given back at once.
     await revokeToken(googleClient(row), tokens.refreshToken ?? tokens.accessToken).catch(() => undefined);
-    return { ok: false, reason: refusal, email: claims.email };
+    return { ok: false, reason: refusal, email: account.email ?? undefined };
   }
   const now = new Date();
   const wasConnected = row.status !== "pending";
@@ -147,8 +134,8 @@ export async function finishGoogleConnect(
         tokenVersion: current.tokenVersion + 1,
         refreshedAt: now,
         scopes: tokens.scopes,
-        externalAccount: claims.hd!.toLowerCase(),
-        accountName: claims.email!,
+        externalAccount: account.organization,
+        accountName: account.email,
         status: "pending",
         statusReason: null,
         statusMessage: null,
@@ -157,7 +144,7 @@ export async function finishGoogleConnect(
         updatedAt: now,
       })
       .where(eq(connections.id, row.id));
-    await audit(tx, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, wasConnected ? "reconnect" : "connect", actor, "ok", { email: claims.email, domain: claims.hd });
+    await audit(tx, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, wasConnected ? "reconnect" : "connect", actor, "ok", { email: account.email, domain: account.organization });
   });
   const [fresh] = await db.select().from(connections).where(eq(connections.id, row.id));
   const missingScopes = GOOGLE_SCHOOL_SCOPES.filter((s) => !tokens.scopes.includes(s.scope)).map((s) => s.name);

@@ -10,7 +10,9 @@ import { connections, type Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { IntegrationError } from "../../../integrations/errors.ts";
 import { refreshGrant, revokeToken, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
-import { zoomUserEndpoints } from "../../../integrations/zoom/config.ts";
+import { googleClient } from "../../../integrations/google/auth.server.ts";
+import { tenantOidcClient } from "../../../integrations/microsoft/auth.server.ts";
+import { zoomUserClient } from "../../../integrations/zoom/auth.server.ts";
 import { googleConfig } from "./google.server.ts";
 import { microsoftConfig } from "./microsoft.server.ts";
 import { readSecrets } from "./store.server.ts";
@@ -20,19 +22,13 @@ import type { Refresh } from "./tokens.server.ts";
 /** The hub's own app for teachers' accounts at `provider`, when it is configured. */
 export function hubApp(provider: "google" | "zoom"): OidcClient | null {
   const e = env();
-  if (provider === "google") {
-    return e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { provider, issuer: googleConfig().issuer, clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : null;
-  }
-  const cfg = zoomConfig();
-  return e.ZOOM_CLIENT_ID && e.ZOOM_CLIENT_SECRET
-    ? { provider, issuer: new URL(cfg.oauthUrl).origin, clientId: e.ZOOM_CLIENT_ID, clientSecret: e.ZOOM_CLIENT_SECRET, endpoints: zoomUserEndpoints(cfg) }
-    : null;
+  if (provider === "google") return e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? googleClient(googleConfig(), e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET) : null;
+  return e.ZOOM_CLIENT_ID && e.ZOOM_CLIENT_SECRET ? zoomUserClient(zoomConfig(), e.ZOOM_CLIENT_ID, e.ZOOM_CLIENT_SECRET) : null;
 }
 
 /** The client that a school's Entra ID app gives its teachers' delegated sign-ins. */
 export function tenantClient(app: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId" | "clientId" | "externalAccount">): OidcClient {
-  const base = microsoftConfig().loginUrl.replace(/\/$/, "");
-  return { provider: "microsoft", issuer: `${base}/${encodeURIComponent(app.externalAccount ?? "")}/v2.0`, clientId: app.clientId ?? "", clientSecret: readSecrets(app).clientSecret ?? "" };
+  return tenantOidcClient(microsoftConfig(), { tenantId: app.externalAccount ?? "", clientId: app.clientId ?? "", clientSecret: readSecrets(app).clientSecret ?? "" });
 }
 
 export async function grantClient(db: DbOrTx, row: Connection): Promise<OidcClient> {
@@ -47,7 +43,7 @@ export async function grantClient(db: DbOrTx, row: Connection): Promise<OidcClie
     if (!app) throw missing();
     return app;
   }
-  return { provider: "google", issuer: googleConfig().issuer, clientId: row.clientId ?? "", clientSecret: readSecrets(row).clientSecret ?? "" };
+  return googleClient(googleConfig(), row.clientId ?? "", readSecrets(row).clientSecret ?? "");
 }
 
 export const grantRefresh: Refresh = async (row, refreshToken, db) => refreshGrant(await grantClient(db, row), refreshToken);

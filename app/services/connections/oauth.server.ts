@@ -10,6 +10,9 @@ import type { Db } from "../../../db/client.server.ts";
 import { oauthStates, type OAuthPurpose, type ProviderName } from "../../../db/schema/index.ts";
 import { newFlowSecrets, type FlowSecrets } from "../../../integrations/oidc/flow.server.ts";
 import { env } from "../../env.server.ts";
+import { GOOGLE_DEFAULTS } from "../../../integrations/google/config.ts";
+import { MICROSOFT_DEFAULTS } from "../../../integrations/microsoft/config.ts";
+import { ZOOM_DEFAULTS } from "../../../integrations/zoom/config.ts";
 import { readCookie } from "../../auth/session.server.ts";
 
 export const OAUTH_COOKIE = "lopso_oauth";
@@ -28,7 +31,7 @@ let origins: { key: string; list: string[] } | undefined;
 /** The providers' sign-in origins a form may redirect to (the page's CSP `form-action`). */
 export function oauthOrigins(): string[] {
   const e = env();
-  const urls = [e.GOOGLE_ISSUER ?? "https://accounts.google.com", e.MICROSOFT_LOGIN_URL ?? "https://login.microsoftonline.com", e.ZOOM_OAUTH_URL ?? "https://zoom.us"];
+  const urls = [e.GOOGLE_ISSUER ?? GOOGLE_DEFAULTS.issuer, e.MICROSOFT_LOGIN_URL ?? MICROSOFT_DEFAULTS.loginUrl, e.ZOOM_OAUTH_URL ?? ZOOM_DEFAULTS.oauthUrl];
   const key = urls.join(" ");
   if (origins?.key !== key) origins = { key, list: [...new Set(urls.map((u) => new URL(u).origin))] };
   return origins.list;

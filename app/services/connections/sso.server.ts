@@ -1,15 +1,17 @@
 /**
  * Signing in with the school account (Google Workspace, Microsoft 365) and linking it: OpenID
  * Connect with the school's own OAuth client, through its connection. A sign-in reaches a hub
- * user only through an identity linked before, or through a verified email whose domain (Google
- * `hd`) or tenant (Entra `tid`) is the connection's and whose person belongs to that school —
+ * user only through an identity linked before, or through a verified email whose Workspace domain
+ * or Entra ID tenant is the connection's and whose person belongs to that school —
  * never across schools. Every sign-in and link is in the connection audit.
  */
 import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connectionAudit, connections, memberships, organizations, userIdentities, users, type Connection } from "../../../db/schema/index.ts";
-import { GOOGLE_SIGN_IN_SCOPES } from "../../../integrations/google/config.ts";
-import { authorizationUrl, exchangeCode, type IdClaims, type OidcClient, type FlowSecrets } from "../../../integrations/oidc/flow.server.ts";
+import { googleAuthorizationUrl, googleExchange } from "../../../integrations/google/auth.server.ts";
+import { entraAuthorizationUrl, entraExchange, tenantOidcClient } from "../../../integrations/microsoft/auth.server.ts";
+import type { OidcClient, FlowSecrets } from "../../../integrations/oidc/flow.server.ts";
+import type { SignedInAccount } from "../../../integrations/ports.ts";
 import type { IntegrationError } from "../../../integrations/errors.ts";
 import type { OAuthRefusal } from "../../lib/oauth-refusals.ts";
 import { googleClient, googleDomainRefusal } from "./google.server.ts";
@@ -53,26 +55,25 @@ export async function ssoOptions(db: Db, provider: SsoProvider, email?: string):
 
 export function ssoClient(row: Connection): OidcClient {
   if (row.provider === "google") return googleClient(row);
-  const base = microsoftConfig().loginUrl.replace(/\/$/, "");
-  return { provider: "microsoft", issuer: `${base}/${encodeURIComponent(row.externalAccount ?? "")}/v2.0`, clientId: row.clientId ?? "", clientSecret: readSecrets(row).clientSecret ?? "" };
+  return tenantOidcClient(microsoftConfig(), { tenantId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: readSecrets(row).clientSecret ?? "" });
 }
 
 export function signInUrl(row: Connection, redirectUri: string, secrets: FlowSecrets, loginHint?: string): Promise<string> {
-  const extra: Record<string, string> = { prompt: "select_account", ...(loginHint ? { login_hint: loginHint } : {}) };
-  if (row.provider === "google" && row.externalAccount) extra.hd = row.externalAccount;
-  return authorizationUrl(ssoClient(row), { redirectUri, scopes: row.provider === "google" ? GOOGLE_SIGN_IN_SCOPES : ["openid", "profile", "email"], secrets, extra });
+  const client = ssoClient(row);
+  return row.provider === "google"
+    ? googleAuthorizationUrl(client, { purpose: "sign_in", redirectUri, secrets, domain: row.externalAccount, loginHint })
+    : entraAuthorizationUrl(client, { purpose: "sign_in", redirectUri, secrets, loginHint });
 }
 
 /** The person's email as the provider vouches for it for this connection, or why not. */
-export function vouchedEmail(row: Connection, claims: IdClaims): { email: string } | { refusal: OAuthRefusal } {
+export function vouchedEmail(row: Connection, account: SignedInAccount): { email: string } | { refusal: OAuthRefusal } {
   if (row.provider === "google") {
-    const refusal = googleDomainRefusal(row, claims);
-    return refusal ? { refusal } : { email: claims.email!.toLowerCase() };
+    const refusal = googleDomainRefusal(row, account);
+    return refusal ? { refusal } : { email: account.email! };
   }
   // Entra ID: the school's own tenant vouches for its accounts.
-  if (!claims.tid || claims.tid !== row.externalAccount) return { refusal: "wrong_domain" };
-  const email = (claims.email ?? claims.preferred_username ?? "").toLowerCase();
-  return /^[^@\s]+@[^@\s]+$/.test(email) ? { email } : { refusal: "email_unverified" };
+  if (!account.organization || account.organization !== row.externalAccount) return { refusal: "wrong_domain" };
+  return account.email ? { email: account.email } : { refusal: "email_unverified" };
 }
 
 async function belongsTo(db: Db, userId: string, schoolId: string): Promise<boolean> {
@@ -88,7 +89,8 @@ export type SsoOutcome = { ok: true; userId: string; linked: boolean } | { ok: f
 
 async function exchange(row: Connection, callbackUrl: URL, secrets: FlowSecrets) {
   try {
-    return { ok: true as const, ...(await exchangeCode(ssoClient(row), callbackUrl, secrets)) };
+    const client = ssoClient(row);
+    return { ok: true as const, ...(await (row.provider === "google" ? googleExchange : entraExchange)(client, callbackUrl, secrets)) };
   } catch (e) {
     const err = e as IntegrationError;
     return { ok: false as const, reason: "provider_refused" as const, code: err.providerCode ?? err.code, message: err.providerMessage ?? err.message };
@@ -104,17 +106,17 @@ export async function finishSignIn(db: Db, row: Connection, callbackUrl: URL, se
     await audit(db, target, "sign_in", anonymous, ex.code);
     return { ok: false, reason: ex.reason, message: ex.message };
   }
-  const { claims } = ex;
-  const vouched = vouchedEmail(row, claims);
+  const { account } = ex;
+  const vouched = vouchedEmail(row, account);
   if ("refusal" in vouched) {
-    await audit(db, target, "sign_in", anonymous, vouched.refusal, { email: claims.email ?? null });
-    return { ok: false, reason: vouched.refusal, email: claims.email };
+    await audit(db, target, "sign_in", anonymous, vouched.refusal, { email: account.email });
+    return { ok: false, reason: vouched.refusal, email: account.email ?? undefined };
   }
   const email = vouched.email;
   const [known] = await db
     .select({ id: userIdentities.id, userId: userIdentities.userId })
     .from(userIdentities)
-    .where(and(eq(userIdentities.issuer, claims.iss), eq(userIdentities.subject, claims.sub)));
+    .where(and(eq(userIdentities.issuer, account.issuer), eq(userIdentities.subject, account.subject)));
   let userId = known?.userId;
   let linked = false;
   if (!userId) {
@@ -141,7 +143,7 @@ export async function finishSignIn(db: Db, row: Connection, callbackUrl: URL, se
     } else {
       const inserted = await tx
         .insert(userIdentities)
-        .values({ userId: userId!, provider: row.provider, issuer: claims.iss, subject: claims.sub, email, connectionId: row.id, lastUsedAt: new Date() })
+        .values({ userId: userId!, provider: row.provider, issuer: account.issuer, subject: account.subject, email, connectionId: row.id, lastUsedAt: new Date() })
         .onConflictDoNothing()
         .returning({ id: userIdentities.id });
       linked = inserted.length > 0;
@@ -161,23 +163,23 @@ export async function finishLink(db: Db, row: Connection, userId: string, callba
     await audit(db, target, "identity_link", actor, ex.code);
     return { ok: false, reason: ex.reason, message: ex.message };
   }
-  const vouched = vouchedEmail(row, ex.claims);
+  const vouched = vouchedEmail(row, ex.account);
   if ("refusal" in vouched) {
-    await audit(db, target, "identity_link", actor, vouched.refusal, { email: ex.claims.email ?? null });
-    return { ok: false, reason: vouched.refusal, email: ex.claims.email };
+    await audit(db, target, "identity_link", actor, vouched.refusal, { email: ex.account.email });
+    return { ok: false, reason: vouched.refusal, email: ex.account.email ?? undefined };
   }
   if (!(await belongsTo(db, userId, row.schoolId))) return { ok: false, reason: "other_school", email: vouched.email };
   const [taken] = await db
     .select({ userId: userIdentities.userId })
     .from(userIdentities)
-    .where(and(eq(userIdentities.issuer, ex.claims.iss), eq(userIdentities.subject, ex.claims.sub)));
+    .where(and(eq(userIdentities.issuer, ex.account.issuer), eq(userIdentities.subject, ex.account.subject)));
   if (taken && taken.userId !== userId) {
     await audit(db, target, "identity_link", actor, "identity_taken", { email: vouched.email });
     return { ok: false, reason: "identity_taken", email: vouched.email };
   }
   if (!taken) {
     await db.transaction(async (tx) => {
-      await tx.insert(userIdentities).values({ userId, provider: row.provider, issuer: ex.claims.iss, subject: ex.claims.sub, email: vouched.email, connectionId: row.id });
+      await tx.insert(userIdentities).values({ userId, provider: row.provider, issuer: ex.account.issuer, subject: ex.account.subject, email: vouched.email, connectionId: row.id });
       await audit(tx, target, "identity_link", actor, "ok", { email: vouched.email, by: "account" });
     });
   }

@@ -8,11 +8,12 @@ import crypto from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection, type ProviderName } from "../../../db/schema/index.ts";
-import { GOOGLE_SCHOOL_SCOPES, GOOGLE_SIGN_IN_SCOPES } from "../../../integrations/google/config.ts";
-import { GRAPH_DELEGATED_SCOPES } from "../../../integrations/microsoft/config.ts";
+import { googleAuthorizationUrl, googleExchange } from "../../../integrations/google/auth.server.ts";
+import { entraAuthorizationUrl, entraExchange } from "../../../integrations/microsoft/auth.server.ts";
 import { getSignedInUser } from "../../../integrations/microsoft/api.server.ts";
 import { getMe } from "../../../integrations/zoom/api.server.ts";
-import { authorizationUrl, exchangeCode, exchangeOAuthCode, type FlowSecrets, type TokenSet } from "../../../integrations/oidc/flow.server.ts";
+import { zoomAuthorizationUrl, zoomExchange } from "../../../integrations/zoom/auth.server.ts";
+import type { FlowSecrets, TokenSet } from "../../../integrations/oidc/flow.server.ts";
 import type { IntegrationError } from "../../../integrations/errors.ts";
 import type { OAuthRefusal } from "../../lib/oauth-refusals.ts";
 import { hubApp, grantRefresh, tenantClient } from "./grants.server.ts";
@@ -25,9 +26,6 @@ import { withAccessToken } from "./tokens.server.ts";
 import { graphBudget } from "../../../integrations/microsoft/index.server.ts";
 
 export const TEACHER_PROVIDERS: ProviderName[] = ["google", "microsoft", "zoom"];
-
-/** Google scopes a teacher's own account grants (guardians are the domain's to read). */
-const TEACHER_GOOGLE_SCOPES = [...GOOGLE_SIGN_IN_SCOPES, ...GOOGLE_SCHOOL_SCOPES.filter((s) => s.name !== "guardians").map((s) => s.scope)];
 
 async function schoolRow(db: Db, schoolId: string, provider: ProviderName): Promise<Connection | null> {
   const [row] = await db
@@ -87,12 +85,10 @@ export async function teacherConsent(db: Db, schoolId: string, provider: Provide
   if (!(await teacherApp(db, schoolId, provider)).available) return null;
   if (provider === "microsoft") {
     const app = (await schoolRow(db, schoolId, "microsoft"))!;
-    return authorizationUrl(tenantClient(app), { redirectUri, scopes: GRAPH_DELEGATED_SCOPES, secrets, extra: email ? { login_hint: email } : {} });
+    return entraAuthorizationUrl(tenantClient(app), { purpose: "delegated", redirectUri, secrets, loginHint: email });
   }
   const app = hubApp(provider)!;
-  return provider === "google"
-    ? authorizationUrl(app, { redirectUri, scopes: TEACHER_GOOGLE_SCOPES, secrets, extra: { access_type: "offline", prompt: "consent", include_granted_scopes: "true", ...(email ? { login_hint: email } : {}) } })
-    : authorizationUrl(app, { redirectUri, scopes: [], secrets });
+  return provider === "google" ? googleAuthorizationUrl(app, { purpose: "teacher", redirectUri, secrets, loginHint: email }) : zoomAuthorizationUrl(app, { redirectUri, secrets });
 }
 
 type Granted = { tokens: TokenSet; accountName: string; externalAccount: string | null };
@@ -102,19 +98,18 @@ async function grantOf(db: Db, provider: ProviderName, appConnectionId: string |
     if (provider === "microsoft") {
       const [app] = appConnectionId ? await db.select().from(connections).where(eq(connections.id, appConnectionId)) : [];
       if (!app) return { refusal: "not_configured" };
-      const { tokens, claims } = await exchangeCode(tenantClient(app), callbackUrl, secrets);
-      const email = (claims.email ?? claims.preferred_username ?? "").toLowerCase();
-      if (claims.tid !== app.externalAccount) return { refusal: "wrong_domain", email };
-      return { tokens, accountName: email || claims.name || claims.sub, externalAccount: claims.tid ?? null };
+      const { tokens, account } = await entraExchange(tenantClient(app), callbackUrl, secrets);
+      if (account.organization !== app.externalAccount) return { refusal: "wrong_domain", email: account.email ?? undefined };
+      return { tokens, accountName: account.email ?? account.name ?? account.subject, externalAccount: account.organization };
     }
     const app = hubApp(provider);
     if (!app) return { refusal: "not_configured" };
     if (provider === "google") {
-      const { tokens, claims } = await exchangeCode(app, callbackUrl, secrets);
-      if (claims.email_verified !== true || !claims.email) return { refusal: "email_unverified", email: claims.email };
-      return { tokens, accountName: claims.email.toLowerCase(), externalAccount: claims.hd ?? claims.email.split("@")[1] ?? null };
+      const { tokens, account } = await googleExchange(app, callbackUrl, secrets);
+      if (!account.emailVerified || !account.email) return { refusal: "email_unverified", email: account.email ?? undefined };
+      return { tokens, accountName: account.email, externalAccount: account.organization ?? account.email.split("@")[1] ?? null };
     }
-    const tokens = await exchangeOAuthCode(app, callbackUrl, secrets);
+    const tokens = await zoomExchange(app, callbackUrl, secrets);
     const me = await getMe(zoomConfig(), tokens.accessToken);
     return { tokens, accountName: me.email ?? me.name, externalAccount: me.accountId };
   } catch (e) {
