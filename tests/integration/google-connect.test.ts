@@ -14,6 +14,7 @@ import { accessTokenFor } from "../../app/services/connections/tokens.server.ts"
 import { refreshIdleGrants } from "../../app/services/connections/idle.server.ts";
 import { grantRefresh as googleRefresh } from "../../app/services/connections/grants.server.ts";
 import { upsertMicrosoftConnection } from "../../app/services/connections/microsoft.server.ts";
+import { readSecrets } from "../../app/services/connections/store.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
@@ -29,8 +30,25 @@ let google: FakeGoogle;
 let microsoft: FakeMicrosoft;
 let thcs: string;
 let admin: Client;
+/** Everything the hub wrote to its logs while this file ran (at debug level). */
+let logged = "";
+const seenSecrets = new Set<string>([CLIENT.clientSecret]);
 
 beforeAll(async () => {
+  process.env.LOG_LEVEL = "debug";
+  process.env.TEST_LOG_LEVEL = "debug";
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      // The hub's JSON log lines are kept here, not printed; anything else passes through.
+      if (text.startsWith('{"time"')) {
+        logged += text;
+        return true;
+      }
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+  }
   google = await startFakeGoogle({
     clients: [CLIENT],
     accounts: [
@@ -78,6 +96,10 @@ const page = () => `/admin/schools/${thcs}/connections`;
 
 async function googleRow() {
   const [row] = await hub.database.db.select().from(connections).where(and(eq(connections.schoolId, thcs), eq(connections.provider, "google")));
+  if (row?.secrets) {
+    const s = readSecrets(row);
+    for (const v of [s.refreshToken, s.accessToken]) if (v) seenSecrets.add(v);
+  }
   return row;
 }
 
@@ -203,6 +225,27 @@ describe("connecting Google Workspace", () => {
     expect((await googleRow()).tokenVersion).toBe(row.tokenVersion + 1);
   });
 
+  it("a 401 on a token thought fresh refreshes once and re-sends once; a 503 is retried; a 429 waits out Retry-After", async () => {
+    const row = await googleRow();
+    const test = async () => htmlText(await (await admin.post(page(), { intent: "test", connectionId: row.id })).text());
+    google.oidc.expireAccessTokens();
+    const refreshes = google.oidc.refreshes;
+    const courses = google.calls.courses;
+    expect(await test()).toContain("kết nối hoạt động");
+    expect(google.oidc.refreshes - refreshes).toBe(1);
+    expect(google.calls.courses - courses).toBe(2);
+    google.failNext(1);
+    expect(await test()).toContain("kết nối hoạt động");
+    google.throttleNext(1);
+    const started = Date.now();
+    expect(await test()).toContain("kết nối hoạt động");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const [calls] = await hub.database.query<{ calls: number; failures: number; throttled: number }>(`select calls, failures, throttled from provider_calls where connection_id = '${row.id}'`);
+    // The 503 and the 429 count as throttled, the 401 as a failure.
+    expect(Number(calls.throttled)).toBeGreaterThanOrEqual(2);
+    expect(Number(calls.failures)).toBeGreaterThanOrEqual(1);
+  });
+
   it("the nightly job refreshes a grant idle for 30 days, and leaves a recently used one alone", async () => {
     const row = await googleRow();
     const before = google.oidc.refreshes;
@@ -318,5 +361,13 @@ describe("disconnecting", () => {
     const audit = await hub.database.db.select().from(connectionAudit).where(and(eq(connectionAudit.connectionId, row.id), eq(connectionAudit.action, "disconnect")));
     expect(audit).toHaveLength(1);
     expect(await hub.database.db.select().from(oauthStates).where(eq(oauthStates.connectionId, row.id))).toHaveLength(0);
+  });
+});
+
+describe("logs", () => {
+  it("never carry a client secret, a refresh token or an access token", () => {
+    expect(logged).toContain('"msg":"request"');
+    expect(seenSecrets.size).toBeGreaterThan(3);
+    for (const secret of seenSecrets) expect(logged.includes(secret), `a secret (${secret.slice(0, 4)}…) was logged`).toBe(false);
   });
 });
