@@ -13,8 +13,5 @@ export const OrganizationList = z.object({
     .min(1, "no organization in the reply"),
 });
 
-/** Graph's error body: `{ "error": { "code", "message" } }`. */
-export const GraphError = z.object({ error: z.object({ code: z.string(), message: z.string().optional().default("") }) });
-
 /** `GET /me` with a delegated token: the signed-in person. */
 export const GraphMe = z.object({ id: z.string(), displayName: z.string().nullish(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() });
