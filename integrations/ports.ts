@@ -78,17 +78,36 @@ export type ExternalIdentity = {
   value: string;
 };
 
+/** Weekly recurrence in the meeting's time zone: ISO weekdays (1 = Monday … 7 = Sunday), until a day or a count. */
+export type WeeklyRecurrence = { weekdays: number[]; until?: Date; count?: number };
+
 export type MeetingInput = {
   topic: string;
+  /** The first occurrence's start. */
   startsAt: Date;
   durationMinutes: number;
+  /** IANA zone, "Asia/Ho_Chi_Minh" for the hub. */
   timezone: string;
   agenda?: string;
+  recurrence?: WeeklyRecurrence;
   /** The platform user who hosts (Zoom user id or email; Graph user id); default: the connection's user. */
   hostUserId?: string;
 };
 
-export type MeetingRef = { provider: ProviderName; externalId: string; joinUrl: string; hostUrl?: string; passcode?: string };
+/** One occurrence of a series, by its start as scheduled (and the platform's id for it, Zoom's `occurrence_id`). */
+export type OccurrenceRef = { startsAt: Date; externalId?: string };
+
+export type MeetingRef = {
+  provider: ProviderName;
+  /** Zoom meeting id, Meet space name (`spaces/…`), Graph online meeting id. */
+  externalId: string;
+  joinUrl: string;
+  /** The host's start link (Zoom `start_url`): a secret, shown only to the class's teachers. */
+  hostUrl?: string;
+  passcode?: string;
+  /** The platform's occurrences of a recurring meeting (Zoom), by start. */
+  occurrences?: OccurrenceRef[];
+};
 
 export type AttendanceRecord = {
   identities: ExternalIdentity[];
@@ -97,15 +116,20 @@ export type AttendanceRecord = {
   durationSeconds: number;
 };
 
+/**
+ * A live-session platform. A series is one platform meeting where the platform has recurrence
+ * (Zoom), else one reusable room or meeting that the hub schedules (a Meet space; a Teams online
+ * meeting): `updateMeeting`/`cancelMeeting` with an occurrence touch that occurrence only.
+ */
 export interface MeetingProvider {
   readonly provider: ProviderName;
-  readonly capabilities: { attendance: "webhook" | "poll" | "both"; recordings: boolean };
-  check(connection: ConnectionRef): Promise<ConnectionCheck>;
+  readonly capabilities: { attendance: "webhook" | "poll" | "both"; recordings: boolean; recurrence: "platform" | "hub" };
   createMeeting(connection: ConnectionRef, input: MeetingInput, idempotencyKey: string): Promise<MeetingRef>;
-  updateMeeting(connection: ConnectionRef, ref: MeetingRef, input: Partial<MeetingInput>): Promise<MeetingRef>;
+  updateMeeting(connection: ConnectionRef, ref: MeetingRef, input: Partial<MeetingInput>, occurrence?: OccurrenceRef): Promise<MeetingRef>;
   /** Already gone counts as done. */
-  cancelMeeting(connection: ConnectionRef, ref: MeetingRef): Promise<void>;
-  readAttendance(connection: ConnectionRef, ref: MeetingRef, cursor?: string): Pages<AttendanceRecord>;
+  cancelMeeting(connection: ConnectionRef, ref: MeetingRef, occurrence?: OccurrenceRef): Promise<void>;
+  /** Who attended the session held in `window` (after it ended), page by page from `cursor`. */
+  readAttendance(connection: ConnectionRef, ref: MeetingRef, window: { from: Date; to: Date }, cursor?: string): Pages<AttendanceRecord>;
   /** Reconciles an ambiguous create: the meeting made with this key, if any. */
   findByKey(connection: ConnectionRef, idempotencyKey: string, around: Date): Promise<MeetingRef | null>;
 }

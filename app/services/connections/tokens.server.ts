@@ -81,13 +81,15 @@ async function refreshLocked(db: Db, connectionId: string, refresh: Refresh, idl
       return null;
     }
     const secrets = readSecrets(row);
-    if (!secrets.refreshToken) {
+    // An app's credentials (Zoom Server-to-Server, Entra ID client credentials) mint a new token
+    // with no refresh token; a person's grant needs its refresh token.
+    if (row.kind === "oauth_user" && !secrets.refreshToken) {
       failure = refused(row, "token.refresh", "no refresh token");
       await markNeedsReconnect(tx, row, "no_refresh_token", "no refresh token");
       return null;
     }
     try {
-      const t = await withTimeout(refresh(row, secrets.refreshToken, tx), row.provider);
+      const t = await withTimeout(refresh(row, secrets.refreshToken ?? "", tx), row.provider);
       const now = new Date();
       await tx
         .update(connections)
