@@ -202,6 +202,17 @@ export class OidcCore {
     return { status: 400, body: { error: "unsupported_grant_type", error_description: `Invalid grant_type: ${grantType}` } };
   }
 
+  /**
+   * A grant as if the account had consented to `clientId` for `scope` (for tests that start from
+   * a connected account): its access and refresh tokens.
+   */
+  mint(clientId: string, email: string, scope: string, issuer = "fake"): { accessToken: string; refreshToken: string; expiresIn: number } {
+    const account = this.account(email);
+    if (!account) throw new Error(`no fake account ${email}`);
+    const body = this.issue({ clientId, scope, account, issuer }, undefined, true);
+    return { accessToken: String(body.access_token), refreshToken: String(body.refresh_token), expiresIn: Number(body.expires_in) };
+  }
+
   /** The account behind a Bearer token that is still good, or null. */
   bearer(authorization: string | undefined): AccessToken | null {
     const token = /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
