@@ -42,6 +42,7 @@ export default [
     route(":classId/assignments/:assignmentId/edit", "routes/assignment-edit.tsx"),
     route(":classId/assignments/:assignmentId/delete", "routes/assignment-delete.tsx"),
     route(":classId/families", "routes/class-families.tsx"),
+    route(":classId/sessions/new", "routes/session-new.tsx"),
     route(":classId/passwords", "routes/class-passwords.tsx"),
   ]),
   route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
@@ -51,6 +52,10 @@ export default [
     route(":groupId", "routes/group.tsx"),
     route(":groupId/students/:studentId", "routes/group-student.tsx"),
   ]),
+
+  // Live sessions: their classes' teachers, students and (read only) parents
+  route("sessions/:sessionId", "routes/session.tsx"),
+  route("sessions/:sessionId/join", "routes/session-join.tsx"),
 
   // Everyone who may read a lesson
   route("lessons/:lessonId", "routes/lesson.tsx"),

@@ -6,3 +6,4 @@ export * from "./notify.ts";
 export * from "./channel-tokens.ts";
 export * from "./connections.ts";
 export * from "./provider-events.ts";
+export * from "./sessions.ts";

@@ -1,7 +1,7 @@
 import { IntegrationError } from "../errors.ts";
 import type { ProviderCall } from "../http/request.server.ts";
 import type { MicrosoftConfig } from "./config.ts";
-import { graphClient, graphClientError } from "./graph.server.ts";
+import { graphCall } from "./graph.server.ts";
 import { GraphMe, OrganizationList } from "./schemas.ts";
 
 export type Organization = { id: string; displayName: string; defaultDomain: string | null };
@@ -14,12 +14,7 @@ function contract(operation: string, message?: string) {
 /** `GET /organization`: the cheapest call that proves an app token works for the tenant. */
 export async function getOrganization(cfg: MicrosoftConfig, token: string, opts: CallOptions = {}): Promise<Organization> {
   const operation = "organization.get";
-  let body: unknown;
-  try {
-    body = await graphClient(cfg, token, { provider: "microsoft", operation, idempotent: true, ...opts }).api("/organization").select(["id", "displayName", "verifiedDomains"]).get();
-  } catch (e) {
-    throw graphClientError(e, operation);
-  }
+  const body: unknown = await graphCall(cfg, token, { provider: "microsoft", operation, idempotent: true, ...opts }, (c) => c.api("/organization").select(["id", "displayName", "verifiedDomains"]).get());
   const parsed = OrganizationList.safeParse(body);
   if (!parsed.success) throw contract(operation, parsed.error.issues[0]?.message);
   const org = parsed.data.value[0];
@@ -29,12 +24,7 @@ export async function getOrganization(cfg: MicrosoftConfig, token: string, opts:
 /** `GET /me` with a teacher's delegated token: the cheapest call that proves it works. */
 export async function getSignedInUser(cfg: MicrosoftConfig, token: string, opts: CallOptions = {}): Promise<{ id: string; name: string; email: string | null }> {
   const operation = "me.get";
-  let body: unknown;
-  try {
-    body = await graphClient(cfg, token, { provider: "microsoft", operation, idempotent: true, ...opts }).api("/me").select(["id", "displayName", "mail", "userPrincipalName"]).get();
-  } catch (e) {
-    throw graphClientError(e, operation);
-  }
+  const body: unknown = await graphCall(cfg, token, { provider: "microsoft", operation, idempotent: true, ...opts }, (c) => c.api("/me").select(["id", "displayName", "mail", "userPrincipalName"]).get());
   const parsed = GraphMe.safeParse(body);
   if (!parsed.success) throw contract(operation, parsed.error.issues[0]?.message);
   const me = parsed.data;

@@ -11,6 +11,9 @@ import { providerFetch, type FetchCall } from "../http/fetch.server.ts";
 import type { MicrosoftConfig } from "./config.ts";
 
 class HubTransport implements Middleware {
+  /** What our HTTP layer threw (a spent budget, a network failure): the client keeps only its message. */
+  thrown: IntegrationError | undefined;
+
   constructor(
     private readonly token: string,
     private readonly call: FetchCall,
@@ -21,14 +24,34 @@ class HubTransport implements Middleware {
     const headers = new Headers(context.options?.headers);
     headers.set("authorization", `Bearer ${this.token}`);
     headers.set("accept", "application/json");
-    context.response = await providerFetch(this.call)(url, { ...context.options, headers });
+    try {
+      context.response = await providerFetch(this.call)(url, { ...context.options, headers });
+    } catch (e) {
+      if (e instanceof IntegrationError) this.thrown = e;
+      throw e;
+    }
   }
 }
 
 export function graphClient(cfg: MicrosoftConfig, token: string, call: FetchCall): Client {
+  return graphSession(cfg, token, call).client;
+}
+
+function graphSession(cfg: MicrosoftConfig, token: string, call: FetchCall) {
   const u = new URL(cfg.graphUrl);
   const version = u.pathname.replace(/^\/|\/$/g, "") || "v1.0";
-  return Client.initWithMiddleware({ middleware: new HubTransport(token, call), baseUrl: `${u.origin}/`, defaultVersion: version });
+  const transport = new HubTransport(token, call);
+  return { transport, client: Client.initWithMiddleware({ middleware: transport, baseUrl: `${u.origin}/`, defaultVersion: version }) };
+}
+
+/** One or more Graph requests with a client of their own; any failure comes out as our error. */
+export async function graphCall<T>(cfg: MicrosoftConfig, token: string, call: FetchCall, run: (client: Client) => Promise<T>): Promise<T> {
+  const { transport, client } = graphSession(cfg, token, call);
+  try {
+    return await run(client);
+  } catch (e) {
+    throw transport.thrown ?? graphClientError(e, call.operation);
+  }
 }
 
 /** A Graph failure as our error (the client throws its GraphError with the status and Graph's code). */

@@ -1,0 +1,273 @@
+/**
+ * Live sessions (buổi học trực tuyến): a teacher schedules one, or a weekly series, for one or
+ * several of their classes, on Zoom, Google Meet, Teams or any link; the hub keeps it in step with
+ * the platform through the class's connection (the school's, or the teacher's own). A session the
+ * platform cannot take yet is kept "chưa đồng bộ" with the reason and made later — nothing the
+ * teacher typed is lost.
+ */
+import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../db/client.server.ts";
+import { classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, sessionJoins, type SessionPlatform } from "../../db/schema/index.ts";
+import { isClassTeacher, type Actor } from "../auth/actor.server.ts";
+import { forbidden, notFound } from "../auth/guards.server.ts";
+import { occurrences, MAX_OCCURRENCES, joinOpen, currentOrNext, type Occurrence, type SessionRule } from "../lib/sessions.ts";
+import { isIntegrationError } from "../../integrations/errors.ts";
+import type { MeetingInput } from "../../integrations/ports.ts";
+import { connectionFor } from "./connections/teacher.server.ts";
+import { meetingProvider, refOf } from "./live-session-platforms.server.ts";
+import { logger, errorFields } from "../server/log.ts";
+
+export type SessionInput = {
+  title: string;
+  classIds: string[];
+  platform: SessionPlatform;
+  startsAt: Date;
+  durationMinutes: number;
+  weekdays: number[] | null;
+  until: string | null;
+  count: number | null;
+  linkUrl: string | null;
+};
+
+export type SessionRow = typeof liveSessions.$inferSelect;
+
+export class SessionInputError extends Error {
+  constructor(readonly field: string, readonly key: string) {
+    super(`${field}: ${key}`);
+  }
+}
+
+function ruleOf(s: Pick<SessionRow, "startsAt" | "durationMinutes" | "weekdays" | "until" | "count">): SessionRule {
+  return { startsAt: s.startsAt, durationMinutes: s.durationMinutes, weekdays: s.weekdays && s.weekdays.length ? s.weekdays : null, until: s.until, count: s.count };
+}
+
+async function exceptionsOf(db: DbOrTx, sessionIds: string[]) {
+  if (sessionIds.length === 0) return new Map<string, { originalStart: Date; cancelled: boolean; startsAt: Date | null; durationMinutes: number | null }[]>();
+  const rows = await db.select().from(liveSessionExceptions).where(inArray(liveSessionExceptions.sessionId, sessionIds));
+  const map = new Map<string, typeof rows>();
+  for (const r of rows) map.set(r.sessionId, [...(map.get(r.sessionId) ?? []), r]);
+  return map;
+}
+
+/** A session's occurrences (cancelled included) overlapping `window`. */
+export async function sessionOccurrences(db: DbOrTx, s: SessionRow, window?: { from: Date; to: Date }): Promise<Occurrence[]> {
+  const ex = (await exceptionsOf(db, [s.id])).get(s.id) ?? [];
+  return occurrences(ruleOf(s), ex, window);
+}
+
+/** The platform meeting for a session: create it if it is not there yet; record why not. */
+export async function syncSession(db: Db, sessionId: string): Promise<SessionRow> {
+  const [s] = await db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
+  if (!s) throw notFound();
+  if (s.platform === "link" || s.cancelledAt) return s;
+  const platform = s.platform;
+  const provider = meetingProvider(db, platform);
+  const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
+  const set = async (values: Partial<SessionRow>) => {
+    const [row] = await db.update(liveSessions).set({ ...values, updatedAt: new Date() }).where(eq(liveSessions.id, s.id)).returning();
+    return row;
+  };
+  if (!connection) return set({ syncState: "pending", syncMessage: "not_connected", connectionId: null });
+  if (!provider) return set({ syncState: "pending", syncMessage: "platform_unavailable", connectionId: connection.id });
+  const input: MeetingInput = {
+    topic: s.title,
+    startsAt: s.startsAt,
+    durationMinutes: s.durationMinutes,
+    timezone: "Asia/Ho_Chi_Minh",
+    recurrence: s.weekdays?.length ? { weekdays: s.weekdays, until: s.until ? new Date(`${s.until}T23:59:59+07:00`) : undefined, count: s.count ?? undefined } : undefined,
+  };
+  try {
+    const ref = s.externalId
+      ? await provider.updateMeeting(refOf(connection), { provider: platform, externalId: s.externalId, joinUrl: s.joinUrl ?? "" }, input)
+      : await provider.createMeeting(refOf(connection), input, `lopso-session-${s.id}`);
+    return set({ connectionId: connection.id, externalId: ref.externalId, joinUrl: ref.joinUrl, hostUrl: ref.hostUrl ?? null, passcode: ref.passcode ?? null, syncState: "synced", syncMessage: null });
+  } catch (e) {
+    if (isIntegrationError(e) && (e.code === "rejected" || e.code === "contract")) {
+      return set({ connectionId: connection.id, syncState: "error", syncMessage: e.providerMessage ?? e.message });
+    }
+    // Reconnecting, a rate limit or an outage: made later by the sync job.
+    logger.warn("live session not synced yet", { sessionId: s.id, ...errorFields(e) });
+    return set({ connectionId: connection.id, syncState: "pending", syncMessage: isIntegrationError(e) ? e.code : "transient" });
+  }
+}
+
+/** Sessions waiting for their platform (the sync job). */
+export async function syncPending(db: Db, limit = 50): Promise<{ synced: number; pending: number }> {
+  const rows = await db
+    .select({ id: liveSessions.id })
+    .from(liveSessions)
+    .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`))
+    .orderBy(asc(liveSessions.updatedAt))
+    .limit(limit);
+  let synced = 0;
+  for (const r of rows) if ((await syncSession(db, r.id)).syncState === "synced") synced++;
+  return { synced, pending: rows.length - synced };
+}
+
+export async function createLiveSession(db: Db, actor: Actor, input: SessionInput): Promise<SessionRow> {
+  if (input.classIds.length === 0) throw new SessionInputError("classIds", "errors.required");
+  const rows = await db.select({ id: classes.id, schoolId: classes.schoolId }).from(classes).where(inArray(classes.id, input.classIds));
+  if (rows.length !== new Set(input.classIds).size) throw notFound();
+  for (const c of rows) if (!(await isClassTeacher(db, actor, c.id))) throw notFound();
+  const schoolIds = new Set(rows.map((r) => r.schoolId));
+  if (schoolIds.size !== 1) throw new SessionInputError("classIds", "sessions.errors.oneSchool");
+  if (input.weekdays?.length && !input.until && !input.count) throw new SessionInputError("until", "sessions.errors.endRequired");
+  if (input.platform === "link" && !input.linkUrl) throw new SessionInputError("linkUrl", "errors.required");
+  const [session] = await db.transaction(async (tx) => {
+    const created = await tx
+      .insert(liveSessions)
+      .values({
+        schoolId: [...schoolIds][0],
+        createdBy: actor.id,
+        title: input.title,
+        platform: input.platform,
+        startsAt: input.startsAt,
+        durationMinutes: input.durationMinutes,
+        weekdays: input.weekdays,
+        until: input.until,
+        count: input.count,
+        joinUrl: input.platform === "link" ? input.linkUrl : null,
+        syncState: input.platform === "link" ? "synced" : "pending",
+      })
+      .returning();
+    await tx.insert(liveSessionClasses).values([...new Set(input.classIds)].map((classId) => ({ sessionId: created[0].id, classId })));
+    return created;
+  });
+  return input.platform === "link" ? session : syncSession(db, session.id);
+}
+
+/** The session if the actor teaches one of its classes (else not found). */
+export async function sessionForTeacher(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
+  const s = await sessionById(db, sessionId);
+  const classIds = await sessionClassIds(db, s.id);
+  for (const id of classIds) if (await isClassTeacher(db, actor, id)) return s;
+  throw notFound();
+}
+
+async function sessionById(db: DbOrTx, sessionId: string): Promise<SessionRow> {
+  const [s] = await db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
+  if (!s) throw notFound();
+  return s;
+}
+
+export async function sessionClassIds(db: DbOrTx, sessionId: string): Promise<string[]> {
+  return (await db.select({ classId: liveSessionClasses.classId }).from(liveSessionClasses).where(eq(liveSessionClasses.sessionId, sessionId))).map((r) => r.classId);
+}
+
+/**
+ * How the actor may see a session: its classes' teacher, a student of one of them, a parent of
+ * such a student (read only); anyone else: not found.
+ */
+export async function sessionAccess(db: Db, actor: Actor, sessionId: string): Promise<{ session: SessionRow; role: "teacher" | "student" | "parent" }> {
+  const s = await sessionById(db, sessionId);
+  const classIds = await sessionClassIds(db, s.id);
+  for (const id of classIds) if (await isClassTeacher(db, actor, id)) return { session: s, role: "teacher" };
+  const [member] = await db
+    .select({ userId: classMembers.userId })
+    .from(classMembers)
+    .where(and(inArray(classMembers.classId, classIds), eq(classMembers.userId, actor.id), eq(classMembers.role, "student")))
+    .limit(1);
+  if (member) return { session: s, role: "student" };
+  const [child] = await db
+    .select({ id: parentLinks.studentId })
+    .from(parentLinks)
+    .innerJoin(classMembers, and(eq(classMembers.userId, parentLinks.studentId), eq(classMembers.role, "student"), inArray(classMembers.classId, classIds)))
+    .where(eq(parentLinks.parentId, actor.id))
+    .limit(1);
+  if (child) return { session: s, role: "parent" };
+  throw notFound();
+}
+
+/**
+ * "Tham gia": the occurrence open now, recorded as joined by the actor; the address to send them
+ * to (the host's start link for the class's teachers). Null when nothing is open.
+ */
+export async function joinSession(db: Db, actor: Actor, sessionId: string, now = new Date()): Promise<{ url: string } | { closed: Occurrence | null }> {
+  const { session, role } = await sessionAccess(db, actor, sessionId);
+  if (role === "parent") throw forbidden();
+  const list = await sessionOccurrences(db, session, { from: new Date(now.getTime() - 24 * 3_600_000), to: new Date(now.getTime() + 14 * 86_400_000) });
+  const open = session.cancelledAt ? undefined : list.find((o) => joinOpen(o, now));
+  const url = role === "teacher" ? (session.hostUrl ?? session.joinUrl) : session.joinUrl;
+  if (!open || !url) return { closed: session.cancelledAt ? null : currentOrNext(list, now) };
+  await db.insert(sessionJoins).values({ sessionId: session.id, occurrenceStart: open.originalStart, userId: actor.id, at: now });
+  return { url };
+}
+
+/** Cancel one occurrence (by its scheduled start), or the whole session; the platform follows. */
+export async function cancelSession(db: Db, actor: Actor, sessionId: string, occurrenceStart: Date | null): Promise<void> {
+  const s = await sessionForTeacher(db, actor, sessionId);
+  if (occurrenceStart) {
+    const scheduled = occurrences(ruleOf(s), []).some((o) => o.originalStart.getTime() === occurrenceStart.getTime());
+    if (!scheduled) throw notFound();
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(liveSessionExceptions)
+        .values({ sessionId: s.id, originalStart: occurrenceStart, cancelled: true })
+        .onConflictDoUpdate({ target: [liveSessionExceptions.sessionId, liveSessionExceptions.originalStart], set: { cancelled: true, updatedAt: new Date() } });
+      await tx.update(liveSessions).set({ sequence: sql`${liveSessions.sequence} + 1`, updatedAt: new Date() }).where(eq(liveSessions.id, s.id));
+    });
+  } else {
+    await db.update(liveSessions).set({ cancelledAt: new Date(), sequence: sql`${liveSessions.sequence} + 1`, updatedAt: new Date() }).where(eq(liveSessions.id, s.id));
+  }
+  if (s.platform === "link" || !s.externalId || !s.connectionId) return;
+  const platform = s.platform;
+  const provider = meetingProvider(db, platform);
+  const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
+  if (!provider || !connection) return;
+  try {
+    await provider.cancelMeeting(refOf(connection), { provider: platform, externalId: s.externalId, joinUrl: s.joinUrl ?? "" }, occurrenceStart ? { startsAt: occurrenceStart } : undefined);
+  } catch (e) {
+    logger.warn("live session cancel not sent to the platform", { sessionId: s.id, ...errorFields(e) });
+  }
+}
+
+export type SessionListItem = {
+  id: string;
+  title: string;
+  platform: SessionPlatform;
+  classNames: string[];
+  startsAt: Date;
+  endsAt: Date;
+  originalStart: Date;
+  cancelled: boolean;
+  open: boolean;
+  syncState: SessionRow["syncState"];
+};
+
+/** The occurrences in `window` of the sessions of these classes, in time order. */
+export async function sessionsOfClasses(db: Db, classIds: string[], window: { from: Date; to: Date }, now = new Date()): Promise<SessionListItem[]> {
+  if (classIds.length === 0) return [];
+  const rows = await db
+    .select({ s: liveSessions, className: classes.name, subject: classes.subject })
+    .from(liveSessions)
+    .innerJoin(liveSessionClasses, eq(liveSessionClasses.sessionId, liveSessions.id))
+    .innerJoin(classes, eq(classes.id, liveSessionClasses.classId))
+    .where(
+      and(
+        inArray(liveSessionClasses.classId, classIds),
+        isNull(liveSessions.cancelledAt),
+        lt(liveSessions.startsAt, window.to),
+        // A series may have begun long before the window.
+        or(gte(liveSessions.startsAt, new Date(window.from.getTime() - 86_400_000)), sql`${liveSessions.weekdays} is not null`),
+      ),
+    );
+  const byId = new Map<string, { s: SessionRow; names: string[] }>();
+  for (const r of rows) {
+    const e = byId.get(r.s.id) ?? { s: r.s, names: [] };
+    e.names.push(r.className);
+    byId.set(r.s.id, e);
+  }
+  const ex = await exceptionsOf(db, [...byId.keys()]);
+  const out: SessionListItem[] = [];
+  for (const { s, names } of byId.values()) {
+    for (const o of occurrences(ruleOf(s), ex.get(s.id) ?? [], window)) {
+      out.push({ id: s.id, title: s.title, platform: s.platform, classNames: [...new Set(names)], startsAt: o.startsAt, endsAt: o.endsAt, originalStart: o.originalStart, cancelled: o.cancelled, open: joinOpen(o, now), syncState: s.syncState });
+    }
+  }
+  return out.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime()).slice(0, MAX_OCCURRENCES);
+}
+
+/** A student's classes (for "Hôm nay" and a parent's child page). */
+export async function studentClassIds(db: Db, studentId: string): Promise<string[]> {
+  return (await db.select({ id: classMembers.classId }).from(classMembers).where(and(eq(classMembers.userId, studentId), eq(classMembers.role, "student")))).map((r) => r.id);
+}

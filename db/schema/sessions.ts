@@ -1,0 +1,121 @@
+import { sql } from "drizzle-orm";
+import { bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { classes } from "./classes.ts";
+import { connections } from "./connections.ts";
+import { organizations } from "./orgs.ts";
+import { users } from "./users.ts";
+
+/** Where a live session happens: a connected platform, or any link the teacher pastes ("Liên kết"). */
+export const SESSION_PLATFORMS = ["zoom", "google", "microsoft", "link"] as const;
+export type SessionPlatform = (typeof SESSION_PLATFORMS)[number];
+
+/**
+ * Whether the platform has the session: `synced`; `pending` (not yet on the platform — waiting
+ * for a connection or a retry; nothing the teacher typed is lost); `error` (the platform refused
+ * it, with its message in plain words).
+ */
+export const SYNC_STATES = ["synced", "pending", "error"] as const;
+export type SyncState = (typeof SYNC_STATES)[number];
+
+/**
+ * A live session (buổi học trực tuyến): one meeting, or a weekly series, for one class or several.
+ * Times are instants; the series repeats at the first start's time of day in Vietnam time
+ * (UTC+7, no daylight saving) on `weekdays` (ISO: 1 = Monday … 7 = Sunday) until a day or for a
+ * number of occurrences.
+ */
+export const liveSessions = pgTable(
+  "live_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    schoolId: uuid("school_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    platform: text("platform", { enum: SESSION_PLATFORMS }).notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    /** Null for a single session. */
+    weekdays: integer("weekdays").array(),
+    /** The last day (Vietnam date) of a series, or the number of its occurrences. */
+    until: date("until", { mode: "string" }),
+    count: integer("count"),
+    /** The connection the platform meeting is made with (the school's or the teacher's own). */
+    connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "set null" }),
+    /** Zoom meeting id, Meet space name, Graph online meeting id. */
+    externalId: text("external_id"),
+    joinUrl: text("join_url"),
+    /** The host's start link: shown only to the class's teachers. */
+    hostUrl: text("host_url"),
+    passcode: text("passcode"),
+    syncState: text("sync_state", { enum: SYNC_STATES }).notNull().default("pending"),
+    syncMessage: text("sync_message"),
+    /** Bumped on every change, for calendar apps (iCalendar SEQUENCE). */
+    sequence: integer("sequence").notNull().default(0),
+    cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("live_sessions_school_start_idx").on(t.schoolId, t.startsAt)],
+);
+
+/** The classes a session is for (one session reused across classes). */
+export const liveSessionClasses = pgTable(
+  "live_session_classes",
+  {
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    classId: uuid("class_id")
+      .notNull()
+      .references(() => classes.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.classId] }), index("live_session_classes_class_idx").on(t.classId)],
+);
+
+/** One occurrence of a series cancelled, or moved to another start or length. */
+export const liveSessionExceptions = pgTable(
+  "live_session_exceptions",
+  {
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    /** The occurrence's start as the series scheduled it. */
+    originalStart: timestamp("original_start", { withTimezone: true }).notNull(),
+    cancelled: boolean("cancelled").notNull().default(false),
+    startsAt: timestamp("starts_at", { withTimezone: true }),
+    durationMinutes: integer("duration_minutes"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.originalStart] })],
+);
+
+/** Who pressed "Tham gia" when (the hub's own record, whatever the platform reports). */
+export const sessionJoins = pgTable(
+  "session_joins",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    occurrenceStart: timestamp("occurrence_start", { withTimezone: true }).notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("session_joins_session_idx").on(t.sessionId, t.occurrenceStart)],
+);
+
+/** A person's private iCalendar feed: only the SHA-256 of its token is kept. */
+export const calendarFeeds = pgTable(
+  "calendar_feeds",
+  {
+    userId: uuid("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex("calendar_feeds_token_key").on(t.tokenHash)],
+);
