@@ -27,8 +27,12 @@ import {
   type AttendanceCursor,
 } from "./meet-mapping.ts";
 
-/** spaces.create: 100 per minute per project (and 10 per user), shared by every process. */
+/** spaces.create: 100 per minute per project, shared by every process. */
 export const MEET_CREATE_BUDGET = { key: "google:meet:creates", limit: 100, windowMs: 60_000 } as const;
+/** spaces.create: 10 per minute per user (a connection is one Google user's grant). */
+export const meetUserCreateBudget = (connectionId: string) => ({ key: `google:meet:user:${connectionId}:creates`, limit: 10, windowMs: 60_000 });
+/** Meet reads: 600 per minute per user. */
+export const meetUserReadBudget = (connectionId: string) => ({ key: `google:meet:user:${connectionId}:reads`, limit: 600, windowMs: 60_000 });
 const RECORDS_PAGE = 100; // conferenceRecords.list: default 25, max 100
 const PARTICIPANTS_PAGE = 100; // participants.list: default 100, max 250
 const SESSIONS_PAGE = 250; // participantSessions.list: default 100, max 250
@@ -46,13 +50,16 @@ type Meet = meet_v2.Meet;
 export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
   const budgets = deps.budgets ?? processBudgets();
 
-  function client(token: string, operation: string, idempotent: boolean): Meet {
+  function client(conn: ConnectionRef, token: string, operation: string, idempotent: boolean): Meet {
+    // Reads spend the user's shared read budget in the HTTP layer (which waits up to 10 s for it
+    // and records a 429's Retry-After for every process); creates are counted before the call.
+    const budget = deps.budgets && idempotent ? { store: deps.budgets, ...meetUserReadBudget(conn.id) } : undefined;
     return meet({
       version: "v2",
       rootUrl: deps.config.apiRoot ?? MEET_ROOT,
       headers: { authorization: `Bearer ${token}` },
       retry: false,
-      fetchImplementation: providerFetch({ provider: "google", operation, idempotent, onAttempt: deps.onAttempt }),
+      fetchImplementation: providerFetch({ provider: "google", operation, idempotent, onAttempt: deps.onAttempt, budget }),
     });
   }
 
@@ -65,7 +72,7 @@ export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
     let t = await deps.tokens.accessToken(conn);
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await fn(client(t.token, operation, idempotent))).data;
+        return (await fn(client(conn, t.token, operation, idempotent))).data;
       } catch (e) {
         const err = googleError(e, operation);
         if (err.code === "reauth_required" && err.status === 401 && attempt === 1) {
@@ -92,10 +99,10 @@ export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
 
     async createMeeting(conn, _input, _idempotencyKey) {
       const operation = "spaces.create";
-      // Refused here, before Google does, when the project's minute is spent.
-      const taken = await budgets.take(MEET_CREATE_BUDGET.key, MEET_CREATE_BUDGET.limit, MEET_CREATE_BUDGET.windowMs);
-      if (!taken.ok) {
-        throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${MEET_CREATE_BUDGET.key} is spent` });
+      // Refused here, before Google does, when the user's or the project's minute is spent.
+      for (const b of [meetUserCreateBudget(conn.id), MEET_CREATE_BUDGET]) {
+        const taken = await budgets.take(b.key, b.limit, b.windowMs);
+        if (!taken.ok) throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${b.key} is spent` });
       }
       try {
         // TRUSTED: people of the school's Workspace domain join without knocking; others ask.

@@ -15,7 +15,7 @@ import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.s
 import { tokenSource } from "../../app/services/connections/token-source.server.ts";
 import { pgRateBudgets } from "../../app/services/connections/budgets.server.ts";
 import { googleConfig } from "../../app/services/connections/google.server.ts";
-import { createMeetMeetings, MEET_CREATE_BUDGET } from "../../integrations/google/meet.server.ts";
+import { createMeetMeetings, MEET_CREATE_BUDGET, meetUserCreateBudget } from "../../integrations/google/meet.server.ts";
 import type { AttendanceRecord, ConnectionRef, MeetingInput, MeetingProvider, Page, RateBudgets } from "../../integrations/ports.ts";
 import { demoLookup } from "../support/demo.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
@@ -246,9 +246,33 @@ describe("Google Meet meetings", () => {
     for (let i = 0; i < MEET_CREATE_BUDGET.limit; i++) if (!(await budgets.take(MEET_CREATE_BUDGET.key, MEET_CREATE_BUDGET.limit, MEET_CREATE_BUDGET.windowMs)).ok) break;
     const creates = google.meet.calls["spaces.create"];
     const err = await meetings.createMeeting(conn, series, "over-budget").catch((e) => e);
-    expect(err).toMatchObject({ code: "rate_limited", provider: "google", operation: "spaces.create" });
+    expect(err).toMatchObject({ code: "rate_limited", provider: "google", operation: "spaces.create", providerMessage: "budget google:meet:creates is spent" });
     expect(err.retryAt.getTime()).toBeGreaterThan(Date.now());
     expect(google.meet.calls["spaces.create"]).toBe(creates);
+  });
+
+  it("and when the user's own 10 creates a minute are spent", async () => {
+    const budgets = pgRateBudgets(database.db);
+    const user = meetUserCreateBudget(conn.id);
+    for (let i = 0; i < user.limit; i++) if (!(await budgets.take(user.key, user.limit, user.windowMs)).ok) break;
+    const creates = google.meet.calls["spaces.create"];
+    const err = await meetings.createMeeting(conn, series, "over-user-budget").catch((e) => e);
+    expect(err).toMatchObject({ code: "rate_limited", operation: "spaces.create", providerMessage: `budget ${user.key} is spent` });
+    expect(google.meet.calls["spaces.create"]).toBe(creates);
+  });
+
+  it("a 429 on a read with a long Retry-After is rate_limited for the caller, not slept on", async () => {
+    // Without shared budgets (no key is blocked for the other tests here).
+    const alone = createMeetMeetings({ config: googleConfig(), tokens: tokenSource(database.db) });
+    const name = [...google.meet.spaces.keys()][0];
+    const gets = google.meet.calls["spaces.get"];
+    google.throttleNext(1);
+    const err = await alone.updateMeeting(conn, { provider: "google", externalId: name, joinUrl: "https://meet.google.com/x" }, {}).catch((e) => e);
+    expect(err).toMatchObject({ code: "rate_limited", status: 429, providerCode: "RESOURCE_EXHAUSTED" });
+    expect(err.retryAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    expect(google.meet.calls["spaces.get"]).toBe(gets);
+    // The next call goes through.
+    await expect(alone.updateMeeting(conn, { provider: "google", externalId: name, joinUrl: "https://meet.google.com/x" }, {})).resolves.toMatchObject({ externalId: name });
   });
 
   it("a create without the meetings.space.created scope is refused by Google as rejected", async () => {
