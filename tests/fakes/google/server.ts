@@ -3,11 +3,15 @@
  * endpoint with the code and refresh grants, userinfo, revocation) and Classroom's `courses.list`,
  * following Google's documented shapes — a refresh token only with `access_type=offline`, the same
  * refresh token kept on refresh, `invalid_grant` "Token has been expired or revoked.", API errors
- * as `{error:{code,message,status}}`, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE.
+ * as `{error:{code,message,status}}`, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE — and Meet REST v2
+ * (spaces, conference records, participants and their sessions; see ./meet.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/core.ts";
+import { createFakeMeet, type FakeMeet } from "./meet.ts";
+
+export type { FakeMeet, FakeMeetParticipantInput, FakeSpace, FakeConference } from "./meet.ts";
 
 export type FakeCourse = { id: string; name: string; section?: string; ownerId: string; courseState?: string };
 
@@ -17,6 +21,10 @@ export type FakeGoogle = {
   oidc: OidcCore;
   courses: FakeCourse[];
   calls: Record<string, number>;
+  /** Meet REST v2: its spaces and conferences, and the setters tests use (`addConference`…). */
+  meet: FakeMeet;
+  /** Meet's `addConference` (a conference held in a space, with its participants' sessions). */
+  addConference: FakeMeet["addConference"];
   /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
   throttleNext: (n: number) => void;
   /** The next N API calls answer 503. */
@@ -53,6 +61,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
   let fail = 0;
   let deny = false;
   let base = "";
+  const meet = createFakeMeet(oidc);
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -126,6 +135,18 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
         ...(start + size < courses.length ? { nextPageToken: String(start + size) } : {}),
       });
     }
+    if (path.startsWith("/v2/")) {
+      if (throttle > 0) {
+        throttle--;
+        return json(res, 429, apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user' of service 'meet.googleapis.com'."), { "retry-after": "30" });
+      }
+      if (fail > 0) {
+        fail--;
+        return json(res, 503, apiError(503, "UNAVAILABLE", "The service is currently unavailable."));
+      }
+      const r = meet.handle(req.method ?? "GET", url, req.headers.authorization, await readBody(req));
+      if (r) return json(res, r.status, r.body, r.headers);
+    }
     json(res, 404, apiError(404, "NOT_FOUND", `No route ${req.method} ${path}`));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -135,6 +156,8 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
     oidc,
     courses,
     calls,
+    meet,
+    addConference: meet.addConference,
     throttleNext: (n) => (throttle = n),
     failNext: (n) => (fail = n),
     denyClassroom: (d) => (deny = d),
