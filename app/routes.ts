@@ -21,6 +21,8 @@ export default [
   // From the link in a message: works without signing in (RFC 8058 one-click POST too).
   // The token is not a row id (the root checks every named parameter is one): a splat.
   route("unsubscribe/*", "routes/unsubscribe.tsx"),
+  // A person's iCalendar feed: the token in the address is the authority (no session).
+  route("calendar/*", "routes/calendar.tsx"),
 
   // Students
   route("today", "routes/today.tsx"),

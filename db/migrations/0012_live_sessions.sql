@@ -1,6 +1,6 @@
 CREATE TABLE "calendar_feeds" (
 	"user_id" uuid PRIMARY KEY NOT NULL,
-	"token_hash" text NOT NULL,
+	"salt" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -61,7 +61,6 @@ ALTER TABLE "live_sessions" ADD CONSTRAINT "live_sessions_created_by_users_id_fk
 ALTER TABLE "live_sessions" ADD CONSTRAINT "live_sessions_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "session_joins" ADD CONSTRAINT "session_joins_session_id_live_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."live_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "session_joins" ADD CONSTRAINT "session_joins_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "calendar_feeds_token_key" ON "calendar_feeds" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "live_session_classes_class_idx" ON "live_session_classes" USING btree ("class_id");--> statement-breakpoint
 CREATE INDEX "live_sessions_school_start_idx" ON "live_sessions" USING btree ("school_id","starts_at");--> statement-breakpoint
 CREATE INDEX "session_joins_session_idx" ON "session_joins" USING btree ("session_id","occurrence_start");

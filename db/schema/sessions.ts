@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { classes } from "./classes.ts";
 import { connections } from "./connections.ts";
 import { organizations } from "./orgs.ts";
@@ -107,15 +107,15 @@ export const sessionJoins = pgTable(
   (t) => [index("session_joins_session_idx").on(t.sessionId, t.occurrenceStart)],
 );
 
-/** A person's private iCalendar feed: only the SHA-256 of its token is kept. */
-export const calendarFeeds = pgTable(
-  "calendar_feeds",
-  {
-    userId: uuid("user_id")
-      .primaryKey()
-      .references(() => users.id, { onDelete: "cascade" }),
-    tokenHash: text("token_hash").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
-  },
-  (t) => [uniqueIndex("calendar_feeds_token_key").on(t.tokenHash)],
-);
+/**
+ * A person's private iCalendar feed. Its address carries the person's id and a keyed hash of the
+ * id and this row's random `salt` (see calendar.server.ts): the page can show the address again,
+ * and a new salt revokes every earlier address at once.
+ */
+export const calendarFeeds = pgTable("calendar_feeds", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  salt: text("salt").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+});
