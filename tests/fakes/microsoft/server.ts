@@ -244,10 +244,9 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
     const value = items.slice(offset, offset + top);
     const out: Record<string, unknown> = { value };
     if (offset + top < items.length) {
-      const next = new URL(`${base}${url.pathname}`);
-      if (url.searchParams.get("$top")) next.searchParams.set("$top", String(top));
-      next.searchParams.set("$skiptoken", Buffer.from(`o:${offset + top}`).toString("base64url"));
-      out["@odata.nextLink"] = next.toString();
+      // As Graph writes them: `$top`/`$skiptoken` with a literal "$".
+      const query = [url.searchParams.get("$top") ? `$top=${top}` : "", `$skiptoken=${Buffer.from(`o:${offset + top}`).toString("base64url")}`].filter(Boolean).join("&");
+      out["@odata.nextLink"] = `${base}${url.pathname}?${query}`;
     }
     return out;
   }
