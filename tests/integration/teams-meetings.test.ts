@@ -223,6 +223,22 @@ describe("Teams online meetings", () => {
     expect(microsoft.meetings.get(ref.externalId)?.externalId).toBe("session-429");
   });
 
+  it("re-sends once only: a token refused again is reauth_required; a grant without the scope is rejected; a deleted meeting is not_found", async () => {
+    const cfg = { loginUrl: microsoft.url, graphUrl: `${microsoft.url}/v1.0` };
+    const ref = await teams.createMeeting(lan, input, "session-errors");
+    let rejected = 0;
+    const dead = createTeamsMeetings({ config: cfg, tokens: { accessToken: async () => ({ token: "not-a-token", version: 7 }), rejected: async (_c, v) => void (rejected += v) } });
+    const calls = microsoft.calls.onlineMeetings;
+    await expect(dead.updateMeeting(lan, ref, { topic: "x" })).rejects.toMatchObject({ code: "reauth_required", status: 401 });
+    expect(rejected).toBe(7);
+    expect(microsoft.calls.onlineMeetings - calls).toBe(2);
+    const narrow = microsoft.oidc.mint(MS_APP.clientId, LAN, "openid User.Read offline_access", `${microsoft.url}/${TENANT}/v2.0`);
+    const unscoped = createTeamsMeetings({ config: cfg, tokens: { accessToken: async () => ({ token: narrow.accessToken, version: 1 }), rejected: async () => {} } });
+    await expect(unscoped.createMeeting(lan, input, "session-forbidden")).rejects.toMatchObject({ code: "rejected", status: 403, providerCode: "Forbidden" });
+    await teams.cancelMeeting(lan, ref);
+    await expect(teams.updateMeeting(lan, ref, { topic: "đã hủy" })).rejects.toMatchObject({ code: "not_found", status: 404 });
+  });
+
   it("with a school app's token, works on /users/{id}/onlineMeetings for the host", async () => {
     const host = "7e1f0000-aaaa-4bbb-8ccc-000000000042";
     const app = createTeamsMeetings({ config: { loginUrl: microsoft.url, graphUrl: `${microsoft.url}/v1.0` }, tokens: tokenSource(database.db), hostUserId: () => host });
