@@ -5,7 +5,11 @@
  * `{error:{code,message}}`, 429 with a decimal `Retry-After`, 503 for a while. For sign-in and
  * the delegated flow: each tenant's v2.0 discovery document and keys, the authorization endpoint,
  * the code and refresh grants (refresh tokens rotate; a refresh token only with `offline_access`;
- * AADSTS70008 / AADSTS50173 for a dead one) and Graph `/me`.
+ * AADSTS70008 / AADSTS50173 for a dead one) and Graph `/me`. Teams online meetings on `/me/…`
+ * (a delegated token with OnlineMeetings.ReadWrite) and `/users/{id}/…` (an app token or a
+ * delegated one): create, `createOrGet` by `externalId` (201 made, 200 found), GET, PATCH,
+ * DELETE (then 404), attendance reports and records paged by `@odata.nextLink` (absolute links
+ * with `$skiptoken`, reading OnlineMeetingArtifact.Read.All), and 429 with a decimal Retry-After.
  */
 import crypto from "node:crypto";
 import http from "node:http";
@@ -14,6 +18,23 @@ import { OidcCore, type FakeOidcAccount } from "../oidc/core.ts";
 
 /** A tenant with its one app registration and, for sign-in and delegated flows, its people. */
 export type FakeTenant = { tenantId: string; clientId: string; clientSecret: string; displayName: string; domain: string; accounts?: Omit<FakeOidcAccount, "tid">[] };
+
+/** One person's attendance as a test gives it: intervals as [join, leave | null]. */
+export type FakeAttendee = { email?: string | null; userId?: string | null; name: string; role?: "Organizer" | "Presenter" | "Attendee"; intervals: [Date | string, Date | string | null][] };
+
+export type FakeOnlineMeeting = {
+  id: string;
+  /** `me:<sub>` of a delegated owner or the Graph user id of `/users/{id}`. */
+  owner: string;
+  externalId: string | null;
+  subject: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  creationDateTime: string;
+  joinWebUrl: string;
+  joinMeetingIdSettings: { joinMeetingId: string; passcode: string; isPasscodeRequired: boolean };
+  reports: { id: string; start: string; end: string; records: Record<string, unknown>[] }[];
+};
 
 export type FakeMicrosoft = {
   url: string;
@@ -30,6 +51,14 @@ export type FakeMicrosoft = {
   denyOrganization: (deny: boolean) => void;
   /** Expire every token issued so far (Graph then answers 401 InvalidAuthenticationToken). */
   revokeTokens: () => void;
+  /** Online meetings by id (deleted ones are gone). */
+  meetings: Map<string, FakeOnlineMeeting>;
+  /** The next N online-meeting calls answer 429 with this Retry-After (Graph sends decimals, "1.5"). */
+  throttleMeetingsNext: (n: number, retryAfter: string) => void;
+  /** A session's attendance report (one per session), with its people. */
+  addAttendanceReport: (meetingId: string, report: { start: Date | string; end: Date | string; records: FakeAttendee[] }) => string;
+  /** Page sizes of attendance reports and records (Graph's own are not documented). */
+  setMeetingPageSizes: (sizes: { reports?: number; records?: number }) => void;
   close: () => Promise<void>;
 };
 
@@ -49,6 +78,9 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
   const tokens = new Map<string, { tenantId: string; expiresAt: number }>();
   const calls: Record<string, number> = { token: 0, organization: 0 };
   let throttle = { n: 0, retryAfter: "1" };
+  let throttleMeetings = { n: 0, retryAfter: "1" };
+  const meetings = new Map<string, FakeOnlineMeeting>();
+  const pageSizes = { reports: 10, records: 100 };
   let fail = 0;
   let deny = false;
   let base = "";
@@ -156,8 +188,144 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
       if (!t) return json(res, 401, { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } });
       return json(res, 200, { id: t.account.sub, displayName: t.account.name, mail: t.account.email, userPrincipalName: t.account.email });
     }
+    const om = /^\/v1\.0\/(me|users\/([^/]+))\/onlineMeetings(?:\/([^/]+))?(?:\/attendanceReports(?:\/([^/]+)\/attendanceRecords)?)?$/.exec(url.pathname);
+    if (om) return onlineMeetings(req, res, url, om);
     json(res, 404, { error: { code: "ResourceNotFound", message: `No route ${req.method} ${url.pathname}` } });
   });
+
+  const isoOf = (d: Date | string) => new Date(d).toISOString();
+  const digits = (n: number) => Array.from({ length: n }, () => crypto.randomInt(10)).join("");
+
+  function newMeeting(owner: string, body: Record<string, unknown>): FakeOnlineMeeting {
+    const thread = `19:meeting_${crypto.randomBytes(24).toString("base64url")}@thread.v2`;
+    const now = new Date();
+    const start = typeof body.startDateTime === "string" ? isoOf(body.startDateTime) : now.toISOString();
+    const end = typeof body.endDateTime === "string" ? isoOf(body.endDateTime) : new Date(Date.parse(start) + 3600_000).toISOString();
+    const m: FakeOnlineMeeting = {
+      // Graph's ids are base64 of "1*<organizer>*0**<thread>"; standard base64 may hold "/" and "+".
+      id: Buffer.from(`1*${owner}*0**${thread}`).toString("base64"),
+      owner,
+      externalId: typeof body.externalId === "string" ? body.externalId : null,
+      subject: typeof body.subject === "string" ? body.subject : null,
+      startDateTime: start,
+      endDateTime: end,
+      creationDateTime: now.toISOString(),
+      joinWebUrl: `https://teams.microsoft.com/l/meetup-join/${encodeURIComponent(thread)}/0?context=${encodeURIComponent(JSON.stringify({ Tid: "fake", Oid: owner }))}`,
+      joinMeetingIdSettings: { joinMeetingId: digits(12), passcode: crypto.randomBytes(4).toString("base64url").slice(0, 6), isPasscodeRequired: false },
+      reports: [],
+    };
+    meetings.set(m.id, m);
+    return m;
+  }
+
+  function meetingJson(m: FakeOnlineMeeting, scopePath: string) {
+    return {
+      "@odata.type": "#microsoft.graph.onlineMeeting",
+      "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${scopePath}/onlineMeetings/$entity`,
+      id: m.id,
+      creationDateTime: m.creationDateTime,
+      startDateTime: m.startDateTime,
+      endDateTime: m.endDateTime,
+      joinWebUrl: m.joinWebUrl,
+      subject: m.subject,
+      externalId: m.externalId,
+      isBroadcast: false,
+      chatInfo: { threadId: decodeURIComponent(m.joinWebUrl.split("/")[5]), messageId: "0", replyChainMessageId: null },
+      joinMeetingIdSettings: m.joinMeetingIdSettings,
+      participants: { organizer: { identity: { user: { id: m.owner.replace(/^me:/, ""), displayName: null } }, upn: null, role: "presenter" }, attendees: [] },
+    };
+  }
+
+  /** One page of `items` from `$skiptoken` (an opaque offset), with an absolute nextLink. */
+  function paged<T>(url: URL, items: T[], size: number) {
+    const top = Math.min(Number(url.searchParams.get("$top")) || size, size);
+    const skip = url.searchParams.get("$skiptoken");
+    const offset = skip ? Number(Buffer.from(skip, "base64url").toString("utf8").replace(/^o:/, "")) : 0;
+    const value = items.slice(offset, offset + top);
+    const out: Record<string, unknown> = { value };
+    if (offset + top < items.length) {
+      // As Graph writes them: `$top`/`$skiptoken` with a literal "$".
+      const query = [url.searchParams.get("$top") ? `$top=${top}` : "", `$skiptoken=${Buffer.from(`o:${offset + top}`).toString("base64url")}`].filter(Boolean).join("&");
+      out["@odata.nextLink"] = `${base}${url.pathname}?${query}`;
+    }
+    return out;
+  }
+
+  async function onlineMeetings(req: http.IncomingMessage, res: http.ServerResponse, url: URL, om: RegExpExecArray) {
+    calls.onlineMeetings = (calls.onlineMeetings ?? 0) + 1;
+    if (throttleMeetings.n > 0) {
+      throttleMeetings.n--;
+      calls.onlineMeetingsThrottled = (calls.onlineMeetingsThrottled ?? 0) + 1;
+      return json(res, 429, { error: { code: "TooManyRequests", message: "Please retry again later.", innerError: { date: new Date().toISOString(), "request-id": crypto.randomUUID() } } }, { "retry-after": throttleMeetings.retryAfter });
+    }
+    const unauthorized = () => json(res, 401, { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } });
+    const forbidden = () => json(res, 403, { error: { code: "Forbidden", message: "Insufficient privileges to complete the operation." } });
+    const [, scopeSeg, userSeg, idSeg, reportSeg] = om;
+    const artifacts = url.pathname.includes("/attendanceReports");
+    let owner: string;
+    if (scopeSeg === "me") {
+      const t = oidc.bearer(req.headers.authorization);
+      if (!t) return unauthorized();
+      const scopes = t.scope.split(" ");
+      if (!scopes.includes("OnlineMeetings.ReadWrite") || (artifacts && !scopes.includes("OnlineMeetingArtifact.Read.All"))) return forbidden();
+      owner = `me:${t.account.sub}`;
+    } else {
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const app = bearer ? tokens.get(bearer) : undefined;
+      const person = oidc.bearer(req.headers.authorization);
+      if (!(app && app.expiresAt > Date.now()) && !person) return unauthorized();
+      owner = decodeURIComponent(userSeg);
+      if (person && person.account.sub !== owner && person.account.email !== owner) return forbidden();
+      if (person) owner = `me:${person.account.sub}`;
+    }
+    const scopePath = scopeSeg === "me" ? "users('me')" : `users('${userSeg}')`;
+    const notFound = () => json(res, 404, { error: { code: "NotFound", message: "The requested resource does not exist.", innerError: { date: new Date().toISOString() } } });
+    const id = idSeg === undefined ? undefined : decodeURIComponent(idSeg);
+    if (id === undefined || id === "createOrGet") {
+      if (req.method !== "POST") return json(res, 405, { error: { code: "BadRequest", message: "Method not allowed." } });
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse((await readBody(req)) || "{}");
+      } catch {
+        return json(res, 400, { error: { code: "BadRequest", message: "Invalid request body." } });
+      }
+      if (id === "createOrGet") {
+        calls.createOrGet = (calls.createOrGet ?? 0) + 1;
+        if (typeof body.externalId !== "string" || !body.externalId) return json(res, 400, { error: { code: "BadRequest", message: "externalId is required." } });
+        const found = [...meetings.values()].find((m) => m.owner === owner && m.externalId === body.externalId);
+        if (found) return json(res, 200, meetingJson(found, scopePath));
+      } else calls.createMeeting = (calls.createMeeting ?? 0) + 1;
+      return json(res, 201, meetingJson(newMeeting(owner, body), scopePath));
+    }
+    const m = meetings.get(id);
+    if (!m || m.owner !== owner) return notFound();
+    if (reportSeg !== undefined) {
+      if (req.method !== "GET") return json(res, 405, { error: { code: "BadRequest", message: "Method not allowed." } });
+      const report = m.reports.find((r) => r.id === decodeURIComponent(reportSeg));
+      if (!report) return notFound();
+      return json(res, 200, { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${scopePath}/onlineMeetings('${m.id}')/attendanceReports('${report.id}')/attendanceRecords`, ...paged(url, report.records, pageSizes.records) });
+    }
+    if (artifacts) {
+      if (req.method !== "GET") return json(res, 405, { error: { code: "BadRequest", message: "Method not allowed." } });
+      const list = m.reports.map((r) => ({ id: r.id, totalParticipantCount: r.records.length, meetingStartDateTime: r.start, meetingEndDateTime: r.end, attendanceRecords: [] }));
+      return json(res, 200, { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${scopePath}/onlineMeetings('${m.id}')/attendanceReports`, ...paged(url, list, pageSizes.reports) });
+    }
+    if (req.method === "GET") return json(res, 200, meetingJson(m, scopePath));
+    if (req.method === "DELETE") {
+      meetings.delete(m.id);
+      res.writeHead(204);
+      return res.end();
+    }
+    if (req.method === "PATCH") {
+      calls.updateMeeting = (calls.updateMeeting ?? 0) + 1;
+      const body = JSON.parse((await readBody(req)) || "{}") as Record<string, unknown>;
+      if (typeof body.subject === "string") m.subject = body.subject;
+      if (typeof body.startDateTime === "string") m.startDateTime = isoOf(body.startDateTime);
+      if (typeof body.endDateTime === "string") m.endDateTime = isoOf(body.endDateTime);
+      return json(res, 200, meetingJson(m, scopePath));
+    }
+    return json(res, 405, { error: { code: "BadRequest", message: "Method not allowed." } });
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   base = `http://127.0.0.1:${port}`;
@@ -171,6 +339,35 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
     denyOrganization: (d) => (deny = d),
     revokeTokens: () => {
       for (const t of tokens.values()) t.expiresAt = 0;
+    },
+    meetings,
+    throttleMeetingsNext: (n, retryAfter) => (throttleMeetings = { n, retryAfter }),
+    setMeetingPageSizes: (sizes) => Object.assign(pageSizes, sizes),
+    addAttendanceReport: (meetingId, report) => {
+      const m = meetings.get(meetingId);
+      if (!m) throw new Error(`no fake online meeting ${meetingId}`);
+      const id = crypto.randomUUID();
+      m.reports.push({
+        id,
+        start: isoOf(report.start),
+        end: isoOf(report.end),
+        records: report.records.map((a) => {
+          const intervals = a.intervals.map(([join, leave]) => {
+            const j = new Date(join);
+            const l = leave === null ? null : new Date(leave);
+            return { joinDateTime: j.toISOString(), leaveDateTime: l ? l.toISOString() : null, durationInSeconds: l ? Math.round((l.getTime() - j.getTime()) / 1000) : 0 };
+          });
+          return {
+            id: a.userId ?? crypto.randomUUID(),
+            emailAddress: a.email ?? null,
+            totalAttendanceInSeconds: intervals.reduce((s, i) => s + i.durationInSeconds, 0),
+            role: a.role ?? "Attendee",
+            identity: { id: a.userId ?? null, displayName: a.name, tenantId: null },
+            attendanceIntervals: intervals,
+          };
+        }),
+      });
+      return id;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
