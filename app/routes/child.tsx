@@ -3,6 +3,8 @@ import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/child";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
+import { sessionsOfClasses, studentClassIds } from "../services/live-sessions.server.ts";
+import { SessionList } from "../components/session-list.tsx";
 import { childOverview } from "../services/families.server.ts";
 import { displayGrade } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
@@ -12,7 +14,11 @@ import { ListCard } from "../components/list-card.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "parent");
-  return childOverview(getDb(), actor, params.studentId);
+  const db = getDb();
+  const overview = await childOverview(db, actor, params.studentId);
+  const now = new Date();
+  const sessions = await sessionsOfClasses(db, await studentClassIds(db, overview.child.id), { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now);
+  return { ...overview, sessions };
 }
 
 export default function Child() {
@@ -31,6 +37,7 @@ export default function Child() {
           {t("contactBook.openFor", { name: data.child.fullName })}
         </Link>
       </p>
+      <SessionList items={data.sessions} canJoin={false} />
       <div className="grid grid-2">
         <ListCard id="grades" title={t("parent.grades")} empty={t("parent.noGrades")} items={data.graded} keyOf={(g) => g.assignmentId}>
           {(g) => (

@@ -5,6 +5,8 @@ import type { Route } from "./+types/class";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { classPage, getClassForTeacher, regenerateJoinCode } from "../services/classes.server.ts";
+import { sessionsOfClasses } from "../services/live-sessions.server.ts";
+import { SessionList } from "../components/session-list.tsx";
 import { setLessonStatus } from "../services/lessons.server.ts";
 import { formatSchoolYear, subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
@@ -14,7 +16,11 @@ import { badRequest, formObject, readForm } from "./_form.server.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
-  return classPage(getDb(), actor, params.classId);
+  const db = getDb();
+  const page = await classPage(db, actor, params.classId);
+  const now = new Date();
+  const sessions = await sessionsOfClasses(db, [page.class.id], { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now);
+  return { ...page, sessions };
 }
 
 /**
@@ -75,8 +81,12 @@ export default function ClassPage() {
       <p className="actions">
         <Link className="button" to={`/classes/${c.id}/gradebook`}>
           {t("classes.gradebook")}
+        </Link>{" "}
+        <Link className="button" to={`/classes/${c.id}/sessions/new`} data-testid="schedule-session">
+          {t("sessions.schedule")}
         </Link>
       </p>
+      <SessionList items={data.sessions} canJoin />
       <div className="grid grid-2">
         <section className="card" aria-labelledby="join-code">
           <h2 id="join-code">{t("classes.joinCode")}</h2>

@@ -3,6 +3,8 @@ import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/today";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
+import { sessionsOfClasses, studentClassIds } from "../services/live-sessions.server.ts";
+import { SessionList } from "../components/session-list.tsx";
 import { studentToday } from "../services/timeline.server.ts";
 import { displayGrade } from "../services/grades.ts";
 import { subjectName } from "../lib/curriculum.ts";
@@ -13,8 +15,13 @@ import { ListCard } from "../components/list-card.tsx";
 
 export async function loader({ url, context }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "student");
-  const today = await studentToday(getDb(), actor);
-  return { name: actor.fullName.split(" ").pop(), ...today };
+  const db = getDb();
+  const now = new Date();
+  const [today, sessions] = await Promise.all([
+    studentToday(db, actor),
+    studentClassIds(db, actor.id).then((ids) => sessionsOfClasses(db, ids, { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now)),
+  ]);
+  return { name: actor.fullName.split(" ").pop(), ...today, sessions };
 }
 
 export default function Today() {
@@ -47,6 +54,7 @@ export default function Today() {
           </Link>
         </section>
       ) : null}
+      {data.classes.length > 0 ? <SessionList items={data.sessions} canJoin /> : null}
       <div className="grid grid-2">
         <ListCard id="overdue" title={t("today.overdue")} empty={t("today.nothingOverdue")} items={data.overdue} keyOf={(a) => a.id}>
           {(a) => (

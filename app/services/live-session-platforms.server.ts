@@ -6,15 +6,27 @@ import type { Db } from "../../db/client.server.ts";
 import type { Connection, SessionPlatform } from "../../db/schema/index.ts";
 import type { ConnectionRef, MeetingProvider } from "../../integrations/ports.ts";
 import { createMeetMeetings } from "../../integrations/google/meet.server.ts";
+import { createTeamsMeetings } from "../../integrations/microsoft/meetings.server.ts";
+import { microsoftConfig } from "./connections/microsoft.server.ts";
 import { pgRateBudgets } from "./connections/budgets.server.ts";
 import { googleConfig } from "./connections/google.server.ts";
 import { tokenSource } from "./connections/token-source.server.ts";
 
-export function meetingProvider(db: Db, platform: Exclude<SessionPlatform, "link">): MeetingProvider | null {
+/**
+ * `host`: the teacher's address, for a school's application connection (Teams meetings are made
+ * on a user's behalf: a delegated grant acts as its own user, an app as the named one).
+ */
+export function meetingProvider(db: Db, platform: Exclude<SessionPlatform, "link">, host?: { connection: Pick<Connection, "kind">; email: string | null }): MeetingProvider | null {
   const deps = { tokens: tokenSource(db), budgets: pgRateBudgets(db) };
   switch (platform) {
     case "google":
       return createMeetMeetings({ config: googleConfig(), ...deps });
+    case "microsoft":
+      return createTeamsMeetings({
+        config: microsoftConfig(),
+        ...deps,
+        hostUserId: () => (host?.connection.kind === "server_to_server" ? (host.email ?? undefined) : undefined),
+      });
     default:
       return null;
   }

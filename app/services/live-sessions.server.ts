@@ -7,7 +7,7 @@
  */
 import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, sessionJoins, type SessionPlatform } from "../../db/schema/index.ts";
+import { classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, sessionJoins, users, type SessionPlatform } from "../../db/schema/index.ts";
 import { isClassTeacher, type Actor } from "../auth/actor.server.ts";
 import { forbidden, notFound } from "../auth/guards.server.ts";
 import { occurrences, MAX_OCCURRENCES, joinOpen, currentOrNext, type Occurrence, type SessionRule } from "../lib/sessions.ts";
@@ -16,6 +16,12 @@ import type { MeetingInput } from "../../integrations/ports.ts";
 import { connectionFor } from "./connections/teacher.server.ts";
 import { meetingProvider, refOf } from "./live-session-platforms.server.ts";
 import { logger, errorFields } from "../server/log.ts";
+
+async function teacherEmail(db: DbOrTx, userId: string | null): Promise<string | null> {
+  if (!userId) return null;
+  const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  return u?.email ?? null;
+}
 
 export type SessionInput = {
   title: string;
@@ -61,8 +67,8 @@ export async function syncSession(db: Db, sessionId: string): Promise<SessionRow
   if (!s) throw notFound();
   if (s.platform === "link" || s.cancelledAt) return s;
   const platform = s.platform;
-  const provider = meetingProvider(db, platform);
   const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
+  const provider = connection ? meetingProvider(db, platform, { connection, email: await teacherEmail(db, s.createdBy) }) : null;
   const set = async (values: Partial<SessionRow>) => {
     const [row] = await db.update(liveSessions).set({ ...values, updatedAt: new Date() }).where(eq(liveSessions.id, s.id)).returning();
     return row;
@@ -211,8 +217,8 @@ export async function cancelSession(db: Db, actor: Actor, sessionId: string, occ
   }
   if (s.platform === "link" || !s.externalId || !s.connectionId) return;
   const platform = s.platform;
-  const provider = meetingProvider(db, platform);
   const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
+  const provider = connection ? meetingProvider(db, platform, { connection, email: await teacherEmail(db, s.createdBy) }) : null;
   if (!provider || !connection) return;
   try {
     await provider.cancelMeeting(refOf(connection), { provider: platform, externalId: s.externalId, joinUrl: s.joinUrl ?? "" }, occurrenceStart ? { startsAt: occurrenceStart } : undefined);
