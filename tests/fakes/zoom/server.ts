@@ -97,7 +97,12 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(JSON.stringify(body));
 }
 
-export async function startFakeZoom(accounts: FakeZoomAccount[], userApp: { clients: FakeOidcClient[]; users: FakeOidcAccount[] } = { clients: [], users: [] }): Promise<FakeZoom> {
+export async function startFakeZoom(
+  accounts: FakeZoomAccount[],
+  userApp: { clients: FakeOidcClient[]; users: FakeOidcAccount[] } = { clients: [], users: [] },
+  /** `firstMeetingId`: where meeting numbers start (beyond 2^53 to test that ids stay exact). */
+  opts: { firstMeetingId?: bigint } = {},
+): Promise<FakeZoom> {
   const byId = new Map(accounts.map((a) => [a.accountId, a]));
   const tokens = new Map<string, { accountId: string; expiresAt: number }>();
   const calls = { token: 0, me: 0, revoke: 0 };
@@ -119,7 +124,7 @@ export async function startFakeZoom(accounts: FakeZoomAccount[], userApp: { clie
   const instances = new Map<string, { uuid: string; start_time: string }[]>();
   const writes = new Map<string, number>();
   const pageTokens = new Map<string, { list: string; offset: number; expiresAt: number }>();
-  let nextId = 85_000_000_001n;
+  let nextId = opts.firstMeetingId ?? 85_000_000_001n;
 
   type Principal = { users: FakeZoomUser[]; me: FakeZoomUser };
   function principal(req: http.IncomingMessage): Principal | null {
