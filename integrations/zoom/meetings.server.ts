@@ -113,7 +113,8 @@ export function createZoomMeetings(deps: ZoomMeetingsDeps): MeetingProvider {
       code: "rate_limited",
       provider: "zoom",
       operation,
-      retryAt: new Date(Math.max(nextUtcMidnight(now).getTime(), Math.min(taken.retryAt.getTime(), nextUtcMidnight(now).getTime()))),
+      // The key is per UTC day: whatever the store says, the next day's key is fresh at 00:00 UTC.
+      retryAt: nextUtcMidnight(now),
       budget: "per_user_day",
       providerMessage: `the daily limit (${DAILY_MEETING_WRITES_LIMIT}) of meeting creates and updates for Zoom user ${host} is spent until 00:00 UTC`,
     });

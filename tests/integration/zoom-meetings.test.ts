@@ -5,6 +5,8 @@
  * attendance over pages, and finding a meeting again by its idempotency key.
  */
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import { seedDemo } from "../../db/seed.server.ts";
 import { isIntegrationError, type IntegrationError } from "../../integrations/errors.ts";
 import type { AttendanceRecord, ConnectionRef, MeetingProvider, Page } from "../../integrations/ports.ts";
 import { createZoomMeetings } from "../../integrations/zoom/meetings.server.ts";
+import { verifyZoomSignature } from "../../integrations/zoom/webhook.ts";
 import { startFakeZoom, type FakeParticipant, type FakeZoom } from "../fakes/zoom/server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -80,6 +83,10 @@ const TUESDAY = new Date("2027-01-05T03:00:00Z");
 describe("Zoom meetings", () => {
   let single: Awaited<ReturnType<MeetingProvider["createMeeting"]>>;
   let series: Awaited<ReturnType<MeetingProvider["createMeeting"]>>;
+
+  it("says what Zoom offers", () => {
+    expect(meetings).toMatchObject({ provider: "zoom", capabilities: { attendance: "both", recordings: true, recurrence: "platform" } });
+  });
 
   it("creates one meeting (type 2) in local time with its zone; the id stays exact", async () => {
     single = await meetings.createMeeting(conn, { topic: "Toán 7A — ôn tập", startsAt: TUESDAY, durationMinutes: 45, timezone: TZ, agenda: "Chương 2: số thực" }, "lesson:7a:2027-01-05");
@@ -195,8 +202,11 @@ describe("Zoom meetings", () => {
     const e = await failure(meetings.createMeeting(conn, { topic: "Lý 8B", startsAt: TUESDAY, durationMinutes: 45, timezone: TZ, hostUserId: BINH.id }, "binh:1"));
     expect(e).toMatchObject({ code: "rate_limited", budget: "per_user_day", status: 429 });
     expect(e.providerMessage).toContain("daily rate limit (100) of Meeting Create/Update");
+    expect(e.retryAt).toEqual(new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1)));
     const sent = requestsTo("POST", pathname).length;
+    // Zoom sends this 429 without Retry-After, so the HTTP layer tries it up to three times.
     expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(3);
     await expect(meetings.createMeeting(conn, { topic: "Lý 8B", startsAt: TUESDAY, durationMinutes: 45, timezone: TZ, hostUserId: BINH.id }, "binh:2")).rejects.toMatchObject({
       code: "rate_limited",
       budget: "per_user_day",
@@ -262,5 +272,33 @@ describe("Zoom meetings", () => {
     expect(await meetings.findByKey(conn, "lesson:7a:2027-01-06", TUESDAY)).toBeNull();
     // A key that is the start of another is not that key.
     expect(await meetings.findByKey(conn, "lesson:7a", TUESDAY)).toBeNull();
+  });
+});
+
+describe("the fake's webhook sender", () => {
+  it("delivers the exact bytes with headers the hub's verifier accepts", async () => {
+    const got: { raw: Buffer; headers: http.IncomingHttpHeaders }[] = [];
+    const server = http.createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      got.push({ raw: Buffer.concat(chunks), headers: req.headers });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/zoom/x`;
+      // Escapes next to raw UTF-8, as Zoom sends them: a string body goes out unchanged.
+      const body = String.raw`{"event":"meeting.ended","payload":{"account_id":"acc_79001","object":{"id":"85393847045","topic":"Lớp 7A – ôn tập"}},"event_ts":1800000000123}`;
+      const res = await zoom.sendWebhook(url, "hook-secret-token", body, { timestamp: 1800000000 });
+      expect(res.status).toBe(204);
+      const [d] = got;
+      expect(d!.raw.toString("utf8")).toBe(body);
+      expect(d!.headers["x-zm-request-timestamp"]).toBe("1800000000");
+      const headers = { signature: String(d!.headers["x-zm-signature"]), timestamp: String(d!.headers["x-zm-request-timestamp"]) };
+      expect(verifyZoomSignature(d!.raw, headers, "hook-secret-token", 1800000000_000)).toBe("ok");
+      expect(verifyZoomSignature(d!.raw, headers, "another-secret", 1800000000_000)).toBe("mismatch");
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
