@@ -139,6 +139,9 @@ describe("Zoom meetings", () => {
     expect(m).toMatchObject({ topic: "Ngữ văn 8B", duration: 40 });
     expect(whole.joinUrl).toBe(m.join_url);
     expect(whole.occurrences).toHaveLength(10);
+    // The occurrence moved before stays where it was put.
+    expect(whole.occurrences!.find((o) => o.externalId === third.externalId)!.startsAt.toISOString()).toBe("2027-01-13T08:00:00.000Z");
+    expect(m.occurrences!.every((o) => o.duration === 40)).toBe(true);
   });
 
   it("cancels one occurrence, then the series; a meeting already gone is done", async () => {

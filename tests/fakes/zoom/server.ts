@@ -284,10 +284,14 @@ export async function startFakeZoom(
         } else {
           if (typeof b.topic === "string") m.topic = b.topic;
           if (typeof b.agenda === "string") m.agenda = b.agenda;
-          if (b.duration !== undefined) m.duration = Number(b.duration);
+          if (b.duration !== undefined) {
+            m.duration = Number(b.duration);
+            for (const o of m.occurrences ?? []) o.duration = m.duration;
+          }
           if (typeof b.timezone === "string") m.timezone = b.timezone;
           if (b.type !== undefined) m.type = Number(b.type);
-          if (b.start_time !== undefined || b.recurrence !== undefined || b.timezone !== undefined || b.duration !== undefined) {
+          // A new start, zone or recurrence lays the series out again (moved occurrences included).
+          if (b.start_time !== undefined || b.recurrence !== undefined || b.timezone !== undefined) {
             schedule(m, { start_time: b.start_time ?? localOf(Date.parse(m.start_time), m.timezone), timezone: m.timezone, recurrence: b.recurrence ?? m.recurrence });
           }
         }
