@@ -1,5 +1,6 @@
 import { IntegrationError } from "../errors.ts";
 import type { ProviderResponse } from "../http/request.server.ts";
+import { nextUtcMidnight } from "./mapping.ts";
 import { OAuthError, RestError } from "./schemas.ts";
 
 function body<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } }, text: string): T | undefined {
@@ -24,10 +25,17 @@ export function tokenError(res: ProviderResponse, operation: string): Integratio
   return new IntegrationError({ ...base, code: "rejected" });
 }
 
+/** Zoom's refusal of a host's 101st meeting create or update in one UTC day. */
+export const DAILY_MEETING_WRITES = /daily rate limit \(\d+\) of Meeting Create\/Update/i;
+
 /** A REST reply that is not 2xx. A daily limit (X-RateLimit-Type: Daily-limit) waits until the date Zoom gives. */
 export function restError(res: ProviderResponse, operation: string): IntegrationError {
   const b = body(RestError, res.text);
   const base = { provider: "zoom", operation, status: res.status, providerCode: b?.code, providerMessage: b?.message || res.text.slice(0, 200) || `HTTP ${res.status}` };
+  if (res.status === 429 && DAILY_MEETING_WRITES.test(base.providerMessage)) {
+    // Per host user, counted in UTC days; Zoom sends no Retry-After with it.
+    return new IntegrationError({ ...base, code: "rate_limited", retryAt: nextUtcMidnight(), budget: "per_user_day" });
+  }
   if (res.status === 429) {
     const daily = String(res.headers["x-ratelimit-type"] ?? "").toLowerCase().startsWith("daily");
     return new IntegrationError({ ...base, code: "rate_limited", retryAt: res.retryAt ?? new Date(Date.now() + 1000), budget: daily ? "per_account_day" : "burst" });

@@ -20,6 +20,14 @@ export function zoomLightBudget(store: RateBudgets, accountId: string) {
   return { store, key: `zoom:account:${accountId}:light`, limit: 30, windowMs: 1000 };
 }
 
+/**
+ * The account's Medium budget (meeting create, update, delete; lists of meetings and of past
+ * participants): 20 requests per second on Pro (60 on Business and above).
+ */
+export function zoomMediumBudget(store: RateBudgets, accountId: string) {
+  return { store, key: `zoom:account:${accountId}:medium`, limit: 20, windowMs: 1000 };
+}
+
 export async function checkZoom(
   cfg: ZoomConfig,
   creds: ZoomCredentials,

@@ -52,3 +52,77 @@ export const WebhookEvent = z.object({
   }),
 });
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+// ---------------------------------------------------------------------------------------------
+// Meetings (replies parsed with `parseJsonExact`, so an int64 id arrives as a string or a number
+// below 2^53 — either way it leaves as a string).
+
+/** An occurrence of a fixed-time series: `occurrence_id` is its start in epoch milliseconds. */
+export const ZoomOccurrence = z.object({
+  occurrence_id: ZoomId,
+  start_time: z.string().min(1),
+  duration: z.number().int().optional(),
+  status: z.string().optional(),
+});
+
+/** `POST /users/{id}/meetings` (201) and `GET /meetings/{id}` (200). */
+export const ZoomMeeting = z.object({
+  id: ZoomId,
+  uuid: z.string().optional(),
+  host_id: z.string().optional(),
+  topic: z.string().optional(),
+  type: z.number().int(),
+  start_time: z.string().optional(),
+  duration: z.number().int().optional(),
+  timezone: z.string().optional(),
+  agenda: z.string().optional(),
+  join_url: z.string().min(1),
+  start_url: z.string().optional(),
+  password: z.string().optional(),
+  occurrences: z.array(ZoomOccurrence).optional(),
+});
+export type ZoomMeeting = z.infer<typeof ZoomMeeting>;
+
+/** `GET /users/{id}/meetings`: one page of a host's meetings. */
+export const ZoomMeetingList = z.object({
+  next_page_token: z.string().optional().default(""),
+  total_records: z.number().int().optional(),
+  meetings: z
+    .array(
+      z.object({
+        id: ZoomId,
+        uuid: z.string().optional(),
+        topic: z.string().optional(),
+        type: z.number().int().optional(),
+        start_time: z.string().optional(),
+        agenda: z.string().optional(),
+        join_url: z.string().optional(),
+      }),
+    )
+    .default([]),
+});
+
+/** `GET /past_meetings/{id}/instances`: the ended sessions of a meeting (a series has one per class held). */
+export const ZoomPastInstances = z.object({
+  meetings: z.array(z.object({ uuid: z.string().min(1), start_time: z.string().min(1) })).default([]),
+});
+
+/** `GET /past_meetings/{id}/participants`: one page; an empty `next_page_token` is the last. */
+export const ZoomParticipants = z.object({
+  next_page_token: z.string().optional().default(""),
+  total_records: z.number().int().optional(),
+  participants: z
+    .array(
+      z.object({
+        id: z.string().optional(),
+        user_id: ZoomId.optional(),
+        registrant_id: z.string().optional(),
+        name: z.string().optional(),
+        user_email: z.string().optional(),
+        join_time: z.string().min(1),
+        leave_time: z.string().optional(),
+        duration: z.number().optional(),
+      }),
+    )
+    .default([]),
+});
