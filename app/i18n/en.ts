@@ -77,6 +77,10 @@ export const en: Dictionary = {
     demoHint: "Password for every demo account: {password}",
   },
   account: {
+    calendarTitle: "Calendar (iCalendar)",
+    calendarHint: "Add this private address to Google Calendar, Outlook or Apple Calendar (“Add calendar from URL”) to see live sessions and due dates. Do not share it.",
+    calendarRenew: "Make a new address (the old one stops working)",
+    calendarRenewed: "A new calendar address is made; the old one no longer works.",
     identitiesTitle: "School sign-in accounts",
     identitiesNone: "No Google or Microsoft account linked. You still sign in with your password as usual.",
     identityLink: "Link a {provider} account",

@@ -57,6 +57,10 @@ describe("dictionaries", () => {
       "connections.provider.google",
       "connections.provider.microsoft",
       "connections.provider.zoom",
+      "sessions.platform.google",
+      "sessions.platform.microsoft",
+      "sessions.platform.zoom",
+      "sessions.syncWhy.other",
       "unsubscribe.channels.email",
       "unsubscribe.channels.zalo",
     ]);

@@ -75,6 +75,10 @@ export const vi = {
     demoHint: "Mật khẩu của mọi tài khoản dùng thử: {password}",
   },
   account: {
+    calendarTitle: "Lịch (iCalendar)",
+    calendarHint: "Thêm địa chỉ riêng này vào Google Calendar, Outlook hay Lịch của Apple (“Thêm lịch từ URL”) để thấy buổi học trực tuyến và hạn nộp bài. Đừng chia sẻ nó.",
+    calendarRenew: "Tạo địa chỉ mới (địa chỉ cũ ngừng hoạt động)",
+    calendarRenewed: "Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được.",
     identitiesTitle: "Tài khoản đăng nhập của trường",
     identitiesNone: "Chưa liên kết tài khoản Google hay Microsoft nào. Bạn vẫn đăng nhập bằng mật khẩu như thường.",
     identityLink: "Liên kết tài khoản {provider}",

@@ -2,6 +2,8 @@ import { data, Form, redirect, useActionData, useLoaderData, useSearchParams } f
 import { identitiesOf, linkConnectionFor, SSO_PROVIDERS, unlinkIdentity, type SsoProvider } from "../services/connections/sso.server.ts";
 import { oauthRefusal } from "../lib/oauth-refusals.ts";
 import { formatDateTime } from "../lib/vn.ts";
+import { calendarToken } from "../services/calendar.server.ts";
+import { env } from "../env.server.ts";
 import type { Route } from "./+types/account";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
@@ -23,7 +25,10 @@ export async function loader({ url, context }: Route.LoaderArgs) {
     identitiesOf(db, actor.id),
     Promise.all(SSO_PROVIDERS.map(async (p) => ((await linkConnectionFor(db, actor.id, p)) ? p : null))),
   ]);
+  const base = env().APP_URL ?? url.origin;
+  const feedToken = await calendarToken(db, env().SECRET_KEY, actor.id);
   return {
+    calendarUrl: `${base}/calendar/${feedToken}.ics`,
     identities: identities.map((i) => ({ id: i.id, provider: i.provider, email: i.email, createdAt: i.createdAt })),
     linkable: linkable.filter((p): p is SsoProvider => p !== null),
     fullName: actor.fullName,
@@ -36,6 +41,10 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 export async function action({ request, url, context }: Route.ActionArgs) {
   const actor = requireActor(url, context);
   const form = formObject(await readForm(request, context));
+  if (form.intent === "calendar-renew") {
+    await calendarToken(getDb(), env().SECRET_KEY, actor.id, true);
+    return { errors: {} as Record<string, string>, changed: false, calendarRenewed: true };
+  }
   if (form.intent === "unlink") {
     const ok = await unlinkIdentity(getDb(), actor.id, typeof form.identityId === "string" && /^[0-9a-f-]{36}$/i.test(form.identityId) ? form.identityId : "00000000-0000-0000-0000-000000000000", clientAddress(request));
     if (!ok) throw data({ message: "not_found" }, { status: 404 });
@@ -87,6 +96,18 @@ export default function Account() {
             </li>
           ))}
         </ul>
+        <h2 id="calendar-title">{t("account.calendarTitle")}</h2>
+        <p className="muted">{t("account.calendarHint")}</p>
+        {result && "calendarRenewed" in result ? <Notice>{t("account.calendarRenewed")}</Notice> : null}
+        <p>
+          <code data-testid="calendar-url" className="break">
+            {data.calendarUrl}
+          </code>
+        </p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="calendar-renew" />
+          <button type="submit">{t("account.calendarRenew")}</button>
+        </Form>
         <h2 id="identities-title">{t("account.identitiesTitle")}</h2>
         {linked === "google" || linked === "microsoft" ? <Notice>{t("account.identityLinked", { provider: t(`connections.provider.${linked}`) })}</Notice> : null}
         {result && "unlinked" in result ? <Notice>{t("account.identityUnlinked")}</Notice> : null}

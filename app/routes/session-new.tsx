@@ -11,7 +11,6 @@ import { requireRole } from "../auth/guards.server.ts";
 import { getClassForTeacher, listTeacherClasses } from "../services/classes.server.ts";
 import { createLiveSession, SessionInputError } from "../services/live-sessions.server.ts";
 import { teacherOptions } from "../services/connections/teacher.server.ts";
-import { orgIdsWithRole } from "../auth/actor.server.ts";
 import { vnDate, vnInstant, vnWeekday } from "../lib/sessions.ts";
 import { Field, FormError } from "../components/forms.tsx";
 import { Link } from "../components/link.tsx";

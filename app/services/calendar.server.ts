@@ -13,11 +13,17 @@ import { and, eq, gte, inArray, isNull, lte } from "drizzle-orm";
 import ical, { ICalEventRepeatingFreq, ICalEventStatus, ICalWeekday } from "ical-generator";
 import type { Db } from "../../db/client.server.ts";
 import { assignments, calendarFeeds, classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, users } from "../../db/schema/index.ts";
-import { scheduledStarts, vnDate } from "../lib/sessions.ts";
+import { scheduledStarts, vnDate, VN_OFFSET_MS } from "../lib/sessions.ts";
 
 const TZ = "Asia/Ho_Chi_Minh";
 const VTIMEZONE = ["BEGIN:VTIMEZONE", `TZID:${TZ}`, `X-LIC-LOCATION:${TZ}`, "BEGIN:STANDARD", "TZOFFSETFROM:+0700", "TZOFFSETTO:+0700", "TZNAME:+07", "DTSTART:19700101T000000", "END:STANDARD", "END:VTIMEZONE"].join("\r\n");
 const WEEKDAY: Record<number, ICalWeekday> = { 1: ICalWeekday.MO, 2: ICalWeekday.TU, 3: ICalWeekday.WE, 4: ICalWeekday.TH, 5: ICalWeekday.FR, 6: ICalWeekday.SA, 7: ICalWeekday.SU };
+
+/**
+ * ical-generator writes a plain Date's UTC fields under the event's TZID; handing it the instant
+ * moved by +7 h makes those fields Vietnam's wall-clock time.
+ */
+const wall = (d: Date) => new Date(d.getTime() + VN_OFFSET_MS);
 
 function mac(secret: string, payload: string): string {
   const key = crypto.createHmac("sha256", secret).update("lopso:calendar-feed:v1").digest();
@@ -87,26 +93,26 @@ export async function calendarFeed(db: Db, userId: string, baseUrl: string, now 
     const mine = exceptions.filter((e) => e.sessionId === s.id);
     const base = { id: `${s.id}@lopso`, sequence: s.sequence, summary, description, url: joinUrl, timezone: TZ, stamp: s.updatedAt, status: s.cancelledAt ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED };
     if (!s.weekdays?.length) {
-      cal.createEvent({ ...base, start: s.startsAt, end });
+      cal.createEvent({ ...base, start: wall(s.startsAt), end: wall(end) });
       continue;
     }
     const starts = scheduledStarts({ startsAt: s.startsAt, durationMinutes: s.durationMinutes, weekdays: s.weekdays, until: s.until, count: s.count });
     const last = starts[starts.length - 1];
     cal.createEvent({
       ...base,
-      start: s.startsAt,
-      end,
+      start: wall(s.startsAt),
+      end: wall(end),
       repeating: {
         freq: ICalEventRepeatingFreq.WEEKLY,
         byDay: s.weekdays.map((d) => WEEKDAY[d]),
         // UNTIL as the last occurrence's start (inclusive), whichever way the series ends.
         until: last,
-        exclude: mine.filter((e) => e.cancelled).map((e) => e.originalStart),
+        exclude: mine.filter((e) => e.cancelled).map((e) => wall(e.originalStart)),
       },
     });
     for (const moved of mine.filter((e) => !e.cancelled && (e.startsAt || e.durationMinutes))) {
       const start = moved.startsAt ?? moved.originalStart;
-      cal.createEvent({ ...base, recurrenceId: moved.originalStart, start, end: new Date(start.getTime() + (moved.durationMinutes ?? s.durationMinutes) * 60_000) });
+      cal.createEvent({ ...base, recurrenceId: wall(moved.originalStart), start: wall(start), end: wall(new Date(start.getTime() + (moved.durationMinutes ?? s.durationMinutes) * 60_000)) });
     }
   }
 
@@ -122,8 +128,8 @@ export async function calendarFeed(db: Db, userId: string, baseUrl: string, now 
       summary: `${prefix(a.classId)}Hạn nộp: ${a.title} (${a.className})`,
       description: `${url}\nHạn nộp ${vnDate(a.dueAt)}`,
       url,
-      start: new Date(a.dueAt.getTime() - 15 * 60_000),
-      end: a.dueAt,
+      start: wall(new Date(a.dueAt.getTime() - 15 * 60_000)),
+      end: wall(a.dueAt),
       timezone: TZ,
       stamp: a.updatedAt,
     });

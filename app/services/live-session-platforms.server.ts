@@ -7,6 +7,8 @@ import type { Connection, SessionPlatform } from "../../db/schema/index.ts";
 import type { ConnectionRef, MeetingProvider } from "../../integrations/ports.ts";
 import { createMeetMeetings } from "../../integrations/google/meet.server.ts";
 import { createTeamsMeetings } from "../../integrations/microsoft/meetings.server.ts";
+import { createZoomMeetings } from "../../integrations/zoom/meetings.server.ts";
+import { zoomConfig } from "./connections/zoom.server.ts";
 import { microsoftConfig } from "./connections/microsoft.server.ts";
 import { pgRateBudgets } from "./connections/budgets.server.ts";
 import { googleConfig } from "./connections/google.server.ts";
@@ -27,8 +29,8 @@ export function meetingProvider(db: Db, platform: Exclude<SessionPlatform, "link
         ...deps,
         hostUserId: () => (host?.connection.kind === "server_to_server" ? (host.email ?? undefined) : undefined),
       });
-    default:
-      return null;
+    case "zoom":
+      return createZoomMeetings({ config: zoomConfig(), ...deps });
   }
 }
 

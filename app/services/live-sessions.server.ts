@@ -76,6 +76,8 @@ export async function syncSession(db: Db, sessionId: string): Promise<SessionRow
   if (!connection) return set({ syncState: "pending", syncMessage: "not_connected", connectionId: null });
   if (!provider) return set({ syncState: "pending", syncMessage: "platform_unavailable", connectionId: connection.id });
   const input: MeetingInput = {
+    // A school's Zoom app makes the meeting for the teacher (a user of its account); a teacher's own grant for themselves.
+    ...(platform === "zoom" && connection.kind === "server_to_server" ? { hostUserId: (await teacherEmail(db, s.createdBy)) ?? undefined } : {}),
     topic: s.title,
     startsAt: s.startsAt,
     durationMinutes: s.durationMinutes,

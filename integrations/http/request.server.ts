@@ -72,7 +72,9 @@ export async function providerRequest(call: ProviderCall): Promise<ProviderRespo
     const retryAt = throttled ? retryAfterDate(res.headers["retry-after"], new Date()) : undefined;
     if (retryAt && call.budget) await call.budget.store.block(call.budget.key, retryAt);
     if (attempt < MAX_TRIES) {
-      if (throttled) {
+      // A daily limit (Zoom's `X-RateLimit-Type: Daily-limit`) does not open again in seconds.
+      const daily = /daily/i.test(String(res.headers["x-ratelimit-type"] ?? ""));
+      if (throttled && !daily) {
         const wait = retryAt ? retryAt.getTime() - Date.now() : backoffDelay(attempt);
         if (wait <= MAX_INLINE_WAIT_MS && (call.idempotent || res.statusCode === 429)) {
           await sleep(Math.max(0, wait));

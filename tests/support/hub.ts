@@ -103,13 +103,13 @@ export class Client {
     return this.keep(await fetch(this.base + p, { redirect: "manual", headers: { cookie: this.cookieHeader(), ...headers } }));
   }
 
-  /** POST a form (urlencoded, or multipart when `body` is FormData). */
-  async post(p: string, body: Record<string, string> | FormData, headers: Record<string, string> = {}) {
+  /** POST a form (urlencoded — URLSearchParams for repeated fields — or multipart when `body` is FormData). */
+  async post(p: string, body: Record<string, string> | URLSearchParams | FormData, headers: Record<string, string> = {}) {
     const init: RequestInit = {
       method: "POST",
       redirect: "manual",
       headers: { cookie: this.cookieHeader(), origin: this.base, ...headers },
-      body: body instanceof FormData ? body : new URLSearchParams(body),
+      body: body instanceof FormData || body instanceof URLSearchParams ? body : new URLSearchParams(body),
     };
     return this.keep(await fetch(this.base + p, init));
   }
