@@ -13,6 +13,9 @@ import {
   classMembers,
   contactChannels,
   lessons,
+  liveSessionClasses,
+  liveSessionExceptions,
+  liveSessions,
   linkCodes,
   memberships,
   notificationPreferences,
@@ -266,6 +269,28 @@ export async function seedDemo(db: Db, now = new Date()) {
       { userId: u.linh, studentId: u.binh, kind: "grade", mode: "immediate" },
       { userId: u.linh, studentId: u.mai, kind: "grade", mode: "immediate" },
     ]);
+
+    // A weekly live session of Toán 6A1 on "Liên kết" (no account needed), begun a week ago at
+    // this time of day, so that the first start shows "Tham gia" open; next week's is cancelled.
+    const firstStart = new Date(Math.floor((now.getTime() - 7 * DAY - 5 * 60_000) / (5 * 60_000)) * 5 * 60_000);
+    const weekday = ((new Date(firstStart.getTime() + 7 * 3600 * 1000).getUTCDay() + 6) % 7) + 1;
+    const [session] = await tx
+      .insert(liveSessions)
+      .values({
+        schoolId: thcs.id,
+        createdBy: u.lan,
+        title: "Toán 6A1 — học trực tuyến hằng tuần",
+        platform: "link",
+        startsAt: firstStart,
+        durationMinutes: 45,
+        weekdays: [weekday],
+        count: 12,
+        joinUrl: "https://meet.jit.si/lopso-demo-toan-6a1",
+        syncState: "synced",
+      })
+      .returning({ id: liveSessions.id });
+    await tx.insert(liveSessionClasses).values({ sessionId: session.id, classId: toan6 });
+    await tx.insert(liveSessionExceptions).values({ sessionId: session.id, originalStart: new Date(firstStart.getTime() + 14 * DAY), cancelled: true });
 
     return { schools: 2, users: people.length };
   });

@@ -11,6 +11,7 @@ import { runFanout } from "../services/notify/fanout.server.ts";
 import { hubNotifyConfig } from "../services/notify/recipients.server.ts";
 import { deliveryJobs } from "../services/notify/delivery-jobs.server.ts";
 import { refreshIdleGrants } from "../services/connections/idle.server.ts";
+import { syncPending } from "../services/live-sessions.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -60,6 +61,14 @@ export const JOBS: JobDefinition[] = [
     cron: "20 3 * * *",
     async run(database) {
       return refreshIdleGrants(database.db);
+    },
+  },
+  {
+    // Live sessions the platform did not have yet (a connection made later, a rate limit, an outage).
+    name: "sessions-sync",
+    cron: "*/5 * * * *",
+    async run(database) {
+      return syncPending(database.db);
     },
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).

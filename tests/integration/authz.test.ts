@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import crypto from "node:crypto";
-import { assignments, attachments, classGroups, classMembers, events, lessons, memberships, notifications, organizations, pushSubscriptions, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classGroups, classMembers, events, lessons, liveSessions, memberships, notifications, organizations, pushSubscriptions, submissions, users } from "../../db/schema/index.ts";
 import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
@@ -61,6 +61,7 @@ beforeAll(async () => {
   ids.g6 = groups.find((g) => g.name === "6A1")!.id;
   ids.g7 = groups.find((g) => g.name === "7A2")!.id;
   ids.g3 = groups.find((g) => g.name === "3A1")!.id;
+  [{ id: ids.session }] = await db.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.title, "Toán 6A1 — học trực tuyến hằng tuần"));
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
@@ -172,6 +173,10 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
   { name: "connections (THCS)", path: () => `/admin/schools/${ids.thcs}/connections`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "connections (primary school)", path: () => `/admin/schools/${ids.th}/connections`, expect: row({ province: 200 }, 403) },
+  // A live session of Toán 6A1: its teacher, its students, their parents (read only); not found for
+  // anyone else, the school's admins included (a class's sessions are its teachers' to manage).
+  { name: "live session (Toán 6A1)", path: () => `/sessions/${ids.session}`, expect: row({ lan: 200, an: 200, hung: 200, minh: 404, hoa: 404, khoa: 404, thu: 404, schoolAdmin: 404, province: 404, otherProvince: 404 }, 404) },
+  { name: "schedule a live session (Toán 6A1)", path: () => `/classes/${ids.toan6}/sessions/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "a teacher's own connections", path: () => "/account/connections", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
   // Signing in with the school account: the choice of school is public; a callback without its
   // state is refused for everyone, signed in or not, before anything else.
@@ -251,6 +256,7 @@ async function counts() {
     passwords: secrets.passwords,
     sessions: Number(secrets.sessions),
     connections: Number((await hub.database.query<{ n: number }>("select (select count(*) from connections) + (select count(*) from user_identities) + (select count(*) from oauth_states) as n"))[0].n),
+    liveSessions: (await hub.database.query<{ s: string }>("select coalesce(string_agg(id::text || coalesce(cancelled_at::text, ''), ',' order by id), '') as s from live_sessions"))[0].s,
     // Class groups (homeroom teacher, code) and every enrolment and parent code.
     ...(
       await hub.database.query<{ groups: string; enrolments: number; codes: number }>(
@@ -594,6 +600,18 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.thcs}/connections`,
     body: () => ({ intent: "google_consent" }),
     expect: { anon: "login", schoolAdmin: 404, province: 404, lan: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "cancel a live session of Toán 6A1",
+    path: () => `/sessions/${ids.session}`,
+    body: () => ({ intent: "cancel" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 404, hung: 404, schoolAdmin: 404, province: 404 },
+  },
+  {
+    name: "schedule a live session for another teacher's class",
+    path: () => `/classes/${ids.toan6}/sessions/new`,
+    body: () => ({ title: "x", platform: "link", day: "2030-01-07", time: "07:00", duration: "45", linkUrl: "https://meet.example.vn/x" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403 },
   },
   {
     name: "remove a teacher's own connection (none of theirs by that id)",
