@@ -58,6 +58,7 @@ export default [
   // Live sessions: their classes' teachers, students and (read only) parents
   route("sessions/:sessionId", "routes/session.tsx"),
   route("sessions/:sessionId/join", "routes/session-join.tsx"),
+  route("sessions/:sessionId/attendance", "routes/session-attendance.tsx"),
 
   // Everyone who may read a lesson
   route("lessons/:lessonId", "routes/lesson.tsx"),

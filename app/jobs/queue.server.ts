@@ -12,6 +12,7 @@ import { hubNotifyConfig } from "../services/notify/recipients.server.ts";
 import { deliveryJobs } from "../services/notify/delivery-jobs.server.ts";
 import { refreshIdleGrants } from "../services/connections/idle.server.ts";
 import { syncPending } from "../services/live-sessions.server.ts";
+import { processZoomEvents, readEndedOccurrences } from "../services/attendance.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 
 export type JobDefinition = {
@@ -69,6 +70,16 @@ export const JOBS: JobDefinition[] = [
     cron: "*/5 * * * *",
     async run(database) {
       return syncPending(database.db);
+    },
+  },
+  {
+    // Attendance: Zoom's stored webhook events, then each ended occurrence's record read once.
+    name: "sessions-attendance",
+    cron: "*/10 * * * *",
+    async run(database) {
+      const events = await processZoomEvents(database.db);
+      const reads = await readEndedOccurrences(database.db);
+      return { ...events, ...reads };
     },
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).

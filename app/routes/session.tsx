@@ -23,7 +23,16 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const { session: s, role } = await sessionAccess(db, actor, params.sessionId);
   const now = new Date();
   const list = await sessionOccurrences(db, s, { from: new Date(now.getTime() - 3 * 3_600_000), to: new Date(now.getTime() + 120 * 86_400_000) });
+  const past =
+    role === "teacher"
+      ? (await sessionOccurrences(db, s, { from: new Date(now.getTime() - 60 * 86_400_000), to: now }))
+          .filter((o) => !o.cancelled && o.startsAt <= now)
+          .reverse()
+          .slice(0, 20)
+          .map((o) => ({ originalStart: o.originalStart.toISOString(), startsAt: o.startsAt }))
+      : [];
   return {
+    past,
     role,
     session: {
       id: s.id,
@@ -53,7 +62,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 }
 
 export default function SessionPage() {
-  const { role, session: s, occurrences } = useLoaderData<typeof loader>();
+  const { role, session: s, occurrences, past } = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
   const [search] = useSearchParams();
   const t = useT();
@@ -140,6 +149,19 @@ export default function SessionPage() {
           </Form>
         ) : null}
       </section>
+      {past.length ? (
+        <section className="card" aria-labelledby="past-title">
+          <h2 id="past-title">{t("attendance.past")}</h2>
+          <ul className="list" data-testid="past-occurrences">
+            {past.map((o) => (
+              <li key={o.originalStart} className="row">
+                <span>{formatDateTime(o.startsAt)}</span>
+                <Link to={`/sessions/${s.id}/attendance?at=${encodeURIComponent(o.originalStart)}`}>{t("attendance.link")}</Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <p>
         <Link to={role === "teacher" ? "/classes" : role === "student" ? "/today" : "/children"}>{t("common.back")}</Link>
       </p>

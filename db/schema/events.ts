@@ -48,7 +48,7 @@ export const events = pgTable(
     index("events_student_idx").on(t.studentId),
     uniqueIndex("events_once_key")
       .on(t.type, t.subjectId)
-      .where(sql`${t.type} in ('submission.missing', 'lesson.published', 'assignment.created', 'announcement.posted', 'note.posted', 'thread.message')`),
+      .where(sql`${t.type} in ('submission.missing', 'lesson.published', 'assignment.created', 'announcement.posted', 'note.posted', 'thread.message', 'attendance.recorded')`),
   ],
 );
 

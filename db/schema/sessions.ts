@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { classes } from "./classes.ts";
 import { connections } from "./connections.ts";
 import { organizations } from "./orgs.ts";
@@ -119,3 +119,80 @@ export const calendarFeeds = pgTable("calendar_feeds", {
   salt: text("salt").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
 });
+
+/**
+ * Who the platform says took part in an occurrence: one row per join (a rejoin is another row),
+ * stored once whichever way it arrives (Zoom's webhook and its report agree on participant and
+ * join time). Matched to a student by the attendance service, never by guess.
+ */
+export const sessionParticipants = pgTable(
+  "session_participants",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    occurrenceStart: timestamp("occurrence_start", { withTimezone: true }).notNull(),
+    /** The platform's id for the person (Zoom participant/user id, Meet `users/…`, Graph user id) or, lacking one, the name. */
+    personKey: text("person_key").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    email: text("email"),
+    platformUserId: text("platform_user_id"),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull(),
+    leftAt: timestamp("left_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex("session_participants_join_key").on(t.sessionId, t.occurrenceStart, t.personKey, t.joinedAt)],
+);
+
+export const ATTENDANCE_STATUSES = ["present", "late", "left_early", "absent"] as const;
+export type AttendanceStatus = (typeof ATTENDANCE_STATUSES)[number];
+
+/** Each student's attendance at an occurrence: computed, or set by the teacher (who has the last word). */
+export const sessionAttendance = pgTable(
+  "session_attendance",
+  {
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    occurrenceStart: timestamp("occurrence_start", { withTimezone: true }).notNull(),
+    studentId: uuid("student_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ATTENDANCE_STATUSES }).notNull(),
+    minutes: integer("minutes").notNull().default(0),
+    /** `auto` from the platform's record; `teacher` when corrected by hand. */
+    source: text("source", { enum: ["auto", "teacher"] }).notNull().default("auto"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.occurrenceStart, t.studentId] })],
+);
+
+/** A platform identity confirmed by a teacher as a student's: used for the next sessions' matching. */
+export const platformIdentities = pgTable(
+  "platform_identities",
+  {
+    provider: text("provider", { enum: SESSION_PLATFORMS }).notNull(),
+    personKey: text("person_key").notNull(),
+    studentId: uuid("student_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    confirmedBy: uuid("confirmed_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.personKey] })],
+);
+
+/** When an occurrence's attendance was read from its platform (read once, after the end). */
+export const attendanceReads = pgTable(
+  "attendance_reads",
+  {
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    occurrenceStart: timestamp("occurrence_start", { withTimezone: true }).notNull(),
+    readAt: timestamp("read_at", { withTimezone: true }).notNull().default(sql`now()`),
+    participants: integer("participants").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.occurrenceStart] })],
+);
