@@ -59,6 +59,7 @@ export default [
   route("sessions/:sessionId", "routes/session.tsx"),
   route("sessions/:sessionId/join", "routes/session-join.tsx"),
   route("sessions/:sessionId/attendance", "routes/session-attendance.tsx"),
+  route("sessions/:sessionId/recordings/:recordingId", "routes/session-recording.tsx"),
 
   // Everyone who may read a lesson
   route("lessons/:lessonId", "routes/lesson.tsx"),

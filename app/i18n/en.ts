@@ -741,6 +741,10 @@ export const en: Dictionary = {
     past: "Past sessions",
   },
   sessions: {
+    recordings: "Recordings",
+    recordingOf: "Recording of {when}",
+    recordingShowParents: "Let parents watch",
+    recordingHideParents: "Stop parents watching",
     title: "Live session",
     newTitle: "Schedule a live session",
     schedule: "Schedule a live session",

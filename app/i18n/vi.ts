@@ -736,6 +736,10 @@ export const vi = {
     past: "Các buổi đã diễn ra",
   },
   sessions: {
+    recordings: "Bản ghi",
+    recordingOf: "Bản ghi buổi {when}",
+    recordingShowParents: "Cho phụ huynh xem",
+    recordingHideParents: "Không cho phụ huynh xem",
     title: "Buổi học trực tuyến",
     newTitle: "Lên lịch buổi học trực tuyến",
     schedule: "Lên lịch buổi học trực tuyến",

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Route } from "./+types/session";
 import { getDb } from "../../db/client.server.ts";
 import { requireActor } from "../auth/guards.server.ts";
-import { cancelSession, sessionAccess, sessionOccurrences } from "../services/live-sessions.server.ts";
+import { cancelSession, recordingsOf, sessionAccess, sessionOccurrences, setRecordingForParents } from "../services/live-sessions.server.ts";
 import { joinOpen } from "../lib/sessions.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { Link } from "../components/link.tsx";
@@ -31,7 +31,9 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
           .slice(0, 20)
           .map((o) => ({ originalStart: o.originalStart.toISOString(), startsAt: o.startsAt }))
       : [];
+  const recordings = await recordingsOf(db, s.id, role);
   return {
+    recordings,
     past,
     role,
     session: {
@@ -51,18 +53,26 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   };
 }
 
-const Cancel = z.object({ intent: z.literal("cancel"), occurrence: z.iso.datetime().optional().or(z.literal("").transform(() => undefined)) });
+const Action = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("cancel"), occurrence: z.iso.datetime().optional().or(z.literal("").transform(() => undefined)) }),
+  z.object({ intent: z.literal("recording-parents"), recordingId: z.uuid(), allow: z.enum(["1", "0"]) }),
+]);
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireActor(url, context);
-  const parsed = Cancel.safeParse(formObject(await readForm(request, context)));
+  const parsed = Action.safeParse(formObject(await readForm(request, context)));
   if (!parsed.success) throw data({ message: "bad_request" }, { status: 400 });
-  await cancelSession(getDb(), actor, params.sessionId, parsed.data.occurrence ? new Date(parsed.data.occurrence) : null);
+  const db = getDb();
+  if (parsed.data.intent === "recording-parents") {
+    await setRecordingForParents(db, actor, params.sessionId, parsed.data.recordingId, parsed.data.allow === "1");
+    return { cancelled: null };
+  }
+  await cancelSession(db, actor, params.sessionId, parsed.data.occurrence ? new Date(parsed.data.occurrence) : null);
   return { cancelled: parsed.data.occurrence ? "occurrence" : "series" };
 }
 
 export default function SessionPage() {
-  const { role, session: s, occurrences, past } = useLoaderData<typeof loader>();
+  const { role, session: s, occurrences, past, recordings } = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
   const [search] = useSearchParams();
   const t = useT();
@@ -149,6 +159,28 @@ export default function SessionPage() {
           </Form>
         ) : null}
       </section>
+      {recordings.length ? (
+        <section className="card" aria-labelledby="rec-title">
+          <h2 id="rec-title">{t("sessions.recordings")}</h2>
+          <ul className="list" data-testid="recordings">
+            {recordings.map((r) => (
+              <li key={r.id} className="row">
+                <a href={`/sessions/${s.id}/recordings/${r.id}`} rel="noreferrer">
+                  {t("sessions.recordingOf", { when: formatDateTime(r.recordedAt) })}
+                </a>
+                {role === "teacher" ? (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="recording-parents" />
+                    <input type="hidden" name="recordingId" value={r.id} />
+                    <input type="hidden" name="allow" value={r.parentsMaySee ? "0" : "1"} />
+                    <button type="submit">{t(r.parentsMaySee ? "sessions.recordingHideParents" : "sessions.recordingShowParents")}</button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {past.length ? (
         <section className="card" aria-labelledby="past-title">
           <h2 id="past-title">{t("attendance.past")}</h2>

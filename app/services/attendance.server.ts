@@ -19,6 +19,7 @@ import {
   providerEvents,
   sessionAttendance,
   sessionParticipants,
+  sessionRecordings,
   users,
   type AttendanceStatus,
 } from "../../db/schema/index.ts";
@@ -212,15 +213,32 @@ export async function processZoomEvents(db: Db, limit = 500): Promise<{ processe
   let processed = 0;
   let ignored = 0;
   for (const e of batch) {
-    const payload = e.payload as { payload?: { object?: { id?: string | number; participant?: { user_id?: string; id?: string; user_name?: string; email?: string; join_time?: string; leave_time?: string } } } };
+    type ZoomObject = {
+      id?: string | number;
+      start_time?: string;
+      duration?: number;
+      participant?: { user_id?: string; id?: string; user_name?: string; email?: string; join_time?: string; leave_time?: string };
+      recording_files?: { id?: string; file_type?: string; status?: string; play_url?: string; recording_start?: string }[];
+    };
+    const payload = e.payload as { payload?: { object?: ZoomObject } };
     const object = payload.payload?.object;
     const p = object?.participant;
     const [s] = object?.id ? await db.select().from(liveSessions).where(and(eq(liveSessions.externalId, String(object.id)), eq(liveSessions.platform, "zoom"))) : [];
-    if (s && p && (e.eventType === "meeting.participant_joined" || e.eventType === "meeting.participant_left")) {
+    if (s && e.eventType === "recording.completed") {
+      const files = (object?.recording_files ?? []).filter((f) => f.play_url && f.id && (f.status ?? "completed") === "completed");
+      const file = files.find((f) => f.file_type === "MP4") ?? files[0];
+      if (file) {
+        const at = new Date(object?.start_time ?? file.recording_start ?? e.eventTs);
+        const occ = nearestOccurrence(s, at);
+        await db
+          .insert(sessionRecordings)
+          .values({ sessionId: s.id, occurrenceStart: occ?.originalStart ?? s.startsAt, externalId: file.id!, playUrl: file.play_url!, recordedAt: at, durationMinutes: object?.duration ?? null })
+          .onConflictDoNothing();
+        processed++;
+      } else ignored++;
+    } else if (s && p && (e.eventType === "meeting.participant_joined" || e.eventType === "meeting.participant_left")) {
       const at = new Date(p.join_time ?? p.leave_time ?? e.eventTs);
-      const occ = occurrences({ startsAt: s.startsAt, durationMinutes: s.durationMinutes, weekdays: s.weekdays, until: s.until, count: s.count }, [], { from: new Date(at.getTime() - 12 * 3_600_000), to: new Date(at.getTime() + 12 * 3_600_000) }).sort(
-        (a, b) => Math.abs(a.startsAt.getTime() - at.getTime()) - Math.abs(b.startsAt.getTime() - at.getTime()),
-      )[0];
+      const occ = nearestOccurrence(s, at);
       if (occ) {
         const personKey = p.id || p.user_id || (p.email ? p.email.toLowerCase() : `name:${p.user_name ?? ""}`);
         if (e.eventType === "meeting.participant_joined" && p.join_time) {
@@ -237,6 +255,14 @@ export async function processZoomEvents(db: Db, limit = 500): Promise<{ processe
     await db.update(providerEvents).set({ processedAt: new Date() }).where(eq(providerEvents.id, e.id));
   }
   return { processed, ignored };
+}
+
+/** The occurrence of a session nearest to an instant (within half a day), or undefined. */
+function nearestOccurrence(s: SessionRow, at: Date) {
+  const rule = { startsAt: s.startsAt, durationMinutes: s.durationMinutes, weekdays: s.weekdays, until: s.until, count: s.count };
+  return occurrences(rule, [], { from: new Date(at.getTime() - 12 * 3_600_000), to: new Date(at.getTime() + 12 * 3_600_000) }).sort(
+    (a, b) => Math.abs(a.startsAt.getTime() - at.getTime()) - Math.abs(b.startsAt.getTime() - at.getTime()),
+  )[0];
 }
 
 /** The teacher's attendance page for one occurrence (computed now from what is stored). */

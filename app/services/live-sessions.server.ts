@@ -5,9 +5,9 @@
  * platform cannot take yet is kept "chưa đồng bộ" with the reason and made later — nothing the
  * teacher typed is lost.
  */
-import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
-import { classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, sessionJoins, users, type SessionPlatform } from "../../db/schema/index.ts";
+import { classes, classMembers, liveSessionClasses, liveSessionExceptions, liveSessions, parentLinks, sessionJoins, sessionRecordings, users, type SessionPlatform } from "../../db/schema/index.ts";
 import { isClassTeacher, type Actor } from "../auth/actor.server.ts";
 import { forbidden, notFound } from "../auth/guards.server.ts";
 import { occurrences, MAX_OCCURRENCES, joinOpen, currentOrNext, type Occurrence, type SessionRule } from "../lib/sessions.ts";
@@ -278,4 +278,20 @@ export async function sessionsOfClasses(db: Db, classIds: string[], window: { fr
 /** A student's classes (for "Hôm nay" and a parent's child page). */
 export async function studentClassIds(db: Db, studentId: string): Promise<string[]> {
   return (await db.select({ id: classMembers.classId }).from(classMembers).where(and(eq(classMembers.userId, studentId), eq(classMembers.role, "student")))).map((r) => r.id);
+}
+
+/** A session's recordings that `role` may see (parents only those the teacher allowed). */
+export async function recordingsOf(db: Db, sessionId: string, role: "teacher" | "student" | "parent") {
+  const rows = await db.select().from(sessionRecordings).where(eq(sessionRecordings.sessionId, sessionId)).orderBy(desc(sessionRecordings.recordedAt));
+  return rows.filter((r) => role !== "parent" || r.parentsMaySee).map((r) => ({ id: r.id, recordedAt: r.recordedAt, durationMinutes: r.durationMinutes, parentsMaySee: r.parentsMaySee }));
+}
+
+export async function setRecordingForParents(db: Db, actor: Actor, sessionId: string, recordingId: string, allow: boolean) {
+  const s = await sessionForTeacher(db, actor, sessionId);
+  const done = await db
+    .update(sessionRecordings)
+    .set({ parentsMaySee: allow })
+    .where(and(eq(sessionRecordings.id, recordingId), eq(sessionRecordings.sessionId, s.id)))
+    .returning({ id: sessionRecordings.id });
+  if (done.length === 0) throw notFound();
 }

@@ -39,6 +39,18 @@ CREATE TABLE "session_participants" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "session_recordings" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"session_id" uuid NOT NULL,
+	"occurrence_start" timestamp with time zone NOT NULL,
+	"external_id" text NOT NULL,
+	"play_url" text NOT NULL,
+	"recorded_at" timestamp with time zone NOT NULL,
+	"duration_minutes" integer,
+	"parents_may_see" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 DROP INDEX "events_once_key";--> statement-breakpoint
 ALTER TABLE "attendance_reads" ADD CONSTRAINT "attendance_reads_session_id_live_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."live_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "platform_identities" ADD CONSTRAINT "platform_identities_student_id_users_id_fk" FOREIGN KEY ("student_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -46,5 +58,7 @@ ALTER TABLE "platform_identities" ADD CONSTRAINT "platform_identities_confirmed_
 ALTER TABLE "session_attendance" ADD CONSTRAINT "session_attendance_session_id_live_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."live_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "session_attendance" ADD CONSTRAINT "session_attendance_student_id_users_id_fk" FOREIGN KEY ("student_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "session_participants" ADD CONSTRAINT "session_participants_session_id_live_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."live_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "session_recordings" ADD CONSTRAINT "session_recordings_session_id_live_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."live_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "session_participants_join_key" ON "session_participants" USING btree ("session_id","occurrence_start","person_key","joined_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "session_recordings_external_key" ON "session_recordings" USING btree ("session_id","external_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_once_key" ON "events" USING btree ("type","subject_id") WHERE "events"."type" in ('submission.missing', 'lesson.published', 'assignment.created', 'announcement.posted', 'note.posted', 'thread.message', 'attendance.recorded');

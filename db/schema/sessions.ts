@@ -196,3 +196,27 @@ export const attendanceReads = pgTable(
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.occurrenceStart] })],
 );
+
+/**
+ * A session's recording (Zoom's `recording.completed`): its play address stays here and is
+ * reached only through the hub's link, which checks that the person may see it.
+ */
+export const sessionRecordings = pgTable(
+  "session_recordings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: "cascade" }),
+    occurrenceStart: timestamp("occurrence_start", { withTimezone: true }).notNull(),
+    /** The platform's id of the recording file (unique: a redelivered event adds nothing). */
+    externalId: text("external_id").notNull(),
+    playUrl: text("play_url").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull(),
+    durationMinutes: integer("duration_minutes"),
+    /** The teacher lets the students' parents watch it too. */
+    parentsMaySee: boolean("parents_may_see").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex("session_recordings_external_key").on(t.sessionId, t.externalId)],
+);

@@ -138,6 +138,43 @@ describe("attendance", () => {
     expect(giang).toMatchObject({ status: "present", source: "teacher" });
   });
 
+  it("a recording reaches the class through the hub's link; parents only when the teacher allows", async () => {
+    const [s] = await hub.database.db.select().from(liveSessions).where(eq(liveSessions.title, "Toán trên Zoom — điểm danh"));
+    const event = {
+      event: "recording.completed",
+      event_ts: Date.now(),
+      payload: {
+        account_id: ZOOM.accountId,
+        object: {
+          id: s.externalId,
+          uuid: "rec-uuid",
+          start_time: s.startsAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          duration: 44,
+          share_url: "https://zoom.example/share/never-shown",
+          recording_files: [
+            { id: "f-audio", file_type: "M4A", status: "completed", play_url: "https://zoom.example/rec/play/audio", recording_start: s.startsAt.toISOString() },
+            { id: "f-video", file_type: "MP4", status: "completed", play_url: "https://zoom.example/rec/play/video", recording_start: s.startsAt.toISOString() },
+          ],
+        },
+      },
+    };
+    expect((await sendZoomWebhook(`${hub.url}/webhooks/zoom/${zoomConnection}`, HOOK, event)).status).toBe(200);
+    expect((await processZoomEvents(hub.database.db)).processed).toBe(1);
+    const an = await hub.as(`an.nv@${DOMAIN}`);
+    const page = (await an.html(`/sessions/${s.id}`)).text;
+    const link = /href="(\/sessions\/[0-9a-f-]+\/recordings\/[0-9a-f-]+)"/.exec(page)![1];
+    expect(page).not.toContain("zoom.example");
+    const go = await an.get(link);
+    expect(go.status).toBe(302);
+    expect(go.headers.get("location")).toBe("https://zoom.example/rec/play/video");
+    const hung = await hub.as("0912345678");
+    expect((await hung.get(link)).status).toBe(404);
+    expect((await (await hub.as("khoa.bd@nguyendu.lopso.demo")).get(link)).status).toBe(404);
+    const recordingId = link.split("/").pop()!;
+    expect((await lan.post(`/sessions/${s.id}`, { intent: "recording-parents", recordingId, allow: "1" })).status).toBe(200);
+    expect((await hung.get(link)).headers.get("location")).toBe("https://zoom.example/rec/play/video");
+  });
+
   it("from Meet's conference record, read once after the end by the job", async () => {
     const start = new Date(Math.floor((Date.now() - 90 * 60_000) / 60_000) * 60_000);
     const s = await schedule("google", start, "Toán trên Meet — điểm danh");
