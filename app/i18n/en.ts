@@ -721,6 +721,7 @@ export const en: Dictionary = {
     },
   },
   attendance: {
+    childTitle: "Live-session attendance",
     pageTitle: "Attendance",
     title: "Attendance of {when}",
     confirmTitle: "To confirm",

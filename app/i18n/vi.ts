@@ -716,6 +716,7 @@ export const vi = {
     },
   },
   attendance: {
+    childTitle: "Điểm danh buổi học trực tuyến",
     pageTitle: "Điểm danh",
     title: "Điểm danh buổi {when}",
     confirmTitle: "Cần xác nhận",

@@ -4,6 +4,7 @@ import type { Route } from "./+types/child";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { sessionsOfClasses, studentClassIds } from "../services/live-sessions.server.ts";
+import { childAttendance } from "../services/attendance.server.ts";
 import { SessionList } from "../components/session-list.tsx";
 import { childOverview } from "../services/families.server.ts";
 import { displayGrade } from "../services/grades.ts";
@@ -17,8 +18,11 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const db = getDb();
   const overview = await childOverview(db, actor, params.studentId);
   const now = new Date();
-  const sessions = await sessionsOfClasses(db, await studentClassIds(db, overview.child.id), { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now);
-  return { ...overview, sessions };
+  const [sessions, attendance] = await Promise.all([
+    studentClassIds(db, overview.child.id).then((ids) => sessionsOfClasses(db, ids, { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now)),
+    childAttendance(db, overview.child.id),
+  ]);
+  return { ...overview, sessions, attendance };
 }
 
 export default function Child() {
@@ -38,6 +42,24 @@ export default function Child() {
         </Link>
       </p>
       <SessionList items={data.sessions} canJoin={false} />
+      {data.attendance.length ? (
+        <section className="card" aria-labelledby="child-attendance">
+          <h2 id="child-attendance">{t("attendance.childTitle")}</h2>
+          <ul className="list" data-testid="child-attendance">
+            {data.attendance.map((a) => (
+              <li key={`${a.sessionId}:${String(a.at)}`} className="row" data-status={a.status}>
+                <span>
+                  {a.title} · {formatDateTime(a.at)}
+                </span>
+                <strong>
+                  {t(`attendance.statuses.${a.status}`)}
+                  {a.status !== "absent" ? ` (${t("sessions.minutes", { n: a.minutes })})` : ""}
+                </strong>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div className="grid grid-2">
         <ListCard id="grades" title={t("parent.grades")} empty={t("parent.noGrades")} items={data.graded} keyOf={(g) => g.assignmentId}>
           {(g) => (

@@ -271,3 +271,14 @@ export async function attendanceForTeacher(db: Db, actor: Actor, sessionId: stri
   return { session: s, ...(await computeAttendance(db, s, originalStart)) };
 }
 
+
+/** A student's latest attendance rows (for their parent's page). */
+export async function childAttendance(db: Db, studentId: string, limit = 10) {
+  return db
+    .select({ sessionId: sessionAttendance.sessionId, title: liveSessions.title, platform: liveSessions.platform, at: sessionAttendance.occurrenceStart, status: sessionAttendance.status, minutes: sessionAttendance.minutes })
+    .from(sessionAttendance)
+    .innerJoin(liveSessions, eq(liveSessions.id, sessionAttendance.sessionId))
+    .where(eq(sessionAttendance.studentId, studentId))
+    .orderBy(sql`${sessionAttendance.occurrenceStart} desc`)
+    .limit(limit);
+}

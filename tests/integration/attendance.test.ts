@@ -136,6 +136,13 @@ describe("attendance", () => {
     await lan.html(page);
     const [giang] = await hub.database.db.select().from(sessionAttendance).where(and(eq(sessionAttendance.sessionId, s.id), eq(sessionAttendance.studentId, ids["giang.ht"])));
     expect(giang).toMatchObject({ status: "present", source: "teacher" });
+
+    // An's father sees it on An's page.
+    const hung = await hub.as("0912345678");
+    const child = htmlText((await hung.html(`/children/${ids["an.nv"]}`)).text);
+    expect(child).toContain("Điểm danh buổi học trực tuyến");
+    expect(child).toContain("Toán trên Zoom — điểm danh");
+    expect(child).toMatch(/Có mặt \(\d+ phút\)/);
   });
 
   it("a recording reaches the class through the hub's link; parents only when the teacher allows", async () => {
