@@ -768,6 +768,7 @@ export const en: Dictionary = {
     linkHint: "The https:// address of a room you already made (Zoom, Meet, Teams or another platform).",
     platform: { zoom: "Zoom", google: "Google Meet", microsoft: "Microsoft Teams", link: "Link" },
     notConnected: "not connected (the session is created once it is)",
+    weeklyHint: "The first day always has a session; tick other days of the week if needed.",
     weekly: "Weekly on:",
     weekday: { d1: "Monday", d2: "Tuesday", d3: "Wednesday", d4: "Thursday", d5: "Friday", d6: "Saturday", d7: "Sunday" },
     minutes: "{n} min",

@@ -763,6 +763,7 @@ export const vi = {
     linkHint: "Địa chỉ https:// của phòng học (Zoom, Meet, Teams hay nền tảng khác) mà bạn đã tạo sẵn.",
     platform: { zoom: "Zoom", google: "Google Meet", microsoft: "Microsoft Teams", link: "Liên kết" },
     notConnected: "chưa kết nối (buổi học sẽ được tạo khi kết nối xong)",
+    weeklyHint: "Ngày bắt đầu luôn có buổi học; chọn thêm các ngày khác trong tuần nếu cần.",
     weekly: "Hằng tuần vào các ngày:",
     weekday: { d1: "Thứ Hai", d2: "Thứ Ba", d3: "Thứ Tư", d4: "Thứ Năm", d5: "Thứ Sáu", d6: "Thứ Bảy", d7: "Chủ Nhật" },
     minutes: "{n} phút",

@@ -31,7 +31,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
     class: { id: cls.id, name: cls.name, subject: cls.subject },
     others: mine.filter((c) => c.id !== cls.id && c.schoolYear === cls.schoolYear).map((c) => ({ id: c.id, name: c.name, subject: c.subject })),
     connected: Object.fromEntries(options.map((o) => [o.provider, o.schoolConnected || o.own?.status === "connected"])) as Record<"google" | "microsoft" | "zoom", boolean>,
-    defaults: { day: vnDate(tomorrow), time: "07:30", weekday: vnWeekday(tomorrow) },
+    defaults: { day: vnDate(tomorrow), time: "07:30" },
   };
 }
 
@@ -141,10 +141,11 @@ export default function NewSession() {
             <input type="checkbox" name="repeat" value="weekly" defaultChecked={values.repeat === "weekly"} />
             {t("sessions.weekly")}
           </label>
+          <p className="muted">{t("sessions.weeklyHint")}</p>
           <div className="choices">
             {WEEKDAYS.map((d) => (
               <label key={d} className="choice">
-                <input type="checkbox" name="weekdays" value={d} defaultChecked={chosenDays.size ? chosenDays.has(d) : d === defaults.weekday} />
+                <input type="checkbox" name="weekdays" value={d} defaultChecked={chosenDays.has(d)} />
                 {t(`sessions.weekday.d${d}`)}
               </label>
             ))}
