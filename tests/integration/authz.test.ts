@@ -61,7 +61,9 @@ beforeAll(async () => {
   ids.g6 = groups.find((g) => g.name === "6A1")!.id;
   ids.g7 = groups.find((g) => g.name === "7A2")!.id;
   ids.g3 = groups.find((g) => g.name === "3A1")!.id;
-  [{ id: ids.session }] = await db.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.title, "Toán 6A1 — học trực tuyến hằng tuần"));
+  const [demoSession] = await db.select({ id: liveSessions.id, startsAt: liveSessions.startsAt }).from(liveSessions).where(eq(liveSessions.title, "Toán 6A1 — học trực tuyến hằng tuần"));
+  ids.session = demoSession.id;
+  ids.sessionStart = demoSession.startsAt.toISOString();
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
@@ -176,6 +178,8 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   // A live session of Toán 6A1: its teacher, its students, their parents (read only); not found for
   // anyone else, the school's admins included (a class's sessions are its teachers' to manage).
   { name: "live session (Toán 6A1)", path: () => `/sessions/${ids.session}`, expect: row({ lan: 200, an: 200, hung: 200, minh: 404, hoa: 404, khoa: 404, thu: 404, schoolAdmin: 404, province: 404, otherProvince: 404 }, 404) },
+  { name: "attendance of the live session's first occurrence", path: () => `/sessions/${ids.session}/attendance?at=${encodeURIComponent(ids.sessionStart)}`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "a recording that is not there", path: () => `/sessions/${ids.session}/recordings/00000000-0000-4000-8000-000000000000`, expect: row({}, 404) },
   { name: "schedule a live session (Toán 6A1)", path: () => `/classes/${ids.toan6}/sessions/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "a teacher's own connections", path: () => "/account/connections", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
   // Signing in with the school account: the choice of school is public; a callback without its
@@ -606,6 +610,12 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/sessions/${ids.session}`,
     body: () => ({ intent: "cancel" }),
     expect: { anon: "login", minh: 404, hoa: 404, an: 404, hung: 404, schoolAdmin: 404, province: 404 },
+  },
+  {
+    name: "confirm a participant of another teacher's session",
+    path: () => `/sessions/${ids.session}/attendance?at=${encodeURIComponent(ids.sessionStart)}`,
+    body: () => ({ intent: "confirm", personKey: "p1", studentId: ids.an }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403 },
   },
   {
     name: "schedule a live session for another teacher's class",
