@@ -26,6 +26,7 @@ export function matchParticipants(roster: RosterStudent[], joins: Participation[
   const inRoster = new Set(roster.map((s) => s.id));
   const byStudent = new Map<string, Participation[]>();
   const pending = new Map<string, Matched["toConfirm"][number]>();
+  const folded = roster.map((s) => ({ id: s.id, name: searchFold(s.fullName), given: givenName(s.fullName) }));
   for (const j of joins) {
     const id = (j.email && byEmail.get(j.email.toLowerCase())) || remembered.get(j.personKey);
     if (id && inRoster.has(id)) {
@@ -36,8 +37,8 @@ export function matchParticipants(roster: RosterStudent[], joins: Participation[
     const name = searchFold(j.displayName);
     const words = new Set(name.split(/[^a-z0-9]+/).filter(Boolean));
     // Suggestions: the whole name, else a student whose given name the display name contains.
-    const exact = roster.filter((s) => searchFold(s.fullName) === name).map((s) => s.id);
-    const suggestions = exact.length ? exact : roster.filter((s) => words.has(givenName(s.fullName))).map((s) => s.id);
+    const exact = folded.filter((s) => s.name === name).map((s) => s.id);
+    const suggestions = exact.length ? exact : folded.filter((s) => words.has(s.given)).map((s) => s.id);
     pending.set(j.personKey, { personKey: j.personKey, displayName: j.displayName, email: j.email, suggestions });
   }
   return { byStudent, toConfirm: [...pending.values()] };

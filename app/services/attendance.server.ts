@@ -10,6 +10,7 @@ import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.server.ts";
 import {
   attendanceReads,
+  events,
   classes,
   classMembers,
 
@@ -102,15 +103,13 @@ export async function computeAttendance(db: Db, s: SessionRow, originalStart: Da
     );
     const rows: AttendanceView["rows"] = [];
     const newEvents = [];
+    const writes = [];
     for (const st of students) {
       const prior = existing.get(st.id);
-      const computed = statusOf(m.byStudent.get(st.id) ?? [], occ.startsAt, occ.endsAt);
-      const result = prior?.source === "teacher" ? { status: prior.status, minutes: prior.minutes } : computed;
-      if (prior?.source !== "teacher") {
-        await tx
-          .insert(sessionAttendance)
-          .values({ sessionId: s.id, occurrenceStart: originalStart, studentId: st.id, status: result.status, minutes: result.minutes })
-          .onConflictDoUpdate({ target: [sessionAttendance.sessionId, sessionAttendance.occurrenceStart, sessionAttendance.studentId], set: { status: result.status, minutes: result.minutes, updatedAt: new Date() } });
+      const teacherSet = prior?.source === "teacher";
+      const result = teacherSet ? { status: prior.status, minutes: prior.minutes } : statusOf(m.byStudent.get(st.id) ?? [], occ.startsAt, occ.endsAt);
+      if (!teacherSet && (prior?.status !== result.status || prior?.minutes !== result.minutes)) {
+        writes.push({ sessionId: s.id, occurrenceStart: originalStart, studentId: st.id, status: result.status, minutes: result.minutes });
       }
       rows.push({ studentId: st.id, fullName: st.fullName, status: result.status, minutes: result.minutes, source: prior?.source ?? "auto" });
       newEvents.push({
@@ -123,10 +122,27 @@ export async function computeAttendance(db: Db, s: SessionRow, originalStart: Da
         payload: { status: result.status === "left_early" ? "present" : result.status, minutes: result.minutes, platform: PLATFORM_WORD[s.platform], title: s.title, className: st.className },
       });
     }
+    // One statement for the class (a teacher's correction is never overwritten).
+    for (let i = 0; i < writes.length; i += 1000) {
+      await tx
+        .insert(sessionAttendance)
+        .values(writes.slice(i, i + 1000))
+        .onConflictDoUpdate({
+          target: [sessionAttendance.sessionId, sessionAttendance.occurrenceStart, sessionAttendance.studentId],
+          set: { status: sql`excluded.status`, minutes: sql`excluded.minutes`, updatedAt: sql`now()` },
+          setWhere: sql`${sessionAttendance.source} <> 'teacher'`,
+        });
+    }
     // Parents hear once per student and occurrence, after the end. An "absent" waits while someone
     // in the meeting is still unconfirmed (it may be that student); later corrections are not re-sent.
     if (occ.endsAt.getTime() <= Date.now()) {
-      await recordEvents(tx, m.toConfirm.length ? newEvents.filter((e) => e.payload.status !== "absent") : newEvents);
+      // Only the results not yet in the outbox (one indexed look-up instead of a thousand conflicts).
+      const ids = newEvents.map((e) => e.subjectId);
+      const written = new Set(
+        (await tx.select({ id: events.subjectId }).from(events).where(and(eq(events.type, "attendance.recorded"), inArray(events.subjectId, ids)))).map((r) => r.id),
+      );
+      const due = newEvents.filter((e) => !written.has(e.subjectId) && (m.toConfirm.length === 0 || e.payload.status !== "absent"));
+      for (let i = 0; i < due.length; i += 1000) await recordEvents(tx, due.slice(i, i + 1000));
     }
     return { occurrence: { originalStart, startsAt: occ.startsAt, endsAt: occ.endsAt }, rows, toConfirm: m.toConfirm };
   });
