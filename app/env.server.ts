@@ -70,6 +70,9 @@ const EnvSchema = z.object({
   GOOGLE_CLIENT_ID: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
   GOOGLE_CLIENT_SECRET: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
   ZOOM_CLIENT_ID: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
+  /** The hub's own multi-tenant Entra ID app, for a teacher's own Microsoft account when the school has no app. */
+  MICROSOFT_CLIENT_ID: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
+  MICROSOFT_CLIENT_SECRET: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
   ZOOM_CLIENT_SECRET: z.string().trim().optional().or(z.literal("").transform(() => undefined)),
   VAPID_PUBLIC_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key (87 characters)").optional().or(z.literal("").transform(() => undefined)),
   VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)").optional().or(z.literal("").transform(() => undefined)),

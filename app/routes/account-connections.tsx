@@ -91,7 +91,7 @@ export default function MyConnections() {
             </p>
           ) : null}
           <p className="muted">
-            {o.provider === "microsoft"
+            {o.provider === "microsoft" && o.via !== "hub"
               ? t(o.via ? "myConnections.microsoftVia" : "myConnections.microsoftNone")
               : o.schoolConnected
                 ? t("myConnections.schoolHas", { provider: t(`connections.provider.${o.provider}`) })

@@ -63,3 +63,16 @@ export async function entraExchange(client: OidcClient, callbackUrl: URL, secret
     account: { issuer: claims.iss, subject: claims.sub, email: valid ? email : null, emailVerified: valid, organization: claims.tid ?? null, name: claims.name ?? null },
   };
 }
+
+/**
+ * The hub's own multi-tenant app (any organisation's account, `/organizations`): plain OAuth 2.0
+ * for a teacher's delegated grant — no ID token is asked for (its issuer is the user's tenant,
+ * unknown in advance); who granted it is read from Graph `/me`.
+ */
+export function organizationsClient(cfg: MicrosoftConfig, clientId: string, clientSecret: string): OidcClient {
+  const base = `${cfg.loginUrl.replace(/\/$/, "")}/organizations`;
+  return { provider: "microsoft", issuer: `${base}/v2.0`, clientId, clientSecret, endpoints: { authorization_endpoint: `${base}/oauth2/v2.0/authorize`, token_endpoint: `${base}/oauth2/v2.0/token` } };
+}
+
+/** The delegated scopes without OpenID (for `organizationsClient`). */
+export const GRAPH_TEACHER_SCOPES = GRAPH_DELEGATED_SCOPES.filter((s) => !["openid", "profile", "email"].includes(s));

@@ -25,6 +25,7 @@ const HUB_GOOGLE = { clientId: "lopso-hub.apps.googleusercontent.com", clientSec
 const HUB_ZOOM = { clientId: "lopsoZoomUserApp", clientSecret: "zoom-user-app-secret" };
 const TENANT = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
 const MS_APP = { clientId: "5a6b7c8d-1111-2222-3333-444455556666", clientSecret: "ms-app-secret" };
+const HUB_MS = { clientId: "0f0e0d0c-9999-4000-8000-00000000ab12", clientSecret: "hub-ms-secret" };
 
 let hub: Hub;
 let google: FakeGoogle;
@@ -38,7 +39,14 @@ let lan: Client;
 beforeAll(async () => {
   google = await startFakeGoogle({ clients: [HUB_GOOGLE], accounts: [{ sub: "g-lan", email: "lan.nguyen@gmail.com", name: "Nguyễn Thị Lan" }], courses: [] });
   zoom = await startFakeZoom([], { clients: [HUB_ZOOM], users: [{ sub: "zu-lan", email: "lan.nguyen@gmail.com", name: "Nguyễn Thị Lan" }] });
-  microsoft = await startFakeMicrosoft([{ tenantId: TENANT, ...MS_APP, displayName: "THCS Nguyễn Du", domain: DOMAIN, accounts: [{ sub: "m-lan", email: `lan.nt@${DOMAIN}`, name: "Nguyễn Thị Lan" }] }]);
+  microsoft = await startFakeMicrosoft(
+    [
+      { tenantId: TENANT, ...MS_APP, displayName: "THCS Nguyễn Du", domain: DOMAIN, accounts: [{ sub: "m-lan", email: `lan.nt@${DOMAIN}`, name: "Nguyễn Thị Lan" }] },
+      // Another school's tenant, whose school has no app in the hub.
+      { tenantId: "7d6c5b4a-0000-4000-8000-00000000c0de", clientId: "unused-app", clientSecret: "unused", displayName: "TH Kim Đồng", domain: "kimdong.lopso.demo", accounts: [{ sub: "m-hoa", email: "hoa.lt@kimdong.lopso.demo", name: "Lê Thị Hoa" }] },
+    ],
+    [HUB_MS],
+  );
   Object.assign(process.env, {
     GOOGLE_ISSUER: google.url,
     GOOGLE_API_URL: `${google.url}/`,
@@ -49,6 +57,8 @@ beforeAll(async () => {
     ZOOM_CLIENT_ID: HUB_ZOOM.clientId,
     ZOOM_CLIENT_SECRET: HUB_ZOOM.clientSecret,
     MICROSOFT_LOGIN_URL: microsoft.url,
+    MICROSOFT_CLIENT_ID: HUB_MS.clientId,
+    MICROSOFT_CLIENT_SECRET: HUB_MS.clientSecret,
     MICROSOFT_GRAPH_URL: `${microsoft.url}/v1.0`,
   });
   hub = await startHub();
@@ -136,6 +146,24 @@ describe("a teacher's own connections", () => {
     expect(readSecrets(row).refreshToken).toBeTruthy();
     // Teams meetings for her classes are made with her own delegated grant.
     expect((await connectionFor(hub.database.db, { schoolId: thcs, teacherId: lanId, provider: "microsoft" }))?.id).toBe(row.id);
+  });
+
+  it("a teacher whose school has no Microsoft app connects her own account through the hub's app", async () => {
+    const hoa = await hub.as("hoa.lt@kimdong.lopso.demo");
+    expect(htmlText((await hoa.html(PAGE)).text)).toContain("Trường chưa kết nối Microsoft 365. Bạn có thể kết nối tài khoản của riêng mình.");
+    const { authorize, res } = await connect(hoa, "microsoft");
+    expect(authorize.pathname).toBe("/organizations/oauth2/v2.0/authorize");
+    expect(authorize.searchParams.get("client_id")).toBe(HUB_MS.clientId);
+    expect(authorize.searchParams.get("scope")!.split(" ")).toEqual(expect.arrayContaining(["offline_access", "OnlineMeetings.ReadWrite"]));
+    expect(res.headers.get("location")).toBe(`${PAGE}?connected=microsoft`);
+    const hoaId = await demoLookup(hub.database.db).user("hoa.lt@kimdong.lopso.demo");
+    const row = await own("microsoft", hoaId);
+    expect(row).toMatchObject({ status: "connected", appConnectionId: null, accountName: "hoa.lt@kimdong.lopso.demo", clientId: HUB_MS.clientId });
+    // Refreshing goes through the same app (the refresh token rotates).
+    const first = readSecrets(row).refreshToken;
+    await hub.database.db.update(connections).set({ accessTokenExpiresAt: new Date(0) }).where(eq(connections.id, row.id));
+    await accessTokenFor(hub.database.db, row.id, grantRefresh);
+    expect(readSecrets(await own("microsoft", hoaId)).refreshToken).not.toBe(first);
   });
 
   it("another teacher can neither test nor remove her connections", async () => {

@@ -11,7 +11,7 @@ import { env } from "../../env.server.ts";
 import { IntegrationError } from "../../../integrations/errors.ts";
 import { refreshGrant, revokeToken, type OidcClient } from "../../../integrations/oidc/flow.server.ts";
 import { googleClient } from "../../../integrations/google/auth.server.ts";
-import { tenantOidcClient } from "../../../integrations/microsoft/auth.server.ts";
+import { organizationsClient, tenantOidcClient } from "../../../integrations/microsoft/auth.server.ts";
 import { zoomUserClient } from "../../../integrations/zoom/auth.server.ts";
 import { googleConfig } from "./google.server.ts";
 import { microsoftConfig } from "./microsoft.server.ts";
@@ -20,8 +20,9 @@ import { zoomConfig } from "./zoom.server.ts";
 import type { Refresh } from "./tokens.server.ts";
 
 /** The hub's own app for teachers' accounts at `provider`, when it is configured. */
-export function hubApp(provider: "google" | "zoom"): OidcClient | null {
+export function hubApp(provider: "google" | "zoom" | "microsoft"): OidcClient | null {
   const e = env();
+  if (provider === "microsoft") return e.MICROSOFT_CLIENT_ID && e.MICROSOFT_CLIENT_SECRET ? organizationsClient(microsoftConfig(), e.MICROSOFT_CLIENT_ID, e.MICROSOFT_CLIENT_SECRET) : null;
   if (provider === "google") return e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? googleClient(googleConfig(), e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET) : null;
   return e.ZOOM_CLIENT_ID && e.ZOOM_CLIENT_SECRET ? zoomUserClient(zoomConfig(), e.ZOOM_CLIENT_ID, e.ZOOM_CLIENT_SECRET) : null;
 }
@@ -34,7 +35,12 @@ export function tenantClient(app: Pick<Connection, "id" | "provider" | "secrets"
 export async function grantClient(db: DbOrTx, row: Connection): Promise<OidcClient> {
   const missing = () => new IntegrationError({ code: "not_connected", provider: row.provider, operation: "token", providerMessage: "the app this grant was made with is not configured" });
   if (row.provider === "microsoft") {
-    const [app] = row.appConnectionId ? await db.select().from(connections).where(eq(connections.id, row.appConnectionId)) : [];
+    if (!row.appConnectionId) {
+      const hub = hubApp("microsoft");
+      if (!hub) throw missing();
+      return hub;
+    }
+    const [app] = await db.select().from(connections).where(eq(connections.id, row.appConnectionId));
     if (!app) throw missing();
     return tenantClient(app);
   }

@@ -9,7 +9,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection, type ProviderName } from "../../../db/schema/index.ts";
 import { googleAuthorizationUrl, googleExchange } from "../../../integrations/google/auth.server.ts";
-import { entraAuthorizationUrl, entraExchange } from "../../../integrations/microsoft/auth.server.ts";
+import { entraAuthorizationUrl, entraExchange, GRAPH_TEACHER_SCOPES } from "../../../integrations/microsoft/auth.server.ts";
+import { authorizationUrl, exchangeOAuthCode } from "../../../integrations/oidc/flow.server.ts";
 import { getSignedInUser } from "../../../integrations/microsoft/api.server.ts";
 import { getMe } from "../../../integrations/zoom/api.server.ts";
 import { zoomAuthorizationUrl, zoomExchange } from "../../../integrations/zoom/auth.server.ts";
@@ -56,7 +57,7 @@ export async function teacherOptions(db: Db, schoolId: string, teacherId: string
   return Promise.all(
     TEACHER_PROVIDERS.map(async (provider) => {
       const [school, own, app] = await Promise.all([schoolRow(db, schoolId, provider), ownConnection(db, teacherId, provider), teacherApp(db, schoolId, provider)]);
-      const via: TeacherOption["via"] = !app.available ? null : provider === "microsoft" ? "school_app" : "hub";
+      const via: TeacherOption["via"] = !app.available ? null : provider === "microsoft" && app.appConnectionId ? "school_app" : "hub";
       return {
         provider,
         via,
@@ -74,8 +75,10 @@ export async function teacherOptions(db: Db, schoolId: string, teacherId: string
 export async function teacherApp(db: Db, schoolId: string, provider: ProviderName): Promise<{ available: boolean; appConnectionId: string | null }> {
   const school = await schoolRow(db, schoolId, provider);
   if (provider === "microsoft") {
+    // Through the school's Entra ID app when it has one; else the hub's own multi-tenant app.
     const ok = Boolean(school && school.kind === "server_to_server" && school.status !== "needs_reconnect");
-    return { available: ok, appConnectionId: ok ? school!.id : null };
+    if (ok) return { available: true, appConnectionId: school!.id };
+    return { available: !school && Boolean(hubApp("microsoft")), appConnectionId: null };
   }
   return { available: !school && Boolean(hubApp(provider)), appConnectionId: null };
 }
@@ -84,8 +87,9 @@ export async function teacherApp(db: Db, schoolId: string, provider: ProviderNam
 export async function teacherConsent(db: Db, schoolId: string, provider: ProviderName, redirectUri: string, secrets: FlowSecrets, email?: string): Promise<string | null> {
   if (!(await teacherApp(db, schoolId, provider)).available) return null;
   if (provider === "microsoft") {
-    const app = (await schoolRow(db, schoolId, "microsoft"))!;
-    return entraAuthorizationUrl(tenantClient(app), { purpose: "delegated", redirectUri, secrets, loginHint: email });
+    const app = await schoolRow(db, schoolId, "microsoft");
+    if (app) return entraAuthorizationUrl(tenantClient(app), { purpose: "delegated", redirectUri, secrets, loginHint: email });
+    return authorizationUrl(hubApp("microsoft")!, { redirectUri, scopes: GRAPH_TEACHER_SCOPES, secrets, extra: email ? { login_hint: email } : {} });
   }
   const app = hubApp(provider)!;
   return provider === "google" ? googleAuthorizationUrl(app, { purpose: "teacher", redirectUri, secrets, loginHint: email }) : zoomAuthorizationUrl(app, { redirectUri, secrets });
@@ -95,8 +99,15 @@ type Granted = { tokens: TokenSet; accountName: string; externalAccount: string 
 
 async function grantOf(db: Db, provider: ProviderName, appConnectionId: string | null, callbackUrl: URL, secrets: FlowSecrets): Promise<Granted | { refusal: OAuthRefusal; email?: string; message?: string }> {
   try {
+    if (provider === "microsoft" && !appConnectionId) {
+      const hub = hubApp("microsoft");
+      if (!hub) return { refusal: "not_configured" };
+      const tokens = await exchangeOAuthCode(hub, callbackUrl, secrets);
+      const me = await getSignedInUser(microsoftConfig(), tokens.accessToken);
+      return { tokens, accountName: me.email ?? me.name, externalAccount: null };
+    }
     if (provider === "microsoft") {
-      const [app] = appConnectionId ? await db.select().from(connections).where(eq(connections.id, appConnectionId)) : [];
+      const [app] = await db.select().from(connections).where(eq(connections.id, appConnectionId!));
       if (!app) return { refusal: "not_configured" };
       const { tokens, account } = await entraExchange(tenantClient(app), callbackUrl, secrets);
       if (account.organization !== app.externalAccount) return { refusal: "wrong_domain", email: account.email ?? undefined };
@@ -136,7 +147,7 @@ export async function finishTeacherConnect(
   const id = await db.transaction(async (tx) => {
     const [existing] = await tx.select().from(connections).where(and(eq(connections.teacherId, p.teacherId), eq(connections.provider, p.provider))).for("update");
     const rowId = existing?.id ?? crypto.randomUUID();
-    const client = p.provider === "microsoft" ? null : hubApp(p.provider as "google" | "zoom");
+    const client = p.provider === "microsoft" && p.appConnectionId ? null : hubApp(p.provider);
     const values = {
       kind: "oauth_user" as const,
       appConnectionId: p.appConnectionId,

@@ -73,7 +73,11 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMicrosoft> {
+/**
+ * `multiTenant`: apps registered for any organisation (`/organizations`), with the people of
+ * every tenant able to grant them.
+ */
+export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { clientId: string; clientSecret: string }[] = []): Promise<FakeMicrosoft> {
   const byId = new Map(tenants.map((t) => [t.tenantId, t]));
   const tokens = new Map<string, { tenantId: string; expiresAt: number }>();
   const calls: Record<string, number> = { token: 0, organization: 0 };
@@ -85,7 +89,7 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
   let deny = false;
   let base = "";
   const oidc = new OidcCore({
-    clients: tenants.map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret })),
+    clients: [...tenants.map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret })), ...multiTenant],
     accounts: tenants.flatMap((t) => (t.accounts ?? []).map((a) => ({ ...a, tid: t.tenantId }))),
     rotateRefreshTokens: true,
     wantsRefreshToken: (p) => (p.get("scope") ?? "").split(" ").includes("offline_access"),
@@ -126,7 +130,11 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
     if (authorize && req.method === "GET") {
       calls.authorize = (calls.authorize ?? 0) + 1;
       const t = byId.get(decodeURIComponent(authorize[1]));
-      const r = t && t.clientId === url.searchParams.get("client_id") ? oidc.authorize(url.searchParams, issuerOf(t.tenantId)) : { status: 400, text: "AADSTS700016: Application not found in the directory." };
+      const anyOrg = authorize[1] === "organizations" && multiTenant.some((a) => a.clientId === url.searchParams.get("client_id"));
+      const r =
+        anyOrg || (t && t.clientId === url.searchParams.get("client_id"))
+          ? oidc.authorize(url.searchParams, issuerOf(t?.tenantId ?? "organizations"))
+          : { status: 400, text: "AADSTS700016: Application not found in the directory." };
       if ("redirect" in r) {
         res.writeHead(302, { location: r.redirect });
         return res.end();
@@ -139,6 +147,10 @@ export async function startFakeMicrosoft(tenants: FakeTenant[]): Promise<FakeMic
       calls.token++;
       const form = new URLSearchParams(await readBody(req));
       const tenant = byId.get(decodeURIComponent(token[1]));
+      if (token[1] === "organizations" && (form.get("grant_type") === "authorization_code" || form.get("grant_type") === "refresh_token")) {
+        const r = await oidc.token(form, req.headers.authorization);
+        return json(res, r.status, r.body);
+      }
       if (!tenant) {
         return json(res, 400, { error: "invalid_request", error_description: `AADSTS90002: Tenant '${token[1]}' not found. Check to make sure you have the correct tenant ID.`, error_codes: [90002] });
       }
