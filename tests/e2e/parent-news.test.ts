@@ -9,7 +9,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignments, users } from "../../db/schema/index.ts";
+import { assignments, notificationSettings, users } from "../../db/schema/index.ts";
 import { DEMO_PASSWORD } from "../../db/demo.ts";
 import { runFanout } from "../../app/services/notify/fanout.server.ts";
 import { hubNotifyConfig } from "../../app/services/notify/recipients.server.ts";
@@ -59,6 +59,9 @@ describe.skipIf(skip)("a parent hears of a grade and answers the teacher (Chromi
     browser = await launchBrowser();
     hub = await startHub();
     [{ id: binhId }] = await hub.database.db.select({ id: users.id }).from(users).where(eq(users.fullName, "Trần Thị Bình"));
+    // No quiet hours for the mother, so that the email goes out whatever the hour in Hà Nội.
+    const [mother] = await hub.database.db.select({ id: users.id }).from(users).where(eq(users.email, MOTHER));
+    await hub.database.db.update(notificationSettings).set({ quietStart: 0, quietEnd: 0 }).where(eq(notificationSettings.userId, mother.id));
     teacher = await open();
     parent = await open();
     await signIn(teacher, "lan.nt@nguyendu.lopso.demo", DEMO_PASSWORD);

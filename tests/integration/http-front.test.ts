@@ -139,7 +139,8 @@ describe("requests", () => {
     const port = new URL(hub.url).port;
     const answer = (request: string) =>
       new Promise<string>((resolve, reject) => {
-        const socket = net.connect(Number(port), "127.0.0.1", () => socket.end(request));
+        // Written, not half-closed: "Connection: close" has the server end the exchange once it has answered.
+        const socket = net.connect(Number(port), "127.0.0.1", () => socket.write(request));
         let text = "";
         socket.on("data", (d) => (text += d.toString("latin1")));
         socket.on("end", () => resolve(text));
