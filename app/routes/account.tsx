@@ -6,7 +6,7 @@ import { calendarToken } from "../services/calendar.server.ts";
 import { env } from "../env.server.ts";
 import type { Route } from "./+types/account";
 import { getDb } from "../../db/client.server.ts";
-import { requireActor } from "../auth/guards.server.ts";
+import { requireActor, requireId } from "../auth/guards.server.ts";
 import { clientAddress, secureCookies } from "../auth/request.server.ts";
 import { PASSWORD_LENGTH } from "../lib/password.ts";
 import { blankSessionCookie, invalidateAllSessions } from "../auth/session.server.ts";
@@ -46,7 +46,7 @@ export async function action({ request, url, context }: Route.ActionArgs) {
     return { errors: {} as Record<string, string>, changed: false, calendarRenewed: true };
   }
   if (form.intent === "unlink") {
-    const ok = await unlinkIdentity(getDb(), actor.id, typeof form.identityId === "string" && /^[0-9a-f-]{36}$/i.test(form.identityId) ? form.identityId : "00000000-0000-0000-0000-000000000000", clientAddress(request));
+    const ok = await unlinkIdentity(getDb(), actor.id, requireId(form.identityId), clientAddress(request));
     if (!ok) throw data({ message: "not_found" }, { status: 404 });
     return { errors: {} as Record<string, string>, changed: false, unlinked: true };
   }

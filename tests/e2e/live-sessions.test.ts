@@ -4,17 +4,15 @@
  * to the platform's join address; after Zoom's signed webhooks arrive, the teacher confirms the one
  * participant the hub could not be sure of and sees the attendance; the parent sees the child's.
  */
-import crypto from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connections, liveSessions } from "../../db/schema/index.ts";
-import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
+import { liveSessions } from "../../db/schema/index.ts";
 import { upsertZoomConnection } from "../../app/services/connections/zoom.server.ts";
 import { connectionById, testConnection } from "../../app/services/connections/check.server.ts";
 import { processZoomEvents } from "../../app/services/attendance.server.ts";
-import { env } from "../../app/env.server.ts";
 import { DEMO_PASSWORD } from "../../db/demo.ts";
+import { connectedGoogleSchool } from "../support/connections.ts";
 import { startHub, type Hub } from "../support/hub.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startFakeGoogle, type FakeGoogle } from "../fakes/google/server.ts";
@@ -50,19 +48,7 @@ describe.skipIf(skip)("live sessions (Chromium)", () => {
     const cli = { actorId: null, address: "cli" };
     zoomConnection = (await upsertZoomConnection(db, { schoolCode: "79001", ...ZOOM, webhookSecret: HOOK }, cli)).id;
     await testConnection(db, (await connectionById(db, zoomConnection))!, cli);
-    const grant = google.oidc.mint(GOOGLE.clientId, `hieutruong@${DOMAIN}`, "openid https://www.googleapis.com/auth/meetings.space.created", google.url);
-    const id = crypto.randomUUID();
-    await db.insert(connections).values({
-      id,
-      schoolId: thcs,
-      provider: "google",
-      kind: "oauth_user",
-      clientId: GOOGLE.clientId,
-      externalAccount: DOMAIN,
-      status: "connected",
-      accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
-      ...sealSecrets(deriveKey(env().SECRET_KEY), id, "google", { clientSecret: GOOGLE.clientSecret, refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
-    });
+    await connectedGoogleSchool(db, google, { schoolId: thcs, client: GOOGLE, admin: `hieutruong@${DOMAIN}`, domain: DOMAIN });
   });
 
   afterAll(async () => {

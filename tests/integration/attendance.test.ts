@@ -5,17 +5,15 @@
  * a device name ("iPhone của An") goes to the teacher to confirm and is remembered; the teacher
  * corrects a row; `attendance.recorded` is written once per student.
  */
-import crypto from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connections, events, liveSessions, platformIdentities, sessionAttendance, sessionParticipants, providerEvents } from "../../db/schema/index.ts";
-import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
+import { events, liveSessions, platformIdentities, sessionAttendance, sessionParticipants, providerEvents } from "../../db/schema/index.ts";
 import { upsertZoomConnection } from "../../app/services/connections/zoom.server.ts";
 import { connectionById, testConnection } from "../../app/services/connections/check.server.ts";
 import { processZoomEvents, readEndedOccurrences } from "../../app/services/attendance.server.ts";
-import { env } from "../../app/env.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
+import { connectedGoogleSchool } from "../support/connections.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 import { startFakeGoogle, type FakeGoogle } from "../fakes/google/server.ts";
 import { startFakeZoom, type FakeZoom } from "../fakes/zoom/server.ts";
@@ -50,19 +48,7 @@ beforeAll(async () => {
   const cli = { actorId: null, address: "cli" };
   zoomConnection = (await upsertZoomConnection(hub.database.db, { schoolCode: "79001", ...ZOOM, webhookSecret: HOOK }, cli)).id;
   expect((await testConnection(hub.database.db, (await connectionById(hub.database.db, zoomConnection))!, cli)).ok).toBe(true);
-  const grant = google.oidc.mint(GOOGLE.clientId, `hieutruong@${DOMAIN}`, "openid https://www.googleapis.com/auth/meetings.space.created https://www.googleapis.com/auth/meetings.space.readonly", google.url);
-  const gid = crypto.randomUUID();
-  await hub.database.db.insert(connections).values({
-    id: gid,
-    schoolId: thcs,
-    provider: "google",
-    kind: "oauth_user",
-    clientId: GOOGLE.clientId,
-    externalAccount: DOMAIN,
-    status: "connected",
-    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
-    ...sealSecrets(deriveKey(env().SECRET_KEY), gid, "google", { clientSecret: GOOGLE.clientSecret, refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
-  });
+  await connectedGoogleSchool(hub.database.db, google, { schoolId: thcs, client: GOOGLE, admin: `hieutruong@${DOMAIN}`, domain: DOMAIN });
   lan = await hub.as(`lan.nt@${DOMAIN}`);
 });
 

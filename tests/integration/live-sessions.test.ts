@@ -9,8 +9,7 @@
 import { and, eq } from "drizzle-orm";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connections, liveSessionExceptions, liveSessions, sessionJoins } from "../../db/schema/index.ts";
-import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
+import { liveSessionExceptions, liveSessions, sessionJoins } from "../../db/schema/index.ts";
 import { upsertZoomConnection } from "../../app/services/connections/zoom.server.ts";
 import { connectionById, testConnection } from "../../app/services/connections/check.server.ts";
 import { syncPending } from "../../app/services/live-sessions.server.ts";
@@ -19,6 +18,7 @@ import { env } from "../../app/env.server.ts";
 import { vnDate, vnInstant } from "../../app/lib/sessions.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
+import { connectedGoogleSchool } from "../support/connections.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 import { startFakeGoogle, type FakeGoogle } from "../fakes/google/server.ts";
 import { startFakeZoom, type FakeZoom } from "../fakes/zoom/server.ts";
@@ -42,21 +42,7 @@ beforeAll(async () => {
   const find = demoLookup(hub.database.db);
   toan6 = await find.class("6A1", "toan");
   const thcs = await find.school("79001");
-  // The school's Google Workspace, connected (a grant the fake knows).
-  const grant = google.oidc.mint(GOOGLE.clientId, `hieutruong@${DOMAIN}`, "openid https://www.googleapis.com/auth/meetings.space.created https://www.googleapis.com/auth/meetings.space.readonly", google.url);
-  const id = crypto.randomUUID();
-  await hub.database.db.insert(connections).values({
-    id,
-    schoolId: thcs,
-    provider: "google",
-    kind: "oauth_user",
-    clientId: GOOGLE.clientId,
-    externalAccount: DOMAIN,
-    accountName: `hieutruong@${DOMAIN}`,
-    status: "connected",
-    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
-    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "google", { clientSecret: GOOGLE.clientSecret, refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
-  });
+  await connectedGoogleSchool(hub.database.db, google, { schoolId: thcs, client: GOOGLE, admin: `hieutruong@${DOMAIN}`, domain: DOMAIN });
   lan = await hub.as(`lan.nt@${DOMAIN}`);
   an = await hub.as(`an.nv@${DOMAIN}`);
 });

@@ -25,7 +25,7 @@ export function googleConfig(): GoogleConfig {
 }
 
 /** The school's own OAuth client. */
-export function googleClient(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId" | "clientId">): OidcClient {
+export function schoolGoogleClient(row: Pick<Connection, "id" | "provider" | "secrets" | "secretsKeyId" | "clientId">): OidcClient {
   return oidcClientOf(googleConfig(), row.clientId ?? "", readSecrets(row).clientSecret ?? "");
 }
 
@@ -80,7 +80,7 @@ export async function upsertGoogleConnection(db: Db, input: GoogleApp, actor: Ac
 
 /** Where to send the admin to grant the hub its scopes on the school's domain. */
 export function googleConsentUrl(row: Connection, redirectUri: string, secrets: FlowSecrets, loginHint?: string): Promise<string> {
-  return googleAuthorizationUrl(googleClient(row), { purpose: "workspace", redirectUri, secrets, domain: row.externalAccount, loginHint });
+  return googleAuthorizationUrl(schoolGoogleClient(row), { purpose: "workspace", redirectUri, secrets, domain: row.externalAccount, loginHint });
 }
 
 export type ConnectRefusal = "email_unverified" | "wrong_domain" | "not_workspace" | "no_refresh_token" | "provider_refused";
@@ -107,7 +107,7 @@ export async function finishGoogleConnect(
 ): Promise<{ ok: true; check: CheckResult; missingScopes: string[] } | { ok: false; reason: ConnectRefusal; message?: string; email?: string }> {
   let result;
   try {
-    result = await googleExchange(googleClient(row), callbackUrl, secrets);
+    result = await googleExchange(schoolGoogleClient(row), callbackUrl, secrets);
   } catch (e) {
     const err = e as IntegrationError;
     await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, "connect", actor, err.providerCode ?? err.code);
@@ -118,7 +118,7 @@ export async function finishGoogleConnect(
   if (refusal) {
     await audit(db, { schoolId: row.schoolId, connectionId: row.id, provider: "google" }, "connect", actor, refusal, { email: account.email });
     // What was granted is given back at once.
-    await revokeToken(googleClient(row), tokens.refreshToken ?? tokens.accessToken).catch(() => undefined);
+    await revokeToken(schoolGoogleClient(row), tokens.refreshToken ?? tokens.accessToken).catch(() => undefined);
     return { ok: false, reason: refusal, email: account.email ?? undefined };
   }
   const now = new Date();

@@ -13,7 +13,7 @@ import { refreshGrant, revokeToken, type OidcClient } from "../../../integration
 import { googleClient } from "../../../integrations/google/auth.server.ts";
 import { organizationsClient, tenantOidcClient } from "../../../integrations/microsoft/auth.server.ts";
 import { zoomUserClient } from "../../../integrations/zoom/auth.server.ts";
-import { googleConfig } from "./google.server.ts";
+import { googleConfig, schoolGoogleClient } from "./google.server.ts";
 import { microsoftConfig } from "./microsoft.server.ts";
 import { readSecrets } from "./store.server.ts";
 import { zoomConfig } from "./zoom.server.ts";
@@ -49,7 +49,7 @@ export async function grantClient(db: DbOrTx, row: Connection): Promise<OidcClie
     if (!app) throw missing();
     return app;
   }
-  return googleClient(googleConfig(), row.clientId ?? "", readSecrets(row).clientSecret ?? "");
+  return schoolGoogleClient(row);
 }
 
 export const grantRefresh: Refresh = async (row, refreshToken, db) => refreshGrant(await grantClient(db, row), refreshToken);

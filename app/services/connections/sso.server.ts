@@ -14,7 +14,7 @@ import type { OidcClient, FlowSecrets } from "../../../integrations/oidc/flow.se
 import type { SignedInAccount } from "../../../integrations/ports.ts";
 import type { IntegrationError } from "../../../integrations/errors.ts";
 import type { OAuthRefusal } from "../../lib/oauth-refusals.ts";
-import { googleClient, googleDomainRefusal } from "./google.server.ts";
+import { googleDomainRefusal, schoolGoogleClient } from "./google.server.ts";
 import { microsoftConfig } from "./microsoft.server.ts";
 import { audit, readSecrets, type Actor } from "./store.server.ts";
 
@@ -54,7 +54,7 @@ export async function ssoOptions(db: Db, provider: SsoProvider, email?: string):
 }
 
 export function ssoClient(row: Connection): OidcClient {
-  if (row.provider === "google") return googleClient(row);
+  if (row.provider === "google") return schoolGoogleClient(row);
   return tenantOidcClient(microsoftConfig(), { tenantId: row.externalAccount ?? "", clientId: row.clientId ?? "", clientSecret: readSecrets(row).clientSecret ?? "" });
 }
 
