@@ -64,6 +64,8 @@ export const classes = pgTable(
     schoolYear: text("school_year").notNull(),
     joinCode: text("join_code").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+    /** Set when the class ends or its platform course is archived or removed; nothing is deleted. */
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("classes_join_code_key").on(t.joinCode),
@@ -95,6 +97,8 @@ export const lessons = pgTable(
     bodyHtml: text("body_html").notNull().default(""),
     status: text("status", { enum: ["draft", "published"] }).notNull().default("draft"),
     publishedAt: timestamp("published_at", { withTimezone: true }),
+    /** A Creative Commons licence (e.g. "CC-BY-4.0") when the teacher shares the lesson as open. */
+    licence: text("licence"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
@@ -188,6 +192,8 @@ export const attachments = pgTable(
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
     storageKey: text("storage_key").notNull(),
+    /** A Creative Commons licence when a lesson's file is shared as open on its own. */
+    licence: text("licence"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [index("attachments_lesson_idx").on(t.lessonId), index("attachments_submission_idx").on(t.submissionId), index("attachments_assignment_idx").on(t.assignmentId), index("attachments_message_idx").on(t.messageId)],

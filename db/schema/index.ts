@@ -7,3 +7,5 @@ export * from "./channel-tokens.ts";
 export * from "./connections.ts";
 export * from "./provider-events.ts";
 export * from "./sessions.ts";
+export * from "./library.ts";
+export * from "./sync.ts";
