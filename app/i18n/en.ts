@@ -1,4 +1,11 @@
 import type { Dictionary } from "./vi.ts";
+import { en as libraryEN } from "./sections/library.ts";
+import { en as repositoriesEN } from "./sections/repositories.ts";
+import { en as oaiEN } from "./sections/oai.ts";
+import { en as cartridgeEN } from "./sections/cartridge.ts";
+import { en as rosterEN } from "./sections/roster.ts";
+import { en as courseSyncEN } from "./sections/courseSync.ts";
+import { en as sessionsMoreEN } from "./sections/sessionsMore.ts";
 
 /** English. Same keys and the same {placeholders} as vi.ts. */
 export const en: Dictionary = {
@@ -1170,4 +1177,11 @@ export const en: Dictionary = {
     d_announcements: "{n} new announcements",
     d_announcements_one: "{n} new announcement",
   },
+  library: libraryEN,
+  repositories: repositoriesEN,
+  oai: oaiEN,
+  cartridge: cartridgeEN,
+  roster: rosterEN,
+  courseSync: courseSyncEN,
+  sessionsMore: sessionsMoreEN,
 };

@@ -1,3 +1,11 @@
+import { vi as libraryVI } from "./sections/library.ts";
+import { vi as repositoriesVI } from "./sections/repositories.ts";
+import { vi as oaiVI } from "./sections/oai.ts";
+import { vi as cartridgeVI } from "./sections/cartridge.ts";
+import { vi as rosterVI } from "./sections/roster.ts";
+import { vi as courseSyncVI } from "./sections/courseSync.ts";
+import { vi as sessionsMoreVI } from "./sections/sessionsMore.ts";
+
 /** Vietnamese — the default language. `en.ts` has the same keys. */
 export const vi = {
   app: {
@@ -1166,6 +1174,13 @@ export const vi = {
     d_announcements: "{n} thông báo mới",
     d_announcements_one: "{n} thông báo mới",
   },
+  library: libraryVI,
+  repositories: repositoriesVI,
+  oai: oaiVI,
+  cartridge: cartridgeVI,
+  roster: rosterVI,
+  courseSync: courseSyncVI,
+  sessionsMore: sessionsMoreVI,
 };
 
 export type Dictionary = typeof vi;
