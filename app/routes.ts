@@ -57,6 +57,7 @@ export default [
 
   // Live sessions: their classes' teachers, students and (read only) parents
   route("sessions/:sessionId", "routes/session.tsx"),
+  route("sessions/:sessionId/edit", "routes/session-edit.tsx"),
   route("sessions/:sessionId/join", "routes/session-join.tsx"),
   route("sessions/:sessionId/attendance", "routes/session-attendance.tsx"),
   route("sessions/:sessionId/recordings/:recordingId", "routes/session-recording.tsx"),

@@ -52,6 +52,11 @@ const Form_ = z
       .optional()
       .or(z.literal("").transform(() => undefined)),
     classIds: z.array(z.uuid()).default([]),
+    lateAfterMinutes: z
+      .literal("")
+      .transform(() => 10)
+      .or(z.coerce.number({ error: "sessionsMore.errors.lateAfter" }).int("sessionsMore.errors.lateAfter").min(0, "sessionsMore.errors.lateAfter").max(60, "sessionsMore.errors.lateAfter"))
+      .default(10),
   })
   .superRefine((v, ctx) => {
     if (v.platform === "link" && !v.linkUrl) ctx.addIssue({ code: "custom", path: ["linkUrl"], message: "sessions.errors.link" });
@@ -91,6 +96,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
       until: v.repeat ? (v.until ?? null) : null,
       count: v.repeat && !v.until ? (v.count ?? null) : null,
       linkUrl: v.platform === "link" ? (v.linkUrl ?? null) : null,
+      lateAfterMinutes: v.lateAfterMinutes,
     });
     throw redirect(`/sessions/${session.id}?created=1`);
   } catch (e) {
@@ -135,6 +141,16 @@ export default function NewSession() {
           <Field label={t("sessions.fields.time")} name="time" type="time" required defaultValue={values.time ?? defaults.time} error={errors.time} />
           <Field label={t("sessions.fields.duration")} name="duration" type="number" min={10} max={300} step={5} required defaultValue={values.duration ?? "45"} error={errors.duration} />
         </div>
+        <Field
+          label={t("sessionsMore.lateAfter")}
+          name="lateAfterMinutes"
+          type="number"
+          min={0}
+          max={60}
+          defaultValue={values.lateAfterMinutes ?? "10"}
+          error={errors.lateAfterMinutes}
+          hint={t("sessionsMore.lateAfterHint")}
+        />
         <fieldset>
           <legend>{t("sessions.fields.repeat")}</legend>
           <label className="choice">

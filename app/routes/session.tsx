@@ -82,6 +82,8 @@ export default function SessionPage() {
       <h1>{s.title}</h1>
       {search.get("created") ? <Notice>{t("sessions.created")}</Notice> : null}
       {search.get("closed") ? <Notice>{t("sessions.notOpen")}</Notice> : null}
+      {search.get("saved") ? <Notice>{t("sessionsMore.saved")}</Notice> : null}
+      {search.get("moved") ? <Notice>{t("sessionsMore.moved")}</Notice> : null}
       {done?.cancelled ? <Notice>{t(done.cancelled === "series" ? "sessions.cancelledSeries" : "sessions.cancelledOne")}</Notice> : null}
       <section className="card">
         <dl className="facts">
@@ -118,6 +120,13 @@ export default function SessionPage() {
             <p className="muted">{t("sessions.joinOpensAt")}</p>
           )
         ) : null}
+        {role === "teacher" && !s.cancelled ? (
+          <p>
+            <Link to={`/sessions/${s.id}/edit`} data-testid="edit-session">
+              {t(s.weekly ? "sessionsMore.editSeries" : "sessionsMore.edit")}
+            </Link>
+          </p>
+        ) : null}
         {role === "teacher" && s.hostUrl ? (
           <p>
             <a href={s.hostUrl} rel="noreferrer" data-testid="host-link">
@@ -135,6 +144,9 @@ export default function SessionPage() {
                 {formatDateTime(o.startsAt)}
                 {o.cancelled ? <strong> — {t("sessions.cancelledMark")}</strong> : o.moved ? <em> — {t("sessions.movedMark")}</em> : null}
               </span>
+              {role === "teacher" && s.weekly && !o.cancelled && !s.cancelled ? (
+                <Link to={`/sessions/${s.id}/edit?occurrence=${encodeURIComponent(o.originalStart)}`}>{t("sessionsMore.moveOne")}</Link>
+              ) : null}
               {role === "teacher" && s.weekly && !o.cancelled && !s.cancelled ? (
                 <Form method="post">
                   <input type="hidden" name="intent" value="cancel" />

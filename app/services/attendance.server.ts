@@ -25,7 +25,7 @@ import {
   type AttendanceStatus,
 } from "../../db/schema/index.ts";
 import type { AttendanceRecord } from "../../integrations/ports.ts";
-import { matchParticipants, statusOf, type Participation } from "../lib/attendance.ts";
+import { DEFAULT_RULES, matchParticipants, statusOf, type Participation } from "../lib/attendance.ts";
 import { occurrences } from "../lib/sessions.ts";
 import type { Actor } from "../auth/actor.server.ts";
 import { notFound } from "../auth/guards.server.ts";
@@ -107,7 +107,7 @@ export async function computeAttendance(db: Db, s: SessionRow, originalStart: Da
     for (const st of students) {
       const prior = existing.get(st.id);
       const teacherSet = prior?.source === "teacher";
-      const result = teacherSet ? { status: prior.status, minutes: prior.minutes } : statusOf(m.byStudent.get(st.id) ?? [], occ.startsAt, occ.endsAt);
+      const result = teacherSet ? { status: prior.status, minutes: prior.minutes } : statusOf(m.byStudent.get(st.id) ?? [], occ.startsAt, occ.endsAt, { ...DEFAULT_RULES, lateAfterMinutes: s.lateAfterMinutes });
       if (!teacherSet && (prior?.status !== result.status || prior?.minutes !== result.minutes)) {
         writes.push({ sessionId: s.id, occurrenceStart: originalStart, studentId: st.id, status: result.status, minutes: result.minutes });
       }

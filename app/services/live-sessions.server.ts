@@ -33,6 +33,7 @@ export type SessionInput = {
   until: string | null;
   count: number | null;
   linkUrl: string | null;
+  lateAfterMinutes?: number;
 };
 
 export type SessionRow = typeof liveSessions.$inferSelect;
@@ -134,6 +135,7 @@ export async function createLiveSession(db: Db, actor: Actor, input: SessionInpu
         weekdays: input.weekdays,
         until: input.until,
         count: input.count,
+        lateAfterMinutes: input.lateAfterMinutes ?? 10,
         joinUrl: input.platform === "link" ? input.linkUrl : null,
         syncState: input.platform === "link" ? "synced" : "pending",
       })
@@ -217,16 +219,122 @@ export async function cancelSession(db: Db, actor: Actor, sessionId: string, occ
   } else {
     await db.update(liveSessions).set({ cancelledAt: new Date(), sequence: sql`${liveSessions.sequence} + 1`, updatedAt: new Date() }).where(eq(liveSessions.id, s.id));
   }
-  if (s.platform === "link" || !s.externalId || !s.connectionId) return;
-  const platform = s.platform;
-  const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
-  const provider = connection ? meetingProvider(db, platform, { connection, email: await teacherEmail(db, s.createdBy) }) : null;
-  if (!provider || !connection) return;
+  const platform = await platformOf(db, s);
+  if (!platform) return;
   try {
-    await provider.cancelMeeting(refOf(connection), { provider: platform, externalId: s.externalId, joinUrl: s.joinUrl ?? "" }, occurrenceStart ? { startsAt: occurrenceStart } : undefined);
+    await platform.provider.cancelMeeting(refOf(platform.connection), { provider: platform.name, externalId: s.externalId!, joinUrl: s.joinUrl ?? "" }, occurrenceStart ? { startsAt: occurrenceStart } : undefined);
   } catch (e) {
     logger.warn("live session cancel not sent to the platform", { sessionId: s.id, ...errorFields(e) });
   }
+}
+
+/** What a teacher may change of a whole session or series (its platform and classes stay). */
+export type SessionEdit = {
+  title: string;
+  startsAt: Date;
+  durationMinutes: number;
+  lateAfterMinutes: number;
+  weekdays: number[] | null;
+  until: string | null;
+  count: number | null;
+  linkUrl: string | null;
+};
+
+/**
+ * Change a session or a whole series: the row first (with a new iCalendar SEQUENCE), then the
+ * platform's meeting through the same path as a create — a platform that cannot take it now keeps
+ * the session "chưa đồng bộ" with the reason, and the sync job sends it later. Moving the series
+ * moves its cancelled and moved occurrences with it.
+ */
+export async function editSession(db: Db, actor: Actor, sessionId: string, input: SessionEdit): Promise<SessionRow> {
+  const s = await sessionForTeacher(db, actor, sessionId);
+  if (s.cancelledAt) throw new SessionInputError("title", "sessions.errors.cancelled");
+  if (input.weekdays?.length && !input.until && !input.count) throw new SessionInputError("until", "sessions.errors.endRequired");
+  if (s.platform === "link" && !input.linkUrl) throw new SessionInputError("linkUrl", "sessions.errors.link");
+  const shift = input.startsAt.getTime() - s.startsAt.getTime();
+  const platformChanged =
+    input.title !== s.title ||
+    shift !== 0 ||
+    input.durationMinutes !== s.durationMinutes ||
+    String(input.weekdays ?? []) !== String(s.weekdays ?? []) ||
+    input.until !== s.until ||
+    input.count !== s.count;
+  await db.transaction(async (tx) => {
+    if (shift !== 0) {
+      await tx
+        .update(liveSessionExceptions)
+        .set({ originalStart: sql`${liveSessionExceptions.originalStart} + make_interval(secs => ${shift / 1000})`, updatedAt: new Date() })
+        .where(eq(liveSessionExceptions.sessionId, s.id));
+    }
+    await tx
+      .update(liveSessions)
+      .set({
+        title: input.title,
+        startsAt: input.startsAt,
+        durationMinutes: input.durationMinutes,
+        lateAfterMinutes: input.lateAfterMinutes,
+        weekdays: input.weekdays,
+        until: input.until,
+        count: input.count,
+        ...(s.platform === "link" ? { joinUrl: input.linkUrl } : platformChanged ? { syncState: "pending" as const, syncMessage: null } : {}),
+        sequence: sql`${liveSessions.sequence} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(eq(liveSessions.id, s.id));
+  });
+  return s.platform === "link" || !platformChanged ? sessionById(db, s.id) : syncSession(db, s.id);
+}
+
+/**
+ * Move one occurrence of a series (another day, time or length). The platform follows where it
+ * schedules occurrences itself (Zoom's occurrence update); a Meet space or a Teams meeting is one
+ * room the hub schedules, so the move is the hub's and the calendar's. What the platform said, if
+ * it refused, is returned for the teacher.
+ */
+export async function moveOccurrence(
+  db: Db,
+  actor: Actor,
+  sessionId: string,
+  originalStart: Date,
+  to: { startsAt: Date; durationMinutes: number },
+): Promise<{ platformError: string | null }> {
+  const s = await sessionForTeacher(db, actor, sessionId);
+  if (s.cancelledAt) throw new SessionInputError("day", "sessions.errors.cancelled");
+  const scheduled = occurrences(ruleOf(s), []).some((o) => o.originalStart.getTime() === originalStart.getTime());
+  if (!scheduled) throw notFound();
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(liveSessionExceptions)
+      .values({ sessionId: s.id, originalStart, cancelled: false, startsAt: to.startsAt, durationMinutes: to.durationMinutes })
+      .onConflictDoUpdate({
+        target: [liveSessionExceptions.sessionId, liveSessionExceptions.originalStart],
+        set: { cancelled: false, startsAt: to.startsAt, durationMinutes: to.durationMinutes, updatedAt: new Date() },
+      });
+    await tx.update(liveSessions).set({ sequence: sql`${liveSessions.sequence} + 1`, updatedAt: new Date() }).where(eq(liveSessions.id, s.id));
+  });
+  const platform = await platformOf(db, s);
+  if (!platform) return { platformError: null };
+  try {
+    await platform.provider.updateMeeting(
+      refOf(platform.connection),
+      { provider: platform.name, externalId: s.externalId!, joinUrl: s.joinUrl ?? "" },
+      { startsAt: to.startsAt, durationMinutes: to.durationMinutes, timezone: "Asia/Ho_Chi_Minh" },
+      { startsAt: originalStart },
+    );
+    return { platformError: null };
+  } catch (e) {
+    logger.warn("live session occurrence move not sent to the platform", { sessionId: s.id, ...errorFields(e) });
+    return { platformError: isIntegrationError(e) ? (e.providerMessage ?? e.message) : "transient" };
+  }
+}
+
+/** The platform meeting of a synced session and the provider to reach it, or null ("Liên kết", not made yet, not connected). */
+async function platformOf(db: Db, s: SessionRow) {
+  if (s.platform === "link" || !s.externalId || !s.connectionId) return null;
+  const name = s.platform;
+  const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: name });
+  const provider = connection ? meetingProvider(db, name, { connection, email: await teacherEmail(db, s.createdBy) }) : null;
+  return provider && connection ? { name, connection, provider } : null;
 }
 
 export type SessionListItem = {

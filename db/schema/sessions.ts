@@ -35,6 +35,8 @@ export const liveSessions = pgTable(
     platform: text("platform", { enum: SESSION_PLATFORMS }).notNull(),
     startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
     durationMinutes: integer("duration_minutes").notNull(),
+    /** A student whose first join comes more than this many minutes after the start is "đến muộn". */
+    lateAfterMinutes: integer("late_after_minutes").notNull().default(10),
     /** Null for a single session. */
     weekdays: integer("weekdays").array(),
     /** The last day (Vietnam date) of a series, or the number of its occurrences. */

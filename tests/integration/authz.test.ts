@@ -179,6 +179,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   // anyone else, the school's admins included (a class's sessions are its teachers' to manage).
   { name: "live session (Toán 6A1)", path: () => `/sessions/${ids.session}`, expect: row({ lan: 200, an: 200, hung: 200, minh: 404, hoa: 404, khoa: 404, thu: 404, schoolAdmin: 404, province: 404, otherProvince: 404 }, 404) },
   { name: "attendance of the live session's first occurrence", path: () => `/sessions/${ids.session}/attendance?at=${encodeURIComponent(ids.sessionStart)}`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "edit the live session (Toán 6A1)", path: () => `/sessions/${ids.session}/edit`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "a recording that is not there", path: () => `/sessions/${ids.session}/recordings/00000000-0000-4000-8000-000000000000`, expect: row({}, 404) },
   { name: "schedule a live session (Toán 6A1)", path: () => `/classes/${ids.toan6}/sessions/new`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "a teacher's own connections", path: () => "/account/connections", expect: row({ lan: 200, minh: 200, hoa: 200 }, 403) },
@@ -610,6 +611,12 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/sessions/${ids.session}`,
     body: () => ({ intent: "cancel" }),
     expect: { anon: "login", minh: 404, hoa: 404, an: 404, hung: 404, schoolAdmin: 404, province: 404 },
+  },
+  {
+    name: "edit another teacher's live session",
+    path: () => `/sessions/${ids.session}/edit`,
+    body: () => ({ title: "x", day: "2030-01-07", time: "07:00", duration: "45", lateAfterMinutes: "10", linkUrl: "https://meet.example.vn/x" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403 },
   },
   {
     name: "confirm a participant of another teacher's session",

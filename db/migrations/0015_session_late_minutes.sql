@@ -1,0 +1,1 @@
+ALTER TABLE "live_sessions" ADD COLUMN "late_after_minutes" integer DEFAULT 10 NOT NULL;
