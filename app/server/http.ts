@@ -15,6 +15,7 @@ import { migrationsApplied, type Database } from "../../db/client.server.ts";
 import { uploadsWritable } from "../services/files.server.ts";
 import { compress, COMPRESS_MIN_BYTES, compressStream, pickEncoding, type Encoding } from "./encoding.ts";
 import { errorFields, isLogged, logger } from "./log.ts";
+import { handleZoomWebhook, zoomWebhookTarget } from "./zoom-webhook.ts";
 
 export type HttpOptions = {
   database: Database;
@@ -177,6 +178,13 @@ export function createApp(opts: HttpOptions) {
         .catch((err) => fail(req, res, err))
         .finally(settled);
     };
+    const zoomConnection = zoomWebhookTarget(req.method, pathname);
+    if (zoomConnection !== null) {
+      inFlight++;
+      return void handleZoomWebhook(req, res, opts.database.db, zoomConnection)
+        .catch((err) => fail(req, res, err))
+        .finally(settled);
+    }
     // Static files all have an extension (favicon.svg, robots.txt, /assets/…): page URLs skip the disk.
     if ((req.method === "GET" || req.method === "HEAD") && path.extname(pathname)) return serveStaticFile(req, res, pathname, toRouter);
     void toRouter();

@@ -14,7 +14,6 @@
  * dropped and created afresh on every run (migrated, the demo seeded, one Zoom connection with a
  * webhook secret token per demo school, made through the connections service).
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,7 +21,6 @@ import { performance } from "node:perf_hooks";
 import postgres from "postgres";
 import { Pool } from "undici";
 import { signZoomEvent } from "../fakes/zoom/webhook.ts";
-import { freePort, SERVE_NODE_FLAGS } from "../support/process.ts";
 import { BENCH_DIR, BENCH_SECRET, type Target } from "./dataset.ts";
 import { ensureBuild, percentile, processCpuMs, processTreeCpuMs, startServer } from "./server.ts";
 
@@ -33,7 +31,6 @@ const DUPLICATE_EVERY = 10; // one send in ten is a redelivery
 const WEB_PROCESSES = Number(process.env.BENCH_WEB_PROCESSES ?? os.availableParallelism());
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 const REFERENCE = Number(process.env.BENCH_REFERENCE_EVENTS ?? 10_000);
-const DIRECT = process.env.BENCH_DIRECT !== "0";
 const DB_URL = process.env.BENCH_WEBHOOKS_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench_webhooks";
 const DB_NAME = decodeURIComponent(new URL(DB_URL).pathname.slice(1));
 const TARGET_RATE = 2_000;
@@ -339,7 +336,7 @@ async function main() {
     if (REFERENCE > 0) {
       const refPlan = plan.slice(0, REFERENCE);
       const runs: [string, string, { path: string; headers: Record<string, string> }, number][] = [
-        ["router", "route answering 404 (/webhooks/zoom/not-a-connection: React Router, no database, no crypto)", { path: "/webhooks/zoom/not-a-connection", headers: {} }, 404],
+        ["unknown", "address answering 404 (/webhooks/zoom/not-a-connection: the front's handler, no database, no crypto)", { path: "/webhooks/zoom/not-a-connection", headers: {} }, 404],
         ["node", "POST /healthz (node:http front only, body read and dropped)", { path: "/healthz", headers: { "sec-fetch-site": "same-origin" } }, 200],
       ];
       log();
@@ -357,29 +354,13 @@ async function main() {
       }
       const perEvent = figures.cpuMsPerEvent.server;
       log(
-        `Of the server's ${fmt(perEvent, 2)} ms per event: Node's HTTP ≈ ${fmt(reference.node.serverCpuMs, 2)} ms, React Router's action path ≈ ${fmt(reference.router.serverCpuMs - reference.node.serverCpuMs, 2)} ms, the handler below it (lookup, decryption, HMAC, parse, insert) ≈ ${fmt(perEvent - reference.router.serverCpuMs, 2)} ms.`,
+        `Of the server's ${fmt(perEvent, 2)} ms per event: Node's HTTP ≈ ${fmt(reference.node.serverCpuMs, 2)} ms, the handler (cached secret, HMAC, parse, grouped insert) ≈ ${fmt(perEvent - reference.node.serverCpuMs, 2)} ms.`,
       );
       summary.reference = reference;
     }
     await pool.close();
   } finally {
     await server.stop();
-  }
-
-  // 2. The same handler served straight from node:http (tests/bench/zoom-webhook-direct.ts), on an
-  //    emptied provider_events: what the ingestion costs without React Router in front.
-  if (DIRECT) {
-    await database.query("truncate provider_events");
-    log();
-    log(`Starting the handler without React Router (tests/bench/zoom-webhook-direct.ts), ${WEB_PROCESSES} process(es)…`);
-    const direct = await startDirect();
-    try {
-      const { pool, figures } = await phase("handler on node:http", direct.origin, direct.pid, direct.output);
-      summary.direct = figures;
-      await pool.close();
-    } finally {
-      await direct.stop();
-    }
   }
 
   if (PROFILE) summary.profile = await profile(database, targets, templates);
@@ -390,40 +371,6 @@ async function main() {
     log("FAIL: events were lost or stored twice, or answers were not all 200.");
     process.exit(1);
   }
-}
-
-/** tests/bench/zoom-webhook-direct.ts as a child process on a free port. */
-async function startDirect() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, "--import", "tsx", "tests/bench/zoom-webhook-direct.ts"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), WEB_CONCURRENCY: String(WEB_PROCESSES) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the direct handler did not start:\n${output}`)), 60_000);
-    child.stdout.on("data", (d) => {
-      output += d;
-      if (output.includes("READY")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr.on("data", (d) => (output += d));
-    child.once("exit", (code) => reject(new Error(`the direct handler exited (${code}):\n${output}`)));
-  });
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    output: () => output,
-    async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /**

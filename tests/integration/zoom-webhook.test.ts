@@ -182,6 +182,28 @@ describe("Zoom webhook", () => {
     expect(await stored(nguyenDu)).toHaveLength(1);
   });
 
+  it("a burst of 300 deliveries at once, one in five a redelivery: every event stored once, every delivery answered 200", async () => {
+    const before = (await stored(kimDong)).length;
+    const unique = Array.from({ length: 250 }, () => participantJoined(KIM_DONG.account));
+    const sends = [...unique, ...unique.slice(0, 50)];
+    const answers = await Promise.all(sends.map((body) => post(kimDong, body, sign(body, KIM_DONG.secret))));
+    expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    const rows = await stored(kimDong);
+    expect(rows.length - before).toBe(250);
+    expect(new Set(rows.map((r) => r.dedupeKey)).size).toBe(rows.length);
+  });
+
+  it("a secret token changed by another process holds at once: the new one is taken, the old one refused", async () => {
+    const body = participantJoined(KIM_DONG.account);
+    expect((await post(kimDong, body, sign(body, KIM_DONG.secret))).status).toBe(200);
+    // Saved as another web process would (this process keeps the old secret for a while).
+    await upsertSchoolApp(hub.database.db, "zoom", { schoolCode: "79002", externalAccount: KIM_DONG.account, clientId: "zoom-client-kd", secrets: { clientSecret: "cs-kd", webhookSecret: "kimdong-rotated-secret-3" } }, CLI);
+    const next = participantJoined(KIM_DONG.account);
+    expect((await post(kimDong, next, sign(next, "kimdong-rotated-secret-3"))).status).toBe(200);
+    const old = participantJoined(KIM_DONG.account);
+    expect((await post(kimDong, old, sign(old, KIM_DONG.secret))).status).toBe(401);
+  });
+
   it("answers GET with 405", async () => {
     const res = await fetch(`${hub.url}/webhooks/zoom/${nguyenDu}`);
     expect(res.status).toBe(405);

@@ -11,6 +11,7 @@ import { testGoogleConnection } from "./google.server.ts";
 import { revokeGrant } from "./grants.server.ts";
 import { testGrantConnection } from "./teacher.server.ts";
 import { audit, schoolByCode, type Actor, type CheckResult } from "./store.server.ts";
+import { forgetZoomWebhookTarget } from "./zoom-webhook.server.ts";
 
 export async function testConnection(db: Db, row: Connection, actor: Actor): Promise<CheckResult> {
   if (row.kind === "oauth_user" && row.provider !== "google") return testGrantConnection(db, row, actor);
@@ -36,6 +37,7 @@ export async function disconnect(db: Db, row: Connection, actor: Actor): Promise
     await tx.delete(connections).where(eq(connections.id, row.id));
     await audit(tx, { schoolId: row.schoolId, connectionId: row.id, provider: row.provider }, "disconnect", actor, "ok", { revoked });
   });
+  forgetZoomWebhookTarget(row.id);
   return { revoked };
 }
 

@@ -9,6 +9,7 @@ import type { Connection } from "../../../db/schema/index.ts";
 import { env } from "../../env.server.ts";
 import { checkZoom, ZOOM_DEFAULTS, type ZoomConfig } from "../../../integrations/zoom/index.server.ts";
 import { runCheck, upsertSchoolApp, type Actor, type CheckResult } from "./store.server.ts";
+import { forgetZoomWebhookTarget } from "./zoom-webhook.server.ts";
 
 export function zoomConfig(): ZoomConfig {
   const e = env();
@@ -17,13 +18,15 @@ export function zoomConfig(): ZoomConfig {
 
 export type ZoomApp = { schoolCode: string; accountId: string; clientId: string; clientSecret: string; webhookSecret: string };
 
-export function upsertZoomConnection(db: Db, input: ZoomApp, actor: Actor) {
-  return upsertSchoolApp(
+export async function upsertZoomConnection(db: Db, input: ZoomApp, actor: Actor) {
+  const saved = await upsertSchoolApp(
     db,
     "zoom",
     { schoolCode: input.schoolCode, externalAccount: input.accountId, clientId: input.clientId, secrets: { clientSecret: input.clientSecret, webhookSecret: input.webhookSecret } },
     actor,
   );
+  forgetZoomWebhookTarget(saved.id);
+  return saved;
 }
 
 /** The address Zoom's event subscription for this connection must use. */
