@@ -154,6 +154,9 @@ export const en: Dictionary = {
     alreadyGroup: "You are already in class {name} and its {n} subjects.",
   },
   classes: {
+    archivedTitle: "Archived classes",
+    archivedHint: "Classes that ended or were archived on their platform; every lesson, assignment and grade is kept.",
+    archivedBanner: "This class is archived: its content is kept for reference.",
     gradebook: "Gradebook",
     removedLesson: "Lesson deleted.",
     removedArchived: "Assignment archived: students and parents no longer see it.",

@@ -153,6 +153,9 @@ export const vi = {
     alreadyGroup: "Em đã ở trong lớp {name} và {n} môn học của lớp.",
   },
   classes: {
+    archivedTitle: "Lớp đã lưu trữ",
+    archivedHint: "Các lớp đã kết thúc hoặc đã lưu trữ trên nền tảng; mọi bài học, bài tập và điểm vẫn được giữ.",
+    archivedBanner: "Lớp này đã được lưu trữ: nội dung vẫn được giữ để xem lại.",
     gradebook: "Sổ điểm",
     removedLesson: "Đã xóa bài học.",
     removedArchived: "Đã lưu trữ bài tập: học sinh và phụ huynh không còn thấy bài này.",

@@ -70,6 +70,11 @@ export default function ClassPage() {
       <h1>
         {subjectName(c.subject, locale)} {c.name}
       </h1>
+      {c.archived ? (
+        <p className="banner" role="status" data-testid="class-archived">
+          {t("classes.archivedBanner")}
+        </p>
+      ) : null}
       {removed ? (
         <Notice>
           {t(removed === "lesson" ? "classes.removedLesson" : removed === "assignment-archived" ? "classes.removedArchived" : "classes.removedDeleted")}

@@ -13,11 +13,11 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const [classes, homeroom] = await Promise.all([listTeacherClasses(db, actor), listHomeroomGroups(db, actor)]);
-  return { classes, homeroom, term: termOf(new Date()) };
+  return { classes: classes.filter((c) => !c.archived), archived: classes.filter((c) => c.archived), homeroom, term: termOf(new Date()) };
 }
 
 export default function Classes() {
-  const { classes, homeroom, term } = useLoaderData<typeof loader>();
+  const { classes, archived, homeroom, term } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
@@ -80,6 +80,25 @@ export default function Classes() {
           </li>
         ))}
       </ul>
+      {archived.length > 0 ? (
+        <section className="card" aria-labelledby="archived">
+          <h2 id="archived">{t("classes.archivedTitle")}</h2>
+          <p className="hint">{t("classes.archivedHint")}</p>
+          <ul className="list" data-testid="archived-classes">
+            {archived.map((c) => (
+              <li key={c.id}>
+                <Link to={`/classes/${c.id}`}>
+                  {subjectName(c.subject, locale)} {c.name}
+                </Link>
+                <span className="muted">
+                  {" "}
+                  · {c.schoolName} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
   );
 }

@@ -29,7 +29,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const tomorrow = new Date(Date.now() + 86_400_000);
   return {
     class: { id: cls.id, name: cls.name, subject: cls.subject },
-    others: mine.filter((c) => c.id !== cls.id && c.schoolYear === cls.schoolYear).map((c) => ({ id: c.id, name: c.name, subject: c.subject })),
+    others: mine.filter((c) => c.id !== cls.id && !c.archived && c.schoolYear === cls.schoolYear).map((c) => ({ id: c.id, name: c.name, subject: c.subject })),
     connected: Object.fromEntries(options.map((o) => [o.provider, o.schoolConnected || o.own?.status === "connected"])) as Record<"google" | "microsoft" | "zoom", boolean>,
     defaults: { day: vnDate(tomorrow), time: "07:30" },
   };

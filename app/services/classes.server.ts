@@ -172,6 +172,7 @@ export async function listTeacherClasses(db: Db, actor: Actor) {
       subject: classes.subject,
       schoolYear: classes.schoolYear,
       schoolName: organizations.name,
+      archived: sql<boolean>`${classes.archivedAt} is not null`,
       students: sql<number>`(select count(*)::int from ${classMembers} s where s.class_id = ${classes.id} and s.role = 'student')`,
       toGrade: sql<number>`(select count(*)::int from ${assignments} a join submissions sub on sub.assignment_id = a.id where a.class_id = ${classes.id} and sub.status = 'submitted')`,
     })
@@ -193,6 +194,7 @@ async function classRow(db: DbOrTx, classId: string) {
       subject: classes.subject,
       schoolYear: classes.schoolYear,
       joinCode: classes.joinCode,
+      archivedAt: classes.archivedAt,
     })
     .from(classes)
     .where(eq(classes.id, classId));
@@ -218,7 +220,7 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
     db,
     sql`
     with c as (
-      select c.id, c.name, c.grade, c.subject, c.school_year as "schoolYear", c.join_code as "joinCode"
+      select c.id, c.name, c.grade, c.subject, c.school_year as "schoolYear", c.join_code as "joinCode", c.archived_at is not null as archived
       from classes c
       where c.id = ${classId}
         and exists (select 1 from class_members t where t.class_id = c.id and t.user_id = ${actor.id} and t.role = 'teacher')
@@ -252,7 +254,7 @@ export async function classPage(db: Db, actor: Actor, classId: string) {
   };
 }
 
-type ClassRow = { id: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string };
+type ClassRow = { id: string; name: string; grade: number; subject: string; schoolYear: string; joinCode: string; archived: boolean };
 
 export async function regenerateJoinCode(db: Db, actor: Actor, classId: string) {
   await getClassForTeacher(db, actor, classId);

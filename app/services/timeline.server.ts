@@ -36,7 +36,7 @@ export async function studentToday(db: Db, actor: Actor, now = new Date()): Prom
     with my as (
       select c.id, c.name, c.subject
       from class_members cm join classes c on c.id = cm.class_id
-      where cm.user_id = ${actor.id} and cm.role = 'student'
+      where cm.user_id = ${actor.id} and cm.role = 'student' and c.archived_at is null
     ), open_work as (
       select a.id, a.title, a.due_at as "dueAt", my.name as "className", my.subject
       from assignments a
