@@ -94,9 +94,12 @@ describe("the samples' real cartridges", () => {
     expect(r.value.lessons.map((l) => l.title)).toEqual(["Front Page!"]);
     const [l] = await hub.database.db.select().from(lessons).where(eq(lessons.id, r.value.lessons[0].id));
     const files = await hub.database.db.select().from(attachments).where(eq(attachments.lessonId, l.id));
-    expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(l.bodyHtml).toContain(`/files/${f.id}`);
-    expect(l.bodyHtml).not.toContain("IMS-CC-FILEBASE");
+    // shapes.jpg, linked with the legacy %24IMS_CC_FILEBASE%24/files/ token, is attached and shown.
+    expect(files.map((f) => f.filename)).toEqual(["shapes.jpg"]);
+    expect(l.bodyHtml).toContain(`<img src="/files/${files[0].id}" alt="shapes.jpg"`);
+    expect(l.bodyHtml).not.toContain("IMS_CC_FILEBASE");
+    // "border copy.png" is a JPEG under a .png name: not attached, and said so.
+    expect(r.value.skipped).toContainEqual({ title: "Front Page!: border copy.png", reason: "Loại tệp không được phép đính kèm." });
     expect(l.bodyHtml).not.toMatch(/<script/i);
   });
 
