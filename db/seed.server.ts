@@ -181,7 +181,7 @@ export async function seedDemo(db: Db, now = new Date()) {
     // Two lessons shared as open resources under CC BY: in the library and at /oai from the first start.
     {
       const { refreshOpenLesson } = await import("../app/services/library/open.server.ts");
-      for (const title of ["Bài 1. Tập hợp", "Bài thơ “Lượm” — Tố Hữu"]) {
+      for (const title of ["Bài 1. Nguyên tử", "Tập đọc: Ngày khai trường"]) {
         const [open] = await tx.update(lessons).set({ licence: "CC-BY-4.0" }).where(eq(lessons.title, title)).returning({ id: lessons.id });
         await refreshOpenLesson(tx, open.id, now);
       }

@@ -317,7 +317,7 @@ export async function oaiResponse(db: DbOrTx, pairs: [string, string][], baseUrl
   const items = verb === "ListRecords" ? page.map((r) => record(r, appUrl)).join("") : page.map(header).join("");
   let tokenEl = "";
   if (more) {
-    const next = encodeToken({ ...query, after: [last.datestamp, last.id], cursor: query.cursor + page.length, size });
+    const next = encodeToken({ ...query, after: [last.datestamp, Number(last.id)], cursor: query.cursor + page.length, size });
     tokenEl = `<resumptionToken completeListSize="${size}" cursor="${query.cursor}">${next}</resumptionToken>`;
   } else if (query.cursor > 0) {
     tokenEl = `<resumptionToken completeListSize="${size}" cursor="${query.cursor}"/>`;
