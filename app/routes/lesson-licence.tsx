@@ -27,3 +27,10 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 export async function loader() {
   throw redirect("/");
 }
+
+/** Never shown (the loader redirects); a refusal's error page is shown inside the frame. */
+export default function LessonLicence() {
+  return null;
+}
+
+export { PageErrorBoundary as ErrorBoundary } from "../components/error-card.tsx";
