@@ -101,13 +101,17 @@ type Row = {
   licence: string | null;
 };
 
-/** Sets in use: the schools and the subjects that have records. */
+/** Sets in use: the schools and the subjects that have records (each an index probe). */
 async function listSets(db: DbOrTx) {
   const schools = await selectRows<{ code: string; name: string }>(
     db,
-    sql`select distinct o.code, o.name from oai_records r join organizations o on o.id = r.school_id order by o.code`,
+    sql`select o.code, o.name from organizations o where o.kind = 'school' and exists (select 1 from oai_records r where r.school_id = o.id) order by o.code`,
   );
-  const subjects = await selectRows<{ subject: string }>(db, sql`select distinct subject from oai_records where subject is not null order by subject`);
+  const codes = SUBJECTS.map((s) => s.code);
+  const subjects = await selectRows<{ subject: string }>(
+    db,
+    sql`select s as subject from unnest(${`{${codes.join(",")}}`}::text[]) s where exists (select 1 from oai_records r where r.subject = s) order by s`,
+  );
   return [
     ...schools.map((s) => ({ spec: `school:${specPart(s.code)}`, name: s.name })),
     ...subjects.map((s) => ({ spec: `subject:${specPart(s.subject)}`, name: subjectName(s.subject, "vi") })),
@@ -118,7 +122,7 @@ async function listSets(db: DbOrTx) {
 async function setCondition(db: DbOrTx, spec: string): Promise<SQL | null> {
   const school = /^school:(.+)$/.exec(spec);
   if (school) {
-    const rows = await selectRows<{ id: string; code: string }>(db, sql`select distinct o.id, o.code from oai_records r join organizations o on o.id = r.school_id`);
+    const rows = await selectRows<{ id: string; code: string }>(db, sql`select o.id, o.code from organizations o where o.kind = 'school'`);
     const hit = rows.find((r) => specPart(r.code) === school[1]);
     return hit ? sql`r.school_id = ${hit.id}` : null;
   }
@@ -289,8 +293,8 @@ export async function oaiResponse(db: DbOrTx, pairs: [string, string][], baseUrl
     where.push(sql`r.datestamp < ${end.toISOString()}::timestamptz`);
   }
   if (query.set) {
-    const sets = await listSets(db);
-    if (sets.length === 0) return fail("noSetHierarchy", "Kho chưa có tập hợp nào.");
+    const [any] = await selectRows<{ n: number }>(db, sql`select 1 as n from oai_records limit 1`);
+    if (!any) return fail("noSetHierarchy", "Kho chưa có tập hợp nào.");
     const cond = await setCondition(db, query.set);
     if (!cond) return fail("noRecordsMatch", `Không có tập hợp ${query.set}.`);
     where.push(cond);
