@@ -223,6 +223,51 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  // IMS Common Cartridge into a class's lessons (drafts), as its teacher (the first one, or --teacher).
+  "cartridge import": {
+    summary: "Import an IMS Common Cartridge (.imscc from Moodle or Canvas) into a class as draft lessons.",
+    positional: "file",
+    flags: {
+      file: { type: "string", value: "FILE.imscc", description: "the cartridge (also the first argument)" },
+      class: { type: "string", value: "CLASS_ID", description: "id of the class (from its page's address /classes/<id>)" },
+      teacher: { type: "string", value: "EMAIL", description: "the teacher the lessons are written by (default: the class's first teacher)" },
+    },
+    async run(flags) {
+      const file = typeof flags.file === "string" ? flags.file : "";
+      const classId = typeof flags.class === "string" ? flags.class : "";
+      if (!file) throw new UsageError("Invalid flags:\n  --file: the .imscc to import is required");
+      if (!/^[0-9a-f-]{36}$/i.test(classId)) throw new UsageError("Invalid flags:\n  --class: the id of a class is required");
+      const fs = await import("node:fs/promises");
+      const bytes = await fs.readFile(file).catch(() => {
+        throw new CommandError(`Cannot read ${file}.`);
+      });
+      await withDatabase("cartridge import", async (database) => {
+        await requireMigrated(database);
+        const { classMembers } = await import("../db/schema/index.ts");
+        const { and, asc } = await import("drizzle-orm");
+        const teachers = await database.db
+          .select({ id: users.id, email: users.email })
+          .from(classMembers)
+          .innerJoin(users, eq(users.id, classMembers.userId))
+          .where(and(eq(classMembers.classId, classId), eq(classMembers.role, "teacher")))
+          .orderBy(asc(users.sortKey));
+        const teacher = typeof flags.teacher === "string" ? teachers.find((t) => t.email === flags.teacher) : teachers[0];
+        if (!teacher) throw new CommandError(typeof flags.teacher === "string" ? `${flags.teacher} does not teach that class.` : "No such class, or it has no teacher.");
+        const { loadMemberships } = await import("./auth/actor.server.ts");
+        const { prepareUploads } = await import("./services/files.server.ts");
+        const { importCartridge } = await import("./services/cartridge/import.server.ts");
+        await prepareUploads();
+        const actor = { id: teacher.id, memberships: await loadMemberships(database.db, teacher.id) } as Parameters<typeof importCartridge>[1];
+        const result = await importCartridge(database.db, actor, classId, bytes);
+        if (!result.ok) throw new CommandError(Object.values(result.errors).join("\n"));
+        out(`Imported ${result.value.lessons.length} draft lessons (Common Cartridge ${result.value.version}):`);
+        for (const l of result.value.lessons) out(`  ${l.title}${l.files ? ` (${l.files} files)` : ""}`);
+        if (result.value.skipped.length) out(`Not imported (${result.value.skipped.length}):`);
+        for (const s of result.value.skipped) out(`  ${s.title || "—"}: ${s.reason}`);
+      });
+    },
+  },
+
   schools: {
     summary: "List the schools: code, two spaces, name — one per line, sorted by code.",
     flags: {},

@@ -97,6 +97,12 @@ export default [
   // Zoom's events, at each connection's own address (signed with that connection's secret token)
   route("webhooks/zoom/:connectionId", "routes/webhooks.zoom.tsx"),
 
+  // Open lessons for harvesters (OAI-PMH 2.0, no sign-in); Common Cartridge import and export for a class's teachers
+  route("oai", "routes/oai.tsx"),
+  route("lessons/:lessonId/licence", "routes/lesson-licence.tsx"),
+  route("classes/:classId/import-cartridge", "routes/cartridge-import.tsx"),
+  route("classes/:classId/cartridge.imscc", "routes/cartridge-export.tsx"),
+
   // Any other URL: "page not found", inside the frame (the root's middleware and loader run).
   route("*", "routes/not-found.tsx"),
 ] satisfies RouteConfig;

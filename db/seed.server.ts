@@ -178,6 +178,15 @@ export async function seedDemo(db: Db, now = new Date()) {
       lesson(tv3, u.hoa, "Tập đọc: Ngày khai trường", `Đọc to, rõ ràng bài thơ *Ngày khai trường*. Chú ý ngắt nghỉ đúng sau mỗi dòng thơ.`, 4),
     ]);
 
+    // Two lessons shared as open resources under CC BY: in the library and at /oai from the first start.
+    {
+      const { refreshOpenLesson } = await import("../app/services/library/open.server.ts");
+      for (const title of ["Bài 1. Nguyên tử", "Tập đọc: Ngày khai trường"]) {
+        const [open] = await tx.update(lessons).set({ licence: "CC-BY-4.0" }).where(eq(lessons.title, title)).returning({ id: lessons.id });
+        await refreshOpenLesson(tx, open.id, now);
+      }
+    }
+
     const [a1, a2, , a4] = await tx
       .insert(assignments)
       .values([

@@ -142,6 +142,9 @@ export default function ClassPage() {
               {t("classes.newLesson")}
             </Link>
           </div>
+          <p className="muted">
+            <a href={`/classes/${c.id}/cartridge.imscc`} download>{t("cartridge.export")}</a> · <Link to={`/classes/${c.id}/import-cartridge`}>{t("cartridge.import")}</Link>
+          </p>
           {data.lessons.length === 0 ? <p className="muted">{t("classes.noLessons")}</p> : null}
           <ul className="list">
             {data.lessons.map((l) => (

@@ -19,6 +19,7 @@ import { mathLinks } from "../lib/math-styles.ts";
 import { renderMarkdown } from "../services/markdown.server.ts";
 import { MarkdownToolbar } from "../components/markdown-toolbar.tsx";
 import { useHideBrokenImages } from "../components/broken-images.tsx";
+import { OpenLicence } from "../components/open-licence.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -149,6 +150,7 @@ export default function LessonEditor() {
           <AttachedFiles files={lesson.attachments} removeLabel={t("lesson.remove")} />
         </section>
       ) : null}
+      {lesson ? <OpenLicence lesson={lesson} /> : null}
     </>
   );
 }

@@ -10,6 +10,7 @@ import { getLessonForReader } from "../services/lessons.server.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
+import { LicenceBadge } from "../components/open-licence.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireActor(url, context);
@@ -39,6 +40,7 @@ export default function LessonPage() {
         ) : null}
       </p>
       <h1>{lesson.title}</h1>
+      <LicenceBadge licence={lesson.licence} />
       <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} />
       {lesson.attachments.length > 0 ? (
         <section aria-labelledby="files">

@@ -161,7 +161,7 @@ export function createApp(opts: HttpOptions) {
       const origin = req.headers.origin;
       const ok = origin
         ? origin === opts.appUrl || origin === `${client.proto}://${client.host}`
-        : req.headers["sec-fetch-site"] === "same-origin" || oneClickUnsubscribe(req.method, pathname) || providerWebhook(req.method, pathname);
+        : req.headers["sec-fetch-site"] === "same-origin" || oneClickUnsubscribe(req.method, pathname) || providerWebhook(req.method, pathname) || oaiHarvest(req.method, pathname);
       if (!ok) {
         logger.warn("csrf refused", { reqId: id, origin: origin ?? null, path: pathname });
         res.statusCode = 403;
@@ -418,6 +418,14 @@ export function safeHost(host: string | undefined): string {
  */
 export function oneClickUnsubscribe(method: string | undefined, pathname: string): boolean {
   return method === "POST" && /^\/unsubscribe\/[A-Za-z0-9_-]{1,200}$/.test(pathname);
+}
+
+/**
+ * OAI-PMH harvesters may POST their requests (application/x-www-form-urlencoded) to /oai from
+ * their own servers: it reads no session and changes nothing.
+ */
+export function oaiHarvest(method: string | undefined, pathname: string): boolean {
+  return method === "POST" && pathname === "/oai";
 }
 
 /**

@@ -10,6 +10,7 @@ import { AttachmentLimitError, attachStaged, checkFiles, removeStored, stageFile
 import { renderMarkdown } from "./markdown.server.ts";
 import { fail, ok, zodErrors, type Result } from "./result.ts";
 import { getClassForTeacher } from "./classes.server.ts";
+import { refreshOpenLesson, withdrawAttachment, withdrawLesson } from "./library/open.server.ts";
 
 export const LessonSchema = z.object({
   title: z.string().transform(nfc).pipe(z.string().min(3, "errors.title_short").max(200, "errors.title_long")),
@@ -69,6 +70,8 @@ export async function saveLesson(
         const [row] = await tx.select({ status: lessons.status }).from(lessons).where(eq(lessons.id, id!));
         status = row.status;
       }
+      // An open lesson's library entry and OAI record follow its edits (a new datestamp).
+      if (lessonId) await refreshOpenLesson(tx, id!);
       const saved: LessonSaved = input.intent === "publish" ? "published" : status === "published" ? "updated" : "draft";
       return { id: id!, status, saved };
     });
@@ -87,6 +90,8 @@ export async function setLessonStatus(db: Db, actor: Actor, classId: string, les
       .update(lessons)
       .set({ status: publish ? "published" : "draft", publishedAt: publish ? (lesson.publishedAt ?? new Date()) : lesson.publishedAt, updatedAt: new Date() })
       .where(eq(lessons.id, lessonId));
+    // Unpublishing takes an open lesson out of the library; its OAI record stays, deleted.
+    await refreshOpenLesson(tx, lessonId);
     if (publish) {
       await recordEvents(tx, [
         { type: "lesson.published", schoolId: cls.schoolId, classId, actorId: actor.id, subjectId: lessonId, payload: { title: lesson.title, className: cls.name } },
@@ -98,7 +103,7 @@ export async function setLessonStatus(db: Db, actor: Actor, classId: string, les
 async function getLessonOfClass(db: Db, classId: string, lessonId: string) {
   if (!z.uuid().safeParse(lessonId).success) throw notFound();
   const [row] = await db
-    .select({ id: lessons.id, title: lessons.title, bodyMd: lessons.bodyMd, bodyHtml: lessons.bodyHtml, status: lessons.status, publishedAt: lessons.publishedAt, updatedAt: lessons.updatedAt })
+    .select({ id: lessons.id, title: lessons.title, bodyMd: lessons.bodyMd, bodyHtml: lessons.bodyHtml, status: lessons.status, publishedAt: lessons.publishedAt, updatedAt: lessons.updatedAt, licence: lessons.licence })
     .from(lessons)
     .where(and(eq(lessons.id, lessonId), eq(lessons.classId, classId)));
   if (!row) throw notFound();
@@ -107,7 +112,7 @@ async function getLessonOfClass(db: Db, classId: string, lessonId: string) {
 
 export async function lessonAttachments(db: Db, lessonId: string) {
   return db
-    .select({ id: attachments.id, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType })
+    .select({ id: attachments.id, filename: attachments.filename, size: attachments.size, contentType: attachments.contentType, licence: attachments.licence })
     .from(attachments)
     .where(eq(attachments.lessonId, lessonId))
     .orderBy(asc(attachments.createdAt));
@@ -123,10 +128,10 @@ export async function getLessonForEditing(db: Db, actor: Actor, classId: string,
 export async function deleteAttachment(db: Db, actor: Actor, classId: string, lessonId: string, attachmentId: string) {
   requireId(attachmentId);
   await getLessonForEditing(db, actor, classId, lessonId);
-  const [row] = await db
-    .delete(attachments)
-    .where(and(eq(attachments.id, attachmentId), eq(attachments.lessonId, lessonId)))
-    .returning({ key: attachments.storageKey });
+  const [row] = await db.transaction(async (tx) => {
+    await withdrawAttachment(tx, attachmentId);
+    return tx.delete(attachments).where(and(eq(attachments.id, attachmentId), eq(attachments.lessonId, lessonId))).returning({ key: attachments.storageKey });
+  });
   if (!row) return;
   // An image of the removed file is no longer shown in the lesson, rather than shown broken.
   const [lesson] = await db.select({ bodyMd: lessons.bodyMd }).from(lessons).where(eq(lessons.id, lessonId));
@@ -157,6 +162,7 @@ export async function deleteLesson(db: Db, actor: Actor, classId: string, lesson
   const keys = await db.transaction(async (tx) => {
     await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, lessonId)).for("update");
     const files = await tx.select({ key: attachments.storageKey }).from(attachments).where(eq(attachments.lessonId, lessonId));
+    await withdrawLesson(tx, lessonId);
     await tx.delete(lessons).where(and(eq(lessons.id, lessonId), eq(lessons.classId, classId)));
     return files.map((f) => f.key);
   });
@@ -177,6 +183,7 @@ export async function getLessonForReader(db: Db, actor: Actor, lessonId: string)
       bodyHtml: lessons.bodyHtml,
       status: lessons.status,
       publishedAt: lessons.publishedAt,
+      licence: lessons.licence,
       className: classes.name,
       subject: classes.subject,
     })
@@ -187,7 +194,9 @@ export async function getLessonForReader(db: Db, actor: Actor, lessonId: string)
   const teacher = await isClassTeacher(db, actor, row.classId);
   if (!teacher) {
     if (row.status !== "published") throw notFound();
-    const allowed = (await isClassStudent(db, actor.id, row.classId)) || (await isParentOfClassStudent(db, actor.id, row.classId));
+    // An open lesson (shared under a Creative Commons licence) may be read by anyone signed in.
+    const allowed =
+      Boolean(row.licence) || (await isClassStudent(db, actor.id, row.classId)) || (await isParentOfClassStudent(db, actor.id, row.classId));
     if (!allowed) throw notFound();
   }
   return { ...row, canEdit: teacher, attachments: await lessonAttachments(db, lessonId) };
@@ -217,10 +226,13 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
       contentType: attachments.contentType,
       size: attachments.size,
       storageKey: attachments.storageKey,
+      licence: attachments.licence,
     })
     .from(attachments)
     .where(eq(attachments.id, attachmentId));
   if (!a) throw notFound();
+  // A lesson's file shared as open on its own may be downloaded by anyone signed in.
+  if (a.lessonId && a.licence) return a;
   if (a.lessonId) await getLessonForReader(db, actor, a.lessonId);
   else if (a.assignmentId) {
     const { requireAssignmentReader } = await import("./assignments.server.ts");

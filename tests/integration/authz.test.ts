@@ -195,6 +195,10 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "unsubscribe link, tampered", path: () => `/unsubscribe/${unsubscribeToken(process.env.SECRET_KEY!, { userId: ids.an, channel: "email", kind: "grade" }).replace(/.$/, (c) => (c === "A" ? "B" : "A"))}`, expect: { ...row({}, 400), anon: 400 } },
   // A malformed id is a 404 before anything else runs, signed in or not.
   { name: "a person page with a malformed id", path: () => `/admin/schools/${ids.thcs}/users/123`, expect: { ...row({}, 404), anon: 404 } },
+  // Open lessons over OAI-PMH: for every harvester, no sign-in; cartridges: the class's teachers only.
+  { name: "OAI-PMH Identify", path: () => "/oai?verb=Identify", expect: { ...row({}, 200), anon: 200 } },
+  { name: "Common Cartridge import page", path: () => `/classes/${ids.toan6}/import-cartridge`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "Common Cartridge export", path: () => `/classes/${ids.toan6}/cartridge.imscc`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
 ];
 
 function outcome(res: Response): Expect | number {
@@ -647,6 +651,13 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => "/api/preview",
     body: () => ({ markdown: "**x**" }),
     expect: { anon: "login", an: 403, hung: 403 },
+  },
+  // Sharing a lesson as open: its class's teachers only.
+  {
+    name: "share a lesson as open (licence)",
+    path: () => `/lessons/${ids.published}/licence`,
+    body: () => ({ licence: "CC-BY-4.0" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
 ];
 
