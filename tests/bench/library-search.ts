@@ -55,7 +55,7 @@ const REPOSITORIES = ["Kho học liệu số ngành Giáo dục", "Thư viện S
 
 const lit = (values: string[]) => `array[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(",")}]`;
 /** Deterministic pick k of row i among n. */
-const pick = (k: number, n: number | string) => `((hashint4(i * 7919 + ${k})::bigint & 2147483647) % ${n})`;
+const pick = (k: number, n: number | string) => `((hashint4(i + ${k * 1_000_003})::bigint & 2147483647) % ${n})`;
 
 /** SQL that generates resources from..to (and their sources) with generate_series: no round trip per row. */
 async function generate(query: (text: string) => Promise<unknown>, rows: number) {
