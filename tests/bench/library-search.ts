@@ -110,7 +110,8 @@ async function generate(query: (text: string) => Promise<unknown>, rows: number)
 
 type Kind = { name: string; inputs: SearchInput[] };
 const KINDS: Kind[] = [
-  { name: "narrow", inputs: [{ q: "Định lí Pythagore" }, { q: "Tiếng gà trưa" }, { q: "Dân ca Quan họ" }, { q: "Di truyền học Menđen lớp 9" }] },
+  { name: "narrow", inputs: [{ q: "Đặng Quang Sơn" }, { q: "Bùi Hữu Quân phân số" }, { q: "Di truyền học Menđen lớp 9" }, { q: "Tiếng gà trưa lớp 7" }] },
+  { name: "one topic (2%)", inputs: [{ q: "Định lí Pythagore" }, { q: "Tiếng gà trưa" }, { q: "Dân ca Quan họ" }] },
   { name: "broad one-word", inputs: [{ q: "toán" }, { q: "toan" }, { q: "hoa hoc" }, { q: "lop 6" }, { q: "học" }] },
   {
     name: "subject + grade",

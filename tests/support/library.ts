@@ -90,7 +90,7 @@ export const LIBRARY: LibraryRecord[] = [
 export type LibraryFixture = { repoA: string; repoB: string; schoolId: string | null; ids: Record<string, string> };
 
 /** Insert the library (with its two repositories, owned by `ownerOrgId`); `schoolId` is the school of the open lessons. */
-export async function insertLibrary(db: Db, ownerOrgId: string, schoolId: string | null, records: LibraryRecord[] = LIBRARY): Promise<LibraryFixture> {
+export async function insertLibrary(db: Db, ownerOrgId: string, schoolId: string | null, urlBase = "https://hoclieu.example/r/", records: LibraryRecord[] = LIBRARY): Promise<LibraryFixture> {
   const [a] = await db.insert(repositories).values({ ownerOrgId, name: "Kho học liệu số ngành Giáo dục", baseUrl: "https://hoclieu.example/oai" }).returning();
   const [b] = await db.insert(repositories).values({ ownerOrgId, name: "Thư viện Học liệu mở", baseUrl: "https://open.example/oai" }).returning();
   const ids: Record<string, string> = {};
@@ -114,7 +114,7 @@ export async function insertLibrary(db: Db, ownerOrgId: string, schoolId: string
         resourceType: r.type ?? null,
         language: r.language ?? "vi",
         licence: r.licence ?? "CC BY 4.0",
-        url: `https://hoclieu.example/r/${r.key}`,
+        url: `${urlBase}${r.key}`,
         schoolId: inSchool ? schoolId : null,
         searchText: searchFold([r.title, description, ...subjects, ...keywords, ...authors].join(" ")),
       })

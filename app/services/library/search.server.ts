@@ -13,16 +13,16 @@
  * words, which are bound as parameters and quoted as tsquery lexemes.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { selectRows, type DbOrTx } from "../../../db/client.server.ts";
+import { json, selectRows, type DbOrTx } from "../../../db/client.server.ts";
 import { searchFold } from "../../lib/vn.ts";
 
 export const PAGE_SIZE = 20;
 /** Matches counted (and faceted) exactly; more are estimated. */
-export const EXACT_CAP = 5000;
+export const EXACT_CAP = 2000;
 /** Candidates ranked per tier: the query's phrase in the title, all words in the title, all words anywhere. */
-const TIER_CAPS = [200, 200, 600] as const;
+const TIER_CAPS = [100, 100, 300] as const;
 /** Rows a facet estimate looks at, about. */
-const SAMPLE_ROWS = 10_000;
+const SAMPLE_ROWS = 5_000;
 const MAX_WORDS = 8;
 
 export type FacetName = "subject" | "grade" | "type" | "language" | "licence" | "source";
@@ -177,17 +177,33 @@ function facetSelect(): SQL {
 
 const FACET_COLUMNS = sql`r.id, r.subject, r.grades, r.resource_type, r.language, r.licence, r.school_id`;
 
+/**
+ * The planner's estimate of the matches, from the column statistics (most common words, grades,
+ * subjects): no row is read. The statement is planned with its values inlined (escaped by Drizzle).
+ */
+async function plannedRows(db: DbOrTx, match: SQL, filters: SQL): Promise<number> {
+  const rows = await selectRows<Record<string, unknown>>(db, sql`explain (format json) select 1 from resources r where ${match} and ${filters}`.inlineParams());
+  const plan = json<{ Plan: { "Plan Rows": number } }[]>(Object.values(rows[0] ?? {})[0]);
+  return Number(plan[0]?.Plan?.["Plan Rows"] ?? 0);
+}
+
 async function countAndFacets(db: DbOrTx, match: SQL, filters: SQL) {
-  const exact = await selectRows<FacetRow>(
-    db,
-    sql`with m as materialized (select ${FACET_COLUMNS} from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}) ${facetSelect()}`,
-  );
-  const n = Number(exact.find((r) => r.f === "n")?.c ?? 0);
-  if (n <= EXACT_CAP) return { rows: exact, total: n, estimated: false };
+  const [{ reltuples }] = await selectRows<{ reltuples: number }>(db, sql`select reltuples::float8 as reltuples from pg_class where oid = 'resources'::regclass`);
+  const tableRows = Number(reltuples);
+  // A broad query (by the planner's estimate) on a large table goes straight to the sample: its
+  // first EXACT_CAP matches would each be a random heap read, only to learn that there are more.
+  const broad = tableRows > 10 * SAMPLE_ROWS && (await plannedRows(db, match, filters)) > 4 * EXACT_CAP;
+  if (!broad) {
+    const exact = await selectRows<FacetRow>(
+      db,
+      sql`with m as materialized (select ${FACET_COLUMNS} from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}) ${facetSelect()}`,
+    );
+    const n = Number(exact.find((r) => r.f === "n")?.c ?? 0);
+    if (n <= EXACT_CAP) return { rows: exact, total: n, estimated: false };
+  }
   // Too many to count each time: a page sample of the table, scaled. The sample is the same for
   // every query (REPEATABLE), so the figures do not jump between pages of one search.
-  const [{ reltuples }] = await selectRows<{ reltuples: number }>(db, sql`select reltuples::float8 as reltuples from pg_class where oid = 'resources'::regclass`);
-  const percent = Math.min(100, Math.max(0.1, (100 * SAMPLE_ROWS) / Math.max(1, Number(reltuples))));
+  const percent = Math.min(100, Math.max(0.1, (100 * SAMPLE_ROWS) / Math.max(1, tableRows)));
   const sampled = await selectRows<FacetRow>(
     db,
     sql`with m as materialized (select ${FACET_COLUMNS} from resources r tablesample system (${sql.raw(percent.toFixed(3))}) repeatable (11)
