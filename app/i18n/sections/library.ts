@@ -65,7 +65,7 @@ export const en: typeof vi = {
   menuSearch: "Search the resource library",
   menuSearchPlaceholder: "Search resources…",
   searchLabel: "Search resources",
-  searchHint: "With or without Vietnamese diacritics, e.g. toan lop 6, hóa học 10, Điện Biên Phủ.",
+  searchHint: "With or without Vietnamese diacritics, e.g. toan lop 6 or hoa hoc 10.",
   search: "Search",
   filters: "Filters",
   apply: "Filter",
