@@ -212,7 +212,7 @@ async function countAndFacets(db: DbOrTx, match: SQL, filters: SQL) {
   const scale = 100 / percent;
   const rows = sampled.map((r) => ({ ...r, c: Math.round(Number(r.c) * scale) }));
   const estimate = Number(rows.find((r) => r.f === "n")?.c ?? 0);
-  return { rows, total: Math.max(EXACT_CAP + 1, roughly(estimate)), estimated: true };
+  return { rows, total: roughly(Math.max(EXACT_CAP + 1, estimate)), estimated: true };
 }
 
 /** Two significant figures: an estimate does not pretend to more. */
