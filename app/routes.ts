@@ -67,6 +67,9 @@ export default [
   route("files/:attachmentId", "routes/file.tsx"),
   route("api/preview", "routes/api.preview.tsx"),
 
+  // The province's resource library: everyone signed in
+  route("library", "routes/library.tsx"),
+
   // Parents
   ...prefix("children", [
     index("routes/children.tsx"),

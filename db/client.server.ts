@@ -85,7 +85,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const dataDir = opts.dataDir ?? "memory://";
   if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  // pg_trgm: the library search's typo correction (db/migrations, library_words).
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
   const db = drizzle(takingTurns(pglite), { schema }) as unknown as Db;
   return {
     kind: "pglite",

@@ -22,6 +22,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
   if (roles.has("parent")) links.push({ to: "/children", label: t("nav.children") });
   if (roles.has("parent") || roles.has("teacher") || roles.has("school_admin")) links.push({ to: "/contact-book", label: t("contactBook.nav") });
   if (user?.isAdmin) links.push({ to: "/admin", label: t("nav.admin") });
+  if (user) links.push({ to: "/library", label: t("library.nav") });
   return (
     <>
       <a className="skip" href="#main">
@@ -68,6 +69,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
                 </form>
               </li>
             </ul>
+            <LibrarySearch />
           </nav>
         ) : null}
       </header>
@@ -75,6 +77,20 @@ export function AppShell({ children }: { children: React.ReactNode }) {
         {children}
       </main>
     </>
+  );
+}
+
+/** The menu's search box: a plain GET form to the library, so it needs no script. */
+function LibrarySearch() {
+  const t = useT();
+  return (
+    <form method="get" action="/library" role="search" className="menu-search" aria-label={t("library.menuSearch")}>
+      <label htmlFor="menu-library-q" className="visually-hidden">
+        {t("library.menuSearch")}
+      </label>
+      <input id="menu-library-q" type="search" name="q" placeholder={t("library.menuSearchPlaceholder")} maxLength={200} enterKeyHint="search" />
+      <button type="submit">{t("library.search")}</button>
+    </form>
   );
 }
 

@@ -20,13 +20,15 @@ import { renderMarkdown } from "../services/markdown.server.ts";
 import { MarkdownToolbar } from "../components/markdown-toolbar.tsx";
 import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { OpenLicence } from "../components/open-licence.tsx";
+import { LessonLibrary } from "../components/lesson-library.tsx";
+import { lessonLibraryAction, lessonLibraryData } from "./_lesson-library.server.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const cls = await getClassForTeacher(db, actor, params.classId);
   const lesson = params.lessonId ? await getLessonForEditing(db, actor, params.classId, params.lessonId) : null;
-  return { class: cls, lesson };
+  return { class: cls, lesson, library: lesson ? await lessonLibraryData(db, url, lesson.id) : null };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -34,6 +36,9 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const db = getDb();
   const form = await readForm(request, context, BODY_LIMITS.upload);
   const fields = formObject(form);
+  if ((fields.intent === "attach-resource" || fields.intent === "detach-resource") && params.lessonId) {
+    return lessonLibraryAction(db, actor, url, params.classId, params.lessonId, fields);
+  }
   if (fields.intent === "remove-file" && params.lessonId) {
     await deleteAttachment(db, actor, params.classId, params.lessonId, fields.attachmentId ?? "");
     return { errors: {} as Record<string, string>, values: null };
@@ -61,7 +66,7 @@ const SAVED_MESSAGES: Record<string, MessageKey | undefined> = {
 };
 
 export default function LessonEditor() {
-  const { class: cls, lesson } = useLoaderData<typeof loader>();
+  const { class: cls, lesson, library } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigation = useNavigation();
@@ -151,6 +156,7 @@ export default function LessonEditor() {
         </section>
       ) : null}
       {lesson ? <OpenLicence lesson={lesson} /> : null}
+      <LessonLibrary data={library} />
     </>
   );
 }

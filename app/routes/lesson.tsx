@@ -11,10 +11,13 @@ import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { LicenceBadge } from "../components/open-licence.tsx";
+import { resourcesOfLesson } from "../services/library/lesson-resources.server.ts";
+import { ResourceSummary } from "../components/library-resource.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireActor(url, context);
-  return getLessonForReader(getDb(), actor, params.lessonId);
+  const lesson = await getLessonForReader(getDb(), actor, params.lessonId);
+  return { ...lesson, resources: await resourcesOfLesson(getDb(), lesson.id) };
 }
 
 function size(bytes: number) {
@@ -52,6 +55,18 @@ export default function LessonPage() {
                   {a.filename}
                 </a>{" "}
                 <span className="muted">({size(a.size)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {lesson.resources.length > 0 ? (
+        <section aria-labelledby="lesson-resources" data-testid="lesson-resources">
+          <h2 id="lesson-resources">{t("library.lessonResources")}</h2>
+          <ul className="list">
+            {lesson.resources.map((r) => (
+              <li key={r.id}>
+                <ResourceSummary resource={r} />
               </li>
             ))}
           </ul>

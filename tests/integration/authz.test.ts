@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import crypto from "node:crypto";
 import { assignments, attachments, classGroups, classMembers, events, lessons, liveSessions, memberships, notifications, organizations, pushSubscriptions, submissions, users } from "../../db/schema/index.ts";
 import { htmlText } from "../support/html.ts";
+import { lessonResources, repositories, resourceSources, resources } from "../../db/schema/index.ts";
+import { searchFold } from "../../app/lib/vn.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
 import { demoLookup } from "../support/demo.ts";
@@ -199,6 +201,9 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "OAI-PMH Identify", path: () => "/oai?verb=Identify", expect: { ...row({}, 200), anon: 200 } },
   { name: "Common Cartridge import page", path: () => `/classes/${ids.toan6}/import-cartridge`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "Common Cartridge export", path: () => `/classes/${ids.toan6}/cartridge.imscc`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  // The resource library: everyone signed in searches it; the lesson editor's library panel is the class's teachers'
+  { name: "library search", path: () => "/library?q=toan&grade=6", expect: row(ALL_SIGNED_IN, 200) },
+  { name: "lesson editor's library search", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit?libq=toan`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
 ];
 
 function outcome(res: Response): Expect | number {
@@ -261,6 +266,7 @@ async function counts() {
     users: await n(users),
     assignments: await n(assignments),
     attachments: await n(attachments),
+    lessonResources: (await hub.database.query<{ s: string }>("select coalesce(string_agg(lesson_id::text || resource_id::text, ',' order by lesson_id, resource_id), '') as s from lesson_resources"))[0].s,
     assignmentState: state.s,
     passwords: secrets.passwords,
     sessions: Number(secrets.sessions),
@@ -659,7 +665,40 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     body: () => ({ licence: "CC-BY-4.0" }),
     expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
+  // The resource library: only the class's teachers attach resources to its lessons or remove them
+  {
+    name: "attach a library resource to a lesson",
+    path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit`,
+    body: () => ({ intent: "attach-resource", resourceId: ids.libraryResource }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "remove a library resource from a lesson",
+    path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit`,
+    body: () => ({ intent: "detach-resource", resourceId: ids.attachedResource }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, schoolAdmin: 403, province: 403 },
+  },
+  {
+    name: "attach a resource that does not exist",
+    path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit`,
+    body: () => ({ intent: "attach-resource", resourceId: "00000000-0000-4000-8000-000000000000" }),
+    expect: { anon: "login", lan: 404, hoa: 404, an: 403 },
+  },
 ];
+
+// The library's rows for the matrix: one resource to attach, one already attached to the published lesson.
+beforeAll(async () => {
+  const db = hub.database.db;
+  const [repo] = await db.insert(repositories).values({ ownerOrgId: ids.thcs, name: "Kho thử", baseUrl: "https://kho.example/oai" }).returning();
+  const made = await db
+    .insert(resources)
+    .values(["Phân số – Toán 6", "Số nguyên – Toán 6"].map((title, i) => ({ dedupeKey: `authz:${i}`, title, subject: "toan", grades: [6], searchText: searchFold(title), url: "https://kho.example/r" })))
+    .returning({ id: resources.id });
+  for (const r of made) await db.insert(resourceSources).values({ repositoryId: repo.id, identifier: `oai:kho:${r.id}`, resourceId: r.id, datestamp: "2026-11-01" });
+  ids.libraryResource = made[0].id;
+  ids.attachedResource = made[1].id;
+  await db.insert(lessonResources).values({ lessonId: ids.published, resourceId: ids.attachedResource });
+});
 
 describe("actions: a refused mutation changes nothing", () => {
   for (const action of ACTIONS) {
