@@ -13,11 +13,12 @@ async function load(url: URL, context: Route.LoaderArgs["context"], connectionId
   const { syncableConnection } = await import("../services/sync/health.server.ts");
   const { getDb } = await import("../../db/client.server.ts");
   if (!connectionId || !z.uuid().safeParse(connectionId).success) throw data({ message: "not_found" }, { status: 404 });
+  const { requireRole } = await import("../auth/guards.server.ts");
+  // Anonymous → sign in; not an admin → 403; then a connection that is not a course platform's is not found.
+  requireRole(url, context, "school_admin", "province_admin");
   const c = await syncableConnection(getDb(), connectionId);
-  // Who may not see it is told "not found" too, after the role check (anonymous → sign in).
-  const admin = await requireSchoolAdmin(url, context, c?.schoolId ?? "00000000-0000-0000-0000-000000000000");
   if (!c) throw data({ message: "not_found" }, { status: 404 });
-  return { ...admin, connection: c };
+  return { ...(await requireSchoolAdmin(url, context, c.schoolId!)), connection: c };
 }
 
 /** A Google Workspace connection's course sync: what to sync, when, "sync now", and its health. */

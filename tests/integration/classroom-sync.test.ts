@@ -216,6 +216,58 @@ describe("Classroom sync", () => {
   });
 });
 
+describe("the sync page and the jobs", () => {
+  const path = () => `/admin/connections/${connectionId}/sync`;
+  const who = {
+    schoolAdmin: `hieutruong@${DOMAIN}`,
+    province: "so@lopso.demo",
+    lan: `lan.nt@${DOMAIN}`,
+    hoa: "hoa.lt@kimdong.lopso.demo",
+    an: `an.nv@${DOMAIN}`,
+    hung: "0912345678",
+  } as const;
+  const status = (res: Response) => (res.status === 302 && (res.headers.get("location") ?? "").startsWith("/login") ? "login" : res.status);
+
+  it("authorization: the school's admins and the province's, nobody else", async () => {
+    const expected: Record<string, number | string> = { anon: "login", schoolAdmin: 200, province: 200, lan: 403, hoa: 403, an: 403, hung: 403 };
+    const got: Record<string, number | string> = {};
+    const runsBefore = (await db.select().from(syncRuns)).length;
+    const refused: Record<string, number | string> = {};
+    for (const k of Object.keys(expected)) {
+      const c = k === "anon" ? hub.client() : await hub.as(who[k as keyof typeof who]);
+      got[k] = status(await c.get(path()));
+      if (expected[k] !== 200) refused[k] = status(await c.post(path(), { intent: "sync" }));
+    }
+    expect(got).toEqual(expected);
+    expect(refused).toEqual(Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== 200)));
+    expect((await db.select().from(syncRuns)).length).toBe(runsBefore);
+    // A connection id that is no course platform's: not found for an admin.
+    const admin = await hub.as(who.schoolAdmin);
+    expect(status(await admin.get("/admin/connections/00000000-0000-4000-8000-000000000000/sync"))).toBe(404);
+    expect(status(await admin.get("/admin/connections/nope/sync"))).toBe(404);
+  });
+
+  it("shows the health of the last run with skipped records in plain words, saves the scope, and Sync now is picked up by the due job", async () => {
+    const admin = await hub.as(who.schoolAdmin);
+    const page = await admin.get(path());
+    const html = await page.text();
+    expect(html).toContain("Tình trạng đồng bộ");
+    expect(html).toContain("Thành công");
+    expect(html).toContain("Lượt gọi API");
+    const save = await admin.post(path(), { intent: "scope", mode: "teachers", selection: "", schedule: "hourly" });
+    expect(save.status).toBe(400);
+    expect(await save.text()).toContain("Hãy nhập ít nhất một email");
+    expect((await admin.post(path(), { intent: "scope", mode: "all", selection: "", schedule: "manual" })).status).toBe(200);
+    expect((await db.select().from(syncScopes).where(eq(syncScopes.connectionId, connectionId)))[0]).toMatchObject({ mode: "all", schedule: "manual" });
+    const { dueConnections } = await import("../../app/services/sync/course-sync.server.ts");
+    expect(await dueConnections(db)).not.toContain(connectionId);
+    expect((await admin.post(path(), { intent: "sync" })).status).toBe(200);
+    expect(await dueConnections(db)).toContain(connectionId);
+    expect((await syncConnection(db, connectionId))?.status).toBe("succeeded");
+    expect(await dueConnections(db)).not.toContain(connectionId);
+  });
+});
+
 describe("crash and resume", () => {
   /** A school with a fresh connection to a generated domain, in a database of its own. */
   async function world() {
