@@ -93,6 +93,8 @@ export default [
     route("notifications", "routes/admin.notifications-pick.tsx"),
     route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
   ]),
+  // Course sync of a course platform's connection (Google Classroom)
+  route("admin/connections/:connectionId/sync", "routes/admin.connection-sync.tsx"),
 
   // Delivery receipts from the message providers (no session; each checks its own signature or key)
   route("webhooks/zalo", "routes/webhooks.zalo.tsx"),

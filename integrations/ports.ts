@@ -66,7 +66,9 @@ export interface TokenSource {
   rejected(connection: ConnectionRef, version: number): Promise<void>;
 }
 
-export type Page<T> = { items: T[]; nextCursor: string | null };
+/** A record a provider could not map (a missing field, an unknown enum value): left out, with why. */
+export type SkippedRecord = { kind: "course" | "user" | "coursework" | "submission" | "guardian"; externalId: string; reason: string };
+export type Page<T> = { items: T[]; nextCursor: string | null; skipped?: SkippedRecord[] };
 export type Pages<T> = AsyncIterable<Page<T>>;
 
 /** The answer to "Kiểm tra kết nối": one cheap real call. */
@@ -134,9 +136,10 @@ export interface MeetingProvider {
   findByKey(connection: ConnectionRef, idempotencyKey: string, around: Date): Promise<MeetingRef | null>;
 }
 
-export type ExternalCourse = { externalId: string; name: string; section?: string; state: string; link?: string };
+/** `state`: active | archived | other (provisioned, declined, suspended: not synced). `version`: changes when the record does. */
+export type ExternalCourse = { externalId: string; name: string; section?: string; state: string; link?: string; version?: string };
 export type ExternalMember = { externalId: string; role: "student" | "teacher"; fullName: string; email?: string };
-export type ExternalCoursework = { externalId: string; title: string; dueAt: Date | null; maxPoints: number | null; state: string; link?: string };
+export type ExternalCoursework = { externalId: string; title: string; dueAt: Date | null; maxPoints: number | null; state: string; link?: string; version?: string };
 export type ExternalSubmission = {
   externalId: string;
   courseworkId: string;
@@ -146,16 +149,32 @@ export type ExternalSubmission = {
   grade: number | null;
   updatedAt: Date;
 };
+/** A parent or guardian of a student, as the platform links them. */
+export type ExternalGuardian = { externalId: string; studentExternalId: string; fullName: string; email?: string };
+/** `notExposed`: the domain does not let us read guardians (not a failure: there is nothing to sync). */
+export type GuardianPage = Page<ExternalGuardian> & { notExposed?: boolean };
 export type MaterialInput = { title: string; description?: string; links: string[] };
 export type AssignmentInput = MaterialInput & { dueAt: Date | null; maxPoints: number | null };
 
+/**
+ * A course platform (Google Classroom, Microsoft Teams for Education). The sync engine
+ * (app/services/sync/engine.server.ts) reads through the `list*` methods only; each page's
+ * `nextCursor` is opaque and is saved by the engine and given back to resume. `listCourses` with
+ * `filter.teacher` (an email) lists that teacher's courses only. `listSubmissions` with
+ * `courseworkId` "-" lists every submission of the course (where the platform can; otherwise the
+ * engine asks coursework by coursework — see `capabilities`).
+ */
 export interface CourseProvider {
   readonly provider: ProviderName;
+  /** `submissionsPerCourse`: listSubmissions accepts courseworkId "-" (one list for the whole course). */
+  readonly capabilities?: { submissionsPerCourse?: boolean; guardians?: boolean };
   check(connection: ConnectionRef): Promise<ConnectionCheck>;
-  listCourses(connection: ConnectionRef, cursor?: string): Pages<ExternalCourse>;
+  listCourses(connection: ConnectionRef, cursor?: string, filter?: { teacher?: string }): Pages<ExternalCourse>;
   listRoster(connection: ConnectionRef, courseId: string, cursor?: string): Pages<ExternalMember>;
   listCoursework(connection: ConnectionRef, courseId: string, cursor?: string): Pages<ExternalCoursework>;
   listSubmissions(connection: ConnectionRef, courseId: string, courseworkId: string, cursor?: string): Pages<ExternalSubmission>;
+  /** Every guardian link the connection may see (omitted: the platform has none). */
+  listGuardians?(connection: ConnectionRef, cursor?: string): AsyncIterable<GuardianPage>;
   publishMaterial(connection: ConnectionRef, courseId: string, input: MaterialInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
   publishAssignment(connection: ConnectionRef, courseId: string, input: AssignmentInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
 }

@@ -14,12 +14,15 @@ import { refreshIdleGrants } from "../services/connections/idle.server.ts";
 import { syncPending } from "../services/live-sessions.server.ts";
 import { processZoomEvents, readEndedOccurrences } from "../services/attendance.server.ts";
 import { errorFields, logger } from "../server/log.ts";
+import { courseSyncJobs } from "../services/sync/jobs.server.ts";
 
 export type JobDefinition = {
   name: string;
   /** Cron in Asia/Ho_Chi_Minh, when the job runs on a schedule. */
   cron?: string;
-  run: (database: Database, data: unknown) => Promise<Record<string, unknown> | void>;
+  /** pg-boss queue policy ("stately": one queued and one running per singletonKey). */
+  policy?: "standard" | "short" | "singleton" | "stately";
+  run: (database: Database, data: unknown, boss?: PgBoss) => Promise<Record<string, unknown> | void>;
 };
 
 export const JOBS: JobDefinition[] = [
@@ -84,6 +87,8 @@ export const JOBS: JobDefinition[] = [
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).
   ...deliveryJobs(),
+  // Course sync: the due connections every minute, each synced alone (one per connection at a time).
+  ...courseSyncJobs(),
 ];
 
 export type Workers = { boss: PgBoss; stop: () => Promise<void> };
@@ -98,12 +103,12 @@ export async function startWorkers(database: Database, opts: { schedule?: boolea
   boss.on("error", (e) => logger.error("job queue error", errorFields(e)));
   await boss.start();
   for (const job of JOBS) {
-    await boss.createQueue(job.name);
+    await boss.createQueue(job.name, job.policy ? { name: job.name, policy: job.policy } : undefined);
     if (job.cron && opts.schedule !== false) await boss.schedule(job.name, job.cron, {}, { tz: "Asia/Ho_Chi_Minh" });
     await boss.work(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([item]) => {
       const started = Date.now();
       try {
-        const result = await job.run(database, item.data);
+        const result = await job.run(database, item.data, boss);
         logger.info("job done", { job: job.name, id: item.id, ms: Date.now() - started, ...(result ?? {}) });
       } catch (e) {
         logger.error("job failed", { job: job.name, id: item.id, ...errorFields(e) });

@@ -177,6 +177,13 @@ function ConnectionCard({
         </p>
       ) : null}
       {provider === "google" && connection ? <GoogleConsent connected={connection.status === "connected"} /> : null}
+      {provider === "google" && connection?.status === "connected" ? (
+        <p>
+          <a href={`/admin/connections/${connection.id}/sync`} data-testid="classroom-sync">
+            {t("courseSync.manage")}
+          </a>
+        </p>
+      ) : null}
       {connection ? (
         <div className="actions">
           <Form method="post">

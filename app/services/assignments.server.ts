@@ -695,6 +695,6 @@ export async function sweepMissing(db: Db, now = new Date(), batch = 200): Promi
 
 
 /** The `submission.missing` event's key: one per assignment, student and due date. */
-function missingEventKeySql(assignmentId: SQL, studentId: SQL, dueAt: SQL): SQL {
+export function missingEventKeySql(assignmentId: SQL, studentId: SQL, dueAt: SQL): SQL {
   return sql`md5('submission.missing:' || ${assignmentId}::text || ':' || ${studentId}::text || ':' || (extract(epoch from ${dueAt}) * 1000)::bigint::text)::uuid`;
 }

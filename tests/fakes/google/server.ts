@@ -10,7 +10,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/core.ts";
 import { createFakeMeet, type FakeMeet } from "./meet.ts";
+import { createFakeClassroom, type FakeClassroom } from "./classroom.ts";
 
+export type { FakeClassroom, FakeClassroomCourse, FakeCourseWork, FakeSubmission, FakeGuardian, FakeProfile } from "./classroom.ts";
 export type { FakeMeet, FakeMeetParticipantInput, FakeSpace, FakeConference } from "./meet.ts";
 
 export type FakeCourse = { id: string; name: string; section?: string; ownerId: string; courseState?: string };
@@ -23,6 +25,8 @@ export type FakeGoogle = {
   calls: Record<string, number>;
   /** Meet REST v2: its spaces and conferences, and the setters tests use (`addConference`…). */
   meet: FakeMeet;
+  /** Classroom v1: courses, rosters, coursework, submissions, guardians (see ./classroom.ts). */
+  classroom: FakeClassroom;
   /** Meet's `addConference` (a conference held in a space, with its participants' sessions). */
   addConference: FakeMeet["addConference"];
   /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
@@ -62,6 +66,9 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
   let deny = false;
   let base = "";
   const meet = createFakeMeet(oidc);
+  const classroom = createFakeClassroom(oidc);
+  // The old `courses` option: plain active courses with nobody in them.
+  for (const c of courses) classroom.courses.push({ id: c.id, name: c.name, section: c.section, ownerId: c.ownerId, courseState: c.courseState, teachers: [], students: [] });
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -114,7 +121,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
       const a = t.account;
       return json(res, 200, { sub: a.sub, name: a.name, email: a.email, email_verified: a.emailVerified ?? true, ...(a.hd ? { hd: a.hd } : {}) });
     }
-    if (path === "/v1/courses" && req.method === "GET") {
+    if (path.startsWith("/v1/courses") || path.startsWith("/v1/userProfiles")) {
       calls.courses++;
       if (throttle > 0) {
         throttle--;
@@ -124,16 +131,9 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
         fail--;
         return json(res, 503, apiError(503, "UNAVAILABLE", "The service is currently unavailable."));
       }
-      const t = oidc.bearer(req.headers.authorization);
-      if (!t) return json(res, 401, apiError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."));
-      if (deny || !/classroom\.courses/.test(t.scope)) return json(res, 403, apiError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."));
-      const size = Math.min(Number(url.searchParams.get("pageSize") ?? "0") || 100, 1000);
-      const start = Number(url.searchParams.get("pageToken") ?? "0");
-      const page = courses.slice(start, start + size);
-      return json(res, 200, {
-        courses: page.map((c) => ({ id: c.id, name: c.name, section: c.section, ownerId: c.ownerId, courseState: c.courseState ?? "ACTIVE", alternateLink: `https://classroom.google.com/c/${c.id}` })),
-        ...(start + size < courses.length ? { nextPageToken: String(start + size) } : {}),
-      });
+      if (deny) return json(res, 403, apiError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."));
+      const r = classroom.handle(req.method ?? "GET", url, req.headers.authorization);
+      if (r) return json(res, r.status, r.body, r.headers);
     }
     if (path.startsWith("/v2/")) {
       if (throttle > 0) {
@@ -157,6 +157,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
     courses,
     calls,
     meet,
+    classroom,
     addConference: meet.addConference,
     throttleNext: (n) => (throttle = n),
     failNext: (n) => (fail = n),
