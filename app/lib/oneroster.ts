@@ -96,7 +96,7 @@ export function readManifest(rows: { cells: string[]; line: number }[], fileName
     } else if (prop === "manifest.version") {
       if (!/^1(\.0)?$/.test(value)) errors.push({ file: fileName, line, column: 2, key: "manifestVersion", vars: { value } });
     } else if (prop.startsWith("file.")) {
-      const mode = value.toLowerCase();
+      const mode = value.toLowerCase() || "absent"; // a blank value, as exports write for files they never make
       if (mode === "bulk" || mode === "delta" || mode === "absent") files.set(prop.slice(5), mode);
       else errors.push({ file: fileName, line, column: 2, key: "manifestValue", vars: { value, property: prop } });
     } else if (prop === "source.systemName") systemName = value;
