@@ -388,5 +388,6 @@ export function recordStartLine(endLine: number, raw: string): number {
 
 /** `users.csv:4:13: reason` — what the CLI prints and the admin page shows for each bad cell. */
 export function formatRosterError(e: RosterError, message: (key: string, vars: Record<string, string | number>) => string): string {
-  return `${e.file}:${e.line}:${e.column}: ${message(`roster.${e.key}`, e.vars ?? {})}`;
+  const where = e.line > 0 ? `${e.file}:${e.line}:${e.column}` : e.file; // a zip, a flag: no line
+  return `${where}: ${message(`roster.${e.key}`, e.vars ?? {})}`;
 }

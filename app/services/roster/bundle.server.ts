@@ -81,7 +81,11 @@ async function openZip(file: string, limits: typeof BUNDLE_LIMITS): Promise<Bund
         zip.readEntry();
       });
       zip.once("end", () => resolve());
-      zip.once("error", (e) => reject(bad("zipBad", { detail: (e as Error).message })));
+      zip.once("error", (e) => {
+        // yauzl itself refuses some unsafe names ("invalid relative path: ../x", "absolute path: /x").
+        const unsafe = /^(?:invalid relative path|absolute path|invalid characters in fileName): (.*)$/.exec((e as Error).message);
+        reject(unsafe ? bad("zipUnsafeName", { value: unsafe[1] }) : bad("zipBad", { detail: (e as Error).message }));
+      });
       zip.readEntry();
     });
   } catch (e) {
@@ -130,14 +134,18 @@ export async function* readCsv(stream: Readable, fileName: string): AsyncGenerat
   const parser = stream.pipe(lineEnds()).pipe(
     parse({ bom: true, raw: true, info: true, relax_column_count: true, skip_empty_lines: true }),
   );
+  let lastEnd = 0;
   try {
     for await (const r of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+      lastEnd = r.info.lines;
       yield { cells: r.record, line: recordStartLine(r.info.lines, r.raw) };
     }
   } catch (e) {
     const err = e as { lines?: number; code?: string; message: string };
     if (err.code?.startsWith("CSV_") || err.lines !== undefined) {
-      throw new BundleError({ file: fileName, line: err.lines ?? 1, column: 0, key: "malformed", vars: { detail: err.code ?? err.message } });
+      // A quote left open runs to the end of the file: the record it spoils starts after the last good one.
+      const line = err.code === "CSV_QUOTE_NOT_CLOSED" ? lastEnd + 1 : (err.lines ?? 1);
+      throw new BundleError({ file: fileName, line, column: 1, key: "malformed", vars: { detail: err.code ?? err.message } });
     }
     throw e;
   } finally {

@@ -28,7 +28,7 @@ import {
   type CourseRow, type Header, type Manifest, type Mode, type OrgRow, type RosterError, type RosterFile, type SessionRow,
 } from "../../lib/oneroster.ts";
 import { generateJoinCode } from "../classes.server.ts";
-import { BundleError, openBundle, readCsv, type Bundle } from "./bundle.server.ts";
+import { BUNDLE_LIMITS, BundleError, openBundle, readCsv, type Bundle } from "./bundle.server.ts";
 
 export type FileCounts = { created: number; updated: number; unchanged: number; archived: number; skipped: number };
 export type RosterSkip = { file: string; line: number; kind: string; externalId: string; reason: string };
@@ -53,6 +53,8 @@ export type RosterImportOptions = {
   /** Restrict the school to these (a school admin's, a province admin's). */
   allowedSchoolIds?: string[];
   dryRun?: boolean;
+  /** Bounds on a zip (tests lower them). */
+  limits?: typeof BUNDLE_LIMITS;
   /** Called with progress lines (the benchmark prints them). */
   log?: (line: string) => void;
 };
@@ -115,7 +117,7 @@ export async function importOneRoster(db: Db, location: string, opts: RosterImpo
   };
   let bundle: Bundle | undefined;
   try {
-    bundle = await openBundle(location);
+    bundle = await openBundle(location, opts.limits);
     await runImport(db, bundle, opts, report, addError);
   } catch (e) {
     if (e instanceof BundleError) addError(e.error);
@@ -297,6 +299,25 @@ async function runImport(db: Db, bundle: Bundle, opts: RosterImportOptions, repo
       log(`enrollments.csv: ${stgEnr.count} rows read`);
       if (!clean()) throw new Refused();
 
+      // The bundle's orgs that are this school, linked to it (so the hub knows which ids a delta may name).
+      const orgFile = present.get("orgs")?.name;
+      if (orgFile) {
+        const list = [...orgs.values()].filter((o) => schoolOrgs.has(o.sourcedId)).map((o) => ({ sid: o.sourcedId, hash: md5([o.name, o.type, o.identifier]) }));
+        const [oc] = await selectRows<{ created: number; updated: number }>(tx, sql`with x as (select * from json_to_recordset(${JSON.stringify(list)}::json) as x(sid text, hash text)),
+            old as (select l.external_id, l.version from external_links l join x on x.sid = l.external_id where l.source = ${source} and l.kind = 'org'),
+            up as (insert into external_links (source, kind, external_id, local_id, school_id, version)
+              select ${source}, 'org', sid, ${school.id}::uuid, ${school.id}::uuid, hash from x
+              where not exists (select 1 from old where old.external_id = x.sid and old.version = x.hash)
+              on conflict (source, kind, external_id) do update set version = excluded.version, archived_at = null, updated_at = now() returning 1)
+          select (select count(*) from x where not exists (select 1 from old where old.external_id = x.sid)) as created,
+                 (select count(*) from x join old on old.external_id = x.sid and old.version <> x.hash) as updated`);
+        const counts = (report.files[orgFile] ??= emptyCounts());
+        counts.created += n(oc.created);
+        counts.updated += n(oc.updated);
+        counts.unchanged += list.length - n(oc.created) - n(oc.updated);
+        counts.skipped += orgs.size - list.length;
+      }
+
       const ctx: MergeContext = { tx, source, schoolId: school.id, headers, present, report, addError, skip, log };
       await mergeClasses(ctx, stgClasses.count > 0);
       await mergeUsers(ctx, stgUsers.count > 0);
@@ -381,13 +402,13 @@ async function duplicateIds(ctx: MergeContext, file: RosterFile, table: string) 
 
 /** Link rows of a kind, matched to staging by sourcedId; status of each row. */
 async function mergeClasses(ctx: MergeContext, any: boolean) {
-  const { source, schoolId } = ctx;
+  const { source, schoolId, tx } = ctx;
   const f = ctx.present.get("classes");
+  await tx.execute(sql.raw(`create index on stg_classes (sid)`));
+  await tx.execute(sql.raw(`alter table stg_classes add column local_id uuid, add column old_version text, add column was_archived boolean, add column is_new boolean not null default false, add column adopted boolean not null default false`));
   if (!f && !any) return;
   const file = f?.name ?? "classes.csv";
   const counts = (ctx.report.files[file] ??= emptyCounts());
-  await ctx.tx.execute(sql.raw(`create index on stg_classes (sid)`));
-  await ctx.tx.execute(sql.raw(`alter table stg_classes add column local_id uuid, add column old_version text, add column was_archived boolean, add column is_new boolean not null default false, add column adopted boolean not null default false`));
   await duplicateIds(ctx, "classes", "stg_classes");
   if (ctx.report.errorCount) return;
   // Two rows naming the same class of the hub (same name, subject and school year).
@@ -444,15 +465,14 @@ async function mergeClasses(ctx: MergeContext, any: boolean) {
 }
 
 async function mergeUsers(ctx: MergeContext, any: boolean) {
-  const { source, schoolId } = ctx;
+  const { source, schoolId, tx } = ctx;
   const f = ctx.present.get("users");
-  if (!f && !any) return;
-  const file = f?.name ?? "users.csv";
-  const counts = (ctx.report.files[file] ??= emptyCounts());
-  const tx = ctx.tx;
   await tx.execute(sql.raw(`create index on stg_users (sid)`));
   await tx.execute(sql.raw(`alter table stg_users add column local_id uuid, add column old_version text, add column was_archived boolean, add column is_new boolean not null default false,
     add column adopted boolean not null default false, add column birth_date date, add column final_hash text`));
+  if (!f && !any) return;
+  const file = f?.name ?? "users.csv";
+  const counts = (ctx.report.files[file] ??= emptyCounts());
   await duplicateIds(ctx, "users", "stg_users");
   // One email, one person: a second row with it is an error.
   const twins = await q<{ line: number; first: number; email: string }>(ctx, sql.raw(`select line, first, email from (select line, email, min(line) over (partition by email) as first
@@ -478,9 +498,14 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
       and not exists (select 1 from memberships m where m.user_id = s.local_id and m.org_id = ${schoolId}::uuid) order by s.line limit ${MAX_ERRORS}`);
   for (const r of foreign) ctx.addError({ file, line: n(r.line), column: colOf(ctx, "users", "email"), key: "emailOtherSchool", vars: { value: r.email } });
   // A linked person whose new email is another account's.
-  const taken = await q<{ line: number; email: string }>(ctx, sql`select s.line, s.email from stg_users s join users u on u.email = s.email
+  const taken = await q<{ line: number; email: string; foreign: boolean }>(ctx, sql`select s.line, s.email,
+        exists (select 1 from memberships m join organizations o on o.id = m.org_id where m.user_id = u.id and o.kind = 'school' and m.org_id <> ${schoolId}::uuid)
+        and not exists (select 1 from memberships m where m.user_id = u.id and m.org_id = ${schoolId}::uuid) as foreign
+      from stg_users s join users u on u.email = s.email
       where not s.adopted and s.local_id is not null and u.id <> s.local_id and not s.skip and s.status = 'active' order by s.line limit ${MAX_ERRORS}`);
-  for (const r of taken) ctx.addError({ file, line: n(r.line), column: colOf(ctx, "users", "email"), key: "emailTaken", vars: { value: r.email } });
+  for (const r of taken) {
+    ctx.addError({ file, line: n(r.line), column: colOf(ctx, "users", "email"), key: r.foreign ? "emailOtherSchool" : "emailTaken", vars: { value: r.email } });
+  }
   if (ctx.report.errorCount) return;
   await tx.execute(sql`update stg_users set local_id = gen_random_uuid(), is_new = true where local_id is null and status = 'active' and not skip`);
   // A phone number is a contact, not an identity: one another account (or an earlier row) has is not kept.
@@ -547,12 +572,12 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
 async function mergeEnrollments(ctx: MergeContext, any: boolean) {
   const { source, schoolId, tx } = ctx;
   const f = ctx.present.get("enrollments");
-  if (!f && !any) return;
-  const file = f?.name ?? "enrollments.csv";
-  const counts = (ctx.report.files[file] ??= emptyCounts());
   await tx.execute(sql.raw(`create index on stg_enr (sid)`));
   await tx.execute(sql.raw(`alter table stg_enr add column class_id uuid, add column user_id uuid, add column class_skip boolean, add column user_skip boolean,
     add column old_version text, add column was_archived boolean, add column version text`));
+  if (!f && !any) return;
+  const file = f?.name ?? "enrollments.csv";
+  const counts = (ctx.report.files[file] ??= emptyCounts());
   await duplicateIds(ctx, "enrollments", "stg_enr");
   if (ctx.report.errorCount) return;
   await tx.execute(sql`update stg_enr e set class_id = c.local_id, class_skip = c.skip or c.status <> 'active' from stg_classes c where c.sid = e.csid`);
