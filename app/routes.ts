@@ -88,6 +88,8 @@ export default [
     route("schools/:schoolId/notifications", "routes/admin.notifications.tsx"),
     route("notifications", "routes/admin.notifications-pick.tsx"),
     route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
+    // OneRoster roster import (upload a zip, preview, import; the last imports)
+    route("schools/:schoolId/roster", "routes/admin.roster.tsx"),
   ]),
 
   // Delivery receipts from the message providers (no session; each checks its own signature or key)

@@ -57,7 +57,7 @@ export const vi = {
   skips: "Dòng bỏ qua",
   fileRequired: "Chọn tệp .zip của gói OneRoster.",
   tooLarge: "Tệp quá lớn (tối đa {size}).",
-  menu: "OneRoster",
+  menu: "Nhập OneRoster",
 };
 
 export const en: typeof vi = {
@@ -117,5 +117,5 @@ export const en: typeof vi = {
   skips: "Skipped rows",
   fileRequired: "Choose the OneRoster bundle's .zip file.",
   tooLarge: "The file is too large (at most {size}).",
-  menu: "OneRoster",
+  menu: "OneRoster import",
 };
