@@ -318,6 +318,12 @@ async function runImport(db: Db, bundle: Bundle, opts: RosterImportOptions, repo
         counts.skipped += orgs.size - list.length;
       }
 
+      // Statistics and indexes for the set-based merges (temporary tables are never auto-analyzed).
+      for (const [table, cols] of [["stg_classes", ["join_code"]], ["stg_users", ["email", "phone"]], ["stg_enr", ["csid", "usid"]], ["stg_roles", ["usid"]], ["stg_demo", ["sid"]]] as const) {
+        for (const c of cols) await tx.execute(sql.raw(`create index on ${table} (${c})`));
+      }
+      for (const table of ["stg_classes", "stg_users", "stg_agents", "stg_roles", "stg_demo", "stg_enr"]) await tx.execute(sql.raw(`analyze ${table}`));
+
       const ctx: MergeContext = { tx, source, schoolId: school.id, headers, present, report, addError, skip, log };
       await mergeClasses(ctx, stgClasses.count > 0);
       await mergeUsers(ctx, stgUsers.count > 0);
@@ -429,7 +435,8 @@ async function mergeClasses(ctx: MergeContext, any: boolean) {
   // Join codes are random; one taken already (by a class or a class group) is drawn again.
   for (;;) {
     const taken = await q<{ sid: string }>(ctx, sql`select s.sid from stg_classes s where s.is_new and (exists (select 1 from classes c where c.join_code = s.join_code)
-      or exists (select 1 from class_groups g where g.join_code = s.join_code) or exists (select 1 from stg_classes o where o.join_code = s.join_code and o.sid < s.sid))`);
+      or exists (select 1 from class_groups g where g.join_code = s.join_code)
+      or s.line <> (select min(o.line) from stg_classes o where o.join_code = s.join_code))`);
     if (!taken.length) break;
     for (const t of taken) await ctx.tx.execute(sql`update stg_classes set join_code = ${generateJoinCode()} where sid = ${t.sid}`);
   }
@@ -511,7 +518,7 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
   // A phone number is a contact, not an identity: one another account (or an earlier row) has is not kept.
   await tx.execute(sql`update stg_users s set phone = null where s.phone is not null and (
       exists (select 1 from users u where u.phone = s.phone and u.id <> s.local_id)
-      or exists (select 1 from stg_users o where o.phone = s.phone and o.line < s.line and o.status = 'active' and not o.skip))`);
+      or s.line <> (select min(o.line) from stg_users o where o.phone = s.phone and o.status = 'active' and not o.skip))`);
   const changedWhere = (p = "") => `${p}status = 'active' and not ${p}skip and not ${p}is_new and (${p}adopted or ${p}was_archived or ${p}old_version is distinct from ${p}final_hash)`;
   const changed = changedWhere();
   const [c] = await q<Record<string, number>>(ctx, sql.raw(`select
