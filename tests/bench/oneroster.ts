@@ -142,7 +142,9 @@ for (let run = 1; run <= runs; run++) {
   }
   console.log(`import ${run}${run === 2 ? " (unchanged)" : ""}: ${s.toFixed(1)} s, ${Math.round(rows / s).toLocaleString("en")} rows/s, peak RSS ${mb(peak)}`);
   for (const [f, c] of Object.entries(report.files)) console.log(`  ${f.padEnd(16)} ${JSON.stringify(c)}`);
-  console.log(`  target ≤ ${TARGET_S} s: ${s <= TARGET_S ? "met" : "NOT met"}; ≤ ${TARGET_MB} MB: ${peak <= TARGET_MB * 1024 ** 2 ? "met" : "NOT met"}`);
+  // The targets are for 1,000,000 users; a smaller run shows the time scaled linearly to that size.
+  const at1M = (s * 1_000_000) / USERS;
+  console.log(`  target (1M users) ≤ ${TARGET_S} s: ${USERS >= 1_000_000 ? (s <= TARGET_S ? "met" : "NOT met") : `not measured at this size (≈ ${Math.round(at1M)} s if linear)`}; peak RSS ≤ ${TARGET_MB} MB: ${peak <= TARGET_MB * 1024 ** 2 ? "met" : "NOT met"}`);
 }
 clearInterval(sample);
 await database.close();
