@@ -467,6 +467,47 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  // OneRoster roster import ------------------------------------------------------------------
+  "roster import": {
+    summary: "Import a OneRoster 1.1/1.2 CSV bundle (folder or .zip) into a school: per file, rows created, updated and unchanged; every bad row as file.csv:line:column: reason, and nothing written.",
+    flags: {
+      path: { type: "string", value: "PATH", description: "the bundle: a folder of CSV files or a .zip (also as the bare argument)" },
+      school: { type: "string", value: "CODE", description: "the school's code (mã trường); default: the org whose identifier is a school's code" },
+      "dry-run": { type: "boolean", description: "report what would change without writing" },
+      lang: { type: "string", value: "vi|en", description: "language of the reasons (default vi)" },
+    },
+    positional: "path",
+    async run(raw) {
+      const flags = parseFlags(
+        z.object({
+          path: z.string({ error: "required (a folder or a .zip)" }).min(1, "required (a folder or a .zip)"),
+          school: z.string().trim().min(1).optional(),
+          "dry-run": z.boolean().optional(),
+          lang: z.enum(["vi", "en"], { error: "must be vi or en" }).optional(),
+        }),
+        raw,
+      );
+      await withDatabase("roster import", async (database) => {
+        await requireMigrated(database);
+        const { importOneRoster, rosterErrorText } = await import("./services/roster/oneroster.server.ts");
+        const report = await importOneRoster(database.db, flags.path, { schoolCode: flags.school, dryRun: flags["dry-run"] });
+        if (!report.ok) {
+          for (const e of report.errors) err(rosterErrorText(e, flags.lang ?? "vi"));
+          if (report.errorCount > report.errors.length) err(`… ${report.errorCount - report.errors.length} more`);
+          throw new CommandError(`${report.errorCount} error(s); nothing was written.`);
+        }
+        out(`${report.dryRun ? "Dry run (nothing written)" : "Imported"}: OneRoster ${report.version} into ${report.school!.code} ${report.school!.name}`);
+        const width = Math.max(...Object.keys(report.files).map((f) => f.length), 4);
+        out(`  ${"file".padEnd(width)}  created  updated  unchanged  archived  skipped`);
+        for (const [file, c] of Object.entries(report.files)) {
+          out(`  ${file.padEnd(width)}  ${String(c.created).padStart(7)}  ${String(c.updated).padStart(7)}  ${String(c.unchanged).padStart(9)}  ${String(c.archived).padStart(8)}  ${String(c.skipped).padStart(7)}`);
+        }
+        for (const s of report.skips.slice(0, 50)) out(`  skipped ${s.reason}`);
+        if (report.skips.length > 50) out(`  … ${report.skips.length - 50} more skipped rows`);
+      });
+    },
+  },
+
   generate: {
     summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",
     flags: {
@@ -540,6 +581,7 @@ function help(): string {
     "Examples:",
     "  npm run cli -- create-admin --name \"Vũ Thị Hạnh\" --email hieutruong@nguyendu.edu.vn --password '…' --role school_admin --org 79001",
     "  npm run cli -- generate --students 100000 --seed-if-empty",
+    "  npm run cli -- roster import export.zip --school 79001 --dry-run",
   );
   return lines.join("\n");
 }

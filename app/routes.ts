@@ -92,6 +92,8 @@ export default [
     route("schools/:schoolId/notifications", "routes/admin.notifications.tsx"),
     route("notifications", "routes/admin.notifications-pick.tsx"),
     route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
+    // OneRoster roster import (upload a zip, preview, import; the last imports)
+    route("schools/:schoolId/roster", "routes/admin.roster.tsx"),
   ]),
   // Course sync of a course platform's connection (Google Classroom)
   route("admin/connections/:connectionId/sync", "routes/admin.connection-sync.tsx"),

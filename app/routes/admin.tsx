@@ -42,6 +42,9 @@ export default function Admin() {
               <Link className="button" to={`/admin/schools/${s.id}/connections`}>
                 {t("connections.title")}
               </Link>
+              <Link className="button" to={`/admin/schools/${s.id}/roster`}>
+                {t("roster.menu")}
+              </Link>
             </p>
           </li>
         ))}

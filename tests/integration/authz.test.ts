@@ -177,6 +177,9 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delivery health (primary school)", path: () => `/admin/schools/${ids.th}/notifications`, expect: row({ province: 200 }, 403) },
   { name: "connections (THCS)", path: () => `/admin/schools/${ids.thcs}/connections`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "connections (primary school)", path: () => `/admin/schools/${ids.th}/connections`, expect: row({ province: 200 }, 403) },
+  // OneRoster roster import: the school's admins and the province's
+  { name: "OneRoster import (THCS)", path: () => `/admin/schools/${ids.thcs}/roster`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
+  { name: "OneRoster import (primary school)", path: () => `/admin/schools/${ids.th}/roster`, expect: row({ province: 200 }, 403) },
   // A live session of Toán 6A1: its teacher, its students, their parents (read only); not found for
   // anyone else, the school's admins included (a class's sessions are its teachers' to manage).
   { name: "live session (Toán 6A1)", path: () => `/sessions/${ids.session}`, expect: row({ lan: 200, an: 200, hung: 200, minh: 404, hoa: 404, khoa: 404, thu: 404, schoolAdmin: 404, province: 404, otherProvince: 404 }, 404) },
@@ -591,6 +594,19 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/admin/schools/${ids.th}/connections`,
     body: () => ({ intent: "test", connectionId: "00000000-0000-4000-8000-000000000000" }),
     expect: { anon: "login", schoolAdmin: 403, province: 404, lan: 403, an: 403 },
+  },
+  // OneRoster roster import: refused for anyone but the school's admins and the province's
+  {
+    name: "preview a OneRoster import for THCS (not an admin)",
+    path: () => `/admin/schools/${ids.thcs}/roster`,
+    body: () => ({ intent: "preview" }),
+    expect: { anon: "login", otherProvince: 403, lan: 403, minh: 403, hoa: 403, an: 403, hung: 403 },
+  },
+  {
+    name: "import a OneRoster bundle through the primary school's page (not its admin)",
+    path: () => `/admin/schools/${ids.th}/roster`,
+    body: () => ({ intent: "import" }),
+    expect: { anon: "login", schoolAdmin: 403, otherProvince: 403, lan: 403, hoa: 403, an: 403 },
   },
   {
     name: "save a Google client through the primary school's page",
