@@ -66,7 +66,12 @@ export interface TokenSource {
   rejected(connection: ConnectionRef, version: number): Promise<void>;
 }
 
-export type Page<T> = { items: T[]; nextCursor: string | null };
+/**
+ * `skipped`: records of this page the provider could not map (an unknown enum, a missing field),
+ * each with its reason in plain words, for the caller to record; they are not in `items`.
+ */
+export type Page<T> = { items: T[]; nextCursor: string | null; skipped?: SkippedRecord[] };
+export type SkippedRecord = { kind: string; externalId: string; reason: string };
 export type Pages<T> = AsyncIterable<Page<T>>;
 
 /** The answer to "Kiểm tra kết nối": one cheap real call. */
@@ -146,6 +151,11 @@ export type ExternalSubmission = {
   grade: number | null;
   updatedAt: Date;
 };
+/**
+ * `links[0]` is the hub's own page of the item (the link back). Publishing is idempotent by it:
+ * a publish that finds an item of this app already carrying that link (a retry after a reply that
+ * never arrived) returns that item instead of posting a second one.
+ */
 export type MaterialInput = { title: string; description?: string; links: string[] };
 export type AssignmentInput = MaterialInput & { dueAt: Date | null; maxPoints: number | null };
 
@@ -158,6 +168,14 @@ export interface CourseProvider {
   listSubmissions(connection: ConnectionRef, courseId: string, courseworkId: string, cursor?: string): Pages<ExternalSubmission>;
   publishMaterial(connection: ConnectionRef, courseId: string, input: MaterialInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
   publishAssignment(connection: ConnectionRef, courseId: string, input: AssignmentInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
+  /**
+   * Push-out, later edits: the title, description and (assignments) due date and points of an
+   * item this app posted. Links stay as posted. A missing item is `not_found`.
+   */
+  updateMaterial(connection: ConnectionRef, courseId: string, externalId: string, input: MaterialInput): Promise<{ externalId: string; link?: string }>;
+  updateAssignment(connection: ConnectionRef, courseId: string, externalId: string, input: AssignmentInput): Promise<{ externalId: string; link?: string }>;
+  /** Removes an item this app posted; already gone counts as done. */
+  unpublish(connection: ConnectionRef, courseId: string, kind: "material" | "coursework", externalId: string): Promise<void>;
 }
 
 /**
