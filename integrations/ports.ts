@@ -178,6 +178,9 @@ export interface CourseProvider {
   unpublish(connection: ConnectionRef, courseId: string, kind: "material" | "coursework", externalId: string): Promise<void>;
 }
 
+/** The push-out half of a course provider (Classroom's is its own module beside the read side). */
+export type CoursePublisher = Pick<CourseProvider, "provider" | "publishMaterial" | "publishAssignment" | "updateMaterial" | "updateAssignment" | "unpublish">;
+
 /**
  * A rate budget shared by every web and worker process (kept by the services in PostgreSQL).
  * `take` spends one call under `key` in a window of `windowMs` holding at most `limit` calls, or

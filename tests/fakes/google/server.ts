@@ -10,6 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/core.ts";
 import { createFakeMeet, type FakeMeet } from "./meet.ts";
+import { createFakeClassroomPublish, type FakeClassroomPublish } from "./classroom-publish.ts";
 
 export type { FakeMeet, FakeMeetParticipantInput, FakeSpace, FakeConference } from "./meet.ts";
 
@@ -25,6 +26,8 @@ export type FakeGoogle = {
   meet: FakeMeet;
   /** Meet's `addConference` (a conference held in a space, with its participants' sessions). */
   addConference: FakeMeet["addConference"];
+  /** Classroom's courseWorkMaterials and courseWork writes (./classroom-publish.ts). */
+  classroomPublish: FakeClassroomPublish;
   /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
   throttleNext: (n: number) => void;
   /** The next N API calls answer 503. */
@@ -62,6 +65,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
   let deny = false;
   let base = "";
   const meet = createFakeMeet(oidc);
+  const classroomPublish = createFakeClassroomPublish(oidc, (id) => courses.some((c) => c.id === id));
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -147,6 +151,8 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
       const r = meet.handle(req.method ?? "GET", url, req.headers.authorization, await readBody(req));
       if (r) return json(res, r.status, r.body, r.headers);
     }
+    const published = /^\/v1\/courses\/[^/]+\/courseWork/.test(path) ? classroomPublish.handle(req.method ?? "GET", url, req.headers.authorization, await readBody(req)) : null;
+    if (published) return json(res, published.status, published.body, published.headers);
     json(res, 404, apiError(404, "NOT_FOUND", `No route ${req.method} ${path}`));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -157,6 +163,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
     courses,
     calls,
     meet,
+    classroomPublish,
     addConference: meet.addConference,
     throttleNext: (n) => (throttle = n),
     failNext: (n) => (fail = n),
