@@ -94,8 +94,8 @@ const REQUESTED = {
   get updatedAt() {
     return new Date();
   },
-  revision: sql`${coursePushes.revision} + 1`,
 };
+const bump = { revision: sql`${coursePushes.revision} + 1` };
 
 function keyOf(kind: PushKind, itemId: string, source: string) {
   return `course-push:${kind}:${itemId}:${crypto.createHash("sha256").update(source).digest("hex").slice(0, 16)}`;
@@ -117,7 +117,7 @@ export async function requestPush(db: Db, actor: Actor, p: { classId: string; ki
     const row = existing.find((r) => r.source === t.source);
     if (!p.post) {
       if (row && row.wanted === "posted") {
-        await db.update(coursePushes).set({ ...REQUESTED, wanted: "removed" }).where(eq(coursePushes.id, row.id));
+        await db.update(coursePushes).set({ ...REQUESTED, ...bump, wanted: "removed" }).where(eq(coursePushes.id, row.id));
         queued++;
       }
       continue;
@@ -135,7 +135,7 @@ export async function requestPush(db: Db, actor: Actor, p: { classId: string; ki
     await db
       .insert(coursePushes)
       .values({ ...values, status, schoolId: cls.schoolId, classId: p.classId, itemKind: p.kind, itemId: p.itemId, source: t.source, idempotencyKey: keyOf(p.kind, p.itemId, t.source) })
-      .onConflictDoUpdate({ target: [coursePushes.itemKind, coursePushes.itemId, coursePushes.source], set: { ...values, status } });
+      .onConflictDoUpdate({ target: [coursePushes.itemKind, coursePushes.itemId, coursePushes.source], set: { ...values, ...bump, status } });
     if (connection) queued++;
   }
   return queued;
@@ -145,7 +145,7 @@ export async function requestPush(db: Db, actor: Actor, p: { classId: string; ki
 export async function withdrawPush(db: DbOrTx, kind: PushKind, itemId: string): Promise<void> {
   await db
     .update(coursePushes)
-    .set({ ...REQUESTED, wanted: "removed" })
+    .set({ ...REQUESTED, ...bump, wanted: "removed" })
     .where(and(eq(coursePushes.itemKind, kind), eq(coursePushes.itemId, itemId), eq(coursePushes.wanted, "posted")));
 }
 
