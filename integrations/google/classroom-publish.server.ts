@@ -15,6 +15,7 @@
 import { classroom, type classroom_v1 } from "@googleapis/classroom";
 import { IntegrationError, isIntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
+import { withConnectionToken } from "../http/token-retry.server.ts";
 import type { ProviderCall } from "../http/request.server.ts";
 import type { AssignmentInput, ConnectionRef, CoursePublisher, MaterialInput, TokenSource } from "../ports.ts";
 import { CLASSROOM_ROOT, type GoogleConfig } from "./config.ts";
@@ -53,28 +54,21 @@ function carries(item: { materials?: classroom_v1.Schema$Material[] | null; desc
 export function createClassroomPublisher(deps: ClassroomPublishDeps): CoursePublisher {
   /** One call with the connection's token; a 401 expires that token (by version) and re-sends once. */
   async function send<T>(conn: ConnectionRef, operation: string, idempotent: boolean, fn: (api: Api) => Promise<T>): Promise<T> {
-    const attempt = async () => {
-      const { token, version } = await deps.tokens.accessToken(conn);
-      const api = classroom({
-        version: "v1",
-        rootUrl: deps.config.apiRoot ?? CLASSROOM_ROOT,
-        headers: { authorization: `Bearer ${token}` },
-        retry: false,
-        fetchImplementation: providerFetch({ provider: "google", operation, idempotent, onAttempt: deps.onAttempt, budget: deps.budget?.(conn) }),
-      });
-      try {
-        return await fn(api);
-      } catch (e) {
-        throw Object.assign(googleError(e, operation), { tokenVersion: version });
-      }
-    };
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(isIntegrationError(e) && e.status === 401)) throw e;
-      await deps.tokens.rejected(conn, (e as IntegrationError & { tokenVersion: number }).tokenVersion);
-      return attempt();
-    }
+    return withConnectionToken(
+      deps.tokens,
+      conn,
+      (token) =>
+        fn(
+          classroom({
+            version: "v1",
+            rootUrl: deps.config.apiRoot ?? CLASSROOM_ROOT,
+            headers: { authorization: `Bearer ${token}` },
+            retry: false,
+            fetchImplementation: providerFetch({ provider: "google", operation, idempotent, onAttempt: deps.onAttempt, budget: deps.budget?.(conn) }),
+          }),
+        ),
+      (e) => googleError(e, operation),
+    );
   }
 
   async function findMaterial(conn: ConnectionRef, courseId: string, link: string) {

@@ -4,7 +4,8 @@
  * that token (by version) and re-sending once. Page links from Graph are followed as given.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { IntegrationError, isIntegrationError } from "../errors.ts";
+import { IntegrationError } from "../errors.ts";
+import { withConnectionToken } from "../http/token-retry.server.ts";
 import type { ProviderCall } from "../http/request.server.ts";
 import type { ConnectionRef, RateBudgets, TokenSource } from "../ports.ts";
 import type { MicrosoftConfig } from "./config.ts";
@@ -33,21 +34,7 @@ export function graphSender(deps: GraphSenderDeps) {
       onAttempt: deps.onAttempt,
       budget: deps.budgets && conn.externalAccount ? graphBudget(deps.budgets, conn.externalAccount) : undefined,
     };
-    const attempt = async () => {
-      const { token, version } = await deps.tokens.accessToken(conn);
-      try {
-        return await fn(graphClient(deps.config, token, fetchCall));
-      } catch (e) {
-        throw Object.assign(graphClientError(e, call.operation), { tokenVersion: version });
-      }
-    };
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(isIntegrationError(e) && e.status === 401)) throw e;
-      await deps.tokens.rejected(conn, (e as IntegrationError & { tokenVersion: number }).tokenVersion);
-      return attempt();
-    }
+    return withConnectionToken(deps.tokens, conn, (token) => fn(graphClient(deps.config, token, fetchCall)), (e) => graphClientError(e, call.operation));
   }
 
   const root = deps.config.graphUrl.replace(/\/$/, "");

@@ -7,16 +7,13 @@
  * lost reply posts nothing twice; a platform's refusal is shown in plain words; a teacher of
  * another class or school cannot push; a class linked to no course offers no checkbox.
  */
-import crypto from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connections, coursePushes, externalLinks } from "../../db/schema/index.ts";
-import { env } from "../../app/env.server.ts";
-import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
+import { coursePushes, externalLinks } from "../../db/schema/index.ts";
 import { upsertMicrosoftConnection } from "../../app/services/connections/microsoft.server.ts";
 import { runCoursePushes } from "../../app/services/sync/push.server.ts";
 import { JOBS } from "../../app/jobs/queue.server.ts";
-import { connectedGoogleSchool } from "../support/connections.ts";
+import { connectedGoogleSchool, connectedMicrosoftTeacher } from "../support/connections.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
@@ -69,25 +66,7 @@ beforeAll(async () => {
   // The school's Google (an admin's grant) and Microsoft app; Lan's own delegated Teams sign-in.
   const g = await connectedGoogleSchool(db(), google, { schoolId, client: CLIENT, admin: ADMIN, domain: DOMAIN, scope: CLASSROOM_SCOPES });
   const app = await upsertMicrosoftConnection(db(), { schoolCode: "79001", tenantId: TENANT, ...MS_APP }, { actorId: null, address: "cli" });
-  const grant = microsoft.oidc.mint(MS_APP.clientId, LAN, GRAPH_SCOPES, `${microsoft.url}/${TENANT}/v2.0`);
-  const id = crypto.randomUUID();
-  await db().insert(connections).values({
-    id,
-    schoolId,
-    teacherId: await find.user(LAN),
-    appConnectionId: app.id,
-    provider: "microsoft",
-    kind: "oauth_user",
-    externalAccount: TENANT,
-    accountName: LAN,
-    clientId: MS_APP.clientId,
-    scopes: GRAPH_SCOPES.split(" "),
-    status: "connected",
-    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "microsoft", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
-    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
-    tokenVersion: 1,
-    connectedAt: new Date(),
-  });
+  await connectedMicrosoftTeacher(db(), microsoft, { schoolId, teacherId: await find.user(LAN), appConnectionId: app.id, tenantId: TENANT, clientId: MS_APP.clientId, email: LAN, scope: GRAPH_SCOPES });
   // Toán 6A1 is linked to a Classroom course (synced through the school's Google) and to a Teams
   // class (synced through the school's Microsoft app); Ngữ văn 6A1 to none.
   googleSource = `google:${g}`;
