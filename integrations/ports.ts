@@ -66,9 +66,13 @@ export interface TokenSource {
   rejected(connection: ConnectionRef, version: number): Promise<void>;
 }
 
-/** A record a provider could not map (a missing field, an unknown enum value): left out, with why. */
-export type SkippedRecord = { kind: "course" | "user" | "coursework" | "submission" | "guardian"; externalId: string; reason: string };
+/**
+ * `skipped`: records of this page the provider could not map (an unknown enum, a missing field),
+ * each with its reason in plain words, for the caller to record; they are not in `items`.
+ */
 export type Page<T> = { items: T[]; nextCursor: string | null; skipped?: SkippedRecord[] };
+/** `kind`: course, user, coursework, submission, guardian. */
+export type SkippedRecord = { kind: string; externalId: string; reason: string };
 export type Pages<T> = AsyncIterable<Page<T>>;
 
 /** The answer to "Kiểm tra kết nối": one cheap real call. */
@@ -153,6 +157,11 @@ export type ExternalSubmission = {
 export type ExternalGuardian = { externalId: string; studentExternalId: string; fullName: string; email?: string };
 /** `notExposed`: the domain does not let us read guardians (not a failure: there is nothing to sync). */
 export type GuardianPage = Page<ExternalGuardian> & { notExposed?: boolean };
+/**
+ * `links[0]` is the hub's own page of the item (the link back). Publishing is idempotent by it:
+ * a publish that finds an item of this app already carrying that link (a retry after a reply that
+ * never arrived) returns that item instead of posting a second one.
+ */
 export type MaterialInput = { title: string; description?: string; links: string[] };
 export type AssignmentInput = MaterialInput & { dueAt: Date | null; maxPoints: number | null };
 
@@ -177,7 +186,18 @@ export interface CourseProvider {
   listGuardians?(connection: ConnectionRef, cursor?: string): AsyncIterable<GuardianPage>;
   publishMaterial(connection: ConnectionRef, courseId: string, input: MaterialInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
   publishAssignment(connection: ConnectionRef, courseId: string, input: AssignmentInput, idempotencyKey: string): Promise<{ externalId: string; link?: string }>;
+  /**
+   * Push-out, later edits: the title, description and (assignments) due date and points of an
+   * item this app posted. Links stay as posted. A missing item is `not_found`.
+   */
+  updateMaterial(connection: ConnectionRef, courseId: string, externalId: string, input: MaterialInput): Promise<{ externalId: string; link?: string }>;
+  updateAssignment(connection: ConnectionRef, courseId: string, externalId: string, input: AssignmentInput): Promise<{ externalId: string; link?: string }>;
+  /** Removes an item this app posted; already gone counts as done. */
+  unpublish(connection: ConnectionRef, courseId: string, kind: "material" | "coursework", externalId: string): Promise<void>;
 }
+
+/** The push-out half of a course provider (Classroom's is its own module beside the read side). */
+export type CoursePublisher = Pick<CourseProvider, "provider" | "publishMaterial" | "publishAssignment" | "updateMaterial" | "updateAssignment" | "unpublish">;
 
 /**
  * A rate budget shared by every web and worker process (kept by the services in PostgreSQL).

@@ -5,6 +5,7 @@ import { en as oaiEN } from "./sections/oai.ts";
 import { en as cartridgeEN } from "./sections/cartridge.ts";
 import { en as rosterEN } from "./sections/roster.ts";
 import { en as courseSyncEN } from "./sections/courseSync.ts";
+import { en as coursePushEN } from "./sections/coursePush.ts";
 import { en as sessionsMoreEN } from "./sections/sessionsMore.ts";
 
 /** English. Same keys and the same {placeholders} as vi.ts. */
@@ -1186,5 +1187,6 @@ export const en: Dictionary = {
   cartridge: cartridgeEN,
   roster: rosterEN,
   courseSync: courseSyncEN,
+  coursePush: coursePushEN,
   sessionsMore: sessionsMoreEN,
 };

@@ -57,6 +57,8 @@ describe("dictionaries", () => {
       "connections.provider.google",
       "connections.provider.microsoft",
       "connections.provider.zoom",
+      "coursePush.platform.google",
+      "coursePush.platform.microsoft",
       "sessions.platform.google",
       "sessions.platform.microsoft",
       "sessions.platform.zoom",

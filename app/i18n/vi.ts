@@ -4,6 +4,7 @@ import { vi as oaiVI } from "./sections/oai.ts";
 import { vi as cartridgeVI } from "./sections/cartridge.ts";
 import { vi as rosterVI } from "./sections/roster.ts";
 import { vi as courseSyncVI } from "./sections/courseSync.ts";
+import { vi as coursePushVI } from "./sections/coursePush.ts";
 import { vi as sessionsMoreVI } from "./sections/sessionsMore.ts";
 
 /** Vietnamese — the default language. `en.ts` has the same keys. */
@@ -1183,6 +1184,7 @@ export const vi = {
   cartridge: cartridgeVI,
   roster: rosterVI,
   courseSync: courseSyncVI,
+  coursePush: coursePushVI,
   sessionsMore: sessionsMoreVI,
 };
 

@@ -15,6 +15,7 @@ import { syncPending } from "../services/live-sessions.server.ts";
 import { processZoomEvents, readEndedOccurrences } from "../services/attendance.server.ts";
 import { errorFields, logger } from "../server/log.ts";
 import { courseSyncJobs } from "../services/sync/jobs.server.ts";
+import { runCoursePushes } from "../services/sync/push.server.ts";
 
 export type JobDefinition = {
   name: string;
@@ -83,6 +84,15 @@ export const JOBS: JobDefinition[] = [
       const events = await processZoomEvents(database.db);
       const reads = await readEndedOccurrences(database.db);
       return { ...events, ...reads };
+    },
+  },
+  {
+    // Lessons and assignments posted to (or removed from) their class's Classroom / Teams course;
+    // each change is retried with backoff by its own row (course_pushes), never posted twice.
+    name: "course-push",
+    cron: "* * * * *",
+    async run(database) {
+      return runCoursePushes(database.db);
     },
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).

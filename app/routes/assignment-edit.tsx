@@ -14,11 +14,14 @@ import { useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { pushState, requestPush } from "../services/sync/push.server.ts";
+import { CoursePushField } from "../components/course-push.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const a = await getAssignmentForEditing(getDb(), actor, params.classId, params.assignmentId);
   return {
+    push: await pushState(getDb(), params.classId, "assignment", a.id),
     assignment: {
       id: a.id,
       classId: a.classId,
@@ -47,11 +50,12 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   }
   const result = await updateAssignment(db, actor, params.classId, params.assignmentId, fields, filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });
+  await requestPush(db, actor, { classId: params.classId, kind: "assignment", itemId: result.value.id, post: fields.pushToPlatforms === "on" });
   throw redirect(`/assignments/${result.value.id}/submissions?saved=1`);
 }
 
 export default function EditAssignment() {
-  const { assignment: a } = useLoaderData<typeof loader>();
+  const { assignment: a, push } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
@@ -85,6 +89,7 @@ export default function EditAssignment() {
             <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={0.01} max={1000} step="0.01" defaultValue={v?.maxPoints ?? (a.maxPoints || "100")} error={result?.errors?.maxPoints} />
           ) : null}
           <Field label={t("assignment.attachments")} hint={t("assignment.attachHint")} name="files" type="file" multiple error={result?.errors?.files} />
+          <CoursePushField view={push} />
           <div className="actions">
             <button type="submit" className="primary">
               {t("assignment.save")}

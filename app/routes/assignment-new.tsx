@@ -15,10 +15,13 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { pushState, requestPush } from "../services/sync/push.server.ts";
+import { CoursePushField } from "../components/course-push.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const cls = await getClassForTeacher(getDb(), actor, params.classId);
+  const push = await pushState(getDb(), params.classId, "assignment", null);
   // A week from now at 21:00 Vietnam time is a sensible default deadline.
   const due = new Date(Date.now() + 7 * 24 * 3600 * 1000);
   const defaultDue = toLocalDateTimeInput(due).slice(0, 11) + "21:00";
@@ -32,6 +35,7 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
     defaultAssessment: assessment === "midterm" || assessment === "final" ? assessment : "regular",
     defaultTerm: term === "1" || term === "2" ? term : String(termOf(parseLocalDateTime(defaultDue) ?? due)),
     termChosen: term === "1" || term === "2",
+    push,
   };
 }
 
@@ -41,11 +45,12 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const fields = formObject(form);
   const result = await createAssignment(getDb(), actor, params.classId, fields, filesFrom(form, "files"));
   if (!result.ok) return badRequest({ errors: result.errors, values: fields });
+  await requestPush(getDb(), actor, { classId: params.classId, kind: "assignment", itemId: result.value.id, post: fields.pushToPlatforms === "on" });
   throw redirect(`/assignments/${result.value.id}/submissions?created=1`);
 }
 
 export default function NewAssignment() {
-  const { class: cls, defaultDue, defaultScale, defaultAssessment, defaultTerm, termChosen } = useLoaderData<typeof loader>();
+  const { class: cls, defaultDue, defaultScale, defaultAssessment, defaultTerm, termChosen, push } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -83,6 +88,7 @@ export default function NewAssignment() {
             <Field label={t("assignment.maxPoints")} name="maxPoints" type="number" min={0.01} max={1000} step="0.01" defaultValue={v?.maxPoints ?? "100"} error={result?.errors?.maxPoints} />
           ) : null}
           <Field label={t("assignment.attachments")} hint={t("assignment.attachHint")} name="files" type="file" multiple error={result?.errors?.files} />
+          <CoursePushField view={push} />
           <button type="submit" className="primary">
             {t("assignment.create")}
           </button>

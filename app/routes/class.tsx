@@ -13,6 +13,7 @@ import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
 import { Notice } from "../components/forms.tsx";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
+import { withdrawPush } from "../services/sync/push.server.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -49,6 +50,8 @@ export async function action({ request, url, context, params }: Route.ActionArgs
     return { joinCode: "replaced" as const };
   }
   await setLessonStatus(db, actor, params.classId, form.lessonId, form.intent === "publish");
+  // Taken back to draft: its copies on Classroom / Teams are removed by the course-push job.
+  if (form.intent !== "publish") await withdrawPush(db, "lesson", form.lessonId);
   return null;
 }
 

@@ -7,6 +7,7 @@ import { deleteLesson, getLessonForRemoval } from "../services/lessons.server.ts
 import { useT } from "../i18n/index.ts";
 import { readForm } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
+import { withdrawPush } from "../services/sync/push.server.ts";
 
 /** The confirmation step is a page of its own, so it works without JavaScript. */
 export async function loader({ url, context, params }: Route.LoaderArgs) {
@@ -18,6 +19,8 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const actor = requireRole(url, context, "teacher");
   await readForm(request, context);
   await deleteLesson(getDb(), actor, params.classId, params.lessonId);
+  // Its copies on Classroom / Teams are removed by the course-push job.
+  await withdrawPush(getDb(), "lesson", params.lessonId);
   throw redirect(`/classes/${params.classId}?removed=lesson`);
 }
 

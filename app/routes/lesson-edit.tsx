@@ -22,13 +22,17 @@ import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { OpenLicence } from "../components/open-licence.tsx";
 import { LessonLibrary } from "../components/lesson-library.tsx";
 import { lessonLibraryAction, lessonLibraryData } from "./_lesson-library.server.ts";
+import { pushState, requestPush } from "../services/sync/push.server.ts";
+import { CoursePushField } from "../components/course-push.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const cls = await getClassForTeacher(db, actor, params.classId);
   const lesson = params.lessonId ? await getLessonForEditing(db, actor, params.classId, params.lessonId) : null;
-  return { class: cls, lesson, library: lesson ? await lessonLibraryData(db, url, lesson.id) : null };
+  // Push-out to the class's Classroom / Teams course (offered only when the class is linked to one).
+  const push = await pushState(db, params.classId, "lesson", lesson?.id ?? null);
+  return { class: cls, lesson, library: lesson ? await lessonLibraryData(db, url, lesson.id) : null, push };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -49,6 +53,8 @@ export async function action({ request, url, context, params }: Route.ActionArgs
     // The draft's preview comes with the page, so the editor need not ask for it again.
     return badRequest({ errors: result.errors, values: { title: fields.title ?? "", bodyMd, bodyHtml: renderMarkdown(bodyMd.slice(0, 100_000)) } });
   }
+  // Only a published lesson is posted; unticked (or back to draft), a copy posted is removed.
+  await requestPush(db, actor, { classId: params.classId, kind: "lesson", itemId: result.value.id, post: fields.pushToPlatforms === "on" && result.value.status === "published" });
   throw redirect(`/classes/${params.classId}/lessons/${result.value.id}/edit?saved=${result.value.saved}`);
 }
 
@@ -66,7 +72,7 @@ const SAVED_MESSAGES: Record<string, MessageKey | undefined> = {
 };
 
 export default function LessonEditor() {
-  const { class: cls, lesson, library } = useLoaderData<typeof loader>();
+  const { class: cls, lesson, library, push } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigation = useNavigation();
@@ -138,6 +144,7 @@ export default function LessonEditor() {
           multiple
           error={result?.errors?.files}
         />
+        <CoursePushField view={push} hint={t("coursePush.lessonDraftHint")} />
         <div className="actions">
           <button type="submit" name="intent" value="draft" disabled={navigation.state === "submitting"}>
             {t("lesson.saveDraft")}

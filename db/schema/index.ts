@@ -9,3 +9,4 @@ export * from "./provider-events.ts";
 export * from "./sessions.ts";
 export * from "./library.ts";
 export * from "./sync.ts";
+export * from "./course-push.ts";

@@ -12,10 +12,11 @@
 import { classroom, type classroom_v1 } from "@googleapis/classroom";
 import { IntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
-import type { ConnectionRef, CourseProvider, GuardianPage, Page, RateBudgets, TokenSource } from "../ports.ts";
+import type { ConnectionRef, CoursePublisher, CourseProvider, GuardianPage, Page, RateBudgets, TokenSource } from "../ports.ts";
 import { CLASSROOM_ROOT, type GoogleConfig } from "./config.ts";
 import { googleError } from "./errors.ts";
 import { courseOf, courseworkOf, guardianOf, memberOf, split, submissionOf } from "./classroom-mapping.ts";
+import { createClassroomPublisher } from "./classroom-publish.server.ts";
 
 /** Classroom: 3,000 queries per minute per project (50/s) and 1,200 per minute per user (20/s). */
 export const CLASSROOM_PROJECT_BUDGET = { key: "google:classroom:project", limit: 50, windowMs: 1000 } as const;
@@ -205,11 +206,17 @@ export function createClassroomProvider(deps: ClassroomDeps): CourseProvider {
       }
     },
 
-    async publishMaterial() {
-      throw new Error("publishMaterial: not implemented here (see the lesson push-out)");
-    },
-    async publishAssignment() {
-      throw new Error("publishAssignment: not implemented here (see the lesson push-out)");
-    },
+    // Writes (the lesson push-out) are the publisher's: one provider for both directions.
+    ...publishing(createClassroomPublisher({ config: deps.config, tokens: deps.tokens, onAttempt: deps.onAttempt })),
+  };
+}
+
+function publishing(p: CoursePublisher): Omit<CoursePublisher, "provider"> {
+  return {
+    publishMaterial: p.publishMaterial.bind(p),
+    publishAssignment: p.publishAssignment.bind(p),
+    updateMaterial: p.updateMaterial.bind(p),
+    updateAssignment: p.updateAssignment.bind(p),
+    unpublish: p.unpublish.bind(p),
   };
 }

@@ -18,8 +18,7 @@ import { IntegrationError, isIntegrationError } from "../errors.ts";
 import type { ProviderCall } from "../http/request.server.ts";
 import type { AttendanceRecord, ConnectionRef, MeetingInput, MeetingProvider, MeetingRef, OccurrenceRef, Page, RateBudgets, TokenSource } from "../ports.ts";
 import type { MicrosoftConfig } from "./config.ts";
-import { graphClient, graphClientError } from "./graph.server.ts";
-import { graphBudget } from "./index.server.ts";
+import { graphContract, graphSender } from "./sender.server.ts";
 import { attendanceRecord, createBody, meetingRef, patchBody, patchNeedsCurrent, reportsInWindow } from "./mapping.ts";
 import { AttendanceRecordPage, AttendanceReportPage, OnlineMeeting, type AttendanceReport } from "./schemas.ts";
 import type { z } from "zod";
@@ -33,11 +32,7 @@ export type TeamsMeetingsDeps = {
   hostUserId?: (connection: ConnectionRef) => string | undefined;
 };
 
-type Call = { operation: string; idempotent: boolean };
-
-function contract(operation: string, message?: string) {
-  return new IntegrationError({ code: "contract", provider: "microsoft", operation, providerMessage: message });
-}
+const contract = graphContract;
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, operation: string): z.infer<S> {
   const parsed = schema.safeParse(body);
@@ -67,43 +62,8 @@ export function createTeamsMeetings(deps: TeamsMeetingsDeps): MeetingProvider {
     return host ? `/users/${encodeURIComponent(host)}/onlineMeetings` : "/me/onlineMeetings";
   };
 
-  /** A call with the connection's token; a 401 expires that token (by version) and re-sends once. */
-  async function send<T>(conn: ConnectionRef, call: Call, fn: (client: Client) => Promise<T>): Promise<T> {
-    const fetchCall = {
-      provider: "microsoft",
-      operation: call.operation,
-      idempotent: call.idempotent,
-      onAttempt: deps.onAttempt,
-      budget: deps.budgets && conn.externalAccount ? graphBudget(deps.budgets, conn.externalAccount) : undefined,
-    };
-    const attempt = async () => {
-      const { token, version } = await deps.tokens.accessToken(conn);
-      try {
-        return await fn(graphClient(config, token, fetchCall));
-      } catch (e) {
-        throw Object.assign(graphClientError(e, call.operation), { tokenVersion: version });
-      }
-    };
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(isIntegrationError(e) && e.status === 401)) throw e;
-      await deps.tokens.rejected(conn, (e as IntegrationError & { tokenVersion: number }).tokenVersion);
-      return attempt();
-    }
-  }
-
-  /**
-   * A page link from Graph, as the Graph client takes it: absolute over https (the client keeps
-   * its host); a local http fake's link relative to the configured base (the client recognises
-   * https hosts only). A link elsewhere over http is refused.
-   */
-  function pageLink(link: string, operation: string): string {
-    const root = config.graphUrl.replace(/\/$/, "");
-    if (link.startsWith("https://")) return link;
-    if (link.startsWith(`${root}/`)) return link.slice(root.length);
-    throw contract(operation, `unexpected page link ${link.slice(0, 80)}`);
-  }
+  // Calls with the connection's token (a 401 refreshes once) and Graph's page links as given.
+  const { send, pageLink } = graphSender(deps);
 
   function toRef(m: OnlineMeeting, operation: string): MeetingRef {
     const ref = meetingRef(m);

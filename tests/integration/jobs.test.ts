@@ -293,6 +293,7 @@ process.exit(0);
       expect(JSON.parse(lines.at(-1)!)).toEqual({
         schedules: [
           { name: "connections-refresh-idle", cron: "20 3 * * *" },
+          { name: "course-push", cron: "* * * * *" },
           { name: "notify-deliver-email", cron: "* * * * *" },
           { name: "notify-deliver-push", cron: "* * * * *" },
           { name: "notify-deliver-sms", cron: "* * * * *" },
@@ -306,6 +307,7 @@ process.exit(0);
         ],
         queues: [
           { name: "connections-refresh-idle" },
+          { name: "course-push" },
           { name: "notify-deliver-email" },
           { name: "notify-deliver-push" },
           { name: "notify-deliver-sms" },

@@ -6,7 +6,6 @@
  * report and page by page, resumable from a cursor; a 401 on a token thought fresh refreshes once
  * (keeping the rotated refresh token) and re-sends; a 429 with a decimal Retry-After is waited out.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,15 +13,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connections } from "../../db/schema/index.ts";
 import { seedDemo } from "../../db/seed.server.ts";
-import { env } from "../../app/env.server.ts";
 import { pgRateBudgets } from "../../app/services/connections/budgets.server.ts";
 import { upsertMicrosoftConnection } from "../../app/services/connections/microsoft.server.ts";
-import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
 import { readSecrets } from "../../app/services/connections/store.server.ts";
 import { tokenSource } from "../../app/services/connections/token-source.server.ts";
 import { createTeamsMeetings } from "../../integrations/microsoft/meetings.server.ts";
 import type { AttendanceRecord, ConnectionRef, MeetingProvider, Page } from "../../integrations/ports.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
+import { connectedMicrosoftTeacher } from "../support/connections.ts";
 import { demoLookup } from "../support/demo.ts";
 import { startFakeMicrosoft, type FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
@@ -69,25 +67,7 @@ beforeAll(async () => {
   const app = await upsertMicrosoftConnection(db, { schoolCode: "79001", tenantId: TENANT, ...MS_APP }, { actorId: null, address: "cli" });
   school = { id: app.id, provider: "microsoft", externalAccount: TENANT, clientId: MS_APP.clientId };
   // Lan's delegated sign-in, as the connect flow leaves it: a sealed grant, fresh for an hour.
-  const id = crypto.randomUUID();
-  const grant = microsoft.oidc.mint(MS_APP.clientId, LAN, SCOPE, `${microsoft.url}/${TENANT}/v2.0`);
-  await db.insert(connections).values({
-    id,
-    schoolId,
-    teacherId,
-    appConnectionId: app.id,
-    provider: "microsoft",
-    kind: "oauth_user",
-    externalAccount: TENANT,
-    accountName: LAN,
-    clientId: MS_APP.clientId,
-    scopes: SCOPE.split(" "),
-    status: "connected",
-    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "microsoft", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
-    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
-    tokenVersion: 1,
-    connectedAt: new Date(),
-  });
+  const id = await connectedMicrosoftTeacher(db, microsoft, { schoolId, teacherId, appConnectionId: app.id, tenantId: TENANT, clientId: MS_APP.clientId, email: LAN, scope: SCOPE });
   lan = { id, provider: "microsoft", externalAccount: TENANT, clientId: MS_APP.clientId };
   teams = createTeamsMeetings({ config: { loginUrl: microsoft.url, graphUrl: `${microsoft.url}/v1.0` }, tokens: tokenSource(db), budgets: pgRateBudgets(db) });
 });

@@ -1,10 +1,11 @@
-/** Test set-up for a school already connected to the fake Google (a grant the fake knows). */
+/** Test set-up for connections the fakes already know: a school connected to Google, a teacher to Microsoft. */
 import crypto from "node:crypto";
 import type { Db } from "../../db/client.server.ts";
 import { connections } from "../../db/schema/index.ts";
 import { deriveKey, sealSecrets } from "../../app/services/connections/secrets.server.ts";
 import { env } from "../../app/env.server.ts";
 import type { FakeGoogle } from "../fakes/google/server.ts";
+import type { FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
 export const MEET_SCOPES = "openid https://www.googleapis.com/auth/meetings.space.created https://www.googleapis.com/auth/meetings.space.readonly";
 
@@ -26,6 +27,34 @@ export async function connectedGoogleSchool(
     status: "connected",
     accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
     ...sealSecrets(deriveKey(env().SECRET_KEY), id, "google", { clientSecret: p.client.clientSecret, refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
+  });
+  return id;
+}
+
+/** A teacher's delegated Microsoft sign-in through the school's Entra ID app, as the connect flow leaves it: fresh for an hour. */
+export async function connectedMicrosoftTeacher(
+  db: Db,
+  microsoft: FakeMicrosoft,
+  p: { schoolId: string; teacherId: string; appConnectionId: string; tenantId: string; clientId: string; email: string; scope: string },
+): Promise<string> {
+  const grant = microsoft.oidc.mint(p.clientId, p.email, p.scope, `${microsoft.url}/${p.tenantId}/v2.0`);
+  const id = crypto.randomUUID();
+  await db.insert(connections).values({
+    id,
+    schoolId: p.schoolId,
+    teacherId: p.teacherId,
+    appConnectionId: p.appConnectionId,
+    provider: "microsoft",
+    kind: "oauth_user",
+    externalAccount: p.tenantId,
+    accountName: p.email,
+    clientId: p.clientId,
+    scopes: p.scope.split(" "),
+    status: "connected",
+    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "microsoft", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
+    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
+    tokenVersion: 1,
+    connectedAt: new Date(),
   });
   return id;
 }

@@ -13,12 +13,15 @@ import { googleConfig } from "../connections/google.server.ts";
 import { tokenSource } from "../connections/token-source.server.ts";
 import { refOf } from "../live-session-platforms.server.ts";
 import { runCourseSync, type SyncDeps, type SyncOutcome } from "./engine.server.ts";
+import { createTeamsClasses } from "../../../integrations/microsoft/education.server.ts";
+import { microsoftConfig } from "../connections/microsoft.server.ts";
 
 export type ProviderFactory = (db: Db, onAttempt: () => void) => CourseProvider;
 
 /** The course platforms the sync knows; a provider not listed here has no course sync (yet). */
 export const COURSE_PROVIDERS: Partial<Record<Connection["provider"], ProviderFactory>> = {
   google: (db, onAttempt) => createClassroomProvider({ config: googleConfig(), tokens: tokenSource(db), budgets: pgRateBudgets(db), onAttempt }),
+  microsoft: (db, onAttempt) => createTeamsClasses({ config: microsoftConfig(), tokens: tokenSource(db), budgets: pgRateBudgets(db), onAttempt }),
 };
 
 export const sourceOf = (c: Pick<Connection, "provider" | "id">) => `${c.provider}:${c.id}`;

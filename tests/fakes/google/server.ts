@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/core.ts";
 import { createFakeMeet, type FakeMeet } from "./meet.ts";
 import { createFakeClassroom, type FakeClassroom } from "./classroom.ts";
+import { createFakeClassroomPublish, type FakeClassroomPublish } from "./classroom-publish.ts";
 
 export type { FakeClassroom, FakeClassroomCourse, FakeCourseWork, FakeSubmission, FakeGuardian, FakeProfile } from "./classroom.ts";
 export type { FakeMeet, FakeMeetParticipantInput, FakeSpace, FakeConference } from "./meet.ts";
@@ -29,6 +30,8 @@ export type FakeGoogle = {
   classroom: FakeClassroom;
   /** Meet's `addConference` (a conference held in a space, with its participants' sessions). */
   addConference: FakeMeet["addConference"];
+  /** Classroom's courseWorkMaterials and courseWork writes (./classroom-publish.ts). */
+  classroomPublish: FakeClassroomPublish;
   /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
   throttleNext: (n: number) => void;
   /** The next N API calls answer 503. */
@@ -69,6 +72,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
   const classroom = createFakeClassroom(oidc);
   // The old `courses` option: plain active courses with nobody in them.
   for (const c of courses) classroom.courses.push({ id: c.id, name: c.name, section: c.section, ownerId: c.ownerId, courseState: c.courseState, teachers: [], students: [] });
+  const classroomPublish = createFakeClassroomPublish(oidc, (id) => classroom.courses.some((c) => c.id === id));
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -147,6 +151,8 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
       const r = meet.handle(req.method ?? "GET", url, req.headers.authorization, await readBody(req));
       if (r) return json(res, r.status, r.body, r.headers);
     }
+    const published = /^\/v1\/courses\/[^/]+\/courseWork/.test(path) ? classroomPublish.handle(req.method ?? "GET", url, req.headers.authorization, await readBody(req)) : null;
+    if (published) return json(res, published.status, published.body, published.headers);
     json(res, 404, apiError(404, "NOT_FOUND", `No route ${req.method} ${path}`));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -158,6 +164,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
     calls,
     meet,
     classroom,
+    classroomPublish,
     addConference: meet.addConference,
     throttleNext: (n) => (throttle = n),
     failNext: (n) => (fail = n),

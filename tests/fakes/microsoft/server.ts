@@ -15,6 +15,7 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { OidcCore, type FakeOidcAccount } from "../oidc/core.ts";
+import { createFakeEducation, type FakeEducation } from "./education.ts";
 
 /** A tenant with its one app registration and, for sign-in and delegated flows, its people. */
 export type FakeTenant = { tenantId: string; clientId: string; clientSecret: string; displayName: string; domain: string; accounts?: Omit<FakeOidcAccount, "tid">[] };
@@ -59,6 +60,8 @@ export type FakeMicrosoft = {
   addAttendanceReport: (meetingId: string, report: { start: Date | string; end: Date | string; records: FakeAttendee[] }) => string;
   /** Page sizes of attendance reports and records (Graph's own are not documented). */
   setMeetingPageSizes: (sizes: { reports?: number; records?: number }) => void;
+  /** Graph education: classes, members, assignments, submissions, modules (./education.ts). */
+  education: FakeEducation;
   close: () => Promise<void>;
 };
 
@@ -88,6 +91,7 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
   let fail = 0;
   let deny = false;
   let base = "";
+  const education = createFakeEducation(() => base);
   const oidc = new OidcCore({
     clients: [...tenants.map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret })), ...multiTenant],
     accounts: tenants.flatMap((t) => (t.accounts ?? []).map((a) => ({ ...a, tid: t.tenantId }))),
@@ -202,6 +206,14 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
     }
     const om = /^\/v1\.0\/(me|users\/([^/]+))\/onlineMeetings(?:\/([^/]+))?(?:\/attendanceReports(?:\/([^/]+)\/attendanceRecords)?)?$/.exec(url.pathname);
     if (om) return onlineMeetings(req, res, url, om);
+    if (url.pathname.startsWith("/v1.0/education/")) {
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const app = bearer ? tokens.get(bearer) : undefined;
+      if (!(app && app.expiresAt > Date.now()) && !oidc.bearer(req.headers.authorization)) return json(res, 401, { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } });
+      const r = education.handle(req.method ?? "GET", url, await readBody(req));
+      res.writeHead(r.status, r.body === undefined ? (r.headers ?? {}) : { "content-type": "application/json; charset=utf-8", ...r.headers });
+      return res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
+    }
     json(res, 404, { error: { code: "ResourceNotFound", message: `No route ${req.method} ${url.pathname}` } });
   });
 
@@ -355,6 +367,7 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
     meetings,
     throttleMeetingsNext: (n, retryAfter) => (throttleMeetings = { n, retryAfter }),
     setMeetingPageSizes: (sizes) => Object.assign(pageSizes, sizes),
+    education,
     addAttendanceReport: (meetingId, report) => {
       const m = meetings.get(meetingId);
       if (!m) throw new Error(`no fake online meeting ${meetingId}`);

@@ -1,0 +1,58 @@
+/** Push-out of lessons and assignments to Google Classroom and Microsoft Teams (Vietnamese and English, the same keys). */
+export const vi = {
+  legend: "Đăng lên lớp trực tuyến",
+  checkbox: "Đăng lên Google Classroom / Teams",
+  checkboxHint: "Lớp này được liên kết với {courses}. Bài sẽ được đăng kèm đường dẫn về Lớp Số; sửa bài thì bản trên đó được sửa theo, gỡ hoặc xoá bài thì bản trên đó cũng được gỡ.",
+  lessonDraftHint: "Chỉ bài đã đăng mới được đưa lên lớp trực tuyến.",
+  platform: { google: "Google Classroom", microsoft: "Microsoft Teams" },
+  state: {
+    pending: "Đang chờ đăng lên {platform}…",
+    removing: "Đang gỡ khỏi {platform}…",
+    posted: "Đã đăng lên {platform}",
+    removed: "Đã gỡ khỏi {platform}",
+    failed: "Chưa đăng được lên {platform}: {reason}",
+    removeFailed: "Chưa gỡ được khỏi {platform}: {reason}",
+    retrying: "(sẽ thử lại: {reason})",
+  },
+  open: "Mở trên {platform}",
+  reason: {
+    not_connected: "kết nối với nền tảng không còn dùng được; nhờ quản trị trường hoặc kết nối lại tài khoản của thầy cô trong “Tài khoản → Kết nối”.",
+    reauth_required: "cần kết nối lại tài khoản (quyền truy cập đã hết hạn hoặc bị thu hồi).",
+    rate_limited: "nền tảng đang giới hạn số lần gọi; hệ thống sẽ tự thử lại.",
+    transient: "nền tảng tạm thời không trả lời; hệ thống sẽ tự thử lại.",
+    rejected: "nền tảng từ chối: {message}",
+    not_found: "không tìm thấy lớp trên nền tảng (lớp có thể đã bị xoá hoặc lưu trữ).",
+    ambiguous_write: "chưa rõ bài đã được đăng chưa; hệ thống sẽ kiểm tra và thử lại.",
+    contract: "nền tảng trả lời không như mong đợi: {message}",
+    permission: "tài khoản dùng để đăng không có quyền với lớp này trên nền tảng: {message}",
+  },
+};
+
+export const en: typeof vi = {
+  legend: "Post to the online class",
+  checkbox: "Post to Google Classroom / Teams",
+  checkboxHint: "This class is linked to {courses}. It is posted with a link back to Lớp Số; editing it here updates the copy there, and unpublishing or deleting it removes that copy.",
+  lessonDraftHint: "Only published lessons are posted to the online class.",
+  platform: { google: "Google Classroom", microsoft: "Microsoft Teams" },
+  state: {
+    pending: "Waiting to be posted to {platform}…",
+    removing: "Being removed from {platform}…",
+    posted: "Posted to {platform}",
+    removed: "Removed from {platform}",
+    failed: "Not posted to {platform} yet: {reason}",
+    removeFailed: "Not removed from {platform} yet: {reason}",
+    retrying: "(will try again: {reason})",
+  },
+  open: "Open in {platform}",
+  reason: {
+    not_connected: "the connection to the platform can no longer be used; ask the school's admin, or reconnect your account under “Account → Connections”.",
+    reauth_required: "the account must be connected again (its access expired or was revoked).",
+    rate_limited: "the platform is limiting calls; it will be tried again automatically.",
+    transient: "the platform is not answering for now; it will be tried again automatically.",
+    rejected: "the platform refused: {message}",
+    not_found: "the class was not found on the platform (it may have been deleted or archived).",
+    ambiguous_write: "it is not known yet whether it was posted; it will be checked and tried again.",
+    contract: "the platform answered unexpectedly: {message}",
+    permission: "the account used to post has no rights to this class on the platform: {message}",
+  },
+};
