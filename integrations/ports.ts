@@ -238,6 +238,8 @@ export type HarvestPage = {
   cursor: string | null;
   /** The request this page answered was made with this cursor (a part of a long page repeats it). */
   requestCursor: string | null;
+  /** A part of a long HTTP page, yielded before its end (its `cursor` is still the request's). */
+  partial?: boolean;
   completeListSize?: number;
 };
 

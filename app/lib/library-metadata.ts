@@ -247,7 +247,7 @@ export function deriveResource(r: {
     keywords,
     authors,
     subject: deriveSubject(subjects, keywords, title),
-    grades: deriveGrades([...subjects, ...keywords, title, ...(r.setSpecs ?? [])]),
+    grades: deriveGrades([...subjects, ...keywords, title]),
     resourceType: deriveResourceType(r.types, title),
     language: deriveLanguage(r.languages),
     licence: deriveLicence(r.rights),

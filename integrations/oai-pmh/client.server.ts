@@ -144,7 +144,7 @@ export class OaiPmhClient implements RepositorySource {
           break;
         }
         // A part of a long page: committed with the cursor this page was asked with.
-        yield { ...toPage(next.value), cursor: requestCursor, requestCursor };
+        yield { ...toPage(next.value), cursor: requestCursor, requestCursor, partial: true };
       }
       const failure = env.errors[0];
       if (failure) {

@@ -51,7 +51,7 @@ export function mapRecord(raw: RawRecord): Mapped {
   };
 }
 
-type Fields = Pick<HarvestedRecord, "description" | "subjects" | "keywords" | "authors" | "types" | "languages" | "rights" | "identifiers" | "dates"> & {
+type Fields = Pick<HarvestedRecord, "subjects" | "keywords" | "authors" | "types" | "languages" | "rights" | "identifiers" | "dates"> & {
   title: string[];
   description: string[];
   publisher?: string;
