@@ -14,12 +14,15 @@ import { refreshIdleGrants } from "../services/connections/idle.server.ts";
 import { syncPending } from "../services/live-sessions.server.ts";
 import { processZoomEvents, readEndedOccurrences } from "../services/attendance.server.ts";
 import { errorFields, logger } from "../server/log.ts";
+import { libraryHarvestJob } from "../services/library/harvest-job.server.ts";
 
 export type JobDefinition = {
   name: string;
   /** Cron in Asia/Ho_Chi_Minh, when the job runs on a schedule. */
   cron?: string;
-  run: (database: Database, data: unknown) => Promise<Record<string, unknown> | void>;
+  /** pg-boss queue policy ("stately": one queued and one active job per singletonKey). */
+  policy?: "standard" | "short" | "singleton" | "stately";
+  run: (database: Database, data: unknown, boss: PgBoss) => Promise<Record<string, unknown> | void>;
 };
 
 export const JOBS: JobDefinition[] = [
@@ -82,6 +85,16 @@ export const JOBS: JobDefinition[] = [
       return { ...events, ...reads };
     },
   },
+  {
+    // Shared learning repositories: a tick queues each due one (its schedule, or "Thu thập ngay") as a
+    // job of its own with the repository as singletonKey; that job harvests it.
+    name: "library-harvest",
+    cron: "*/2 * * * *",
+    policy: "stately",
+    async run(database, data, boss) {
+      return libraryHarvestJob(database, data, boss);
+    },
+  },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).
   ...deliveryJobs(),
 ];
@@ -98,12 +111,12 @@ export async function startWorkers(database: Database, opts: { schedule?: boolea
   boss.on("error", (e) => logger.error("job queue error", errorFields(e)));
   await boss.start();
   for (const job of JOBS) {
-    await boss.createQueue(job.name);
+    await boss.createQueue(job.name, job.policy ? ({ name: job.name, policy: job.policy } as PgBoss.Queue) : undefined);
     if (job.cron && opts.schedule !== false) await boss.schedule(job.name, job.cron, {}, { tz: "Asia/Ho_Chi_Minh" });
     await boss.work(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([item]) => {
       const started = Date.now();
       try {
-        const result = await job.run(database, item.data);
+        const result = await job.run(database, item.data, boss);
         logger.info("job done", { job: job.name, id: item.id, ms: Date.now() - started, ...(result ?? {}) });
       } catch (e) {
         logger.error("job failed", { job: job.name, id: item.id, ...errorFields(e) });

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { harvestRuns, harvestSkips, organizations, repositories, resources, resourceSources } from "../../db/schema/index.ts";
 import { OaiPmhClient } from "../../integrations/oai-pmh/client.server.ts";
 import { registerRepository, requestHarvest, runHarvest, dueRepositories, RepositoryCheckError, type SourceFactory } from "../../app/services/library/harvest.server.ts";
-import { serveFile, startFakeOai, type FakeOai, type FakeRecord } from "../fakes/oai-pmh/server.ts";
+import { serveFile, startFakeOai, type FakeOai, type FakeRecord, type FakeResponse } from "../fakes/oai-pmh/server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 const SAMPLES = "/work/shared/samples/oaipmh";
@@ -220,7 +220,7 @@ describe("harvesting", () => {
     const f = await fake({ records: Array.from({ length: 6 }, (_, i) => rec(i)), pageSize: 2 });
     const repo = await register(f);
     let n = 0;
-    f.override = (q) => {
+    f.override = (q): FakeResponse | undefined => {
       if (q.get("verb") !== "ListRecords") return undefined;
       n++;
       if (n === 1) return { status: 503, headers: { "retry-after": "3", "content-type": "text/html" }, body: "<html>busy</html>" };
