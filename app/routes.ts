@@ -88,6 +88,9 @@ export default [
     route("schools/:schoolId/notifications", "routes/admin.notifications.tsx"),
     route("notifications", "routes/admin.notifications-pick.tsx"),
     route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
+    // Shared learning repositories (OAI-PMH) harvested into the library
+    route("repositories", "routes/admin.repositories.tsx"),
+    route("repositories/:repositoryId", "routes/admin.repository.tsx"),
   ]),
 
   // Delivery receipts from the message providers (no session; each checks its own signature or key)

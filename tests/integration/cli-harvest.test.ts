@@ -53,7 +53,7 @@ beforeAll(async () => {
     identifier: `oai:kho.test:${i}`,
     datestamp: `2026-02-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
     sets: ["thcs"],
-    dc: i === 3 ? { description: ["không nhan đề"] } : { title: [`Bài ${i}: Toán lớp 6`], subject: ["Toán"], identifier: [`https://kho.test/${i}`] },
+    dc: i === 3 ? ({ description: ["không nhan đề"] } as Record<string, string[]>) : { title: [`Bài ${i}: Toán lớp 6`], subject: ["Toán"], identifier: [`https://kho.test/${i}`] },
   }));
   repo = await startFakeOai({ records, pageSize: 5, sets: [{ spec: "thcs", name: "THCS" }] });
   expect((await cli("migrate")).code).toBe(0);
