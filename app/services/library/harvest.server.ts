@@ -224,6 +224,11 @@ async function applyPage(tx: Tx, repo: Repository, runId: string, page: HarvestP
   }
 }
 
+/** Records into the library as a harvest page would put them (the demo seed uses it). */
+export async function ingestRecords(tx: Tx, repositoryId: string, records: HarvestedRecord[]): Promise<{ added: number; updated: number }> {
+  return upsertRecords(tx, repositoryId, records);
+}
+
 async function upsertRecords(tx: Tx, repositoryId: string, records: HarvestedRecord[]): Promise<{ added: number; updated: number }> {
   const derived = records.map((r) => ({ r, d: deriveResource(r) }));
   // One row per dedupe key in the statement (two records of the page may be the same material).
