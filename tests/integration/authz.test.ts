@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import crypto from "node:crypto";
-import { assignments, attachments, classGroups, classMembers, events, lessons, liveSessions, memberships, notifications, organizations, pushSubscriptions, submissions, users } from "../../db/schema/index.ts";
+import { assignments, attachments, classGroups, classMembers, events, lessons, liveSessions, memberships, notifications, organizations, pushSubscriptions, repositories, submissions, users } from "../../db/schema/index.ts";
 import { htmlText } from "../support/html.ts";
 import { hashPassword } from "../../app/auth/password.server.ts";
 import { nameSortKey } from "../../app/lib/vn.ts";
@@ -64,7 +64,7 @@ beforeAll(async () => {
   const [demoSession] = await db.select({ id: liveSessions.id, startsAt: liveSessions.startsAt }).from(liveSessions).where(eq(liveSessions.title, "Toán 6A1 — học trực tuyến hằng tuần"));
   ids.session = demoSession.id;
   ids.sessionStart = demoSession.startsAt.toISOString();
-  ids.repository = (await db.execute(sql`select id from repositories order by created_at limit 1`) as unknown as { id: string }[] | { rows: { id: string }[] }) instanceof Array ? ((await db.execute(sql`select id from repositories order by created_at limit 1`)) as unknown as { id: string }[])[0]!.id : ((await db.execute(sql`select id from repositories order by created_at limit 1`)) as unknown as { rows: { id: string }[] }).rows[0]!.id;
+  ids.repository = (await db.select({ id: repositories.id }).from(repositories).limit(1))[0]!.id;
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
