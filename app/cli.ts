@@ -507,6 +507,93 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  // Shared learning repositories (OAI-PMH harvesting into the library)
+  harvest: {
+    summary: "Harvest one OAI-PMH repository now (by its id, or a base URL — registered for the province first when new); exit 1 when it could not complete.",
+    flags: {
+      repository: { type: "string", value: "ID|URL", description: "the repository's id (as `repositories` lists it) or its base URL (also as the bare argument)" },
+      set: { type: "string", value: "SPEC", description: "harvest only this set this time" },
+      prefix: { type: "string", value: "oai_dc|lom", description: "metadata format (default: the repository's)" },
+      full: { type: "boolean", description: "everything from the start, not only what changed since the last harvest" },
+    },
+    positional: "repository",
+    async run(raw) {
+      const flags = parseFlags(
+        z.object({
+          repository: z.string(required("repository")).trim().min(1, "must be a repository id or a base URL"),
+          set: z.string().trim().min(1).max(200).optional(),
+          prefix: z.enum(["oai_dc", "lom"], { error: "must be oai_dc or lom" }).optional(),
+          full: z.boolean().optional(),
+        }),
+        raw,
+      );
+      await withDatabase("harvest", async (database) => {
+        await requireMigrated(database);
+        const { registerRepository, runHarvest, RepositoryCheckError } = await import("./services/library/harvest.server.ts");
+        const { repositories } = await import("../db/schema/index.ts");
+        const { translate } = await import("./i18n/index.ts");
+        const say = (key: string, detail?: string) => `${translate("vi", key)}${detail ? ` (${detail})` : ""}`;
+        let repositoryId: string;
+        if (z.uuid().safeParse(flags.repository).success) {
+          const [row] = await database.db.select({ id: repositories.id }).from(repositories).where(eq(repositories.id, flags.repository));
+          if (!row) throw new CommandError(`No repository ${flags.repository} (see \`npm run cli -- repositories\`).`);
+          repositoryId = row.id;
+        } else if (/^https?:\/\//i.test(flags.repository)) {
+          const { normaliseBaseUrl } = await import("../integrations/oai-pmh/client.server.ts");
+          let url: string;
+          try {
+            url = normaliseBaseUrl(flags.repository);
+          } catch {
+            throw new UsageError("--repository: must be a repository id or an http(s) base URL");
+          }
+          const [known] = await database.db.select({ id: repositories.id }).from(repositories).where(eq(repositories.baseUrl, url)).limit(1);
+          if (known) repositoryId = known.id;
+          else {
+            const [province] = await database.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.kind, "province")).limit(1);
+            if (!province) throw new CommandError("No province in the database yet: seed or create one first.");
+            try {
+              const { repository } = await registerRepository(database.db, { ownerOrgId: province.id, baseUrl: url, metadataPrefix: flags.prefix });
+              repositoryId = repository.id;
+              out(`Registered ${repository.name} (${repository.baseUrl}) for the province: ${repository.id}`);
+            } catch (e) {
+              if (e instanceof RepositoryCheckError) throw new CommandError(`${url}: ${say(e.key, e.detail)}`);
+              throw e;
+            }
+          }
+        } else {
+          throw new UsageError("--repository: must be a repository id (UUID) or an http(s) base URL");
+        }
+        const result = await runHarvest(database.db, repositoryId, { full: flags.full, set: flags.set, prefix: flags.prefix });
+        out(`Harvest ${result.mode} of ${repositoryId}: ${result.status}`);
+        out(`  added ${result.added}, updated ${result.updated}, deleted ${result.deleted}, skipped ${result.skipped} (${result.pages} pages)`);
+        for (const s of result.skips) {
+          const [code, ...detail] = s.reason.split(": ");
+          out(`  skipped ${s.identifier || translate("vi", "repositories.run.noIdentifier")}: ${say(`repositories.skip.${code}`, detail.join(": ") || undefined)}`);
+        }
+        if (result.status === "waiting") throw new CommandError(`${say(result.error!.key)} — again after ${result.retryAt!.toISOString()}; the run resumes where it stopped.`);
+        if (result.status !== "succeeded") throw new CommandError(`Harvest failed: ${say(result.error?.key ?? "repositories.error.internal", result.error?.detail)}`);
+      });
+    },
+  },
+
+  repositories: {
+    summary: "List the registered OAI-PMH repositories with their last harvest.",
+    flags: {},
+    async run() {
+      await withDatabase("repositories", async (database) => {
+        await requireMigrated(database);
+        const { repositoryList } = await import("./services/library/repositories.server.ts");
+        const rows = await repositoryList(database.db, null);
+        if (!rows.length) return out("No repositories yet. Add one: npm run cli -- harvest <base-url>");
+        for (const r of rows) {
+          const last = r.lastRun
+            ? `${r.lastRun.status} ${r.lastRun.startedAt.toISOString()} +${r.lastRun.added} ~${r.lastRun.updated} -${r.lastRun.deleted} skipped ${r.lastRun.skipped}`
+            : "never harvested";
+          out([r.id, r.ownerCode.padEnd(8), r.metadataPrefix.padEnd(6), r.schedule.padEnd(7), `${r.resources} resources`, r.name, r.baseUrl, last].join("  "));
+        }
+      });
+    },
+  },
 
   generate: {
     summary: "Generate a province-scale dataset (≈500 students per school) for load tests; once per database.",

@@ -94,6 +94,9 @@ export default [
     route("schools/:schoolId/connections", "routes/admin.connections.tsx"),
     // OneRoster roster import (upload a zip, preview, import; the last imports)
     route("schools/:schoolId/roster", "routes/admin.roster.tsx"),
+    // Shared learning repositories (OAI-PMH) harvested into the library
+    route("repositories", "routes/admin.repositories.tsx"),
+    route("repositories/:repositoryId", "routes/admin.repository.tsx"),
   ]),
   // Course sync of a course platform's connection (Google Classroom)
   route("admin/connections/:connectionId/sync", "routes/admin.connection-sync.tsx"),

@@ -301,6 +301,10 @@ export async function seedDemo(db: Db, now = new Date()) {
     await tx.insert(liveSessionClasses).values({ sessionId: session.id, classId: toan6 });
     await tx.insert(liveSessionExceptions).values({ sessionId: session.id, originalStart: new Date(firstStart.getTime() + 14 * DAY), cancelled: true });
 
+    // The province's shared repository, as if harvested (search has content on first start).
+    const { seedDemoLibrary } = await import("./demo-library.ts");
+    await seedDemoLibrary(tx, province.id, now);
+
     return { schools: 2, users: people.length };
   });
 }

@@ -221,3 +221,73 @@ export type SignedInAccount = {
   organization: string | null;
   name: string | null;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Shared learning repositories (OAI-PMH 2.0 today). A harvest is an async iterable of pages; each
+// page says where to continue from (`cursor`), so the caller commits a page and its cursor together.
+
+export type Granularity = "YYYY-MM-DD" | "YYYY-MM-DDThh:mm:ssZ";
+
+export type RepositoryIdentity = {
+  name: string;
+  baseUrl: string;
+  granularity: Granularity;
+  earliestDatestamp: string | null;
+  deletedRecord: "no" | "transient" | "persistent";
+  adminEmails: string[];
+  protocolVersion: string;
+};
+
+export type MetadataFormat = { prefix: string; schema: string; namespace: string };
+export type RepositorySet = { spec: string; name: string };
+
+/** One record as harvested, in neutral fields; `metadata` is the source's own fields, kept for re-derivation. */
+export type HarvestedRecord = {
+  identifier: string;
+  datestamp: string;
+  setSpecs: string[];
+  title: string;
+  description: string;
+  subjects: string[];
+  keywords: string[];
+  authors: string[];
+  types: string[];
+  languages: string[];
+  rights: string[];
+  url: string | null;
+  doi: string | null;
+  identifiers: string[];
+  dates: string[];
+  publisher?: string;
+  metadata: Record<string, string[]>;
+};
+
+/** A record that could not be taken: its identifier (empty when it had none) and why. */
+export type HarvestSkip = {
+  identifier: string;
+  reason: "missing_identifier" | "missing_datestamp" | "bad_datestamp" | "no_metadata" | "no_title" | "too_large";
+  detail?: string;
+};
+
+export type HarvestPage = {
+  records: HarvestedRecord[];
+  deletions: { identifier: string; datestamp: string }[];
+  skipped: HarvestSkip[];
+  /** Where to continue after this page (a resumptionToken); null once the list is complete. */
+  cursor: string | null;
+  /** The request this page answered was made with this cursor (a part of a long page repeats it). */
+  requestCursor: string | null;
+  /** A part of a long HTTP page, yielded before its end (its `cursor` is still the request's). */
+  partial?: boolean;
+  completeListSize?: number;
+};
+
+export type HarvestRequest = { format: string; from?: string; until?: string; set?: string; cursor?: string | null };
+
+export interface RepositorySource {
+  identify(): Promise<RepositoryIdentity>;
+  listFormats(): Promise<MetadataFormat[]>;
+  listSets(): Promise<RepositorySet[]>;
+  /** Pages of records and deletions to the end of the list; `noRecordsMatch` is an empty harvest. */
+  harvest(request: HarvestRequest): AsyncIterable<HarvestPage>;
+}

@@ -16,13 +16,15 @@ import { processZoomEvents, readEndedOccurrences } from "../services/attendance.
 import { errorFields, logger } from "../server/log.ts";
 import { courseSyncJobs } from "../services/sync/jobs.server.ts";
 import { runCoursePushes } from "../services/sync/push.server.ts";
+import { libraryHarvestJob } from "../services/library/harvest-job.server.ts";
 
 export type JobDefinition = {
   name: string;
   /** Cron in Asia/Ho_Chi_Minh, when the job runs on a schedule. */
   cron?: string;
-  /** pg-boss queue policy ("stately": one queued and one running per singletonKey). */
+  /** pg-boss queue policy ("stately": one queued and one active job per singletonKey). */
   policy?: "standard" | "short" | "singleton" | "stately";
+  /** `boss`: the queue, for jobs that queue others (absent when a test runs a job by itself). */
   run: (database: Database, data: unknown, boss?: PgBoss) => Promise<Record<string, unknown> | void>;
 };
 
@@ -95,6 +97,17 @@ export const JOBS: JobDefinition[] = [
       return runCoursePushes(database.db);
     },
   },
+  {
+    // Shared learning repositories: a tick queues each due one (its schedule, or "Thu thập ngay") as a
+    // job of its own with the repository as singletonKey; that job harvests it.
+    name: "library-harvest",
+    cron: "*/2 * * * *",
+    policy: "stately",
+    async run(database, data, boss) {
+      if (!boss) throw new Error("library-harvest queues each due repository: it runs on the queue");
+      return libraryHarvestJob(database, data, boss);
+    },
+  },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).
   ...deliveryJobs(),
   // Course sync: the due connections every minute, each synced alone (one per connection at a time).
@@ -113,7 +126,7 @@ export async function startWorkers(database: Database, opts: { schedule?: boolea
   boss.on("error", (e) => logger.error("job queue error", errorFields(e)));
   await boss.start();
   for (const job of JOBS) {
-    await boss.createQueue(job.name, job.policy ? { name: job.name, policy: job.policy } : undefined);
+    await boss.createQueue(job.name, job.policy ? ({ name: job.name, policy: job.policy } as PgBoss.Queue) : undefined);
     if (job.cron && opts.schedule !== false) await boss.schedule(job.name, job.cron, {}, { tz: "Asia/Ho_Chi_Minh" });
     await boss.work(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([item]) => {
       const started = Date.now();

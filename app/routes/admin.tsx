@@ -18,6 +18,11 @@ export default function Admin() {
   return (
     <>
       <h1>{t("admin.title")}</h1>
+      <p className="actions">
+        <Link className="button" to="/admin/repositories">
+          {t("repositories.title")}
+        </Link>
+      </p>
       <ul className="grid grid-2 list">
         {schools.map((s) => (
           <li key={s.id} className="card">

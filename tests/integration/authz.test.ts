@@ -66,6 +66,7 @@ beforeAll(async () => {
   const [demoSession] = await db.select({ id: liveSessions.id, startsAt: liveSessions.startsAt }).from(liveSessions).where(eq(liveSessions.title, "Toán 6A1 — học trực tuyến hằng tuần"));
   ids.session = demoSession.id;
   ids.sessionStart = demoSession.startsAt.toISOString();
+  ids.repository = (await db.select({ id: repositories.id }).from(repositories).limit(1))[0]!.id;
 
   // A second province with its own school and admin: it must see nothing of the first.
   const [p2] = await db.insert(organizations).values({ kind: "province", name: "Sở GD&ĐT tỉnh Khác", code: "KHAC-SO" }).returning();
@@ -180,6 +181,9 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   // OneRoster roster import: the school's admins and the province's
   { name: "OneRoster import (THCS)", path: () => `/admin/schools/${ids.thcs}/roster`, expect: row({ province: 200, schoolAdmin: 200 }, 403) },
   { name: "OneRoster import (primary school)", path: () => `/admin/schools/${ids.th}/roster`, expect: row({ province: 200 }, 403) },
+  // Shared repositories: the province's is its admins' (a school admin and another province see their own list only).
+  { name: "repositories", path: () => "/admin/repositories", expect: row({ province: 200, otherProvince: 200, schoolAdmin: 200 }, 403) },
+  { name: "the province's repository", path: () => `/admin/repositories/${ids.repository}`, expect: row({ province: 200, otherProvince: 404, schoolAdmin: 404 }, 403) },
   // A live session of Toán 6A1: its teacher, its students, their parents (read only); not found for
   // anyone else, the school's admins included (a class's sessions are its teachers' to manage).
   { name: "live session (Toán 6A1)", path: () => `/sessions/${ids.session}`, expect: row({ lan: 200, an: 200, hung: 200, minh: 404, hoa: 404, khoa: 404, thu: 404, schoolAdmin: 404, province: 404, otherProvince: 404 }, 404) },
