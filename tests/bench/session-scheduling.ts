@@ -21,7 +21,7 @@ const URL_ = process.env.BENCH_SCHEDULING_DATABASE_URL ?? "postgres://postgres@1
 const CLASSES = Number(process.env.BENCH_CLASSES ?? 1000);
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 20);
 /** Classes of the one teacher who teaches many (in the first school). */
-const BIG = Math.min(Number(process.env.BENCH_BIG_TEACHER ?? 150), Math.floor(CLASSES / SCHOOLS));
+const BIG = Math.min(Number(process.env.BENCH_BIG_TEACHER ?? 150), CLASSES - SCHOOLS);
 const PLATFORMS = (process.env.BENCH_PLATFORMS ?? "zoom,microsoft,google").split(",").map((p) => p.trim()) as ("zoom" | "google" | "microsoft")[];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const SYNC_INTERVAL_MS = Number(process.env.BENCH_SYNC_INTERVAL_S ?? 300) * 1000;
@@ -56,8 +56,12 @@ const db = database.db;
 const [province] = await db.insert(organizations).values({ kind: "province", name: "Sở bench", code: "BENCHSCHED" }).returning();
 const schools: School[] = [];
 const SUBJECTS = ["toan", "ngu_van", "tieng_anh", "vat_li", "hoa_hoc", "sinh_hoc", "lich_su", "dia_li"];
+/** The first school holds the big teacher's classes and as many again as the others hold. */
+const even = Math.floor(CLASSES / SCHOOLS);
+const firstSchool = Math.min(CLASSES - (SCHOOLS - 1), Math.max(even, BIG + Math.floor((CLASSES - BIG) / SCHOOLS)));
+const classesOf = (s: number) => (s === 0 ? firstSchool : Math.floor((CLASSES - firstSchool) / (SCHOOLS - 1)) + (s - 1 < (CLASSES - firstSchool) % (SCHOOLS - 1) ? 1 : 0));
 for (let s = 0; s < SCHOOLS; s++) {
-  const n = Math.floor(CLASSES / SCHOOLS) + (s < CLASSES % SCHOOLS ? 1 : 0);
+  const n = classesOf(s);
   const code = String(98000 + s);
   const domain = `s${s}.bench.lopso.vn`;
   const [school] = await db.insert(organizations).values({ kind: "school", parentId: province.id, name: `THCS Bench ${s + 1}`, code, level: "thcs" }).returning();
