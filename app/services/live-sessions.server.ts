@@ -64,15 +64,34 @@ export async function sessionOccurrences(db: DbOrTx, s: SessionRow, window?: { f
 
 /** The platform meeting for a session: create it if it is not there yet; record why not. */
 export async function syncSession(db: Db, sessionId: string): Promise<SessionRow> {
-  const [s] = await db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
-  if (!s) throw notFound();
-  if (s.platform === "link" || s.cancelledAt) return s;
-  const platform = s.platform;
+  return (await syncOne(db, sessionId)).row;
+}
+
+/** How long a sync holds its session against another process's (longer than any provider call). */
+const SYNC_LEASE_MS = 5 * 60_000;
+
+/**
+ * `syncSession`, and for a session a rate limit kept waiting, when that limit opens again. The
+ * session is claimed first (its `updated_at` moved ahead by a lease), so the sync job and a
+ * teacher's save never make two meetings for one session; `busy` when another holds it.
+ */
+async function syncOne(db: Db, sessionId: string): Promise<{ row: SessionRow; retryAt?: Date; busy?: boolean }> {
+  const [s] = await db
+    .update(liveSessions)
+    .set({ updatedAt: sql`now() + make_interval(secs => ${SYNC_LEASE_MS / 1000})` })
+    .where(and(eq(liveSessions.id, sessionId), sql`${liveSessions.platform} <> 'link'`, isNull(liveSessions.cancelledAt), sql`${liveSessions.updatedAt} <= now()`))
+    .returning();
+  if (!s) {
+    const [row] = await db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
+    if (!row) throw notFound();
+    return { row, busy: row.platform !== "link" && !row.cancelledAt };
+  }
+  const platform = s.platform as Exclude<SessionPlatform, "link">;
   const connection = await connectionFor(db, { schoolId: s.schoolId, teacherId: s.createdBy ?? "", provider: platform });
   const provider = connection ? meetingProvider(db, platform, { connection, email: await teacherEmail(db, s.createdBy) }) : null;
-  const set = async (values: Partial<SessionRow>) => {
+  const set = async (values: Partial<SessionRow>, retryAt?: Date) => {
     const [row] = await db.update(liveSessions).set({ ...values, updatedAt: new Date() }).where(eq(liveSessions.id, s.id)).returning();
-    return row;
+    return { row, retryAt };
   };
   if (!connection) return set({ syncState: "pending", syncMessage: "not_connected", connectionId: null });
   if (!provider) return set({ syncState: "pending", syncMessage: "platform_unavailable", connectionId: connection.id });
@@ -96,21 +115,63 @@ export async function syncSession(db: Db, sessionId: string): Promise<SessionRow
     }
     // Reconnecting, a rate limit or an outage: made later by the sync job.
     logger.warn("live session not synced yet", { sessionId: s.id, ...errorFields(e) });
-    return set({ connectionId: connection.id, syncState: "pending", syncMessage: isIntegrationError(e) ? e.code : "transient" });
+    const retryAt = isIntegrationError(e) && e.code === "rate_limited" ? e.retryAt : undefined;
+    return set({ connectionId: connection.id, syncState: "pending", syncMessage: isIntegrationError(e) ? e.code : "transient" }, retryAt);
   }
 }
 
-/** Sessions waiting for their platform (the sync job). */
-export async function syncPending(db: Db, limit = 50): Promise<{ synced: number; pending: number }> {
-  const rows = await db
-    .select({ id: liveSessions.id })
-    .from(liveSessions)
-    .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`))
-    .orderBy(asc(liveSessions.updatedAt))
-    .limit(limit);
+/** How long one run of the sync job may go on: under the job's 5-minute schedule. */
+export const SYNC_RUN_MS = 4 * 60_000;
+
+/**
+ * Sessions waiting for their platform (the sync job): taken `batch` at a time, oldest attempt
+ * first, until none is left or `runMs` has passed — so a thousand sessions queued behind a rate
+ * limit go at the rate the limit allows, not 50 per run. Each session is tried once per run,
+ * except one a rate limit refused: it is tried again once that limit opens, and while nothing else
+ * waits the run sleeps until then (if that is within the run; a Zoom host's daily limit, open
+ * again at 00:00 UTC, is left to a later run).
+ */
+export async function syncPending(
+  db: Db,
+  opts: { batch?: number; runMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<{ synced: number; pending: number }> {
+  const batch = opts.batch ?? 50;
+  const deadline = Date.now() + (opts.runMs ?? SYNC_RUN_MS);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /** Tried in this run and not to be tried again in it (0), or not before the time given. */
+  const tried = new Map<string, number>();
   let synced = 0;
-  for (const r of rows) if ((await syncSession(db, r.id)).syncState === "synced") synced++;
-  return { synced, pending: rows.length - synced };
+  for (;;) {
+    const now = Date.now();
+    if (now >= deadline) break;
+    const rows = await db
+      .select({ id: liveSessions.id })
+      .from(liveSessions)
+      .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`, sql`${liveSessions.updatedAt} <= now()`))
+      .orderBy(asc(liveSessions.updatedAt))
+      .limit(batch + tried.size);
+    const due = rows.filter((r) => {
+      const at = tried.get(r.id);
+      return at === undefined || (at > 0 && at <= now);
+    });
+    if (due.length === 0) {
+      const waits = rows.map((r) => tried.get(r.id) ?? 0).filter((at) => at > now);
+      const next = waits.length ? Math.min(...waits) : Infinity;
+      if (next >= deadline) break;
+      await sleep(next - now);
+      continue;
+    }
+    for (const r of due.slice(0, batch)) {
+      const { row, retryAt, busy } = await syncOne(db, r.id);
+      if (row.syncState === "synced" && !busy) synced++;
+      tried.set(r.id, row.syncState === "pending" && retryAt && !busy ? retryAt.getTime() : 0);
+    }
+  }
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(liveSessions)
+    .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`));
+  return { synced, pending: n };
 }
 
 export async function createLiveSession(db: Db, actor: Actor, input: SessionInput): Promise<SessionRow> {

@@ -99,8 +99,10 @@ export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
 
     async createMeeting(conn, _input, _idempotencyKey) {
       const operation = "spaces.create";
-      // Refused here, before Google does, when the user's or the project's minute is spent.
-      for (const b of [meetUserCreateBudget(conn.id), MEET_CREATE_BUDGET]) {
+      // Refused here, before Google does, when the project's or the user's minute is spent. The
+      // project's first: a take it refuses spends nothing, so a full project minute does not
+      // also use up every user's ten.
+      for (const b of [MEET_CREATE_BUDGET, meetUserCreateBudget(conn.id)]) {
         const taken = await budgets.take(b.key, b.limit, b.windowMs);
         if (!taken.ok) throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${b.key} is spent` });
       }

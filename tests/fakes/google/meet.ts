@@ -5,7 +5,8 @@
  * 100; participants and sessions default 100, max 250; larger sizes coerced), opaque page tokens
  * bound to their query that can be expired, the `space.name`/`space.meeting_code`/`start_time`/
  * `end_time` filter, the `meetings.space.created` scope for creates, and 429 RESOURCE_EXHAUSTED on
- * the 101st create in a minute.
+ * the 101st create in a minute (and, when `createsPerMinutePerUser` is set, the 11th of one user),
+ * counted in `calls["spaces.create.429"]`.
  */
 import crypto from "node:crypto";
 import type { OidcCore } from "../oidc/core.ts";
@@ -36,6 +37,8 @@ export type FakeMeet = {
   resetCreateQuota: () => void;
   /** Creates allowed per minute for the project (100). */
   createsPerMinute: number;
+  /** Creates allowed per minute for one user (Google's is 10; 0, the default: not enforced). */
+  createsPerMinutePerUser: number;
 };
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
@@ -90,6 +93,7 @@ export function createFakeMeet(oidc: OidcCore): FakeMeet & { handle: (method: st
   const maxPageSize = { conferenceRecords: 100, participants: 250, participantSessions: 250 };
   const tokens = new Map<string, { query: string; offset: number }>();
   let creates: number[] = [];
+  let userCreates = new Map<string, number[]>();
 
   const fake: FakeMeet = {
     spaces,
@@ -97,6 +101,7 @@ export function createFakeMeet(oidc: OidcCore): FakeMeet & { handle: (method: st
     calls,
     maxPageSize,
     createsPerMinute: 100,
+    createsPerMinutePerUser: 0,
     addConference(spaceName, c) {
       const space = spaces.get(spaceName);
       if (!space) throw new Error(`no fake space ${spaceName}`);
@@ -118,7 +123,10 @@ export function createFakeMeet(oidc: OidcCore): FakeMeet & { handle: (method: st
       return conf.name;
     },
     expirePageTokens: () => tokens.clear(),
-    resetCreateQuota: () => (creates = []),
+    resetCreateQuota: () => {
+      creates = [];
+      userCreates = new Map();
+    },
   };
 
   /** One page of `items` for this query, or an error for a page token that is not (or no longer) ours. */
@@ -181,7 +189,16 @@ export function createFakeMeet(oidc: OidcCore): FakeMeet & { handle: (method: st
       if (!canCreate) return denied();
       const now = Date.now();
       creates = creates.filter((c) => c > now - 60_000);
+      const mine = (userCreates.get(t.account.email) ?? []).filter((c) => c > now - 60_000);
+      userCreates.set(t.account.email, mine);
+      const userFull = fake.createsPerMinutePerUser > 0 && mine.length >= fake.createsPerMinutePerUser;
+      if (userFull) {
+        calls["spaces.create.429"] = (calls["spaces.create.429"] ?? 0) + 1;
+        const wait = Math.ceil((mine[0] + 60_000 - now) / 1000);
+        return apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Space creation requests' and limit 'Space creation requests per minute per user' of service 'meet.googleapis.com'.", { "retry-after": String(Math.max(wait, 1)) });
+      }
       if (creates.length >= fake.createsPerMinute) {
+        calls["spaces.create.429"] = (calls["spaces.create.429"] ?? 0) + 1;
         const wait = Math.ceil((creates[0] + 60_000 - now) / 1000);
         return apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Space creation requests' and limit 'Space creation requests per minute' of service 'meet.googleapis.com'.", { "retry-after": String(Math.max(wait, 1)) });
       }
@@ -194,6 +211,7 @@ export function createFakeMeet(oidc: OidcCore): FakeMeet & { handle: (method: st
       const accessType = req.config?.accessType;
       if (accessType !== undefined && !["OPEN", "TRUSTED", "RESTRICTED"].includes(String(accessType))) return apiError(400, "INVALID_ARGUMENT", `Invalid value at 'space.config.access_type': ${accessType}`);
       creates.push(now);
+      mine.push(now);
       const code = `${letters(3)}-${letters(4)}-${letters(3)}`;
       const space: FakeSpace = {
         name: `spaces/${id(12)}`,

@@ -9,7 +9,9 @@
  * (a delegated token with OnlineMeetings.ReadWrite) and `/users/{id}/…` (an app token or a
  * delegated one): create, `createOrGet` by `externalId` (201 made, 200 found), GET, PATCH,
  * DELETE (then 404), attendance reports and records paged by `@odata.nextLink` (absolute links
- * with `$skiptoken`, reading OnlineMeetingArtifact.Read.All), and 429 with a decimal Retry-After.
+ * with `$skiptoken`, reading OnlineMeetingArtifact.Read.All), and 429 with a decimal Retry-After —
+ * on demand, or (`limits.teamsPerTenantPer10s`, off unless set) over a tenant's documented Teams
+ * limit in a sliding 10 s, counted in `calls.onlineMeetingsThrottled`.
  */
 import crypto from "node:crypto";
 import http from "node:http";
@@ -54,6 +56,8 @@ export type FakeMicrosoft = {
   revokeTokens: () => void;
   /** Online meetings by id (deleted ones are gone). */
   meetings: Map<string, FakeOnlineMeeting>;
+  /** Online-meeting calls allowed per tenant in any 10 s (Teams: 15,000 per app per tenant; 0: not enforced). */
+  limits: { teamsPerTenantPer10s: number };
   /** The next N online-meeting calls answer 429 with this Retry-After (Graph sends decimals, "1.5"). */
   throttleMeetingsNext: (n: number, retryAfter: string) => void;
   /** A session's attendance report (one per session), with its people. */
@@ -86,6 +90,22 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
   const calls: Record<string, number> = { token: 0, organization: 0 };
   let throttle = { n: 0, retryAfter: "1" };
   let throttleMeetings = { n: 0, retryAfter: "1" };
+  const limits = { teamsPerTenantPer10s: 0 };
+  const recentByTenant = new Map<string, number[]>();
+  /** Over the tenant's limit in the last 10 s: the Retry-After (seconds, as Graph writes them) until a call is free. */
+  function tenantThrottle(req: http.IncomingMessage): string | null {
+    if (!limits.teamsPerTenantPer10s) return null;
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const tenant = tokens.get(bearer)?.tenantId ?? oidc.bearer(req.headers.authorization)?.account.tid ?? bearer;
+    const now = Date.now();
+    const times = (recentByTenant.get(tenant) ?? []).filter((t) => t > now - 10_000);
+    recentByTenant.set(tenant, times);
+    if (times.length < limits.teamsPerTenantPer10s) {
+      times.push(now);
+      return null;
+    }
+    return String(Math.max(0.001, (times[0] + 10_000 - now) / 1000).toFixed(3));
+  }
   const meetings = new Map<string, FakeOnlineMeeting>();
   const pageSizes = { reports: 10, records: 100 };
   let fail = 0;
@@ -277,10 +297,11 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
 
   async function onlineMeetings(req: http.IncomingMessage, res: http.ServerResponse, url: URL, om: RegExpExecArray) {
     calls.onlineMeetings = (calls.onlineMeetings ?? 0) + 1;
-    if (throttleMeetings.n > 0) {
-      throttleMeetings.n--;
+    const overLimit = throttleMeetings.n > 0 ? null : tenantThrottle(req);
+    if (throttleMeetings.n > 0 || overLimit) {
+      if (!overLimit) throttleMeetings.n--;
       calls.onlineMeetingsThrottled = (calls.onlineMeetingsThrottled ?? 0) + 1;
-      return json(res, 429, { error: { code: "TooManyRequests", message: "Please retry again later.", innerError: { date: new Date().toISOString(), "request-id": crypto.randomUUID() } } }, { "retry-after": throttleMeetings.retryAfter });
+      return json(res, 429, { error: { code: "TooManyRequests", message: "Please retry again later.", innerError: { date: new Date().toISOString(), "request-id": crypto.randomUUID() } } }, { "retry-after": overLimit ?? throttleMeetings.retryAfter });
     }
     const unauthorized = () => json(res, 401, { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } });
     const forbidden = () => json(res, 403, { error: { code: "Forbidden", message: "Insufficient privileges to complete the operation." } });
@@ -365,6 +386,7 @@ export async function startFakeMicrosoft(tenants: FakeTenant[], multiTenant: { c
       for (const t of tokens.values()) t.expiresAt = 0;
     },
     meetings,
+    limits,
     throttleMeetingsNext: (n, retryAfter) => (throttleMeetings = { n, retryAfter }),
     setMeetingPageSizes: (sizes) => Object.assign(pageSizes, sizes),
     education,

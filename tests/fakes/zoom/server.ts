@@ -9,7 +9,9 @@
  * `?occurrence_id=`), `GET /v2/users/{id}/meetings`, `GET /v2/past_meetings/{id}/instances` and
  * `/participants` (uuids that begin with `/` or hold `//` must come encoded twice), paging by
  * `next_page_token` (at most 300 a page, tokens good for 15 minutes), ids as JSON numbers, the
- * 100 meeting creates/updates per host per UTC day with Zoom's 429 body. For a user-managed OAuth app (a teacher's own account):
+ * 100 meeting creates/updates per host per UTC day with Zoom's 429 body, and the account's per-second
+ * Light and Medium limits (`limits`, off unless set; Pro: 30/s and 20/s) over a sliding second
+ * with Zoom's QPS 429 and headers, counted in `throttled`. For a user-managed OAuth app (a teacher's own account):
  * `GET /oauth/authorize`, the authorization_code and refresh_token grants with Basic client auth
  * (refresh tokens rotate; a used or revoked one is `invalid_grant` "Invalid Token!"), and
  * `POST /oauth/revoke`.
@@ -75,6 +77,10 @@ export type FakeZoom = {
   meetings: Map<string, FakeMeeting>;
   /** The user-managed OAuth app's authorization server (teachers' own accounts). */
   oauth: OidcCore;
+  /** The account's per-second limits by category (0: not enforced); Get user/meeting are Light, the rest Medium. */
+  limits: { lightPerSecond: number; mediumPerSecond: number };
+  /** The 429s answered: per-second (QPS) and a host's daily creates/updates. */
+  throttled: { qps: number; daily: number };
   /** The next N API calls answer 429 (per-second or daily, with Retry-After). */
   throttleNext: (n: number, type: "QPS" | "Daily-limit", retryAfter?: string) => void;
   failNext: (n: number) => void;
@@ -141,6 +147,27 @@ export async function startFakeZoom(
     return { users: [a.user, ...(a.otherUsers ?? [])], me: a.user };
   }
   const findUser = (p: Principal, ref: string) => (ref === "me" ? p.me : p.users.find((u) => u.id === ref || u.email.toLowerCase() === ref.toLowerCase()));
+  const limits = { lightPerSecond: 0, mediumPerSecond: 0 };
+  const throttled = { qps: 0, daily: 0 };
+  const recent = new Map<string, number[]>();
+  /** The account's per-second limit of the call's category, over the last second. */
+  function overRate(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): boolean {
+    const light = method === "GET" && /^\/v2\/(users|meetings)\/[^/]+$/.test(path);
+    const limit = light ? limits.lightPerSecond : limits.mediumPerSecond;
+    if (!limit) return false;
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const key = `${tokens.get(bearer)?.accountId ?? bearer}\n${light ? "light" : "medium"}`;
+    const now = Date.now();
+    const times = (recent.get(key) ?? []).filter((t) => t > now - 1000);
+    recent.set(key, times);
+    if (times.length < limit) {
+      times.push(now);
+      return false;
+    }
+    throttled.qps++;
+    json(res, 429, { code: 429, message: "You have reached the maximum per-second rate limit for this API. Try again later." }, { "x-ratelimit-category": light ? "Light" : "Medium", "x-ratelimit-type": "QPS", "x-ratelimit-limit": String(limit), "x-ratelimit-remaining": "0", "retry-after": "1" });
+    return true;
+  }
   const writesKey = (userId: string) => `${userId}\n${new Date().toISOString().slice(0, 10)}`;
 
   /** One page of `list` from `next_page_token`; an unknown or expired token is Zoom's 300. */
@@ -182,6 +209,11 @@ export async function startFakeZoom(
     return false;
   }
 
+  function dailyWrites(res: http.ServerResponse) {
+    throttled.daily++;
+    json(res, 429, DAILY_WRITES_429, { "x-ratelimit-category": "Light", "x-ratelimit-limit": "6000", "x-ratelimit-remaining": "5893" });
+  }
+
   function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL, text: string): void {
     const method = req.method ?? "GET";
     const segments = url.pathname.slice("/v2/".length).split("/");
@@ -197,6 +229,7 @@ export async function startFakeZoom(
     requests.push(entry);
     if (url.pathname === "/v2/users/me" && method === "GET") calls.me++;
     if (apiThrottled(res)) return;
+    if (overRate(req, res, method, url.pathname)) return;
     const p = principal(req);
     if (!p) return json(res, 401, { code: 124, message: "Invalid access token." });
     if (typeof body === "symbol" || (body !== undefined && (typeof body !== "object" || body === null || Array.isArray(body)))) {
@@ -220,7 +253,7 @@ export async function startFakeZoom(
       }
       if (segments[2] === "meetings" && segments.length === 3 && method === "POST") {
         const used = writes.get(writesKey(user.id)) ?? 0;
-        if (used >= 100) return json(res, 429, DAILY_WRITES_429, { "x-ratelimit-category": "Light", "x-ratelimit-limit": "6000", "x-ratelimit-remaining": "5893" });
+        if (used >= 100) return dailyWrites(res);
         const invalid = validateMeeting(b, true);
         if (invalid) return json(res, 400, { code: 300, message: "Validation Failed.", errors: invalid });
         writes.set(writesKey(user.id), used + 1);
@@ -273,7 +306,7 @@ export async function startFakeZoom(
       if (method === "GET") return meetingJson(res, 200, m);
       if (method === "PATCH") {
         const used = writes.get(writesKey(m.host_id)) ?? 0;
-        if (used >= 100) return json(res, 429, DAILY_WRITES_429, { "x-ratelimit-category": "Light", "x-ratelimit-limit": "6000", "x-ratelimit-remaining": "5893" });
+        if (used >= 100) return dailyWrites(res);
         const invalid = validateMeeting(b, false);
         if (invalid) return json(res, 400, { code: 300, message: "Validation Failed.", errors: invalid });
         writes.set(writesKey(m.host_id), used + 1);
@@ -423,6 +456,8 @@ export async function startFakeZoom(
     accounts: byId,
     calls,
     oauth,
+    limits,
+    throttled,
     throttleNext: (n, type, retryAfter) => (throttle = { n, type, retryAfter }),
     failNext: (n) => (fail = n),
     revokeTokens: () => {
