@@ -59,6 +59,7 @@ describe("dictionaries", () => {
       "connections.provider.zoom",
       "coursePush.platform.google",
       "coursePush.platform.microsoft",
+      "courseSync.reason.other",
       "sessions.platform.google",
       "sessions.platform.microsoft",
       "sessions.platform.zoom",

@@ -239,7 +239,7 @@ describe(`npm run cli (${kind})`, () => {
     } finally {
       await fake.close();
     }
-  });
+  }, 180_000);
 
   it("connects a school's Zoom, prints its own webhook URL, and retries Zoom's throttling and 5xx", async () => {
     const account = { accountId: "acc_79001", clientId: "zoomClient79001", clientSecret: "zoom-secret-value-1", user: { id: "z8yCxjabcd", email: "hieutruong@nguyendu.edu.vn", first_name: "Vũ Thị", last_name: "Hạnh" } };

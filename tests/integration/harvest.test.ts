@@ -224,7 +224,7 @@ describe("harvesting", () => {
       if (q.get("verb") !== "ListRecords") return undefined;
       n++;
       if (n === 1) return { status: 503, headers: { "retry-after": "3", "content-type": "text/html" }, body: "<html>busy</html>" };
-      if (n === 3) return { status: 503, headers: { "retry-after": new Date(Date.now() + 5000).toUTCString() }, body: "" };
+      if (n === 3) return { status: 503, headers: { "retry-after": new Date(Date.now() + 8000).toUTCString() }, body: "" };
       if (n === 5) return { status: 503, headers: { "retry-after": "3600" }, body: "" };
       return undefined;
     };

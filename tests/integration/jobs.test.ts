@@ -294,6 +294,8 @@ process.exit(0);
         schedules: [
           { name: "connections-refresh-idle", cron: "20 3 * * *" },
           { name: "course-push", cron: "* * * * *" },
+          { name: "course-sync-due", cron: "* * * * *" },
+          { name: "library-harvest", cron: "*/2 * * * *" },
           { name: "notify-deliver-email", cron: "* * * * *" },
           { name: "notify-deliver-push", cron: "* * * * *" },
           { name: "notify-deliver-sms", cron: "* * * * *" },
@@ -308,6 +310,9 @@ process.exit(0);
         queues: [
           { name: "connections-refresh-idle" },
           { name: "course-push" },
+          { name: "course-sync" },
+          { name: "course-sync-due" },
+          { name: "library-harvest" },
           { name: "notify-deliver-email" },
           { name: "notify-deliver-push" },
           { name: "notify-deliver-sms" },

@@ -136,8 +136,20 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
         return json(res, 503, apiError(503, "UNAVAILABLE", "The service is currently unavailable."));
       }
       if (deny) return json(res, 403, apiError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."));
-      const r = classroom.handle(req.method ?? "GET", url, req.headers.authorization);
-      if (r) return json(res, r.status, r.body, r.headers);
+      const method = req.method ?? "GET";
+      // Writes of course work and materials, and single items, are the publishing fake's; a course
+      // work list holds both fakes' items (what sync reads and what the hub posted).
+      const writes = /^\/v1\/courses\/[^/]+\/(courseWorkMaterials(\/[^/]+)?|courseWork\/[^/-][^/]*)$/.test(path) || (/^\/v1\/courses\/[^/]+\/courseWork$/.test(path) && method !== "GET");
+      if (!writes) {
+        const r = classroom.handle(method, url, req.headers.authorization);
+        if (r && /^\/v1\/courses\/[^/]+\/courseWork$/.test(path) && r.status === 200 && !url.searchParams.get("pageToken")) {
+          const posted = classroomPublish.handle(method, url, req.headers.authorization, "");
+          const extra = (posted?.status === 200 ? ((posted.body as { courseWork?: unknown[] }).courseWork ?? []) : []) as unknown[];
+          const body = r.body as { courseWork?: unknown[] };
+          if (extra.length) return json(res, 200, { ...body, courseWork: [...(body.courseWork ?? []), ...extra] }, r.headers);
+        }
+        if (r) return json(res, r.status, r.body, r.headers);
+      }
     }
     if (path.startsWith("/v2/")) {
       if (throttle > 0) {
