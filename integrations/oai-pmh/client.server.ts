@@ -261,8 +261,10 @@ export class OaiPmhClient implements RepositorySource {
       }
       if (res.statusCode === 503 || res.statusCode === 429) {
         await res.body.dump().catch(() => {});
-        const retryAt = retryAfterDate(res.headers["retry-after"], new Date());
-        const wait = retryAt ? retryAt.getTime() - Date.now() : backoffDelay(attempt, 1000);
+        // One "now" for both: "Retry-After: 3" is a wait of exactly 3 s, however long this took.
+        const now = new Date();
+        const retryAt = retryAfterDate(res.headers["retry-after"], now);
+        const wait = retryAt ? retryAt.getTime() - now.getTime() : backoffDelay(attempt, 1000);
         if (wait > this.opts.maxInlineWaitMs) throw new OaiPmhError("retryLater", { operation, status: res.statusCode, retryAt: retryAt ?? new Date(Date.now() + wait) });
         if (attempt < this.opts.maxTries + 2) {
           await this.opts.sleep(Math.max(0, wait));
