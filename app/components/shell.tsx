@@ -89,7 +89,10 @@ function LibrarySearch() {
         {t("library.menuSearch")}
       </label>
       <input id="menu-library-q" type="search" name="q" placeholder={t("library.menuSearchPlaceholder")} maxLength={200} enterKeyHint="search" />
-      <button type="submit">{t("library.search")}</button>
+      {/* Its own name: a page's own "Tìm" button (the people list's) stays the only one of that name. */}
+      <button type="submit" aria-label={t("library.menuSearchButton")}>
+        {t("library.search")}
+      </button>
     </form>
   );
 }
