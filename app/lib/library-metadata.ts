@@ -5,6 +5,7 @@
  * diacritics, and English, are read alike (everything is compared folded, see `searchFold`).
  */
 import { searchFold } from "./vn.ts";
+import type { HarvestedRecord } from "../../integrations/ports.ts";
 
 /** Folded phrases (no diacritics, lower case) → subject code; longer phrases are tried first. */
 const SUBJECT_PHRASES: [string, string][] = [
@@ -220,20 +221,9 @@ export type DerivedResource = {
 };
 
 /** Everything the library row needs, from a harvested record's neutral fields. */
-export function deriveResource(r: {
-  identifier: string;
-  title: string;
-  description: string;
-  subjects: string[];
-  keywords: string[];
-  authors: string[];
-  types: string[];
-  languages: string[];
-  rights: string[];
-  url: string | null;
-  doi: string | null;
-  setSpecs?: string[];
-}): DerivedResource {
+export function deriveResource(
+  r: Pick<HarvestedRecord, "identifier" | "title" | "description" | "subjects" | "keywords" | "authors" | "types" | "languages" | "rights" | "url" | "doi"> & { setSpecs?: string[] },
+): DerivedResource {
   const title = r.title.normalize("NFC").slice(0, 1000);
   const description = r.description.normalize("NFC").slice(0, 20_000);
   const subjects = r.subjects.map((s) => s.normalize("NFC").slice(0, 300)).slice(0, 50);

@@ -99,6 +99,13 @@ export function failureErrors(context: Readonly<RouterContextProvider>, failure:
   return Object.fromEntries(Object.entries(failure.errors).map(([field, key]) => [field, waitMessage(context, key, retryAt)]));
 }
 
+/** A zod failure as the form shows it: each field's first message (an i18n key), by field name. */
+export function zodErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const i of issues) errors[String(i.path[0])] ??= i.message;
+  return errors;
+}
+
 export function badRequest<T>(body: T) {
   return data(body, { status: 400 });
 }

@@ -10,15 +10,15 @@ import type { Route } from "./+types/session-edit";
 import { getDb } from "../../db/client.server.ts";
 import { notFound, requireRole } from "../auth/guards.server.ts";
 import { editSession, moveOccurrence, SessionInputError, sessionForTeacher, sessionOccurrences } from "../services/live-sessions.server.ts";
-import { vnInstant, vnWeekday } from "../lib/sessions.ts";
+import { vnInstant } from "../lib/sessions.ts";
+import { lateAfterMinutes, sessionFormInput, sessionLink, sessionRepeat, sessionTitle, sessionWhen, seriesWeekdays, untilNotBefore } from "../lib/session-form.ts";
 import { formatDateTime, toLocalDateTimeInput } from "../lib/vn.ts";
 import { Field, FormError } from "../components/forms.tsx";
+import { SessionLateAfter, SessionRepeatDays, SessionWhen } from "../components/session-fields.tsx";
 import { Link } from "../components/link.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
-import { badRequest, readForm } from "./_form.server.ts";
+import { badRequest, readForm, zodErrors } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
-
-const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 function occurrenceParam(url: URL): Date | null {
   const raw = url.searchParams.get("occurrence");
@@ -54,61 +54,33 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   };
 }
 
-const When = {
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "sessions.errors.day"),
-  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "sessions.errors.time"),
-  duration: z.coerce.number({ error: "sessions.errors.duration" }).int("sessions.errors.duration").min(10, "sessions.errors.duration").max(300, "sessions.errors.duration"),
-};
-
 const Series = z
-  .object({
-    ...When,
-    title: z.string().trim().min(1, "errors.required").max(200, "errors.too_long"),
-    lateAfterMinutes: z.coerce.number({ error: "sessionsMore.errors.lateAfter" }).int("sessionsMore.errors.lateAfter").min(0, "sessionsMore.errors.lateAfter").max(60, "sessionsMore.errors.lateAfter"),
-    weekdays: z.array(z.coerce.number().int().min(1).max(7)).default([]),
-    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "sessions.errors.day").optional().or(z.literal("").transform(() => undefined)),
-    count: z.coerce.number().int().min(1, "sessions.errors.count").max(200, "sessions.errors.count").optional().or(z.literal("").transform(() => undefined)),
-    linkUrl: z
-      .url({ protocol: /^https$/, error: "sessions.errors.link" })
-      .max(1000, "errors.too_long")
-      .optional()
-      .or(z.literal("").transform(() => undefined)),
-  })
-  .superRefine((v, ctx) => {
-    if (v.until && v.until < v.day) ctx.addIssue({ code: "custom", path: ["until"], message: "sessions.errors.untilBefore" });
-  });
+  .object({ ...sessionWhen, title: sessionTitle, lateAfterMinutes, ...sessionRepeat, linkUrl: sessionLink })
+  .superRefine(untilNotBefore);
 
-const Move = z.object(When);
-
-function errorsOf(issues: z.core.$ZodIssue[]) {
-  const errors: Record<string, string> = {};
-  for (const i of issues) errors[String(i.path[0])] ??= i.message;
-  return errors;
-}
+const Move = z.object(sessionWhen);
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const s = await sessionForTeacher(db, actor, params.sessionId);
-  const form = await readForm(request, context);
-  const raw = { ...Object.fromEntries([...form.entries()].filter(([k, v]) => typeof v === "string" && k !== "weekdays")), weekdays: form.getAll("weekdays").map(String) };
-  const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v ?? "")]));
+  const { raw, values } = sessionFormInput(await readForm(request, context), ["weekdays"]);
   const at = occurrenceParam(url);
   try {
     if (at) {
       const parsed = Move.safeParse(raw);
-      if (!parsed.success) return badRequest({ errors: errorsOf(parsed.error.issues), values, platformError: null });
+      if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values, platformError: null });
       const v = parsed.data;
       const done = await moveOccurrence(db, actor, s.id, at, { startsAt: vnInstant(v.day, v.time), durationMinutes: v.duration });
       if (done.platformError) return { errors: {}, values, platformError: done.platformError };
       throw redirect(`/sessions/${s.id}?moved=1`);
     }
     const parsed = Series.safeParse(raw);
-    if (!parsed.success) return badRequest({ errors: errorsOf(parsed.error.issues), values, platformError: null });
+    if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values, platformError: null });
     const v = parsed.data;
     const weekly = Boolean(s.weekdays?.length);
     const startsAt = vnInstant(v.day, v.time);
-    const weekdays = weekly ? [...new Set([vnWeekday(startsAt), ...v.weekdays])].sort() : null;
+    const weekdays = weekly ? seriesWeekdays(startsAt, v.weekdays) : null;
     const saved = await editSession(db, actor, s.id, {
       title: v.title,
       startsAt,
@@ -152,39 +124,12 @@ export default function EditSession() {
         {!occurrence && s.platform === "link" ? (
           <Field label={t("sessions.fields.link")} name="linkUrl" type="url" inputMode="url" placeholder="https://" defaultValue={values.linkUrl ?? s.linkUrl} error={errors.linkUrl} />
         ) : null}
-        <div className="grid grid-3">
-          <Field label={t("sessions.fields.day")} name="day" type="date" required defaultValue={values.day ?? defaults.day} error={errors.day} />
-          <Field label={t("sessions.fields.time")} name="time" type="time" required defaultValue={values.time ?? defaults.time} error={errors.time} />
-          <Field label={t("sessions.fields.duration")} name="duration" type="number" min={10} max={300} step={5} required defaultValue={values.duration ?? defaults.duration} error={errors.duration} />
-        </div>
-        {occurrence ? null : (
-          <Field
-            label={t("sessionsMore.lateAfter")}
-            name="lateAfterMinutes"
-            type="number"
-            min={0}
-            max={60}
-            required
-            defaultValue={values.lateAfterMinutes ?? s.lateAfterMinutes}
-            error={errors.lateAfterMinutes}
-            hint={t("sessionsMore.lateAfterHint")}
-          />
-        )}
+        <SessionWhen values={values} defaults={defaults} errors={errors} />
+        {occurrence ? null : <SessionLateAfter value={values.lateAfterMinutes ?? s.lateAfterMinutes} error={errors.lateAfterMinutes} />}
         {!occurrence && s.weekly ? (
           <fieldset>
             <legend>{t("sessions.weekly")}</legend>
-            <div className="choices">
-              {WEEKDAYS.map((d) => (
-                <label key={d} className="choice">
-                  <input type="checkbox" name="weekdays" value={d} defaultChecked={chosenDays.has(d)} />
-                  {t(`sessions.weekday.d${d}`)}
-                </label>
-              ))}
-            </div>
-            <div className="grid grid-2">
-              <Field label={t("sessions.fields.until")} name="until" type="date" defaultValue={values.until ?? s.until} error={errors.until} />
-              <Field label={t("sessions.fields.count")} name="count" type="number" min={1} max={200} defaultValue={values.count ?? s.count} error={errors.count} />
-            </div>
+            <SessionRepeatDays chosen={chosenDays} values={{ until: s.until, count: s.count, ...values }} errors={errors} />
           </fieldset>
         ) : null}
         <button type="submit" className="primary">

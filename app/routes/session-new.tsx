@@ -11,12 +11,14 @@ import { requireRole } from "../auth/guards.server.ts";
 import { getClassForTeacher, listTeacherClasses } from "../services/classes.server.ts";
 import { createLiveSession, SessionInputError } from "../services/live-sessions.server.ts";
 import { teacherOptions } from "../services/connections/teacher.server.ts";
-import { vnDate, vnInstant, vnWeekday } from "../lib/sessions.ts";
+import { vnDate, vnInstant } from "../lib/sessions.ts";
 import { Field, FormError } from "../components/forms.tsx";
+import { SessionLateAfter, SessionRepeatDays, SessionWhen } from "../components/session-fields.tsx";
+import { lateAfterMinutes, sessionFormInput, sessionLink, sessionRepeat, sessionTitle, sessionWhen, seriesWeekdays, untilNotBefore } from "../lib/session-form.ts";
 import { Link } from "../components/link.tsx";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
 import { subjectName } from "../lib/curriculum.ts";
-import { badRequest, readForm } from "./_form.server.ts";
+import { badRequest, readForm, zodErrors } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 const PLATFORMS = ["zoom", "google", "microsoft", "link"] as const;
@@ -37,54 +39,32 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
 
 const Form_ = z
   .object({
-    title: z.string().trim().min(1, "errors.required").max(200, "errors.too_long"),
+    title: sessionTitle,
     platform: z.enum(PLATFORMS, { error: "errors.required" }),
-    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "sessions.errors.day"),
-    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "sessions.errors.time"),
-    duration: z.coerce.number({ error: "sessions.errors.duration" }).int("sessions.errors.duration").min(10, "sessions.errors.duration").max(300, "sessions.errors.duration"),
+    ...sessionWhen,
     repeat: z.literal("weekly").optional(),
-    weekdays: z.array(z.coerce.number().int().min(1).max(7)).default([]),
-    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "sessions.errors.day").optional().or(z.literal("").transform(() => undefined)),
-    count: z.coerce.number().int().min(1, "sessions.errors.count").max(200, "sessions.errors.count").optional().or(z.literal("").transform(() => undefined)),
-    linkUrl: z
-      .url({ protocol: /^https$/, error: "sessions.errors.link" })
-      .max(1000, "errors.too_long")
-      .optional()
-      .or(z.literal("").transform(() => undefined)),
+    ...sessionRepeat,
+    linkUrl: sessionLink,
     classIds: z.array(z.uuid()).default([]),
-    lateAfterMinutes: z
-      .literal("")
-      .transform(() => 10)
-      .or(z.coerce.number({ error: "sessionsMore.errors.lateAfter" }).int("sessionsMore.errors.lateAfter").min(0, "sessionsMore.errors.lateAfter").max(60, "sessionsMore.errors.lateAfter"))
-      .default(10),
+    lateAfterMinutes,
   })
   .superRefine((v, ctx) => {
     if (v.platform === "link" && !v.linkUrl) ctx.addIssue({ code: "custom", path: ["linkUrl"], message: "sessions.errors.link" });
     if (v.repeat && !v.until && !v.count) ctx.addIssue({ code: "custom", path: ["until"], message: "sessions.errors.endRequired" });
-    if (v.until && v.until < v.day) ctx.addIssue({ code: "custom", path: ["until"], message: "sessions.errors.untilBefore" });
+    untilNotBefore(v, ctx);
   });
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
   const actor = requireRole(url, context, "teacher");
   const db = getDb();
   const cls = await getClassForTeacher(db, actor, params.classId);
-  const form = await readForm(request, context);
-  const raw = {
-    ...Object.fromEntries([...form.entries()].filter(([k, v]) => typeof v === "string" && k !== "weekdays" && k !== "classIds")),
-    weekdays: form.getAll("weekdays").map(String),
-    classIds: form.getAll("classIds").map(String),
-  };
+  const { raw, values } = sessionFormInput(await readForm(request, context), ["weekdays", "classIds"]);
   const parsed = Form_.safeParse(raw);
-  const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v ?? "")]));
-  if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
-    return badRequest({ errors, values });
-  }
+  if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values });
   const v = parsed.data;
   const startsAt = vnInstant(v.day, v.time);
   // The first day always belongs to the series.
-  const weekdays = v.repeat ? [...new Set([vnWeekday(startsAt), ...v.weekdays])].sort() : null;
+  const weekdays = v.repeat ? seriesWeekdays(startsAt, v.weekdays) : null;
   try {
     const session = await createLiveSession(db, actor, {
       title: v.title,
@@ -104,8 +84,6 @@ export async function action({ request, url, context, params }: Route.ActionArgs
     throw e;
   }
 }
-
-const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 export default function NewSession() {
   const { class: c, others, connected, defaults } = useLoaderData<typeof loader>();
@@ -136,21 +114,8 @@ export default function NewSession() {
           {errors.platform ? <p className="field-error">{t(errors.platform)}</p> : null}
         </fieldset>
         <Field label={t("sessions.fields.link")} name="linkUrl" type="url" inputMode="url" placeholder="https://" defaultValue={values.linkUrl} error={errors.linkUrl} hint={t("sessions.linkHint")} />
-        <div className="grid grid-3">
-          <Field label={t("sessions.fields.day")} name="day" type="date" required defaultValue={values.day ?? defaults.day} error={errors.day} />
-          <Field label={t("sessions.fields.time")} name="time" type="time" required defaultValue={values.time ?? defaults.time} error={errors.time} />
-          <Field label={t("sessions.fields.duration")} name="duration" type="number" min={10} max={300} step={5} required defaultValue={values.duration ?? "45"} error={errors.duration} />
-        </div>
-        <Field
-          label={t("sessionsMore.lateAfter")}
-          name="lateAfterMinutes"
-          type="number"
-          min={0}
-          max={60}
-          defaultValue={values.lateAfterMinutes ?? "10"}
-          error={errors.lateAfterMinutes}
-          hint={t("sessionsMore.lateAfterHint")}
-        />
+        <SessionWhen values={values} defaults={{ ...defaults, duration: "45" }} errors={errors} />
+        <SessionLateAfter value={values.lateAfterMinutes ?? "10"} error={errors.lateAfterMinutes} />
         <fieldset>
           <legend>{t("sessions.fields.repeat")}</legend>
           <label className="choice">
@@ -158,18 +123,7 @@ export default function NewSession() {
             {t("sessions.weekly")}
           </label>
           <p className="muted">{t("sessions.weeklyHint")}</p>
-          <div className="choices">
-            {WEEKDAYS.map((d) => (
-              <label key={d} className="choice">
-                <input type="checkbox" name="weekdays" value={d} defaultChecked={chosenDays.has(d)} />
-                {t(`sessions.weekday.d${d}`)}
-              </label>
-            ))}
-          </div>
-          <div className="grid grid-2">
-            <Field label={t("sessions.fields.until")} name="until" type="date" defaultValue={values.until} error={errors.until} />
-            <Field label={t("sessions.fields.count")} name="count" type="number" min={1} max={200} defaultValue={values.count} error={errors.count} />
-          </div>
+          <SessionRepeatDays chosen={chosenDays} values={values} errors={errors} />
         </fieldset>
         {others.length ? (
           <fieldset>

@@ -3,52 +3,20 @@
  * process over a fresh embedded database (or a fresh PostgreSQL database), harvesting the fake
  * OAI-PMH repository.
  */
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOai, type FakeOai, type FakeRecord } from "../fakes/oai-pmh/server.ts";
-import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+import { cliPlace, type CliPlace } from "../support/cli.ts";
+import { testDbKind } from "../support/db.ts";
 
 const kind = testDbKind();
-let dataDir: string;
-let databaseUrl = "";
-let dropDatabase: () => Promise<void> = async () => {};
+let place: CliPlace;
 let repo: FakeOai;
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: "info", DEMO: "0" };
-    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => place.run(args);
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-cli-harvest-"));
-  if (kind === "postgres") {
-    const base = new URL(testDatabaseUrl());
-    const name = `lopso_clih_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
-    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
+  place = await cliPlace("cli-harvest", { LOG_LEVEL: "info" });
   const records: FakeRecord[] = Array.from({ length: 12 }, (_, i) => ({
     identifier: `oai:kho.test:${i}`,
     datestamp: `2026-02-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
@@ -62,8 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await repo?.close();
-  await dropDatabase();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await place?.remove();
 });
 
 describe(`npm run cli -- harvest (${kind})`, () => {

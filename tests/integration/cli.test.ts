@@ -2,14 +2,9 @@
  * The operator CLI as an operator runs it: a child process over a fresh embedded database
  * (TEST_DB=pglite, a temporary DATA_DIR) or a fresh PostgreSQL database (TEST_DB=postgres).
  */
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../db/client.server.ts";
+import type { Database } from "../../db/client.server.ts";
 import { planProvince } from "../../db/generate.server.ts";
 import { eq } from "drizzle-orm";
 import { signIn } from "../../app/services/sign-in.server.ts";
@@ -17,40 +12,30 @@ import { deriveKey, openSecrets, sealSecrets } from "../../app/services/connecti
 import { connections } from "../../db/schema/index.ts";
 import { startFakeMicrosoft } from "../fakes/microsoft/server.ts";
 import { startFakeZoom } from "../fakes/zoom/server.ts";
-import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+import { cliPlace, type CliPlace, type CliRun } from "../support/cli.ts";
+import { testDbKind } from "../support/db.ts";
 import { spawnServer } from "../support/process.ts";
 
 const kind = testDbKind();
-let dataDir: string;
-let databaseUrl = "";
-let dropDatabase: () => Promise<void> = async () => {};
+let place: CliPlace;
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = CliRun;
 
 function childEnv(extra: Record<string, string> = {}) {
-  return { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: "info", DEMO: "0", ...extra };
+  return place.env(extra);
 }
 
-/** `npm run cli -- …` without npm: node with tsx's loader, as `tsx app/cli.ts` does. */
 function cli(...args: string[]): Promise<Run> {
   return cliWith({}, ...args);
 }
 
 function cliWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], { env: childEnv(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return place.run(args, extraEnv);
 }
 
 /** Look into the database between CLI runs (PGlite: only while no CLI holds it). */
 async function withDb<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  const database = kind === "postgres" ? await openDatabase({ url: databaseUrl, max: 2 }) : await openDatabase({ dataDir: path.join(dataDir, "pglite") });
+  const database = await place.open();
   try {
     return await work(database);
   } finally {
@@ -59,27 +44,11 @@ async function withDb<T>(work: (database: Database) => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-cli-"));
-  if (kind === "postgres") {
-    const base = new URL(testDatabaseUrl());
-    const name = `lopso_cli_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
-    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
+  place = await cliPlace("cli", { LOG_LEVEL: "info" });
 });
 
 afterAll(async () => {
-  await dropDatabase();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await place?.remove();
 });
 
 describe(`npm run cli (${kind})`, () => {

@@ -3,55 +3,20 @@
  * reason, and the channels this configuration cannot send on — read from a real database that
  * holds messages in every state.
  */
-import { spawn } from "node:child_process";
-import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate, openDatabase } from "../../db/client.server.ts";
+import { migrate } from "../../db/client.server.ts";
 import { outboundMessages, users } from "../../db/schema/index.ts";
-import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+import { cliPlace, type CliPlace } from "../support/cli.ts";
+import { testDbKind } from "../support/db.ts";
 
 const kind = testDbKind();
-let dataDir: string;
-let databaseUrl = "";
-let dropDatabase: () => Promise<void> = async () => {};
+let place: CliPlace;
 
-function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DEMO: "0", SMTP_URL: "", MAIL_FROM: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (env: Record<string, string>, ...args: string[]) => place.run(args, env);
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-notify-status-"));
-  if (kind === "postgres") {
-    const base = new URL(testDatabaseUrl());
-    const name = `lopso_ns_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
-    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
-  const database = databaseUrl ? await openDatabase({ url: databaseUrl, max: 2 }) : await openDatabase({ dataDir: path.join(dataDir, "pglite") });
+  place = await cliPlace("notify-status", { SMTP_URL: "", MAIL_FROM: "" });
+  const database = await place.open();
   try {
     await migrate(database);
     const [u] = await database.db.insert(users).values({ fullName: "Trần Thị Mai", sortKey: "mai", email: "mai@phuhuynh.vn" }).returning({ id: users.id });
@@ -82,8 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropDatabase();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await place?.remove();
 });
 
 describe(`npm run cli -- notify status (${kind})`, () => {

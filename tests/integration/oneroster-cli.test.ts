@@ -3,39 +3,20 @@
  * per-file counts and exit 0; a dry run writes nothing; bad rows as file:line:column: reason on
  * stderr, exit 1, nothing written.
  */
-import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../db/client.server.ts";
-import { testDatabaseUrl, testDbKind } from "../support/db.ts";
+import { cliPlace, type CliPlace } from "../support/cli.ts";
+import { testDbKind } from "../support/db.ts";
 
 const kind = testDbKind();
 const FIX = path.resolve("tests/fixtures/oneroster");
-let dataDir: string;
-let databaseUrl = "";
-let dropDatabase: () => Promise<void> = async () => {};
+let place: CliPlace;
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: "info", DEMO: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => place.run(args);
 
 async function count(): Promise<number> {
-  const database = kind === "postgres" ? await openDatabase({ url: databaseUrl, max: 1 }) : await openDatabase({ dataDir: path.join(dataDir, "pglite") });
+  const database = await place.open(1);
   try {
     const [r] = await database.query<{ n: number }>("select (select count(*) from users) + (select count(*) from external_links) + (select count(*) from classes) as n");
     return Number(r.n);
@@ -45,28 +26,12 @@ async function count(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lopso-roster-cli-"));
-  if (kind === "postgres") {
-    const base = new URL(testDatabaseUrl());
-    const name = `lopso_rcli_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
-    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
+  place = await cliPlace("roster-cli");
   expect((await cli("seed")).code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
-  await dropDatabase();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await place?.remove();
 });
 
 describe(`npm run cli -- roster import (${kind})`, () => {
@@ -87,7 +52,7 @@ describe(`npm run cli -- roster import (${kind})`, () => {
   }, 120_000);
 
   it("prints each bad row as file:line:column: reason, exits 1 and writes nothing", async () => {
-    const dir = fs.mkdtempSync(path.join(dataDir, "bad-"));
+    const dir = fs.mkdtempSync(path.join(place.dataDir, "bad-"));
     for (const f of fs.readdirSync(path.join(FIX, "thcs-nguyendu-1.1"))) fs.copyFileSync(path.join(FIX, "thcs-nguyendu-1.1", f), path.join(dir, f));
     const enr = path.join(dir, "enrollments.csv");
     fs.writeFileSync(enr, fs.readFileSync(enr, "utf8").replace("e7,,,c-6a2-toan", "e7,,,c-6a3-toan").replace("hs-anh,student", "hs-anh,hocsinh"));

@@ -7,7 +7,7 @@
  */
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { z } from "zod";
-import type { Db, DbOrTx } from "../../../db/client.server.ts";
+import type { Db, DbOrTx, Tx } from "../../../db/client.server.ts";
 import { attachments, classes, lessons, oaiRecords, organizations, resources, users } from "../../../db/schema/index.ts";
 import { isClassTeacher, type Actor } from "../../auth/actor.server.ts";
 import { notFound } from "../../auth/guards.server.ts";
@@ -177,13 +177,8 @@ export async function withdrawAttachment(tx: DbOrTx, attachmentId: string, now =
  * (`licence` empty/null). Only the lesson's class teachers; others get "not found".
  */
 export async function setLessonLicence(db: Db, actor: Actor, lessonId: string, licence: unknown): Promise<Result<{ licence: string | null }>> {
-  const f = await requireLessonTeacher(db, actor, lessonId);
-  const parsed = LicenceInput.safeParse(licence ?? null);
-  if (!parsed.success) return fail({ licence: "oai.errors.licence_unknown" });
-  const value = parsed.data;
-  if (value && f.status !== "published") return fail({ licence: "oai.errors.not_published" });
-  await db.transaction(async (tx) => {
-    await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, lessonId)).for("update");
+  const lesson = await requireLessonTeacher(db, actor, lessonId);
+  return applyLicence(db, lesson, lessonId, licence, async (tx, value) => {
     await tx.update(lessons).set({ licence: value }).where(eq(lessons.id, lessonId));
     if (value) await refreshOpenLesson(tx, lessonId);
     else {
@@ -191,24 +186,36 @@ export async function setLessonLicence(db: Db, actor: Actor, lessonId: string, l
       await tx.delete(resources).where(eq(resources.dedupeKey, `lesson:${lessonId}`));
     }
   });
-  return ok({ licence: value });
 }
 
 /** The same for one file of a lesson, shared on its own. */
 export async function setAttachmentLicence(db: Db, actor: Actor, lessonId: string, attachmentId: string, licence: unknown): Promise<Result<{ licence: string | null }>> {
-  const f = await requireLessonTeacher(db, actor, lessonId);
+  const lesson = await requireLessonTeacher(db, actor, lessonId);
   if (!z.uuid().safeParse(attachmentId).success) throw notFound();
   const [file] = await db.select({ id: attachments.id }).from(attachments).where(and(eq(attachments.id, attachmentId), eq(attachments.lessonId, lessonId)));
   if (!file) throw notFound();
-  const parsed = LicenceInput.safeParse(licence ?? null);
-  if (!parsed.success) return fail({ licence: "oai.errors.licence_unknown" });
-  const value = parsed.data;
-  if (value && f.status !== "published") return fail({ licence: "oai.errors.not_published" });
-  await db.transaction(async (tx) => {
-    await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, lessonId)).for("update");
+  return applyLicence(db, lesson, lessonId, licence, async (tx, value) => {
     await tx.update(attachments).set({ licence: value }).where(eq(attachments.id, attachmentId));
     if (value) await refreshOpenLesson(tx, lessonId);
     else await withdrawAttachment(tx, attachmentId);
+  });
+}
+
+/** Checks the licence asked for, then writes it with the lesson locked (an edit or a publish waits). */
+async function applyLicence(
+  db: Db,
+  lesson: { status: string },
+  lessonId: string,
+  licence: unknown,
+  write: (tx: Tx, value: string | null) => Promise<void>,
+): Promise<Result<{ licence: string | null }>> {
+  const parsed = LicenceInput.safeParse(licence ?? null);
+  if (!parsed.success) return fail({ licence: "oai.errors.licence_unknown" });
+  const value = parsed.data;
+  if (value && lesson.status !== "published") return fail({ licence: "oai.errors.not_published" });
+  await db.transaction(async (tx) => {
+    await tx.select({ id: lessons.id }).from(lessons).where(eq(lessons.id, lessonId)).for("update");
+    await write(tx, value);
   });
   return ok({ licence: value });
 }
