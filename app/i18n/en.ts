@@ -791,6 +791,8 @@ export const en: Dictionary = {
       platform_unavailable: "Lớp Số cannot create sessions on this platform yet; the session is kept",
       reauth_required: "the connection needs reconnecting",
       rate_limited: "the platform is limiting requests; Lớp Số will try again",
+      daily_limit: "the teacher's meetings for today on the platform are used up (Zoom: 100 a day); Lớp Số will create this session after 07:00 Vietnam time, when the platform's day begins",
+      account_daily_limit: "the school account's API calls for today are used up; Lớp Số will create this session after 07:00 Vietnam time, when the platform's day begins",
       other: "{message}",
     },
     join: "Join",

@@ -787,6 +787,8 @@ export const vi = {
       platform_unavailable: "Lớp Số chưa tạo được buổi học trên nền tảng này; buổi học vẫn được giữ",
       reauth_required: "kết nối cần được kết nối lại",
       rate_limited: "nền tảng đang giới hạn số yêu cầu; Lớp Số sẽ thử lại",
+      daily_limit: "đã hết lượt tạo cuộc họp trong ngày của giáo viên trên nền tảng (Zoom: 100 mỗi ngày); Lớp Số sẽ tạo buổi này sau 7:00 sáng (giờ Việt Nam), khi nền tảng sang ngày mới",
+      account_daily_limit: "tài khoản của trường đã hết hạn mức gọi API trong ngày; Lớp Số sẽ tạo buổi này sau 7:00 sáng (giờ Việt Nam), khi nền tảng sang ngày mới",
       other: "{message}",
     },
     join: "Tham gia",

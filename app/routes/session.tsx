@@ -213,8 +213,9 @@ export default function SessionPage() {
   );
 }
 
-function syncWhy(message: string): "not_connected" | "platform_unavailable" | "reauth_required" | "rate_limited" | "other" {
-  return message === "not_connected" || message === "platform_unavailable" || message === "reauth_required" || message === "rate_limited" ? message : "other";
+const SYNC_WHY = ["not_connected", "platform_unavailable", "reauth_required", "rate_limited", "daily_limit", "account_daily_limit"] as const;
+function syncWhy(message: string): (typeof SYNC_WHY)[number] | "other" {
+  return (SYNC_WHY as readonly string[]).includes(message) ? (message as (typeof SYNC_WHY)[number]) : "other";
 }
 
 export const meta: Route.MetaFunction = ({ matches }) => pageTitle(matches, "sessions.title");

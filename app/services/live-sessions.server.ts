@@ -116,8 +116,16 @@ async function syncOne(db: Db, sessionId: string): Promise<{ row: SessionRow; re
     // Reconnecting, a rate limit or an outage: made later by the sync job.
     logger.warn("live session not synced yet", { sessionId: s.id, ...errorFields(e) });
     const retryAt = isIntegrationError(e) && e.code === "rate_limited" ? e.retryAt : undefined;
-    return set({ connectionId: connection.id, syncState: "pending", syncMessage: isIntegrationError(e) ? e.code : "transient" }, retryAt);
+    return set({ connectionId: connection.id, syncState: "pending", syncMessage: pendingReason(e) }, retryAt);
   }
+}
+
+/** Why a session waits, as the page names it: a day's cap (Zoom's 100 per teacher) is not a minute's. */
+function pendingReason(e: unknown): string {
+  if (!isIntegrationError(e)) return "transient";
+  if (e.code === "rate_limited" && e.budget === "per_user_day") return "daily_limit";
+  if (e.code === "rate_limited" && e.budget === "per_account_day") return "account_daily_limit";
+  return e.code;
 }
 
 /** How long one run of the sync job may go on: under the job's 5-minute schedule. */

@@ -12,6 +12,7 @@
 import { classroom, type classroom_v1 } from "@googleapis/classroom";
 import { IntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
+import { takeAll } from "../http/budgets.ts";
 import type { ConnectionRef, CoursePublisher, CourseProvider, GuardianPage, Page, RateBudgets, TokenSource } from "../ports.ts";
 import { CLASSROOM_ROOT, type GoogleConfig } from "./config.ts";
 import { googleError } from "./errors.ts";
@@ -62,16 +63,15 @@ export function createClassroomProvider(deps: ClassroomDeps): CourseProvider {
   /** Waits (at most 10 s) for both budgets to have room, else `rate_limited` for the job to re-schedule. */
   async function spend(conn: ConnectionRef, operation: string) {
     if (!deps.budgets) return;
-    for (const b of [CLASSROOM_PROJECT_BUDGET, classroomUserBudget(conn.id)]) {
-      const deadline = Date.now() + MAX_WAIT_MS;
-      for (;;) {
-        const taken = await deps.budgets.take(b.key, b.limit, b.windowMs);
-        if (taken.ok) break;
-        if (taken.retryAt.getTime() > deadline) {
-          throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${b.key} is spent` });
-        }
-        await sleep(Math.max(5, taken.retryAt.getTime() - Date.now()));
+    const deadline = Date.now() + MAX_WAIT_MS;
+    for (;;) {
+      // Both or neither, so waiting on the user's second does not hold the project's calls.
+      const taken = await takeAll(deps.budgets, [CLASSROOM_PROJECT_BUDGET, classroomUserBudget(conn.id)]);
+      if (taken.ok) return;
+      if (taken.retryAt.getTime() > deadline) {
+        throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${taken.key} is spent` });
       }
+      await sleep(Math.max(5, taken.retryAt.getTime() - Date.now()));
     }
   }
 

@@ -8,6 +8,7 @@
 import { meet, type meet_v2 } from "@googleapis/meet";
 import { IntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
+import { takeAll } from "../http/budgets.ts";
 import type { AttendanceRecord, ConnectionRef, MeetingProvider, MeetingRef, Pages, RateBudgets, TokenSource } from "../ports.ts";
 import { MEET_ROOT, type GoogleConfig } from "./config.ts";
 import { googleError } from "./errors.ts";
@@ -99,13 +100,10 @@ export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
 
     async createMeeting(conn, _input, _idempotencyKey) {
       const operation = "spaces.create";
-      // Refused here, before Google does, when the project's or the user's minute is spent. The
-      // project's first: a take it refuses spends nothing, so a full project minute does not
-      // also use up every user's ten.
-      for (const b of [MEET_CREATE_BUDGET, meetUserCreateBudget(conn.id)]) {
-        const taken = await budgets.take(b.key, b.limit, b.windowMs);
-        if (!taken.ok) throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${b.key} is spent` });
-      }
+      // Refused here, before Google does, when the project's or the user's minute is spent —
+      // both or neither: a user whose ten are spent gives the project's unit back.
+      const taken = await takeAll(budgets, [MEET_CREATE_BUDGET, meetUserCreateBudget(conn.id)]);
+      if (!taken.ok) throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${taken.key} is spent` });
       try {
         // TRUSTED: people of the school's Workspace domain join without knocking; others ask.
         // The title and times stay with the hub: a space has neither.
@@ -237,7 +235,11 @@ function processBudgets(): RateBudgets {
       if (w.blockedUntil > now) return { ok: false, retryAt: new Date(w.blockedUntil) };
       if (w.used >= limit) return { ok: false, retryAt: new Date(w.start + windowMs) };
       w.used++;
-      return { ok: true };
+      return { ok: true, windowStart: new Date(w.start) };
+    },
+    async giveBack(key, windowStart) {
+      const w = windows.get(key);
+      if (w && w.start === windowStart.getTime() && w.used > 0) w.used--;
     },
     async block(key, until) {
       const w = windows.get(key) ?? { start: Date.now(), used: 0, blockedUntil: 0 };

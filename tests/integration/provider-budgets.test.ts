@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../db/client.server.ts";
 import { pgRateBudgets } from "../../app/services/connections/budgets.server.ts";
 import { IntegrationError } from "../../integrations/errors.ts";
+import { takeAll } from "../../integrations/http/budgets.ts";
 import { checkMicrosoft, type MicrosoftConfig } from "../../integrations/microsoft/index.server.ts";
 import { startFakeMicrosoft, type FakeMicrosoft } from "../fakes/microsoft/server.ts";
 import { freshDatabase, testDatabaseUrl, testDbKind, type TestDatabase } from "../support/db.ts";
@@ -52,6 +53,34 @@ describe("shared provider budgets", () => {
     expect((await a.take("test:short", 1, 200)).ok).toBe(false);
     await new Promise((r) => setTimeout(r, 250));
     expect((await a.take("test:short", 1, 200)).ok).toBe(true);
+  });
+
+  it("spends a project's and a user's budget both or neither: a spent user gives the project's call back", async () => {
+    const a = pgRateBudgets(database.db);
+    const b = pgRateBudgets(other.db);
+    const project = { key: "test:project", limit: 5, windowMs: 60_000 };
+    const user = (n: number) => ({ key: `test:user:${n}`, limit: 1, windowMs: 60_000 });
+    // User 0 asks four times: once granted, three times refused — the project keeps four of its five.
+    const first = await Promise.all([a, b, a, b].map((store) => takeAll(store, [project, user(0)])));
+    expect(first.filter((r) => r.ok)).toHaveLength(1);
+    expect(first.filter((r) => !r.ok).map((r) => !r.ok && r.key)).toEqual(["test:user:0", "test:user:0", "test:user:0"]);
+    const others = await Promise.all([1, 2, 3, 4, 5].map((n) => takeAll(n % 2 ? a : b, [project, user(n)])));
+    expect(others.filter((r) => r.ok)).toHaveLength(4);
+    expect(others.filter((r) => !r.ok).map((r) => !r.ok && r.key)).toEqual(["test:project"]);
+    // The user the project refused spent nothing of their own: their one call is still there.
+    const refused = others.findIndex((r) => !r.ok) + 1;
+    expect((await a.take(`test:user:${refused}`, 1, 60_000)).ok).toBe(true);
+    expect((await a.take(`test:user:${refused === 1 ? 2 : 1}`, 1, 60_000)).ok).toBe(false);
+  });
+
+  it("gives nothing back to a window that has started again", async () => {
+    const a = pgRateBudgets(database.db);
+    const taken = await a.take("test:rolled", 1, 150);
+    expect(taken.ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await a.take("test:rolled", 1, 150)).ok).toBe(true);
+    if (taken.ok) await a.giveBack!("test:rolled", taken.windowStart!);
+    expect((await a.take("test:rolled", 1, 150)).ok).toBe(false);
   });
 
   it("a Retry-After seen by one process holds back another before it calls the provider", async () => {

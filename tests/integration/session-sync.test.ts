@@ -121,7 +121,7 @@ describe("the sessions-sync job under rate limits", () => {
     await pgRateBudgets(db).block(dailyWritesKey("zlan"), nextUtcMidnight());
     const before = zoom.requests.filter((r) => r.method === "POST").length;
     const s = await createLiveSession(db, lan, weekly("zoom", "Toán trên Zoom — hết lượt hôm nay"));
-    expect(s).toMatchObject({ syncState: "pending", syncMessage: "rate_limited", externalId: null });
+    expect(s).toMatchObject({ syncState: "pending", syncMessage: "daily_limit", externalId: null });
     const t0 = Date.now();
     const run = await syncPending(db);
     expect(Date.now() - t0).toBeLessThan(10_000);

@@ -27,8 +27,8 @@ export function pgRateBudgets(db: DbOrTx): RateBudgets {
           setWhere: sql`(${providerBudgets.blockedUntil} is null or ${providerBudgets.blockedUntil} <= ${now.toISOString()}::timestamptz)
             and (${providerBudgets.windowStart} <= ${stale}::timestamptz or ${providerBudgets.used} < ${limit})`,
         })
-        .returning({ used: providerBudgets.used });
-      if (row) return { ok: true };
+        .returning({ windowStart: providerBudgets.windowStart });
+      if (row) return { ok: true, windowStart: row.windowStart };
       const [held] = await db
         .select({ windowStart: providerBudgets.windowStart, used: providerBudgets.used, blockedUntil: providerBudgets.blockedUntil })
         .from(providerBudgets)
@@ -36,6 +36,13 @@ export function pgRateBudgets(db: DbOrTx): RateBudgets {
       const full = held.used >= limit && held.windowStart.getTime() > now.getTime() - windowMs;
       const waits = [held.blockedUntil && held.blockedUntil > now ? held.blockedUntil.getTime() : 0, full ? held.windowStart.getTime() + windowMs : 0];
       return { ok: false, retryAt: new Date(Math.max(...waits, now.getTime() + 1)) };
+    },
+    async giveBack(key, windowStart) {
+      // Only in the window the call was counted in: a window that has started again owes nothing.
+      await db
+        .update(providerBudgets)
+        .set({ used: sql`${providerBudgets.used} - 1` })
+        .where(sql`${providerBudgets.key} = ${key} and ${providerBudgets.windowStart} = ${windowStart.toISOString()}::timestamptz and ${providerBudgets.used} > 0`);
     },
     async block(key, until) {
       await db
