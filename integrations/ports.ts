@@ -205,8 +205,13 @@ export type CoursePublisher = Pick<CourseProvider, "provider" | "publishMaterial
  * says when the budget opens again; `block` records a provider's "wait until" for every process.
  */
 export interface RateBudgets {
-  /** One call from `key`'s window; `windowStart` names the window it was counted in. */
-  take(key: string, limit: number, windowMs: number): Promise<{ ok: true; windowStart?: Date } | { ok: false; retryAt: Date }>;
+  /**
+   * One call from `key`'s window; `windowStart` names the window it was counted in. With
+   * `spread`, calls are spaced evenly instead (one per windowMs / limit, never a burst), for a
+   * provider that counts over a sliding window: a fixed window lets twice the limit through
+   * across its boundary.
+   */
+  take(key: string, limit: number, windowMs: number, opts?: { spread?: boolean }): Promise<{ ok: true; windowStart?: Date } | { ok: false; retryAt: Date }>;
   block(key: string, until: Date): Promise<void>;
   /** Returns a call taken in `windowStart` that was not made (nothing when that window has passed). */
   giveBack?(key: string, windowStart: Date): Promise<void>;

@@ -99,8 +99,8 @@ export function failureErrors(context: Readonly<RouterContextProvider>, failure:
   return Object.fromEntries(Object.entries(failure.errors).map(([field, key]) => [field, waitMessage(context, key, retryAt)]));
 }
 
-/** A zod failure as the form shows it: each field's first message (an i18n key), by field name. */
-export function zodErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
+/** A zod failure as the form shows it: each field's first message as the schema wrote it, by field name (result.ts's zodErrors maps messages to errors.* keys instead). */
+export function fieldMessages(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const i of issues) errors[String(i.path[0])] ??= i.message;
   return errors;

@@ -10,7 +10,7 @@ import { oauthRedirectUri, startFlow } from "../services/connections/oauth.serve
 import { GOOGLE_SCHOOL_SCOPES } from "../../integrations/google/config.ts";
 import { Field } from "../components/forms.tsx";
 import { ConnectionOutcome } from "../components/connection-outcome.tsx";
-import { badRequest, zodErrors } from "./_form.server.ts";
+import { badRequest, fieldMessages } from "./_form.server.ts";
 import { schoolAudit, schoolConnections, type ConnectionView } from "../services/connections/overview.server.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
@@ -56,7 +56,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   if (!parsed.success) {
     const intent = typeof fields.intent === "string" && /^save_(google|zoom|microsoft)$/.test(fields.intent) ? fields.intent : null;
     if (!intent) throw data({ message: "bad_request" }, { status: 400 });
-    const errors = zodErrors(parsed.error.issues);
+    const errors = fieldMessages(parsed.error.issues);
     return badRequest({ form: intent, errors });
   }
   const who = { actorId: actor.id, address: clientAddress(request) };

@@ -8,7 +8,7 @@ import { organizations } from "../../db/schema/index.ts";
 import { useT, type MessageKey } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { pageTitle } from "../lib/meta.ts";
-import { badRequest, formObject, readForm, zodErrors } from "./_form.server.ts";
+import { badRequest, formObject, readForm, fieldMessages } from "./_form.server.ts";
 import { requireRepositoryAdmin } from "./_repositories.server.ts";
 
 /** The repositories an admin manages (the province's and its schools', or their school's) and the add form. */
@@ -48,7 +48,7 @@ export async function action({ request, url, context }: Route.ActionArgs) {
   const fields = formObject(await readForm(request, context));
   const parsed = AddForm.safeParse(fields);
   if (!parsed.success) {
-    const errors = zodErrors(parsed.error.issues);
+    const errors = fieldMessages(parsed.error.issues);
     return badRequest({ errors, values: fields });
   }
   const input = parsed.data;

@@ -15,7 +15,7 @@ import { Field, Notice } from "../components/forms.tsx";
 import { Link } from "../components/link.tsx";
 import { translate, useT } from "../i18n/index.ts";
 import { localeContext } from "../context.ts";
-import { badRequest, formObject, safeNext, readForm, waitMessage, zodErrors } from "./_form.server.ts";
+import { badRequest, formObject, safeNext, readForm, waitMessage, fieldMessages } from "./_form.server.ts";
 import { BODY_LIMITS } from "../server/limits.ts";
 import { pageTitleAndDescription } from "../lib/meta.ts";
 
@@ -40,7 +40,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const form = formObject(await readForm(request, context, BODY_LIMITS.anonymous));
   const parsed = SignInSchema.safeParse(form);
   if (!parsed.success) {
-    const errors = zodErrors(parsed.error.issues);
+    const errors = fieldMessages(parsed.error.issues);
     return badRequest({ errors, identifier: form.identifier ?? "", formError: undefined as string | undefined });
   }
   const db = getDb();

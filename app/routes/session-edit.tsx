@@ -17,7 +17,7 @@ import { Field, FormError } from "../components/forms.tsx";
 import { SessionLateAfter, SessionRepeatDays, SessionWhen } from "../components/session-fields.tsx";
 import { Link } from "../components/link.tsx";
 import { useT, type MessageKey } from "../i18n/index.ts";
-import { badRequest, readForm, zodErrors } from "./_form.server.ts";
+import { badRequest, readForm, fieldMessages } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 function occurrenceParam(url: URL): Date | null {
@@ -69,14 +69,14 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   try {
     if (at) {
       const parsed = Move.safeParse(raw);
-      if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values, platformError: null });
+      if (!parsed.success) return badRequest({ errors: fieldMessages(parsed.error.issues), values, platformError: null });
       const v = parsed.data;
       const done = await moveOccurrence(db, actor, s.id, at, { startsAt: vnInstant(v.day, v.time), durationMinutes: v.duration });
       if (done.platformError) return { errors: {}, values, platformError: done.platformError };
       throw redirect(`/sessions/${s.id}?moved=1`);
     }
     const parsed = Series.safeParse(raw);
-    if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values, platformError: null });
+    if (!parsed.success) return badRequest({ errors: fieldMessages(parsed.error.issues), values, platformError: null });
     const v = parsed.data;
     const weekly = Boolean(s.weekdays?.length);
     const startsAt = vnInstant(v.day, v.time);

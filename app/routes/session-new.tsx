@@ -18,7 +18,7 @@ import { lateAfterMinutes, sessionFormInput, sessionLink, sessionRepeat, session
 import { Link } from "../components/link.tsx";
 import { useLocale, useT, type MessageKey } from "../i18n/index.ts";
 import { subjectName } from "../lib/curriculum.ts";
-import { badRequest, readForm, zodErrors } from "./_form.server.ts";
+import { badRequest, readForm, fieldMessages } from "./_form.server.ts";
 import { pageTitle } from "../lib/meta.ts";
 
 const PLATFORMS = ["zoom", "google", "microsoft", "link"] as const;
@@ -60,7 +60,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
   const cls = await getClassForTeacher(db, actor, params.classId);
   const { raw, values } = sessionFormInput(await readForm(request, context), ["weekdays", "classIds"]);
   const parsed = Form_.safeParse(raw);
-  if (!parsed.success) return badRequest({ errors: zodErrors(parsed.error.issues), values });
+  if (!parsed.success) return badRequest({ errors: fieldMessages(parsed.error.issues), values });
   const v = parsed.data;
   const startsAt = vnInstant(v.day, v.time);
   // The first day always belongs to the series.

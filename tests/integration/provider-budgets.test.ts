@@ -83,6 +83,25 @@ describe("shared provider budgets", () => {
     expect((await a.take("test:rolled", 1, 150)).ok).toBe(false);
   });
 
+  it("spreads calls evenly when asked: never more than the limit in any sliding window, from two processes", async () => {
+    const stores = [pgRateBudgets(database.db), pgRateBudgets(other.db)];
+    const times: number[] = [];
+    // Four callers at once, as four teachers saving, until 30 calls have gone out.
+    await Promise.all(
+      [0, 1, 2, 3].map(async (n) => {
+        while (times.length < 30) {
+          const r = await stores[n % 2].take("test:spread", 20, 1000, { spread: true });
+          if (r.ok) times.push(Date.now());
+          else await new Promise((w) => setTimeout(w, Math.max(1, r.retryAt.getTime() - Date.now())));
+        }
+      }),
+    );
+    times.sort((x, y) => x - y);
+    for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(20);
+    // Spaced, not bunched: 30 calls at 20 a second take about a second and a half.
+    expect(times.at(-1)! - times[0]).toBeGreaterThanOrEqual(29 * 50);
+  });
+
   it("a Retry-After seen by one process holds back another before it calls the provider", async () => {
     fake.throttleNext(3, "120");
     const first = await checkMicrosoft(cfg, tenant, { budgets: pgRateBudgets(database.db) }).catch((e: unknown) => e);
