@@ -112,6 +112,8 @@ export default [
   route("lessons/:lessonId/licence", "routes/lesson-licence.tsx"),
   route("classes/:classId/import-cartridge", "routes/cartridge-import.tsx"),
   route("classes/:classId/cartridge.imscc", "routes/cartridge-export.tsx"),
+  // A teacher links their class to their own course on Google Classroom or Teams
+  route("classes/:classId/platforms", "routes/class-platforms.tsx"),
 
   // Any other URL: "page not found", inside the frame (the root's middleware and loader run).
   route("*", "routes/not-found.tsx"),

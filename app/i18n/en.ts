@@ -6,6 +6,7 @@ import { en as cartridgeEN } from "./sections/cartridge.ts";
 import { en as rosterEN } from "./sections/roster.ts";
 import { en as courseSyncEN } from "./sections/courseSync.ts";
 import { en as coursePushEN } from "./sections/coursePush.ts";
+import { en as platformLinksEN } from "./sections/platformLinks.ts";
 import { en as sessionsMoreEN } from "./sections/sessionsMore.ts";
 
 /** English. Same keys and the same {placeholders} as vi.ts. */
@@ -1190,5 +1191,6 @@ export const en: Dictionary = {
   roster: rosterEN,
   courseSync: courseSyncEN,
   coursePush: coursePushEN,
+  platformLinks: platformLinksEN,
   sessionsMore: sessionsMoreEN,
 };

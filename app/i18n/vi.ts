@@ -5,6 +5,7 @@ import { vi as cartridgeVI } from "./sections/cartridge.ts";
 import { vi as rosterVI } from "./sections/roster.ts";
 import { vi as courseSyncVI } from "./sections/courseSync.ts";
 import { vi as coursePushVI } from "./sections/coursePush.ts";
+import { vi as platformLinksVI } from "./sections/platformLinks.ts";
 import { vi as sessionsMoreVI } from "./sections/sessionsMore.ts";
 
 /** Vietnamese — the default language. `en.ts` has the same keys. */
@@ -1187,6 +1188,7 @@ export const vi = {
   roster: rosterVI,
   courseSync: courseSyncVI,
   coursePush: coursePushVI,
+  platformLinks: platformLinksVI,
   sessionsMore: sessionsMoreVI,
 };
 

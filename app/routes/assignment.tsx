@@ -4,6 +4,8 @@ import { useRef } from "react";
 import { mathLinks } from "../lib/math-styles.ts";
 import { useHideBrokenImages } from "../components/broken-images.tsx";
 import type { Route } from "./+types/assignment";
+import { platformLinks } from "../services/sync/teacher-links.server.ts";
+import { PlatformLinks } from "../components/platform-links.tsx";
 import { getDb } from "../../db/client.server.ts";
 import { requireRole } from "../auth/guards.server.ts";
 import { assignmentForStudent, submitAssignment } from "../services/assignments.server.ts";
@@ -18,7 +20,11 @@ import { BODY_LIMITS } from "../server/limits.ts";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "student");
-  return assignmentForStudent(getDb(), actor, params.assignmentId);
+  const db = getDb();
+  const page = await assignmentForStudent(db, actor, params.assignmentId);
+  // Synced from Classroom or Teams: the platform's own page, where its attachments (a Forms quiz…) live.
+  const platforms = (await platformLinks(db, "coursework", [params.assignmentId]))[params.assignmentId] ?? [];
+  return { ...page, platforms };
 }
 
 export async function action({ request, url, context, params }: Route.ActionArgs) {
@@ -30,7 +36,7 @@ export async function action({ request, url, context, params }: Route.ActionArgs
 }
 
 export default function AssignmentPage() {
-  const { assignment: a, attachments, submission, files } = useLoaderData<typeof loader>();
+  const { assignment: a, attachments, submission, files, platforms } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const t = useT();
@@ -51,6 +57,7 @@ export default function AssignmentPage() {
           {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
         </p>
         <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
+        <PlatformLinks links={platforms} />
         {attachments.length > 0 ? (
           <>
             <h2>{t("assignment.attachments")}</h2>

@@ -14,6 +14,8 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { Notice } from "../components/forms.tsx";
 import { badRequest, formObject, readForm } from "./_form.server.ts";
 import { withdrawPush } from "../services/sync/push.server.ts";
+import { platformLinks } from "../services/sync/teacher-links.server.ts";
+import { PlatformLinks } from "../components/platform-links.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   const actor = requireRole(url, context, "teacher");
@@ -21,7 +23,8 @@ export async function loader({ url, context, params }: Route.LoaderArgs) {
   const page = await classPage(db, actor, params.classId);
   const now = new Date();
   const sessions = await sessionsOfClasses(db, [page.class.id], { from: new Date(now.getTime() - 2 * 3_600_000), to: new Date(now.getTime() + 7 * 86_400_000) }, now);
-  return { ...page, sessions };
+  const platforms = (await platformLinks(db, "course", [page.class.id]))[page.class.id] ?? [];
+  return { ...page, sessions, platforms };
 }
 
 /**
@@ -86,13 +89,15 @@ export default function ClassPage() {
       <p className="muted">
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
       </p>
+      <PlatformLinks links={data.platforms} />
       <p className="actions">
         <Link className="button" to={`/classes/${c.id}/gradebook`}>
           {t("classes.gradebook")}
         </Link>{" "}
         <Link className="button" to={`/classes/${c.id}/sessions/new`} data-testid="schedule-session">
           {t("sessions.schedule")}
-        </Link>
+        </Link>{" "}
+        <Link to={`/classes/${c.id}/platforms`}>{t("platformLinks.manage")}</Link>
       </p>
       <SessionList items={data.sessions} canJoin />
       <div className="grid grid-2">

@@ -9,11 +9,16 @@ import { useLocale, useT } from "../i18n/index.ts";
 import { ClassWorkLists } from "../components/class-work.tsx";
 import { StudentGradebook } from "../components/gradebook.tsx";
 import { levelOfGrade } from "../lib/curriculum.ts";
+import { platformLinks } from "../services/sync/teacher-links.server.ts";
+import { PlatformLinks } from "../components/platform-links.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
   // A teacher is let through only to be sent to the teacher's page of their own class.
   const actor = requireRole(url, context, "student", "teacher");
-  return classForStudent(getDb(), actor, params.classId);
+  const db = getDb();
+  const page = await classForStudent(db, actor, params.classId);
+  const platforms = (await platformLinks(db, "course", [page.class.id]))[page.class.id] ?? [];
+  return { ...page, platforms };
 }
 
 export default function MyClass() {
@@ -33,6 +38,7 @@ export default function MyClass() {
         {t("common.grade", { grade: c.grade })} · {t("common.schoolYear")} {formatSchoolYear(c.schoolYear)}
         {c.teachers ? ` · ${t("classWork.teachers", { names: c.teachers })}` : ""}
       </p>
+      <PlatformLinks links={data.platforms} />
       <StudentGradebook work={data.assignments} primary={levelOfGrade(c.grade) === "tieu_hoc"} heading={t("gradebook.mine")} />
       <ClassWorkLists lessons={data.lessons} assignments={data.assignments} assignmentHref={(id) => `/assignments/${id}`} />
     </>

@@ -5,6 +5,8 @@ describe("Graph education records as course shapes", () => {
   it("skips what it cannot map, with the reason, instead of guessing", () => {
     expect(mapClass({ displayName: "x" })).toEqual({ skip: { kind: "course", externalId: "(no id)", reason: "the class has no id" } });
     expect(mapMember({ id: "u1", displayName: "A" })).toEqual({ skip: { kind: "user", externalId: "u1", reason: "the person has no role (primaryRole)" } });
+    expect(mapAssignment({ id: "a2", displayName: "B", status: "assigned" })).toMatchObject({ item: { state: "published" } });
+    expect(mapAssignment({ id: "a3", displayName: "C", status: "scheduled" })).toMatchObject({ item: { state: "draft" } });
     expect(mapAssignment({ id: "a1", displayName: "A", status: "archived" })).toEqual({ skip: { kind: "coursework", externalId: "a1", reason: 'unknown assignment status "archived"' } });
     expect(mapSubmission({ id: "s1", recipient: { userId: "u" }, status: "excused" }, "a1", null)).toMatchObject({ skip: { reason: 'unknown submission status "excused"' } });
   });

@@ -61,7 +61,10 @@ export function mapAssignment(raw: Raw): Mapped<ExternalCoursework> {
   const grading = obj(raw.grading);
   const points = grading && POINTS_GRADING.test(String(grading["@odata.type"] ?? "")) && typeof grading.maxPoints === "number" ? grading.maxPoints : null;
   const link = str(raw.webUrl);
-  return { item: { externalId: id, title, dueAt: date(raw.dueDateTime), maxPoints: points, state, ...(link ? { link } : {}) } };
+  // As the neutral states Classroom's also map to: "assigned" (given to the students) and
+  // "published" (being given) are the class's; "draft" and "scheduled" are not yet.
+  const neutral = state === "assigned" || state === "published" ? "published" : "draft";
+  return { item: { externalId: id, title, dueAt: date(raw.dueDateTime), maxPoints: points, state: neutral, ...(link ? { link } : {}) } };
 }
 
 /**

@@ -164,7 +164,9 @@ export function createTeamsClasses(deps: TeamsClassesDeps): CourseProvider {
       return { accountName: conn.externalAccount ?? "Microsoft 365", detail: page.value.length ? undefined : "no class visible" };
     },
 
-    listCourses(conn, cursor) {
+    listCourses(conn, cursor, filter) {
+      // One teacher's classes: that user's taughtClasses (the user by id or userPrincipalName).
+      if (filter?.teacher) return pages(conn, "education.users.taughtClasses", `/education/users/${encodeURIComponent(filter.teacher)}/taughtClasses`, { select: SELECT.classes }, cursor, mapClass);
       return pages(conn, "education.classes.list", "/education/classes", { select: SELECT.classes }, cursor, mapClass);
     },
 

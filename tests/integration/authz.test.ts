@@ -208,6 +208,8 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "OAI-PMH Identify", path: () => "/oai?verb=Identify", expect: { ...row({}, 200), anon: 200 } },
   { name: "Common Cartridge import page", path: () => `/classes/${ids.toan6}/import-cartridge`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "Common Cartridge export", path: () => `/classes/${ids.toan6}/cartridge.imscc`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  // Linking a class to the teacher's own course on Classroom / Teams: the class's teachers only.
+  { name: "link the class to Classroom / Teams", path: () => `/classes/${ids.toan6}/platforms`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   // The resource library: everyone signed in searches it; the lesson editor's library panel is the class's teachers'
   { name: "library search", path: () => "/library?q=toan&grade=6", expect: row(ALL_SIGNED_IN, 200) },
   { name: "lesson editor's library search", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/edit?libq=toan`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
@@ -653,6 +655,12 @@ const ACTIONS: { name: string; path: () => string; body: () => Record<string, st
     path: () => `/sessions/${ids.session}/attendance?at=${encodeURIComponent(ids.sessionStart)}`,
     body: () => ({ intent: "confirm", personKey: "p1", studentId: ids.an }),
     expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403 },
+  },
+  {
+    name: "link another teacher's class to a Classroom course",
+    path: () => `/classes/${ids.toan6}/platforms`,
+    body: () => ({ connectionId: "00000000-0000-4000-8000-000000000000", courseId: "c-1" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, hung: 403, schoolAdmin: 403, province: 403 },
   },
   {
     name: "schedule a live session for another teacher's class",

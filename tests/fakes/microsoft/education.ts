@@ -2,7 +2,7 @@
  * The fake Graph's education API, after the Graph docs and their samples: classes, their members
  * and teachers, assignments (create as draft, publish → `published` with a Teams `webUrl`, PATCH,
  * DELETE then 404) with their resources, submissions with `$expand=outcomes`, class modules with
- * their resources (create, publish, PATCH, DELETE). Lists are paged: `$top` capped at the
+ * their resources (create, publish, PATCH, DELETE), and a user's `taughtClasses`. Lists are paged: `$top` capped at the
  * server's page size, absolute `@odata.nextLink` with `$skiptoken` that keep the query's
  * `$select`/`$expand`; `$select` trims every record to the fields asked. Records are kept as raw
  * objects, so tests can add odd ones (an unknown status, a missing name) next to the samples.
@@ -152,6 +152,15 @@ export function createFakeEducation(base: () => string): FakeEducation {
     if (parts[0] === "classes" && parts.length === 1 && method === "GET") {
       count("classes.list");
       return paged(url, state.classes, "education/classes");
+    }
+    if (parts[0] === "users" && parts[1] && parts[2] === "taughtClasses" && parts.length === 3 && method === "GET") {
+      // The user by id or by userPrincipalName (mail here), as Graph takes either in the path.
+      count("taughtClasses.list");
+      const key = parts[1].toLowerCase();
+      const user = [...state.members.values()].flat().find((m) => String(m.id).toLowerCase() === key || String(m.mail ?? "").toLowerCase() === key || String(m.userPrincipalName ?? "").toLowerCase() === key);
+      if (!user) return error(404, "ResourceNotFound", "Resource not found for the segment 'users'.");
+      const taught = state.classes.filter((c) => (state.teachers.get(String(c.id)) ?? []).includes(String(user.id)));
+      return paged(url, taught, `education/users('${parts[1]}')/taughtClasses`);
     }
     if (parts[0] !== "classes" || !parts[1]) return error(404, "ResourceNotFound", `No route ${method} ${url.pathname}`);
     const classId = parts[1];
