@@ -59,6 +59,8 @@ describe("dictionaries", () => {
       "connections.provider.zoom",
       "coursePush.platform.google",
       "coursePush.platform.microsoft",
+      "platformLinks.platform.google",
+      "platformLinks.platform.microsoft",
       "courseSync.reason.other",
       "sessions.platform.google",
       "sessions.platform.microsoft",
