@@ -51,6 +51,14 @@ export default function AssignmentPage() {
           {overdue && (!submission || submission.status === "missing") ? <span className="badge badge-err">{t("assignment.overdue")}</span> : null}
         </p>
         <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
+        {a.formUrl ? (
+          <p>
+            <a href={a.formUrl} target="_blank" rel="noopener noreferrer" className="button primary" data-testid="form-link">
+              {t("quiz.open")}
+            </a>
+            {a.formTitle ? <span className="muted"> · {a.formTitle}</span> : null}
+          </p>
+        ) : null}
         {attachments.length > 0 ? (
           <>
             <h2>{t("assignment.attachments")}</h2>

@@ -8,13 +8,16 @@ import type { FakeGoogle } from "../fakes/google/server.ts";
 import type { FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
 export const MEET_SCOPES = "openid https://www.googleapis.com/auth/meetings.space.created https://www.googleapis.com/auth/meetings.space.readonly";
+/** The read-only Forms scopes a quiz's scores are read with. */
+export const FORMS_SCOPES = "https://www.googleapis.com/auth/forms.body.readonly https://www.googleapis.com/auth/forms.responses.readonly";
 
 export async function connectedGoogleSchool(
   db: Db,
   google: FakeGoogle,
   p: { schoolId: string; client: { clientId: string; clientSecret: string }; admin: string; domain: string; scope?: string },
 ): Promise<string> {
-  const grant = google.oidc.mint(p.client.clientId, p.admin, p.scope ?? MEET_SCOPES, google.url);
+  const scope = p.scope ?? MEET_SCOPES;
+  const grant = google.oidc.mint(p.client.clientId, p.admin, scope, google.url);
   const id = crypto.randomUUID();
   await db.insert(connections).values({
     id,
@@ -22,6 +25,7 @@ export async function connectedGoogleSchool(
     provider: "google",
     kind: "oauth_user",
     clientId: p.client.clientId,
+    scopes: scope.split(" "),
     externalAccount: p.domain,
     accountName: p.admin,
     status: "connected",
