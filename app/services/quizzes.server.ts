@@ -87,7 +87,7 @@ export async function attachQuiz(db: Db, actor: Actor, assignmentId: string, raw
     } catch (e) {
       if (!isIntegrationError(e)) throw e;
       if (e.code === "not_found") return fail({ formUrl: "quiz.errors.formNotFound" });
-      if (e.code === "rejected" && e.status === 403) return fail({ formUrl: "quiz.errors.formForbidden" });
+      if (e.code === "rejected" && e.status === 403) return fail({ formUrl: /scope/i.test(e.providerMessage ?? "") ? "quiz.errors.scopeMissing" : "quiz.errors.formForbidden" });
       // A rate limit or an outage: attached now, checked by the first read.
     }
     if (info && !info.isQuiz) return fail({ formUrl: "quiz.errors.notQuiz" });

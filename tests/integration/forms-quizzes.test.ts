@@ -17,13 +17,15 @@ import type { Db } from "../../db/client.server.ts";
 import { dueQuizzes, readDueQuizzes, readQuizScores } from "../../app/services/quizzes.server.ts";
 import { syncConnection } from "../../app/services/sync/course-sync.server.ts";
 import { demoLookup } from "../support/demo.ts";
-import { connectedGoogleSchool, FORMS_SCOPES, MEET_SCOPES } from "../support/connections.ts";
+import { connectedGoogleSchool, connectedGoogleTeacher, FORMS_SCOPES, MEET_SCOPES } from "../support/connections.ts";
 import { fieldError, htmlText } from "../support/html.ts";
 import { startHub, type Client, type Hub } from "../support/hub.ts";
 import { startFakeGoogle, type FakeForm, type FakeGoogle } from "../fakes/google/server.ts";
 
 const DOMAIN = "nguyendu.lopso.demo";
 const GOOGLE = { clientId: "lopso-79001.apps.googleusercontent.com", clientSecret: "GOCSPX-forms" };
+/** The hub's own app, through which teachers connect their own accounts. */
+const HUB_APP = { clientId: "lopso-hub.apps.googleusercontent.com", clientSecret: "GOCSPX-hub" };
 const A = "https://www.googleapis.com/auth/";
 const CLASSROOM = `${A}classroom.courses.readonly ${A}classroom.rosters.readonly ${A}classroom.profile.emails ${A}classroom.coursework.students`;
 const ALL_SCOPES = `${MEET_SCOPES} ${CLASSROOM} ${FORMS_SCOPES}`;
@@ -57,7 +59,13 @@ const page = async (c: Client, path = quizPage()) => {
 };
 
 beforeAll(async () => {
-  google = await startFakeGoogle({ clients: [GOOGLE], accounts: [{ sub: "g-admin", email: `hieutruong@${DOMAIN}`, name: "Vũ Thị Hạnh", hd: DOMAIN }] });
+  google = await startFakeGoogle({
+    clients: [GOOGLE, HUB_APP],
+    accounts: [
+      { sub: "g-admin", email: `hieutruong@${DOMAIN}`, name: "Vũ Thị Hạnh", hd: DOMAIN },
+      { sub: "g-hoa", email: "hoa.lt@kimdong.lopso.demo", name: "Lê Thị Hoa" },
+    ],
+  });
   Object.assign(process.env, { GOOGLE_ISSUER: google.url, GOOGLE_API_URL: `${google.url}/` });
   hub = await startHub();
   db = hub.database.db;
@@ -173,9 +181,12 @@ describe("Google Forms quizzes", () => {
     expect((await quizRow()).lastOutcome).toBe("ok");
   });
 
-  it("reading again changes nothing; the job comes back an hour later for later submissions", async () => {
+  it("reading again changes nothing (a token Google stopped taking is refreshed once); the job comes back an hour later for later submissions", async () => {
     const before = await db.select().from(events).where(eq(events.type, "grade.posted"));
+    google.oidc.expireAccessTokens();
+    const tokens = google.calls.token;
     const s = await readQuizScores(db, ids.assignment);
+    expect(google.calls.token - tokens).toBe(1);
     expect(s).toMatchObject({ outcome: "ok", responses: 5, graded: 0, unmatched: 2 });
     expect(await db.select().from(events).where(eq(events.type, "grade.posted"))).toHaveLength(before.length);
     expect(await dueQuizzes(db)).toEqual([]);
@@ -300,6 +311,31 @@ describe("Google Forms quizzes", () => {
     expect(google.forms.calls["forms.get"]).toBe(calls);
     // Nothing of the grades moved meanwhile.
     expect(await db.select().from(submissions).where(eq(submissions.assignmentId, ids.assignment))).toEqual(grades);
+  });
+
+  it("a teacher's own Google account without the Forms scopes: their page asks to grant more; a grant Google narrowed says so from Google's 403", async () => {
+    const find = demoLookup(db);
+    const kimDong = await find.school("79002");
+    const hoaId = await find.user("hoa.lt@kimdong.lopso.demo");
+    const cls = await find.class("3A1");
+    const own = await connectedGoogleTeacher(db, google, { schoolId: kimDong, teacherId: hoaId, clientId: HUB_APP.clientId, email: "hoa.lt@kimdong.lopso.demo", scope: MEET_SCOPES });
+    const [a] = await db.insert(assignments).values({ classId: cls, authorId: hoaId, title: "Kiểm tra Tiếng Việt", dueAt: new Date(Date.now() - 3600_000), scale: "primary_levels" }).returning({ id: assignments.id });
+    const hoa = await hub.as("hoa.lt@kimdong.lopso.demo");
+    const account = await page(hoa, "/account/connections");
+    const prompt = /<div[^>]*data-testid="google-more-scopes"[\s\S]*?<\/ul>/.exec(account)?.[0] ?? "";
+    expect(prompt).toContain('data-scope="formsResponses"');
+    expect(prompt).not.toContain('data-scope="guardians"');
+    expect(htmlText(await page(hoa, `/assignments/${a.id}/quiz`))).toContain("chưa được cấp quyền đọc Google Forms");
+
+    // The row says the scopes were granted, but the token Google holds has not got them.
+    await db.update(connections).set({ scopes: `${MEET_SCOPES} ${FORMS_SCOPES}`.split(" ") }).where(eq(connections.id, own));
+    const res = await hoa.post(`/assignments/${a.id}/quiz`, { intent: "attach", formUrl: editUrl(quiz.formId) });
+    expect(res.status).toBe(400);
+    expect(fieldError(await res.text(), "formUrl")).toContain("chưa được cấp quyền đọc Google Forms");
+    expect(await db.select().from(assignmentQuizzes).where(eq(assignmentQuizzes.assignmentId, a.id))).toHaveLength(0);
+    await db.insert(assignmentQuizzes).values({ assignmentId: a.id, formId: quiz.formId, responderUrl: "https://docs.google.com/forms/d/e/x/viewform", attachedBy: hoaId });
+    expect(await readQuizScores(db, a.id)).toMatchObject({ outcome: "scope_missing", message: "Request had insufficient authentication scopes." });
+    expect(await db.select().from(submissions).where(eq(submissions.assignmentId, a.id))).toHaveLength(0);
   });
 
   it("a synced Classroom coursework that carries a form shows its link; its grade comes with the sync", async () => {

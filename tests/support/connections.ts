@@ -62,3 +62,25 @@ export async function connectedMicrosoftTeacher(
   });
   return id;
 }
+
+/** A teacher's own Google account, as the connect flow leaves it: fresh for an hour, with `scope` granted. */
+export async function connectedGoogleTeacher(db: Db, google: FakeGoogle, p: { schoolId: string; teacherId: string; clientId: string; email: string; scope: string }): Promise<string> {
+  const grant = google.oidc.mint(p.clientId, p.email, p.scope, google.url);
+  const id = crypto.randomUUID();
+  await db.insert(connections).values({
+    id,
+    schoolId: p.schoolId,
+    teacherId: p.teacherId,
+    provider: "google",
+    kind: "oauth_user",
+    accountName: p.email,
+    clientId: p.clientId,
+    scopes: p.scope.split(" "),
+    status: "connected",
+    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "google", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
+    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
+    tokenVersion: 1,
+    connectedAt: new Date(),
+  });
+  return id;
+}
