@@ -380,14 +380,3 @@ export async function readDueQuizzes(db: Db, now = new Date()): Promise<Record<s
   }
   return out;
 }
-
-/** Which of the class's students may be given a response (for the teacher's choice). */
-export async function classStudents(db: Db, classId: string) {
-  return db
-    .select({ id: users.id, fullName: users.fullName, email: users.email })
-    .from(classMembers)
-    .innerJoin(users, eq(users.id, classMembers.userId))
-    .where(and(eq(classMembers.classId, classId), eq(classMembers.role, "student"), isNull(users.deactivatedAt)))
-    .orderBy(asc(users.sortKey));
-}
-

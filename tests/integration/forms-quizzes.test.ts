@@ -313,6 +313,20 @@ describe("Google Forms quizzes", () => {
     expect(await db.select().from(submissions).where(eq(submissions.assignmentId, ids.assignment))).toEqual(grades);
   });
 
+  it("removing the quiz keeps the grades it recorded; the job no longer reads it", async () => {
+    const grades = await db.select().from(submissions).where(eq(submissions.assignmentId, ids.assignment));
+    const res = await lan.post(quizPage(), { intent: "detach" });
+    expect(res.status).toBe(200);
+    expect(htmlText(await res.text())).toContain("Đã gỡ bài kiểm tra khỏi bài tập");
+    expect(await quizRow()).toBeUndefined();
+    expect(await responseRows()).toHaveLength(0);
+    expect(await db.select().from(submissions).where(eq(submissions.assignmentId, ids.assignment))).toEqual(grades);
+    const [a] = await db.select({ formUrl: assignments.formUrl }).from(assignments).where(eq(assignments.id, ids.assignment));
+    expect(a.formUrl).toBeNull();
+    expect(await dueQuizzes(db, new Date(Date.now() + 86_400_000))).toEqual([]);
+    expect(await page(an, `/assignments/${ids.assignment}`)).not.toContain('data-testid="form-link"');
+  });
+
   it("a teacher's own Google account without the Forms scopes: their page asks to grant more; a grant Google narrowed says so from Google's 403", async () => {
     const find = demoLookup(db);
     const kimDong = await find.school("79002");
