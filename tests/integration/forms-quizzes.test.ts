@@ -14,7 +14,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignmentQuizzes, assignments, connections, events, externalLinks, quizResponses, submissions } from "../../db/schema/index.ts";
 import type { Db } from "../../db/client.server.ts";
-import { dueQuizzes, readDueQuizzes, readQuizScores } from "../../app/services/quizzes.server.ts";
+import { dueQuizzes, quizReader, readDueQuizzes, readQuizScores } from "../../app/services/quizzes.server.ts";
+import { refOf } from "../../app/services/live-session-platforms.server.ts";
+import type { QuizResponseRecord } from "../../integrations/ports.ts";
 import { syncConnection } from "../../app/services/sync/course-sync.server.ts";
 import { demoLookup } from "../support/demo.ts";
 import { connectedGoogleSchool, connectedGoogleTeacher, FORMS_SCOPES, MEET_SCOPES } from "../support/connections.ts";
@@ -179,6 +181,27 @@ describe("Google Forms quizzes", () => {
     expect(rows.filter((r) => r.matchedBy === "email")).toHaveLength(3);
     expect(rows.filter((r) => r.studentId === null).map((r) => r.respondentEmail).sort()).toEqual(["cuong.lehoang@gmail.com", null]);
     expect((await quizRow()).lastOutcome).toBe("ok");
+  });
+
+  it("the reader asks for the largest page (5,000), follows nextPageToken, and resumes from a page token", async () => {
+    const [conn] = await db.select().from(connections).where(eq(connections.id, connectionId));
+    const reader = quizReader(db);
+    const from = google.forms.listRequests.length;
+    const pages: { items: QuizResponseRecord[]; nextCursor: string | null }[] = [];
+    for await (const p of reader.listResponses(refOf(conn), quiz.formId)) pages.push(p);
+    expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+    const asked = google.forms.listRequests.slice(from);
+    expect(asked.map((r) => r.pageSize)).toEqual(["5000", "5000", "5000"]);
+    expect(asked.map((r) => r.pageToken)).toEqual([null, pages[0].nextCursor, pages[1].nextCursor]);
+    expect(pages[2].nextCursor).toBeNull();
+    const resumed: QuizResponseRecord[] = [];
+    for await (const p of reader.listResponses(refOf(conn), quiz.formId, pages[1].nextCursor!)) resumed.push(...p.items);
+    expect(resumed).toEqual(pages[2].items);
+    // Another form's page token is not this form's.
+    const other = google.forms.addQuiz({ title: "Khác", questions: [{ questionId: "x", title: "x", points: 1 }] });
+    await expect(reader.listResponses(refOf(conn), other.formId, pages[0].nextCursor!)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: "rejected", status: 400 });
+    const info = await reader.readQuiz(refOf(conn), quiz.formId);
+    expect(info).toMatchObject({ formId: quiz.formId, isQuiz: true, maxScore: 20, title: "Kiểm tra 15 phút — Phân số" });
   });
 
   it("reading again changes nothing (a token Google stopped taking is refreshed once); the job comes back an hour later for later submissions", async () => {

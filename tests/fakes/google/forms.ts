@@ -36,6 +36,8 @@ export type FakeForm = {
 export type FakeForms = {
   forms: Map<string, FakeForm>;
   calls: Record<string, number>;
+  /** Every responses.list served: the form, the page size asked for and the page token given. */
+  listRequests: { formId: string; pageSize: string | null; pageToken: string | null }[];
   /** The largest page served, whatever pageSize asks (Google's is 5000). */
   maxPageSize: number;
   addQuiz: (f: { title: string; questions: FakeQuestion[]; isQuiz?: boolean; collectEmails?: boolean; owners?: string[]; formId?: string }) => FakeForm;
@@ -53,9 +55,11 @@ export function createFakeForms(oidc: OidcCore): FakeForms & { handle: (method: 
   const forms = new Map<string, FakeForm>();
   let throttle = 0;
   let retryAfter = 30;
+  const listRequests: FakeForms["listRequests"] = [];
   const state: FakeForms = {
     forms,
     calls,
+    listRequests,
     maxPageSize: 5000,
     addQuiz(f) {
       const formId = f.formId ?? crypto.randomBytes(33).toString("base64url").slice(0, 44);
@@ -148,6 +152,7 @@ export function createFakeForms(oidc: OidcCore): FakeForms & { handle: (method: 
     if (!form) return apiError(404, "NOT_FOUND", "Requested entity was not found.");
     if (form.owners.length && !form.owners.includes(t.account.email)) return apiError(403, "PERMISSION_DENIED", "The caller does not have permission");
     if (!list) return { status: 200, body: formJson(form) };
+    listRequests.push({ formId: form.formId, pageSize: url.searchParams.get("pageSize"), pageToken: url.searchParams.get("pageToken") });
     const size = Math.min(Number(url.searchParams.get("pageSize") || 5000), state.maxPageSize);
     if (!Number.isInteger(size) || size < 0) return apiError(400, "INVALID_ARGUMENT", "Invalid page size.");
     const token = url.searchParams.get("pageToken");
