@@ -28,7 +28,7 @@ import type { Scale } from "./grades.ts";
 import { quizGrade } from "./quiz-grade.ts";
 import { fail, ok, type Result } from "./result.ts";
 
-/** Why a read did not record scores (or `ok`), each explained on the grading page under `quiz.outcome.<code>`. */
+/** Why a read did not record scores (or `ok`), each explained on the quiz page under `quiz.outcome.<code>`. */
 export type QuizOutcome =
   | "ok"
   | "not_connected"
@@ -254,7 +254,9 @@ export async function readQuizScores(db: Db, assignmentId: string, now = new Dat
  * Each matched student's latest graded response as their grade, through the grading service
  * (one transaction, `grade.posted` only for a grade that changed). A response already written
  * (its submission time and score) is not sent again, so a grade the teacher changed by hand
- * afterwards stays until the student submits again.
+ * afterwards stays until the student submits again. The responses are stored before (in their own
+ * transaction) and the versions after: a crash in between sends the grades again on the next read,
+ * where the grading service finds them unchanged and writes nothing.
  */
 async function applyScores(
   db: Db,
