@@ -48,6 +48,7 @@ export default [
     route(":classId/passwords", "routes/class-passwords.tsx"),
   ]),
   route("assignments/:assignmentId/submissions", "routes/assignment-grading.tsx"),
+  route("assignments/:assignmentId/quiz", "routes/assignment-quiz.tsx"),
 
   // Homeroom teachers (giáo viên chủ nhiệm) of a class group, and the school's admins
   ...prefix("groups", [

@@ -143,7 +143,8 @@ export interface MeetingProvider {
 /** `state`: active | archived | other (provisioned, declined, suspended: not synced). `version`: changes when the record does. */
 export type ExternalCourse = { externalId: string; name: string; section?: string; state: string; link?: string; version?: string };
 export type ExternalMember = { externalId: string; role: "student" | "teacher"; fullName: string; email?: string };
-export type ExternalCoursework = { externalId: string; title: string; dueAt: Date | null; maxPoints: number | null; state: string; link?: string; version?: string };
+/** `form`: a Google Forms quiz attached to the work on the platform (its grade comes with the work's). */
+export type ExternalCoursework = { externalId: string; title: string; dueAt: Date | null; maxPoints: number | null; state: string; link?: string; version?: string; form?: { url: string; title?: string } };
 export type ExternalSubmission = {
   externalId: string;
   courseworkId: string;
@@ -298,4 +299,31 @@ export interface RepositorySource {
   listSets(): Promise<RepositorySet[]>;
   /** Pages of records and deletions to the end of the list; `noRecordsMatch` is an empty harvest. */
   harvest(request: HarvestRequest): AsyncIterable<HarvestPage>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quizzes (Google Forms): a quiz's own description and its responses with their scores, read
+// after the fact. Matching a response to a student is domain logic (by the verified email).
+
+/** `maxScore`: the sum of the graded questions' point values. `responderUri`: the link students open. */
+export type QuizInfo = { formId: string; title: string; isQuiz: boolean; maxScore: number; responderUri: string | null };
+
+/**
+ * One response as the platform last saw it: `totalScore` is null while nothing in it is graded;
+ * `respondentEmail` is present only when the quiz collects (verified) emails.
+ */
+export type QuizResponseRecord = {
+  responseId: string;
+  respondentEmail: string | null;
+  totalScore: number | null;
+  submittedAt: Date;
+  /** Questions the platform graded in this response (auto-graded or graded by hand in Forms). */
+  gradedQuestions: number;
+};
+
+export interface QuizReader {
+  readonly provider: ProviderName;
+  readQuiz(connection: ConnectionRef, formId: string): Promise<QuizInfo>;
+  /** Every response of the quiz, page by page from `cursor` (a page token). */
+  listResponses(connection: ConnectionRef, formId: string, cursor?: string): Pages<QuizResponseRecord>;
 }

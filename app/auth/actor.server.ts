@@ -52,7 +52,7 @@ export async function canAdministerSchool(db: DbOrTx, actor: Actor, schoolId: st
   return (await administeredSchoolIds(db, actor)).includes(schoolId);
 }
 
-export async function isClassTeacher(db: DbOrTx, actor: Actor, classId: string): Promise<boolean> {
+export async function isClassTeacher(db: DbOrTx, actor: Pick<Actor, "id">, classId: string): Promise<boolean> {
   const [row] = await db
     .select({ classId: classMembers.classId })
     .from(classMembers)

@@ -7,6 +7,7 @@ import { en as rosterEN } from "./sections/roster.ts";
 import { en as courseSyncEN } from "./sections/courseSync.ts";
 import { en as coursePushEN } from "./sections/coursePush.ts";
 import { en as platformLinksEN } from "./sections/platformLinks.ts";
+import { en as quizEN } from "./sections/quiz.ts";
 import { en as sessionsMoreEN } from "./sections/sessionsMore.ts";
 
 /** English. Same keys and the same {placeholders} as vi.ts. */
@@ -708,9 +709,14 @@ export const en: Dictionary = {
       guardians: "See the guardians linked to students (to link families).",
       meetSpaces: "Create Google Meet rooms for live lessons.",
       meetRecords: "See who joined those Meet sessions (for attendance).",
+      formsBody: "See the questions and points of the Google Forms quizzes teachers attach to assignments.",
+      formsResponses: "See students' responses and scores in those quizzes (to record the grades on the assignments).",
     },
     googleGrant: "Grant access with Google",
     googleRegrant: "Grant again",
+    googleMoreScopes: "This connection lacks permissions that new features need:",
+    googleMoreScopesAfter: "Everything else keeps working. An admin of the domain presses “Grant more permissions” and consents at Google; the connection is kept.",
+    googleMoreGrant: "Grant more permissions",
     googleConnected: "Google Workspace connected.",
     googleSaved: "Google OAuth client saved. Now press “Grant access with Google” with an admin account of the domain.",
     form: {
@@ -1192,5 +1198,6 @@ export const en: Dictionary = {
   courseSync: courseSyncEN,
   coursePush: coursePushEN,
   platformLinks: platformLinksEN,
+  quiz: quizEN,
   sessionsMore: sessionsMoreEN,
 };

@@ -6,6 +6,7 @@ import { vi as rosterVI } from "./sections/roster.ts";
 import { vi as courseSyncVI } from "./sections/courseSync.ts";
 import { vi as coursePushVI } from "./sections/coursePush.ts";
 import { vi as platformLinksVI } from "./sections/platformLinks.ts";
+import { vi as quizVI } from "./sections/quiz.ts";
 import { vi as sessionsMoreVI } from "./sections/sessionsMore.ts";
 
 /** Vietnamese — the default language. `en.ts` has the same keys. */
@@ -704,9 +705,14 @@ export const vi = {
       guardians: "Xem phụ huynh đã liên kết với học sinh (để liên kết gia đình).",
       meetSpaces: "Tạo phòng họp Google Meet cho buổi học trực tuyến.",
       meetRecords: "Xem ai đã tham gia các buổi Meet đó (để điểm danh).",
+      formsBody: "Xem câu hỏi và thang điểm của các bài kiểm tra Google Forms mà giáo viên gắn vào bài tập.",
+      formsResponses: "Xem câu trả lời và điểm của học sinh trong các bài kiểm tra đó (để ghi điểm vào bài tập).",
     },
     googleGrant: "Cấp quyền với Google",
     googleRegrant: "Cấp quyền lại",
+    googleMoreScopes: "Kết nối này chưa có các quyền mà tính năng mới cần:",
+    googleMoreScopesAfter: "Các tính năng khác vẫn chạy như cũ. Một quản trị viên của tên miền bấm “Cấp thêm quyền” và đồng ý với Google; kết nối được giữ nguyên.",
+    googleMoreGrant: "Cấp thêm quyền",
     googleConnected: "Đã kết nối Google Workspace.",
     googleSaved: "Đã lưu OAuth client của Google. Bây giờ hãy bấm “Cấp quyền với Google” bằng tài khoản quản trị của tên miền.",
     form: {
@@ -1189,6 +1195,7 @@ export const vi = {
   courseSync: courseSyncVI,
   coursePush: coursePushVI,
   platformLinks: platformLinksVI,
+  quiz: quizVI,
   sessionsMore: sessionsMoreVI,
 };
 

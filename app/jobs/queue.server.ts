@@ -17,6 +17,7 @@ import { errorFields, logger } from "../server/log.ts";
 import { courseSyncJobs } from "../services/sync/jobs.server.ts";
 import { runCoursePushes } from "../services/sync/push.server.ts";
 import { libraryHarvestJob } from "../services/library/harvest-job.server.ts";
+import { readDueQuizzes } from "../services/quizzes.server.ts";
 
 export type JobDefinition = {
   name: string;
@@ -106,6 +107,15 @@ export const JOBS: JobDefinition[] = [
     async run(database, data, boss) {
       if (!boss) throw new Error("library-harvest queues each due repository: it runs on the queue");
       return libraryHarvestJob(database, data, boss);
+    },
+  },
+  {
+    // Google Forms quizzes of assignments past their due date: read once, then hourly for two
+    // weeks (later and edited submissions); each quiz's outcome is recorded on it.
+    name: "forms-quizzes-read",
+    cron: "*/10 * * * *",
+    async run(database) {
+      return readDueQuizzes(database.db);
     },
   },
   // Outside messages: one queue per channel (notify-deliver-email, -push, -zalo, -sms).

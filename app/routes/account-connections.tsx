@@ -90,6 +90,27 @@ export default function MyConnections() {
               {o.own.statusMessage ? <> {t("connections.providerSaid", { message: o.own.statusMessage })}</> : null}
             </p>
           ) : null}
+          {o.own && o.own.missingScopes.length > 0 ? (
+            <div className="notice warning" role="status" data-testid="google-more-scopes">
+              <p>{t("connections.googleMoreScopes")}</p>
+              <ul>
+                {o.own.missingScopes.map((name) => (
+                  <li key={name} data-scope={name}>
+                    {t(`connections.googleScope.${name}`)}
+                  </li>
+                ))}
+              </ul>
+              {o.via ? (
+                <Form method="post" reloadDocument>
+                  <input type="hidden" name="intent" value="connect" />
+                  <input type="hidden" name="provider" value={o.provider} />
+                  <button type="submit" className="primary" data-testid="google-grant-more">
+                    {t("connections.googleMoreGrant")}
+                  </button>
+                </Form>
+              ) : null}
+            </div>
+          ) : null}
           <p className="muted">
             {o.provider === "microsoft" && o.via !== "hub"
               ? t(o.via ? "myConnections.microsoftVia" : "myConnections.microsoftNone")

@@ -7,7 +7,7 @@ import { upsertZoomConnection, zoomWebhookUrl } from "../services/connections/zo
 import { upsertMicrosoftConnection } from "../services/connections/microsoft.server.ts";
 import { googleConsentUrl, upsertGoogleConnection } from "../services/connections/google.server.ts";
 import { oauthRedirectUri, startFlow } from "../services/connections/oauth.server.ts";
-import { GOOGLE_SCHOOL_SCOPES } from "../../integrations/google/config.ts";
+import { GOOGLE_SCHOOL_SCOPES, type GoogleScopeName } from "../../integrations/google/config.ts";
 import { Field } from "../components/forms.tsx";
 import { ConnectionOutcome } from "../components/connection-outcome.tsx";
 import { badRequest, fieldMessages } from "./_form.server.ts";
@@ -175,6 +175,7 @@ function ConnectionCard({
           {connection.statusMessage ? <> {t("connections.providerSaid", { message: connection.statusMessage })}</> : null}
         </p>
       ) : null}
+      {provider === "google" && connection?.status === "connected" && connection.missingScopes.length > 0 ? <GoogleMoreScopes missing={connection.missingScopes} /> : null}
       {provider === "google" && connection ? <GoogleConsent connected={connection.status === "connected"} /> : null}
       {provider === "google" && connection?.status === "connected" ? (
         <p>
@@ -232,6 +233,34 @@ function GoogleConsent({ connected }: { connected: boolean }) {
         <input type="hidden" name="intent" value="google_consent" />
         <button type="submit" className={connected ? undefined : "primary"} data-testid="google-grant">
           {connected ? t("connections.googleRegrant") : t("connections.googleGrant")}
+        </button>
+      </Form>
+    </div>
+  );
+}
+
+/**
+ * "Cấp thêm quyền": a connected grant that lacks scopes the hub asks for now (a capability added
+ * since, such as reading Forms quizzes) keeps working for the rest; its admin consents again
+ * through the same flow, which adds the new scopes to the grant.
+ */
+function GoogleMoreScopes({ missing }: { missing: readonly GoogleScopeName[] }) {
+  const t = useT();
+  return (
+    <div className="notice warning" role="status" data-testid="google-more-scopes">
+      <p>{t("connections.googleMoreScopes")}</p>
+      <ul>
+        {missing.map((name) => (
+          <li key={name} data-scope={name}>
+            {t(`connections.googleScope.${name}`)}
+          </li>
+        ))}
+      </ul>
+      <p>{t("connections.googleMoreScopesAfter")}</p>
+      <Form method="post">
+        <input type="hidden" name="intent" value="google_consent" />
+        <button type="submit" className="primary" data-testid="google-grant-more">
+          {t("connections.googleMoreGrant")}
         </button>
       </Form>
     </div>

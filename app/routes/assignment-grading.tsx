@@ -247,8 +247,19 @@ export default function Grading() {
         <p className="actions">
           <Link to={`/classes/${a.classId}/assignments/${a.id}/edit`}>{t("assignment.edit")}</Link>
           <Link to={`/classes/${a.classId}/assignments/${a.id}/delete`}>{t("assignment.remove")}</Link>
+          <Link to={`/assignments/${a.id}/quiz`} data-testid="quiz-page">
+            {t("quiz.title")}
+          </Link>
         </p>
       )}
+      {a.formUrl ? (
+        <p>
+          <a href={a.formUrl} target="_blank" rel="noopener noreferrer" data-testid="form-link">
+            {t("quiz.open")}
+          </a>
+          {a.formTitle ? <span className="muted"> · {a.formTitle}</span> : null}
+        </p>
+      ) : null}
       {/* A grade for someone who is not a student of this class has no row of its own to show its error in. */}
       {result?.formErrors?.studentId ? <FormError message={result.formErrors.studentId} /> : null}
       <p className="muted">

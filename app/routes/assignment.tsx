@@ -58,6 +58,14 @@ export default function AssignmentPage() {
         </p>
         <div className="prose" ref={prose} dangerouslySetInnerHTML={{ __html: a.instructionsHtml }} />
         <PlatformLinks links={platforms} />
+        {a.formUrl ? (
+          <p>
+            <a href={a.formUrl} target="_blank" rel="noopener noreferrer" className="button primary" data-testid="form-link">
+              {t("quiz.open")}
+            </a>
+            {a.formTitle ? <span className="muted"> · {a.formTitle}</span> : null}
+          </p>
+        ) : null}
         {attachments.length > 0 ? (
           <>
             <h2>{t("assignment.attachments")}</h2>

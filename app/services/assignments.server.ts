@@ -239,7 +239,7 @@ export async function removeAssignment(db: Db, actor: Actor, classId: string, as
   return { archived: outcome.archived };
 }
 
-async function assignmentRow(db: Db, assignmentId: string) {
+export async function assignmentRow(db: Db, assignmentId: string) {
   if (!z.uuid().safeParse(assignmentId).success) return undefined;
   const [a] = await db
     .select({
@@ -254,6 +254,8 @@ async function assignmentRow(db: Db, assignmentId: string) {
       assessment: assignments.assessment,
       term: assignments.term,
       archivedAt: assignments.archivedAt,
+      formUrl: assignments.formUrl,
+      formTitle: assignments.formTitle,
       className: classes.name,
       subject: classes.subject,
       schoolId: classes.schoolId,
@@ -474,7 +476,7 @@ const BatchSchema = z.array(z.record(z.string(), z.unknown())).max(MAX_GRADE_ROW
  */
 export async function gradeSubmissions(
   db: Db,
-  actor: Actor,
+  actor: Pick<Actor, "id">,
   assignmentId: string,
   raw: unknown,
   opts: { skipBlank?: boolean } = {},

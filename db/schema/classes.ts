@@ -136,6 +136,13 @@ export const assignments = pgTable(
     /** Where the grade goes in the gradebook (sổ điểm): its kind and its term. */
     assessment: text("assessment", { enum: ASSESSMENT_KINDS }).notNull().default("regular"),
     term: integer("term").notNull().default(1),
+    /**
+     * A Google Forms quiz students take for this work: the form a teacher attached (its scores
+     * read by the hub, see assignment_quizzes) or the form of a synced Classroom coursework (its
+     * grade comes with the Classroom sync).
+     */
+    formUrl: text("form_url"),
+    formTitle: text("form_title"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
     /** When the missing-work sweep handled this assignment after its due date (null: not yet). */
     sweptAt: timestamp("swept_at", { withTimezone: true }),

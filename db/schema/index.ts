@@ -10,3 +10,4 @@ export * from "./sessions.ts";
 export * from "./library.ts";
 export * from "./sync.ts";
 export * from "./course-push.ts";
+export * from "./quizzes.ts";

@@ -80,7 +80,19 @@ export function courseworkOf(w: Rec): Mapped<ExternalCoursework> {
   if (due === "invalid") return skip("coursework", id, "invalid_value:dueDate");
   const max = w.maxPoints === undefined || w.maxPoints === null ? null : Number(w.maxPoints);
   if (max !== null && !(Number.isFinite(max) && max > 0)) return skip("coursework", id, `invalid_value:maxPoints=${String(w.maxPoints)}`);
-  return { ok: { externalId: id, title, dueAt: due, maxPoints: max, state, link: str(w.alternateLink), version: str(w.updateTime) } };
+  const form = formOf(w.materials);
+  return { ok: { externalId: id, title, dueAt: due, maxPoints: max, state, link: str(w.alternateLink), version: str(w.updateTime), ...(form ? { form } : {}) } };
+}
+
+/** The first Google Forms material of a coursework (`materials[].form.formUrl`), when it carries one. */
+function formOf(materials: unknown): { url: string; title?: string } | undefined {
+  if (!Array.isArray(materials)) return undefined;
+  for (const m of materials) {
+    const f = ((m ?? {}) as Rec).form as Rec | undefined;
+    const url = str(f?.formUrl);
+    if (url && /^https:\/\/(docs\.google\.com\/forms\/|forms\.gle\/)/.test(url)) return { url, title: str(f?.title) };
+  }
+  return undefined;
 }
 
 export function submissionOf(s: Rec): Mapped<ExternalSubmission> {

@@ -30,7 +30,7 @@ export const CLASSROOM_FIELDS = {
   courses: "nextPageToken,courses(id,name,section,courseState,alternateLink,updateTime)",
   teachers: "nextPageToken,teachers(userId,profile(name/fullName,emailAddress))",
   students: "nextPageToken,students(userId,profile(name/fullName,emailAddress))",
-  courseWork: "nextPageToken,courseWork(id,title,state,workType,alternateLink,updateTime,dueDate,dueTime,maxPoints)",
+  courseWork: "nextPageToken,courseWork(id,title,state,workType,alternateLink,updateTime,dueDate,dueTime,maxPoints,materials(form(formUrl,title)))",
   studentSubmissions: "nextPageToken,studentSubmissions(id,courseWorkId,userId,state,late,assignedGrade,updateTime)",
   guardians: "nextPageToken,guardians(studentId,guardianId,guardianProfile(name/fullName,emailAddress),invitedEmailAddress)",
 } as const;

@@ -10,6 +10,7 @@ export const GOOGLE_DEFAULTS: GoogleConfig = { issuer: "https://accounts.google.
 
 export const CLASSROOM_ROOT = "https://classroom.googleapis.com/";
 export const MEET_ROOT = "https://meet.googleapis.com/";
+export const FORMS_ROOT = "https://forms.googleapis.com/";
 
 const AUTH = "https://www.googleapis.com/auth/";
 
@@ -29,6 +30,11 @@ export const GOOGLE_SCHOOL_SCOPES = [
   { name: "guardians", scope: `${AUTH}classroom.guardianlinks.students.readonly` },
   { name: "meetSpaces", scope: `${AUTH}meetings.space.created` },
   { name: "meetRecords", scope: `${AUTH}meetings.space.readonly` },
+  { name: "formsBody", scope: `${AUTH}forms.body.readonly` },
+  { name: "formsResponses", scope: `${AUTH}forms.responses.readonly` },
 ] as const;
+
+/** What reading a Forms quiz and its responses needs: both, or the hub asks for them again. */
+export const GOOGLE_FORMS_SCOPES: readonly string[] = [`${AUTH}forms.body.readonly`, `${AUTH}forms.responses.readonly`];
 
 export type GoogleScopeName = (typeof GOOGLE_SCHOOL_SCOPES)[number]["name"];

@@ -123,6 +123,7 @@ const PAGES: { name: string; path: () => string; expect: Record<Who, Expect> }[]
   { name: "delete lesson (confirmation)", path: () => `/classes/${ids.toan6}/lessons/${ids.published}/delete`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "student passwords", path: () => `/classes/${ids.toan6}/passwords`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   { name: "grading", path: () => `/assignments/${ids.assignment}/submissions`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
+  { name: "assignment's Google Forms quiz", path: () => `/assignments/${ids.assignment}/quiz`, expect: row({ lan: 200, minh: 404, hoa: 404 }, 403) },
   // The class's teacher fills the gradebook in; the school's admins (and the province's) read it.
   { name: "gradebook", path: () => `/classes/${ids.toan6}/gradebook`, expect: row({ lan: 200, minh: 404, hoa: 404, schoolAdmin: 200, province: 200, otherProvince: 404 }, 403) },
   { name: "gradebook term II", path: () => `/classes/${ids.toan6}/gradebook?term=2`, expect: row({ lan: 200, minh: 404, hoa: 404, schoolAdmin: 200, province: 200, otherProvince: 404 }, 403) },
@@ -309,6 +310,24 @@ async function counts() {
 }
 
 const ACTIONS: { name: string; path: () => string; body: () => Record<string, string>; expect: Partial<Record<Who, Expect>> }[] = [
+  {
+    name: "attach a Google Forms quiz",
+    path: () => `/assignments/${ids.assignment}/quiz`,
+    body: () => ({ intent: "attach", formUrl: "https://docs.google.com/forms/d/1FAIpQLSfakeFormIdForAuthz0123456789/edit" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "read scores from Google Forms",
+    path: () => `/assignments/${ids.assignment}/quiz`,
+    body: () => ({ intent: "read" }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403, otherProvince: 403 },
+  },
+  {
+    name: "give a quiz response to a student",
+    path: () => `/assignments/${ids.assignment}/quiz`,
+    body: () => ({ intent: "assign", responseId: "ACYDBNj-none", studentId: ids.an }),
+    expect: { anon: "login", minh: 404, hoa: 404, an: 403, khoa: 403, hung: 403, thu: 403, schoolAdmin: 403, province: 403, otherProvince: 403 },
+  },
   {
     name: "grade a submission",
     path: () => `/assignments/${ids.assignment}/submissions`,

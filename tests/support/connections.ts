@@ -8,13 +8,16 @@ import type { FakeGoogle } from "../fakes/google/server.ts";
 import type { FakeMicrosoft } from "../fakes/microsoft/server.ts";
 
 export const MEET_SCOPES = "openid https://www.googleapis.com/auth/meetings.space.created https://www.googleapis.com/auth/meetings.space.readonly";
+/** The read-only Forms scopes a quiz's scores are read with. */
+export const FORMS_SCOPES = "https://www.googleapis.com/auth/forms.body.readonly https://www.googleapis.com/auth/forms.responses.readonly";
 
 export async function connectedGoogleSchool(
   db: Db,
   google: FakeGoogle,
   p: { schoolId: string; client: { clientId: string; clientSecret: string }; admin: string; domain: string; scope?: string },
 ): Promise<string> {
-  const grant = google.oidc.mint(p.client.clientId, p.admin, p.scope ?? MEET_SCOPES, google.url);
+  const scope = p.scope ?? MEET_SCOPES;
+  const grant = google.oidc.mint(p.client.clientId, p.admin, scope, google.url);
   const id = crypto.randomUUID();
   await db.insert(connections).values({
     id,
@@ -22,6 +25,7 @@ export async function connectedGoogleSchool(
     provider: "google",
     kind: "oauth_user",
     clientId: p.client.clientId,
+    scopes: scope.split(" "),
     externalAccount: p.domain,
     accountName: p.admin,
     status: "connected",
@@ -52,6 +56,28 @@ export async function connectedMicrosoftTeacher(
     scopes: p.scope.split(" "),
     status: "connected",
     ...sealSecrets(deriveKey(env().SECRET_KEY), id, "microsoft", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
+    accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
+    tokenVersion: 1,
+    connectedAt: new Date(),
+  });
+  return id;
+}
+
+/** A teacher's own Google account, as the connect flow leaves it: fresh for an hour, with `scope` granted. */
+export async function connectedGoogleTeacher(db: Db, google: FakeGoogle, p: { schoolId: string; teacherId: string; clientId: string; email: string; scope: string }): Promise<string> {
+  const grant = google.oidc.mint(p.clientId, p.email, p.scope, google.url);
+  const id = crypto.randomUUID();
+  await db.insert(connections).values({
+    id,
+    schoolId: p.schoolId,
+    teacherId: p.teacherId,
+    provider: "google",
+    kind: "oauth_user",
+    accountName: p.email,
+    clientId: p.clientId,
+    scopes: p.scope.split(" "),
+    status: "connected",
+    ...sealSecrets(deriveKey(env().SECRET_KEY), id, "google", { refreshToken: grant.refreshToken, accessToken: grant.accessToken }),
     accessTokenExpiresAt: new Date(Date.now() + grant.expiresIn * 1000),
     tokenVersion: 1,
     connectedAt: new Date(),

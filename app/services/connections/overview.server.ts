@@ -6,6 +6,7 @@
 import { desc, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../../db/client.server.ts";
 import { connectionAudit, connections, PROVIDERS, users, type ConnectionStatus, type ProviderName } from "../../../db/schema/index.ts";
+import { GOOGLE_SCHOOL_SCOPES, type GoogleScopeName } from "../../../integrations/google/config.ts";
 
 export type ConnectionView = {
   id: string;
@@ -22,6 +23,11 @@ export type ConnectionView = {
   connectedAt: string | null;
   connectedBy: string | null;
   teacher: string | null;
+  /**
+   * A connected Google grant's scopes that the hub asks for now and the grant lacks (a capability
+   * added since it was given, such as reading Forms quizzes): its admin is asked to grant more.
+   */
+  missingScopes: GoogleScopeName[];
 };
 
 const columns = {
@@ -39,6 +45,7 @@ const columns = {
   connectedAt: connections.connectedAt,
   connectedBy: connections.connectedBy,
   teacherId: connections.teacherId,
+  scopes: connections.scopes,
 };
 
 export async function schoolConnections(db: DbOrTx, schoolId: string) {
@@ -61,6 +68,10 @@ export async function schoolConnections(db: DbOrTx, schoolId: string) {
     connectedAt: r.connectedAt?.toISOString() ?? null,
     connectedBy: r.connectedBy ? (names.get(r.connectedBy) ?? null) : null,
     teacher: r.teacherId ? (names.get(r.teacherId) ?? null) : null,
+    missingScopes:
+      r.provider === "google" && r.status === "connected"
+        ? GOOGLE_SCHOOL_SCOPES.filter((s) => !r.scopes.includes(s.scope) && (r.teacherId === null || s.name !== "guardians")).map((s) => s.name)
+        : [],
   });
   const school = Object.fromEntries(PROVIDERS.map((p) => [p, null])) as Record<ProviderName, ConnectionView | null>;
   for (const r of rows) if (!r.teacherId) school[r.provider] = view(r);

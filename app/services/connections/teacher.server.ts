@@ -9,6 +9,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../db/client.server.ts";
 import { connections, type Connection, type ProviderName } from "../../../db/schema/index.ts";
 import { googleAuthorizationUrl, googleExchange } from "../../../integrations/google/auth.server.ts";
+import { GOOGLE_SCHOOL_SCOPES, type GoogleScopeName } from "../../../integrations/google/config.ts";
 import { entraAuthorizationUrl, entraExchange, GRAPH_TEACHER_SCOPES } from "../../../integrations/microsoft/auth.server.ts";
 import { authorizationUrl, exchangeOAuthCode } from "../../../integrations/oidc/flow.server.ts";
 import { getSignedInUser } from "../../../integrations/microsoft/api.server.ts";
@@ -50,7 +51,8 @@ export type TeacherOption = {
   via: "hub" | "school_app" | null;
   /** The school's own connection covers the teacher's classes. */
   schoolConnected: boolean;
-  own: Pick<Connection, "id" | "status" | "statusMessage" | "accountName" | "lastOkAt" | "connectedAt"> | null;
+  /** `missingScopes`: a connected Google account that lacks scopes the hub asks for now (reading Forms quizzes, say). */
+  own: (Pick<Connection, "id" | "status" | "statusMessage" | "accountName" | "lastOkAt" | "connectedAt"> & { missingScopes: GoogleScopeName[] }) | null;
 };
 
 export async function teacherOptions(db: Db, schoolId: string, teacherId: string): Promise<TeacherOption[]> {
@@ -62,7 +64,19 @@ export async function teacherOptions(db: Db, schoolId: string, teacherId: string
         provider,
         via,
         schoolConnected: Boolean(school && school.status === "connected"),
-        own: own ? { id: own.id, status: own.status, statusMessage: own.statusMessage, accountName: own.accountName, lastOkAt: own.lastOkAt, connectedAt: own.connectedAt } : null,
+        own: own
+          ? {
+              id: own.id,
+              status: own.status,
+              statusMessage: own.statusMessage,
+              accountName: own.accountName,
+              lastOkAt: own.lastOkAt,
+              connectedAt: own.connectedAt,
+              // A teacher's own grant never holds the domain's guardians scope.
+              missingScopes:
+                own.provider === "google" && own.status === "connected" ? GOOGLE_SCHOOL_SCOPES.filter((s) => s.name !== "guardians" && !own.scopes.includes(s.scope)).map((s) => s.name) : [],
+            }
+          : null,
       };
     }),
   );

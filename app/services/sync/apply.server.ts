@@ -249,14 +249,22 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
     const key = courseworkKey(courseId, w.externalId);
     const link = links.get(key);
     if (w.state !== "published") continue; // drafts are not the class's yet
-    const version = `${w.version ?? ""}|${w.maxPoints ?? ""}`;
+    const version = `${w.version ?? ""}|${w.maxPoints ?? ""}${w.form ? `|${w.form.url}` : ""}`;
     if (link && link.version === version) {
       touched.push(link.id);
       bump(ctx, "coursework", "unchanged");
       continue;
     }
     const dueAt = w.dueAt ?? endOfSchoolYear(ctx.now);
-    const values = { title: nfc(w.title).slice(0, 200), dueAt, scale: "ten_point" as const, maxPoints: w.maxPoints === null ? null : String(w.maxPoints), term: termOf(dueAt) };
+    const values = {
+      title: nfc(w.title).slice(0, 200),
+      dueAt,
+      scale: "ten_point" as const,
+      maxPoints: w.maxPoints === null ? null : String(w.maxPoints),
+      term: termOf(dueAt),
+      // A Forms quiz given in Classroom: its link is shown; its grade arrives with the submission's.
+      ...(w.form ? { formUrl: w.form.url, formTitle: w.form.title ? nfc(w.form.title).slice(0, 200) : null } : {}),
+    };
     if (link) {
       const [old] = await ctx.tx.select({ dueAt: assignments.dueAt }).from(assignments).where(eq(assignments.id, link.localId));
       // A new due date is swept again after it (as an edit by the teacher would be).

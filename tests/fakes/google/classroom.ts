@@ -32,6 +32,8 @@ export type FakeCourseWork = {
   updateTime?: string;
   creationTime?: string;
   workType?: string;
+  /** Materials as Classroom gives them, e.g. `{ form: { formUrl, responseUrl, title } }` for a Forms quiz. */
+  materials?: Record<string, unknown>[];
 };
 export type FakeSubmission = {
   id: string;
@@ -171,6 +173,7 @@ export function createFakeClassroom(oidc: OidcCore): FakeClassroom & { handle: (
     ...(w.dueTime ? { dueTime: w.dueTime } : {}),
     ...(w.maxPoints !== undefined ? { maxPoints: w.maxPoints } : {}),
     workType: w.workType ?? "ASSIGNMENT",
+    ...(w.materials ? { materials: w.materials } : {}),
     submissionModificationMode: "MODIFIABLE_UNTIL_TURNED_IN",
     assigneeMode: "ALL_STUDENTS",
     creatorUserId: "creator",

@@ -4,7 +4,8 @@
  * following Google's documented shapes — a refresh token only with `access_type=offline`, the same
  * refresh token kept on refresh, `invalid_grant` "Token has been expired or revoked.", API errors
  * as `{error:{code,message,status}}`, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE — and Meet REST v2
- * (spaces, conference records, participants and their sessions; see ./meet.ts).
+ * (spaces, conference records, participants and their sessions; see ./meet.ts), and the Forms
+ * API's forms.get and forms.responses.list (./forms.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,9 +13,11 @@ import { OidcCore, type FakeOidcAccount, type FakeOidcClient } from "../oidc/cor
 import { createFakeMeet, type FakeMeet } from "./meet.ts";
 import { createFakeClassroom, type FakeClassroom } from "./classroom.ts";
 import { createFakeClassroomPublish, type FakeClassroomPublish } from "./classroom-publish.ts";
+import { createFakeForms, type FakeForms } from "./forms.ts";
 
 export type { FakeClassroom, FakeClassroomCourse, FakeCourseWork, FakeSubmission, FakeGuardian, FakeProfile } from "./classroom.ts";
 export type { FakeMeet, FakeMeetParticipantInput, FakeSpace, FakeConference } from "./meet.ts";
+export type { FakeForms, FakeForm, FakeFormResponse, FakeQuestion } from "./forms.ts";
 
 export type FakeCourse = { id: string; name: string; section?: string; ownerId: string; courseState?: string };
 
@@ -32,6 +35,8 @@ export type FakeGoogle = {
   addConference: FakeMeet["addConference"];
   /** Classroom's courseWorkMaterials and courseWork writes (./classroom-publish.ts). */
   classroomPublish: FakeClassroomPublish;
+  /** Forms API v1: quizzes and their responses (./forms.ts). */
+  forms: FakeForms;
   /** The next N API calls answer 429 RESOURCE_EXHAUSTED. */
   throttleNext: (n: number) => void;
   /** The next N API calls answer 503. */
@@ -72,6 +77,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
   const classroom = createFakeClassroom(oidc);
   // The old `courses` option: plain active courses with nobody in them.
   for (const c of courses) classroom.courses.push({ id: c.id, name: c.name, section: c.section, ownerId: c.ownerId, courseState: c.courseState, teachers: [], students: [] });
+  const forms = createFakeForms(oidc);
   const classroomPublish = createFakeClassroomPublish(oidc, (id) => classroom.courses.some((c) => c.id === id));
 
   const server = http.createServer(async (req, res) => {
@@ -151,6 +157,10 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
         if (r) return json(res, r.status, r.body, r.headers);
       }
     }
+    if (path.startsWith("/v1/forms/")) {
+      const r = forms.handle(req.method ?? "GET", url, req.headers.authorization);
+      if (r) return json(res, r.status, r.body, r.headers);
+    }
     if (path.startsWith("/v2/")) {
       if (throttle > 0) {
         throttle--;
@@ -177,6 +187,7 @@ export async function startFakeGoogle(options: { clients: FakeOidcClient[]; acco
     meet,
     classroom,
     classroomPublish,
+    forms,
     addConference: meet.addConference,
     throttleNext: (n) => (throttle = n),
     failNext: (n) => (fail = n),
