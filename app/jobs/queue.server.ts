@@ -73,8 +73,10 @@ export const JOBS: JobDefinition[] = [
   },
   {
     // Live sessions the platform did not have yet (a connection made later, a rate limit, an outage).
+    // Every minute, each run under a minute: sessions behind a per-minute quota (Meet's 10 creates
+    // a minute per user) go as fast as the quota opens, not in bursts five minutes apart.
     name: "sessions-sync",
-    cron: "*/5 * * * *",
+    cron: "* * * * *",
     async run(database) {
       return syncPending(database.db);
     },

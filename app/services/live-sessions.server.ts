@@ -128,8 +128,8 @@ function pendingReason(e: unknown): string {
   return e.code;
 }
 
-/** How long one run of the sync job may go on: under the job's 5-minute schedule. */
-export const SYNC_RUN_MS = 4 * 60_000;
+/** How long one run of the sync job may go on: under the job's 1-minute schedule. */
+export const SYNC_RUN_MS = 50_000;
 
 /**
  * Sessions waiting for their platform (the sync job): taken `batch` at a time, oldest attempt

@@ -304,7 +304,7 @@ process.exit(0);
           { name: "notify-digest", cron: "*/15 * * * *" },
           { name: "notify-fanout", cron: "* * * * *" },
           { name: "sessions-attendance", cron: "*/10 * * * *" },
-          { name: "sessions-sync", cron: "*/5 * * * *" },
+          { name: "sessions-sync", cron: "* * * * *" },
           { name: "sweep-missing", cron: "*/5 * * * *" },
           { name: "sweep-uploads", cron: "17 * * * *" },
         ],
