@@ -85,7 +85,7 @@ describe.skipIf(skip)("syncing a Google Classroom domain (Chromium)", () => {
     expect(await syncConnection(hub.database.db, connectionId)).toMatchObject({ status: "succeeded" });
     await page.reload();
     await hydrated(page);
-    await expect.poll(() => page.getByTestId("sync-status").textContent()).toBe("Hoàn tất");
+    await expect.poll(() => page.getByTestId("sync-status").textContent()).toBe("Thành công");
     expect(Number(await page.getByTestId("sync-created").textContent())).toBeGreaterThanOrEqual(3); // the class, its coursework, the grade
   });
 
