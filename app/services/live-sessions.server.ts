@@ -156,7 +156,10 @@ export async function syncPending(
       .select({ id: liveSessions.id })
       .from(liveSessions)
       .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`, sql`${liveSessions.updatedAt} <= now()`))
-      .orderBy(asc(liveSessions.updatedAt))
+      // Each connection's oldest first, then each one's second…: a school whose own grant allows
+      // ten creates a minute gets its ten while others use the project's hundred, instead of
+      // waiting behind every other school's sessions.
+      .orderBy(sql`row_number() over (partition by coalesce(${liveSessions.connectionId}, ${liveSessions.schoolId}) order by ${liveSessions.updatedAt})`, asc(liveSessions.updatedAt))
       .limit(batch + tried.size);
     const due = rows.filter((r) => {
       const at = tried.get(r.id);
