@@ -156,10 +156,16 @@ export async function syncPending(
       .select({ id: liveSessions.id })
       .from(liveSessions)
       .where(and(eq(liveSessions.syncState, "pending"), isNull(liveSessions.cancelledAt), sql`${liveSessions.platform} <> 'link'`, sql`${liveSessions.updatedAt} <= now()`))
-      // Each connection's oldest first, then each one's second…: a school whose own grant allows
-      // ten creates a minute gets its ten while others use the project's hundred, instead of
-      // waiting behind every other school's sessions.
-      .orderBy(sql`row_number() over (partition by coalesce(${liveSessions.connectionId}, ${liveSessions.schoolId}) order by ${liveSessions.updatedAt})`, asc(liveSessions.updatedAt))
+      // Every connection's queue moves at the same pace: a session's place in its own queue as a
+      // share of that queue's length, so a school with four times the sessions of another gets
+      // four times its turns under a shared quota (Meet's hundred a minute per project) and all
+      // queues empty about together, instead of the biggest (bound by its own grant's ten a
+      // minute) being left to the end.
+      .orderBy(
+        sql`(row_number() over (partition by coalesce(${liveSessions.connectionId}, ${liveSessions.schoolId}) order by ${liveSessions.updatedAt}))::float8
+          / count(*) over (partition by coalesce(${liveSessions.connectionId}, ${liveSessions.schoolId}))`,
+        asc(liveSessions.updatedAt),
+      )
       .limit(batch + tried.size);
     const due = rows.filter((r) => {
       const at = tried.get(r.id);
