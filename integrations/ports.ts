@@ -207,15 +207,14 @@ export type CoursePublisher = Pick<CourseProvider, "provider" | "publishMaterial
  */
 export interface RateBudgets {
   /**
-   * One call from `key`'s window; `windowStart` names the window it was counted in. With
-   * `spread`, calls are spaced evenly instead (one per windowMs / limit, never a burst), for a
-   * provider that counts over a sliding window: a fixed window lets twice the limit through
-   * across its boundary.
+   * One call from `key`'s window; `windowStart` names the window it was counted in (for
+   * `giveBack`). With `sliding`, at most `limit` calls in any `windowMs`, for a provider that
+   * counts over a sliding window: a fixed window lets twice the limit through across its edge.
    */
-  take(key: string, limit: number, windowMs: number, opts?: { spread?: boolean }): Promise<{ ok: true; windowStart?: Date } | { ok: false; retryAt: Date }>;
+  take(key: string, limit: number, windowMs: number, opts?: { sliding?: boolean }): Promise<{ ok: true; windowStart?: Date } | { ok: false; retryAt: Date }>;
   block(key: string, until: Date): Promise<void>;
-  /** Returns a call taken in `windowStart` that was not made (nothing when that window has passed). */
-  giveBack?(key: string, windowStart: Date): Promise<void>;
+  /** Returns a call that was taken (`windowStart` as `take` gave it) and not made; nothing when its window has passed. */
+  giveBack?(key: string, windowStart: Date, opts?: { sliding?: boolean }): Promise<void>;
 }
 
 /**

@@ -188,4 +188,6 @@ export const providerBudgets = pgTable("provider_budgets", {
   windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
   used: integer("used").notNull().default(0),
   blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  /** Sliding budgets: the times of the calls made in the last window, oldest first (at most `limit`). */
+  recent: timestamp("recent", { withTimezone: true, mode: "string" }).array().notNull().default(sql`'{}'::timestamptz[]`),
 });

@@ -29,9 +29,9 @@ import {
 } from "./meet-mapping.ts";
 
 /** spaces.create: 100 per minute per project, shared by every process. */
-export const MEET_CREATE_BUDGET = { key: "google:meet:creates", limit: 100, windowMs: 60_000 } as const;
+export const MEET_CREATE_BUDGET = { key: "google:meet:creates", limit: 100, windowMs: 60_000, sliding: true } as const;
 /** spaces.create: 10 per minute per user (a connection is one Google user's grant). */
-export const meetUserCreateBudget = (connectionId: string) => ({ key: `google:meet:user:${connectionId}:creates`, limit: 10, windowMs: 60_000 });
+export const meetUserCreateBudget = (connectionId: string) => ({ key: `google:meet:user:${connectionId}:creates`, limit: 10, windowMs: 60_000, sliding: true });
 /** Meet reads: 600 per minute per user. */
 export const meetUserReadBudget = (connectionId: string) => ({ key: `google:meet:user:${connectionId}:reads`, limit: 600, windowMs: 60_000 });
 const RECORDS_PAGE = 100; // conferenceRecords.list: default 25, max 100
@@ -227,6 +227,7 @@ export function createMeetMeetings(deps: MeetDeps): MeetingProvider {
 /** A fixed-window budget for one process, for when no shared store is given. */
 function processBudgets(): RateBudgets {
   const windows = new Map<string, { start: number; used: number; blockedUntil: number }>();
+  // One process counts whole windows (spread or not): spacing is for the budgets every process shares.
   return {
     async take(key, limit, windowMs) {
       const now = Date.now();

@@ -5,17 +5,19 @@
  */
 import type { RateBudgets } from "../ports.ts";
 
-export type Budget = { key: string; limit: number; windowMs: number };
+export type Budget = { key: string; limit: number; windowMs: number; sliding?: boolean };
 
 export async function takeAll(store: RateBudgets, budgets: readonly Budget[]): Promise<{ ok: true } | { ok: false; retryAt: Date; key: string }> {
-  const taken: { key: string; windowStart?: Date }[] = [];
+  const taken: { budget: Budget; windowStart?: Date }[] = [];
   for (const b of budgets) {
-    const r = await store.take(b.key, b.limit, b.windowMs);
+    const r = await store.take(b.key, b.limit, b.windowMs, b.sliding ? { sliding: true } : undefined);
     if (r.ok) {
-      taken.push({ key: b.key, windowStart: r.windowStart });
+      taken.push({ budget: b, windowStart: r.windowStart });
       continue;
     }
-    for (const t of taken) if (t.windowStart && store.giveBack) await store.giveBack(t.key, t.windowStart);
+    for (const t of taken) {
+      if (t.windowStart && store.giveBack) await store.giveBack(t.budget.key, t.windowStart, t.budget.sliding ? { sliding: true } : undefined);
+    }
     return { ok: false, retryAt: r.retryAt, key: b.key };
   }
   return { ok: true };

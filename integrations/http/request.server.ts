@@ -26,7 +26,7 @@ export type ProviderCall = {
    * over it waits here when the budget opens within 10 s, else fails as `rate_limited`; a 429's
    * Retry-After blocks the key for every process.
    */
-  budget?: { store: RateBudgets; key: string; limit: number; windowMs: number; spread?: boolean };
+  budget?: { store: RateBudgets; key: string; limit: number; windowMs: number; sliding?: boolean };
   /** Counts every attempt that reached the network (for the per-connection, per-day tally). */
   onAttempt?: (outcome: { status?: number; throttled: boolean }) => void;
 };
@@ -91,10 +91,10 @@ export async function providerRequest(call: ProviderCall): Promise<ProviderRespo
 
 /** Take one call from the shared budget, waiting up to 10 s for it to open. */
 async function spend(call: ProviderCall): Promise<void> {
-  const { store, key, limit, windowMs, spread } = call.budget!;
+  const { store, key, limit, windowMs, sliding } = call.budget!;
   const deadline = Date.now() + MAX_INLINE_WAIT_MS;
   for (;;) {
-    const taken = await store.take(key, limit, windowMs, spread ? { spread } : undefined);
+    const taken = await store.take(key, limit, windowMs, sliding ? { sliding } : undefined);
     if (taken.ok) return;
     if (taken.retryAt.getTime() > deadline) {
       throw new IntegrationError({ code: "rate_limited", provider: call.provider, operation: call.operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${key} is spent` });

@@ -17,7 +17,7 @@ export type { AccessToken } from "./auth.server.ts";
  * Business, Education and Enterprise allow 80). Shared by every app of the account.
  */
 export function zoomLightBudget(store: RateBudgets, accountId: string) {
-  return { store, key: `zoom:account:${accountId}:light`, limit: 30, windowMs: 1000, spread: true };
+  return { store, key: `zoom:account:${accountId}:light`, limit: 30, windowMs: 1000, sliding: true };
 }
 
 /**
@@ -25,7 +25,7 @@ export function zoomLightBudget(store: RateBudgets, accountId: string) {
  * participants): 20 requests per second on Pro (60 on Business and above).
  */
 export function zoomMediumBudget(store: RateBudgets, accountId: string) {
-  return { store, key: `zoom:account:${accountId}:medium`, limit: 20, windowMs: 1000, spread: true };
+  return { store, key: `zoom:account:${accountId}:medium`, limit: 20, windowMs: 1000, sliding: true };
 }
 
 export async function checkZoom(

@@ -243,7 +243,7 @@ describe("Google Meet meetings", () => {
 
   it("refuses a create locally when the project's shared minute of creates is spent", async () => {
     const budgets = pgRateBudgets(database.db);
-    for (let i = 0; i < MEET_CREATE_BUDGET.limit; i++) if (!(await budgets.take(MEET_CREATE_BUDGET.key, MEET_CREATE_BUDGET.limit, MEET_CREATE_BUDGET.windowMs)).ok) break;
+    for (let i = 0; i < MEET_CREATE_BUDGET.limit; i++) if (!(await budgets.take(MEET_CREATE_BUDGET.key, MEET_CREATE_BUDGET.limit, MEET_CREATE_BUDGET.windowMs, { sliding: true })).ok) break;
     const creates = google.meet.calls["spaces.create"];
     const err = await meetings.createMeeting(conn, series, "over-budget").catch((e) => e);
     expect(err).toMatchObject({ code: "rate_limited", provider: "google", operation: "spaces.create", providerMessage: "budget google:meet:creates is spent" });
@@ -256,7 +256,7 @@ describe("Google Meet meetings", () => {
     // The project's minute (spent above) is taken first: a new minute for it.
     await database.db.delete(providerBudgets).where(eq(providerBudgets.key, MEET_CREATE_BUDGET.key));
     const user = meetUserCreateBudget(conn.id);
-    for (let i = 0; i < user.limit; i++) if (!(await budgets.take(user.key, user.limit, user.windowMs)).ok) break;
+    for (let i = 0; i < user.limit; i++) if (!(await budgets.take(user.key, user.limit, user.windowMs, { sliding: true })).ok) break;
     const creates = google.meet.calls["spaces.create"];
     const err = await meetings.createMeeting(conn, series, "over-user-budget").catch((e) => e);
     expect(err).toMatchObject({ code: "rate_limited", operation: "spaces.create", providerMessage: `budget ${user.key} is spent` });

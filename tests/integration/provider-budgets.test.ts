@@ -83,14 +83,14 @@ describe("shared provider budgets", () => {
     expect((await a.take("test:rolled", 1, 150)).ok).toBe(false);
   });
 
-  it("spreads calls evenly when asked: never more than the limit in any sliding window, from two processes", async () => {
+  it("a sliding budget never lets more than the limit through in any sliding window, from two processes", async () => {
     const stores = [pgRateBudgets(database.db), pgRateBudgets(other.db)];
     const times: number[] = [];
     // Four callers at once, as four teachers saving, until 30 calls have gone out.
     await Promise.all(
       [0, 1, 2, 3].map(async (n) => {
         while (times.length < 30) {
-          const r = await stores[n % 2].take("test:spread", 20, 1000, { spread: true });
+          const r = await stores[n % 2].take("test:sliding", 20, 1000, { sliding: true });
           if (r.ok) times.push(Date.now());
           else await new Promise((w) => setTimeout(w, Math.max(1, r.retryAt.getTime() - Date.now())));
         }
@@ -98,8 +98,22 @@ describe("shared provider budgets", () => {
     );
     times.sort((x, y) => x - y);
     for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(20);
-    // Spaced, not bunched: 30 calls at 20 a second take about a second and a half.
-    expect(times.at(-1)! - times[0]).toBeGreaterThanOrEqual(29 * 50);
+    // A burst of 20 goes at once; the 21st waits for the first to leave the window.
+    expect(times[19] - times[0]).toBeLessThan(900);
+    expect(times[20] - times[0]).toBeGreaterThanOrEqual(990);
+  });
+
+  it("sliding budgets too are spent both or neither: a spent user gives the project its call back", async () => {
+    const a = pgRateBudgets(database.db);
+    const project = { key: "test:sliding-project", limit: 2, windowMs: 60_000, sliding: true };
+    const user = (n: number) => ({ key: `test:sliding-user-${n}`, limit: 1, windowMs: 60_000, sliding: true });
+    expect((await takeAll(a, [project, user(1)])).ok).toBe(true);
+    // User 1's minute is spent: refused, and the project's call it took is given back…
+    expect(await takeAll(a, [project, user(1)])).toMatchObject({ ok: false, key: "test:sliding-user-1" });
+    // …so the project's second call is still there for user 2, and then the project is full.
+    expect((await takeAll(a, [project, user(2)])).ok).toBe(true);
+    expect(await takeAll(a, [project, user(3)])).toMatchObject({ ok: false, key: "test:sliding-project" });
+    expect((await a.take(user(3).key, 1, 60_000, { sliding: true })).ok).toBe(true);
   });
 
   it("a Retry-After seen by one process holds back another before it calls the provider", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "provider_budgets" ADD COLUMN "recent" timestamp with time zone[] DEFAULT '{}'::timestamptz[] NOT NULL;
