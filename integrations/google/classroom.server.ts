@@ -12,7 +12,7 @@
 import { classroom, type classroom_v1 } from "@googleapis/classroom";
 import { IntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
-import { takeAll } from "../http/budgets.ts";
+import { spendAll } from "../http/budgets.ts";
 import type { ConnectionRef, CoursePublisher, CourseProvider, GuardianPage, Page, RateBudgets, TokenSource } from "../ports.ts";
 import { CLASSROOM_ROOT, type GoogleConfig } from "./config.ts";
 import { googleError } from "./errors.ts";
@@ -45,8 +45,6 @@ export type ClassroomDeps = {
 };
 
 type Classroom = classroom_v1.Classroom;
-const MAX_WAIT_MS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const next = (t: string | null | undefined) => (t ? t : null);
 
 export function createClassroomProvider(deps: ClassroomDeps): CourseProvider {
@@ -60,26 +58,12 @@ export function createClassroomProvider(deps: ClassroomDeps): CourseProvider {
     });
   }
 
-  /** Waits (at most 10 s) for both budgets to have room, else `rate_limited` for the job to re-schedule. */
-  async function spend(conn: ConnectionRef, operation: string) {
-    if (!deps.budgets) return;
-    const deadline = Date.now() + MAX_WAIT_MS;
-    for (;;) {
-      // Both or neither, so waiting on the user's second does not hold the project's calls.
-      const taken = await takeAll(deps.budgets, [CLASSROOM_PROJECT_BUDGET, classroomUserBudget(conn.id)]);
-      if (taken.ok) return;
-      if (taken.retryAt.getTime() > deadline) {
-        throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${taken.key} is spent` });
-      }
-      await sleep(Math.max(5, taken.retryAt.getTime() - Date.now()));
-    }
-  }
-
   /** One read with the connection's token; a 401 expires that token and the call is sent once more. */
   async function call<T>(conn: ConnectionRef, operation: string, fn: (c: Classroom) => Promise<{ data: T }>): Promise<T> {
     let t = await deps.tokens.accessToken(conn);
     for (let attempt = 1; ; attempt++) {
-      await spend(conn, operation);
+      // Both budgets or neither, waiting at most 10 s for them, else `rate_limited` for the job to re-schedule.
+      if (deps.budgets) await spendAll(deps.budgets, [CLASSROOM_PROJECT_BUDGET, classroomUserBudget(conn.id)], { provider: "google", operation });
       try {
         return (await fn(client(t.token, operation))).data;
       } catch (e) {

@@ -10,7 +10,7 @@
 import { forms, type forms_v1 } from "@googleapis/forms";
 import { IntegrationError } from "../errors.ts";
 import { providerFetch } from "../http/fetch.server.ts";
-import { takeAll, type Budget } from "../http/budgets.ts";
+import { spendAll, type Budget } from "../http/budgets.ts";
 import type { ConnectionRef, QuizReader, QuizResponseRecord, RateBudgets, SkippedRecord, TokenSource } from "../ports.ts";
 import { FORMS_ROOT, type GoogleConfig } from "./config.ts";
 import { googleError } from "./errors.ts";
@@ -30,8 +30,6 @@ export type FormsDeps = {
 };
 
 type Forms = forms_v1.Forms;
-const MAX_WAIT_MS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createFormsQuizReader(deps: FormsDeps): QuizReader {
   function client(token: string, operation: string): Forms {
@@ -44,23 +42,10 @@ export function createFormsQuizReader(deps: FormsDeps): QuizReader {
     });
   }
 
-  async function spend(conn: ConnectionRef, operation: string, budgets: Budget[]) {
-    if (!deps.budgets) return;
-    const deadline = Date.now() + MAX_WAIT_MS;
-    for (;;) {
-      const taken = await takeAll(deps.budgets, budgets);
-      if (taken.ok) return;
-      if (taken.retryAt.getTime() > deadline) {
-        throw new IntegrationError({ code: "rate_limited", provider: "google", operation, retryAt: taken.retryAt, budget: "burst", providerMessage: `budget ${taken.key} is spent` });
-      }
-      await sleep(Math.max(5, taken.retryAt.getTime() - Date.now()));
-    }
-  }
-
   async function call<T>(conn: ConnectionRef, operation: string, budgets: Budget[], fn: (f: Forms) => Promise<{ data: T }>): Promise<T> {
     let t = await deps.tokens.accessToken(conn);
     for (let attempt = 1; ; attempt++) {
-      await spend(conn, operation, budgets);
+      if (deps.budgets) await spendAll(deps.budgets, budgets, { provider: "google", operation });
       try {
         return (await fn(client(t.token, operation))).data;
       } catch (e) {
