@@ -70,10 +70,6 @@ async function teacherCourses(db: Db, c: Connection, email: string): Promise<Ext
  */
 export async function linkableCourses(db: Db, actor: Actor, classId: string) {
   const cls = await getClassForTeacher(db, actor, classId);
-  const links = await db
-    .select({ source: externalLinks.source, externalId: externalLinks.externalId, webUrl: externalLinks.webUrl })
-    .from(externalLinks)
-    .where(and(eq(externalLinks.kind, "course"), eq(externalLinks.localId, cls.id), isNull(externalLinks.archivedAt)));
   const sources: LinkableSource[] = [];
   for (const c of await courseConnections(db, cls.schoolId)) {
     const provider = c.provider as "google" | "microsoft";
@@ -104,7 +100,7 @@ export async function linkableCourses(db: Db, actor: Actor, classId: string) {
       return { externalId: x.externalId, name: x.name, section: x.section ?? null, webUrl: x.link ?? null, linkedTo: l ? { classId: l.classId, name: l.name } : null };
     });
   }
-  return { class: cls, linked: links, sources };
+  return { class: cls, sources };
 }
 
 export type LinkError = "not_connected" | "not_your_course" | "course_taken" | "class_linked" | "platform";
