@@ -104,7 +104,7 @@ export const JOBS: JobDefinition[] = [
     // Shared learning repositories: a tick queues each due one (its schedule, or "Thu thập ngay") as a
     // job of its own with the repository as singletonKey; that job harvests it.
     name: "library-harvest",
-    cron: "*/2 * * * *",
+    cron: "* * * * *",
     policy: "stately",
     async run(database, data, boss) {
       if (!boss) throw new Error("library-harvest queues each due repository: it runs on the queue");

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import type { Route } from "./+types/file";
 import { getDb } from "../../db/client.server.ts";
-import { requireActor } from "../auth/guards.server.ts";
-import { getAttachmentForDownload } from "../services/lessons.server.ts";
+import { getActor, requireActor } from "../auth/guards.server.ts";
+import { getAttachmentForDownload, isOpenToVisitors } from "../services/lessons.server.ts";
 import { FILE_RESPONSE_CSP, servedAs, storedPath } from "../services/files.server.ts";
 import { contentDisposition } from "../lib/content-disposition.ts";
 
@@ -13,7 +13,9 @@ import { contentDisposition } from "../lib/content-disposition.ts";
  * policy of their own that lets nothing in them run.
  */
 export async function loader({ url, context, params }: Route.LoaderArgs) {
-  const actor = requireActor(url, context);
+  // An open lesson's files (or a file shared as open on its own) download without signing in.
+  const actor = getActor(context);
+  if (!actor && !(await isOpenToVisitors(getDb(), { attachmentId: params.attachmentId }))) requireActor(url, context);
   const file = await getAttachmentForDownload(getDb(), actor, params.attachmentId);
   const served = await servedAs(file.storageKey, file.filename);
   const stream = Readable.toWeb(fs.createReadStream(storedPath(file.storageKey))) as ReadableStream;

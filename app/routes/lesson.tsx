@@ -5,8 +5,8 @@ import { useHideBrokenImages } from "../components/broken-images.tsx";
 import { Link } from "../components/link.tsx";
 import type { Route } from "./+types/lesson";
 import { getDb } from "../../db/client.server.ts";
-import { requireActor } from "../auth/guards.server.ts";
-import { getLessonForReader } from "../services/lessons.server.ts";
+import { getActor, requireActor } from "../auth/guards.server.ts";
+import { getLessonForReader, isOpenToVisitors } from "../services/lessons.server.ts";
 import { subjectName } from "../lib/curriculum.ts";
 import { formatDateTime } from "../lib/vn.ts";
 import { useLocale, useT } from "../i18n/index.ts";
@@ -15,7 +15,10 @@ import { resourcesOfLesson } from "../services/library/lesson-resources.server.t
 import { ResourceSummary } from "../components/library-resource.tsx";
 
 export async function loader({ url, context, params }: Route.LoaderArgs) {
-  const actor = requireActor(url, context);
+  // A visitor who is not signed in reads an open lesson (the province's /oai links here); any other
+  // lesson asks them to sign in first.
+  const actor = getActor(context);
+  if (!actor && !(await isOpenToVisitors(getDb(), { lessonId: params.lessonId }))) requireActor(url, context);
   const lesson = await getLessonForReader(getDb(), actor, params.lessonId);
   return { ...lesson, resources: await resourcesOfLesson(getDb(), lesson.id) };
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.server.ts";
 import { attachments, classes, classMembers, lessons, parentLinks } from "../../db/schema/index.ts";
@@ -173,7 +173,36 @@ export async function deleteLesson(db: Db, actor: Actor, classId: string, lesson
  * Reading a lesson: the class's teachers (drafts too), its students and their parents (published
  * only). Everyone else gets "not found".
  */
-export async function getLessonForReader(db: Db, actor: Actor, lessonId: string) {
+/**
+ * Whether a visitor who is not signed in may read this: a published lesson shared as open (a
+ * Creative Commons licence), or a file of one, or a lesson's file shared as open on its own. The
+ * province's /oai links to these, so other repositories' users can open them.
+ */
+export async function isOpenToVisitors(db: Db, target: { lessonId: string } | { attachmentId: string }): Promise<boolean> {
+  if ("lessonId" in target) {
+    if (!z.uuid().safeParse(target.lessonId).success) return false;
+    const [row] = await db
+      .select({ id: lessons.id })
+      .from(lessons)
+      .where(and(eq(lessons.id, target.lessonId), eq(lessons.status, "published"), isNotNull(lessons.licence)));
+    return Boolean(row);
+  }
+  if (!z.uuid().safeParse(target.attachmentId).success) return false;
+  const [row] = await db
+    .select({ id: attachments.id })
+    .from(attachments)
+    .innerJoin(lessons, eq(lessons.id, attachments.lessonId))
+    .where(
+      and(
+        eq(attachments.id, target.attachmentId),
+        or(isNotNull(attachments.licence), and(eq(lessons.status, "published"), isNotNull(lessons.licence))),
+      ),
+    );
+  return Boolean(row);
+}
+
+/** A lesson for whoever may read it; `actor` null is a visitor, who may read an open lesson only. */
+export async function getLessonForReader(db: Db, actor: Actor | null, lessonId: string) {
   if (!z.uuid().safeParse(lessonId).success) throw notFound();
   const [row] = await db
     .select({
@@ -191,12 +220,13 @@ export async function getLessonForReader(db: Db, actor: Actor, lessonId: string)
     .innerJoin(classes, eq(classes.id, lessons.classId))
     .where(eq(lessons.id, lessonId));
   if (!row) throw notFound();
-  const teacher = await isClassTeacher(db, actor, row.classId);
+  const teacher = actor ? await isClassTeacher(db, actor, row.classId) : false;
   if (!teacher) {
     if (row.status !== "published") throw notFound();
-    // An open lesson (shared under a Creative Commons licence) may be read by anyone signed in.
+    // An open lesson (shared under a Creative Commons licence) may be read by anyone.
     const allowed =
-      Boolean(row.licence) || (await isClassStudent(db, actor.id, row.classId)) || (await isParentOfClassStudent(db, actor.id, row.classId));
+      Boolean(row.licence) ||
+      (actor !== null && ((await isClassStudent(db, actor.id, row.classId)) || (await isParentOfClassStudent(db, actor.id, row.classId))));
     if (!allowed) throw notFound();
   }
   return { ...row, canEdit: teacher, attachments: await lessonAttachments(db, lessonId) };
@@ -213,7 +243,7 @@ async function isParentOfClassStudent(db: Db, parentId: string, classId: string)
 }
 
 /** Who may download an attachment: whoever may read its lesson, see its assignment or submission, or read its contact-book thread. */
-export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentId: string) {
+export async function getAttachmentForDownload(db: Db, actor: Actor | null, attachmentId: string) {
   if (!z.uuid().safeParse(attachmentId).success) throw notFound();
   const [a] = await db
     .select({
@@ -231,9 +261,10 @@ export async function getAttachmentForDownload(db: Db, actor: Actor, attachmentI
     .from(attachments)
     .where(eq(attachments.id, attachmentId));
   if (!a) throw notFound();
-  // A lesson's file shared as open on its own may be downloaded by anyone signed in.
+  // A lesson's file shared as open on its own may be downloaded by anyone.
   if (a.lessonId && a.licence) return a;
   if (a.lessonId) await getLessonForReader(db, actor, a.lessonId);
+  else if (!actor) throw notFound();
   else if (a.assignmentId) {
     const { requireAssignmentReader } = await import("./assignments.server.ts");
     await requireAssignmentReader(db, actor, a.assignmentId);

@@ -8,7 +8,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lessonResources, resources } from "../../db/schema/index.ts";
+import { attachments, lessonResources, lessons, resources } from "../../db/schema/index.ts";
 import { demoLookup } from "../support/demo.ts";
 import { htmlText } from "../support/html.ts";
 import { insertLibrary, type LibraryFixture } from "../support/library.ts";
@@ -147,5 +147,52 @@ describe("attaching resources to a lesson", () => {
       .where(and(eq(lessonResources.lessonId, ids.lesson), eq(lessonResources.resourceId, lib.ids["khtn7-quanghop"])));
     expect(rows).toEqual([]);
     expect(htmlText((await an.html(`/lessons/${ids.lesson}`)).text)).not.toContain("Quang hợp ở thực vật");
+  });
+});
+
+describe("open lessons for visitors who are not signed in (the links /oai gives out)", () => {
+  it("reads a published open lesson and downloads its file; anything else asks them to sign in", async () => {
+    const db = hub.database.db;
+    const find = demoLookup(db);
+    const visitor = hub.client();
+    const open = await find.lesson("Bài 1. Nguyên tử");
+    const page = await visitor.get(`/lessons/${open}`);
+    expect(page.status).toBe(200);
+    const text = htmlText(await page.text());
+    expect(text).toContain("Bài 1. Nguyên tử");
+    expect(await (await visitor.get(`/lessons/${open}`)).text()).toContain("creativecommons.org/licenses/by/4.0/");
+
+    // A file of the open lesson, put there by its teacher.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 8, 7]);
+    const form = new FormData();
+    form.append("title", "Bài 1. Nguyên tử");
+    form.append("bodyMd", "Nguyên tử gồm hạt nhân và lớp vỏ.");
+    form.append("intent", "publish");
+    form.append("files", new File([png], "mo-hinh.png", { type: "image/png" }));
+    const classId = (await db.select({ c: lessons.classId }).from(lessons).where(eq(lessons.id, open)))[0].c;
+    expect((await lan.post(`/classes/${classId}/lessons/${open}/edit`, form)).status).toBe(302);
+    const [file] = await db.select().from(attachments).where(eq(attachments.lessonId, open));
+    const download = await visitor.get(`/files/${file.id}`);
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(png);
+
+    // Not open, a draft shared as open, an unknown id, a file of a lesson that is not open: sign in.
+    const closed = await find.lesson("Bài 1. Tập hợp");
+    const draft = await find.lesson("Bài 3. Thứ tự trong tập hợp số tự nhiên");
+    await db.update(lessons).set({ licence: "CC-BY-4.0" }).where(eq(lessons.id, draft));
+    try {
+      for (const p of [`/lessons/${closed}`, `/lessons/${draft}`, "/lessons/00000000-0000-4000-8000-000000000000"]) {
+        const res = await visitor.get(p);
+        expect(res.status, p).toBe(302);
+        expect(res.headers.get("location"), p).toBe(`/login?next=${encodeURIComponent(p)}`);
+      }
+      await db.update(lessons).set({ licence: null }).where(eq(lessons.id, open));
+      const shut = await visitor.get(`/files/${file.id}`);
+      expect(shut.status).toBe(302);
+      expect((await visitor.get(`/lessons/${open}`)).status).toBe(302);
+    } finally {
+      await db.update(lessons).set({ licence: null }).where(eq(lessons.id, draft));
+      await db.update(lessons).set({ licence: "CC-BY-4.0" }).where(eq(lessons.id, open));
+    }
   });
 });

@@ -7,7 +7,9 @@
  * repositories is one result with both sources; pages do not overlap.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { organizations } from "../../db/schema/index.ts";
+import { selectRows } from "../../db/client.server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 import { insertLibrary, LIBRARY, type LibraryFixture } from "../support/library.ts";
 import { queryWords, searchLibrary, type SearchInput } from "../../app/services/library/search.server.ts";
@@ -158,6 +160,27 @@ describe("facets and filters", () => {
     expect((await search({ source: [`school:${lib.schoolId}`] })).hits.map((h) => keyOf.get(h.id)).sort()).toEqual(["khtn6-dodai", "khtn7-quanghop"]);
     expect((await search({ source: [`repo:${lib.repoB}`, `school:${lib.schoolId}`] })).total).toBe(4);
     expect((await search({ grade: [6, 9] })).total).toBe(13);
+  });
+
+  it("keeps the subject and grade filters in step with a resource whose metadata changes", async () => {
+    const id = lib.ids["toan6-de"];
+    const change = (subject: string, grades: number[]) =>
+      database.db.execute(sql`update resources set subject = ${subject}, grades = ${`{${grades.join(",")}}`}::smallint[] where id = ${id}::uuid`);
+    try {
+      await change("vat-li", [7]);
+      expect((await search({ q: "de kiem tra", subject: ["toan"], grade: [6] })).total).toBe(0);
+      expect((await search({ q: "de kiem tra", subject: ["vat-li"], grade: [7] })).hits.map((h) => keyOf.get(h.id))).toContain("toan6-de");
+      expect((await search({ subject: ["vat-li"], grade: [7] })).hits.map((h) => keyOf.get(h.id))).toContain("toan6-de");
+    } finally {
+      await change("toan", [6]);
+    }
+    expect((await search({ q: "de kiem tra", subject: ["toan"], grade: [6] })).total).toBe(1);
+  });
+
+  it("keeps filter lexemes out of the words a typo is corrected to", async () => {
+    const [{ n }] = await selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from library_words where word like '%=%'`);
+    expect(n).toBe(0);
+    expect((await search({ q: "subjec" })).corrections.every((c) => !c.to.includes("="))).toBe(true);
   });
 
   it("ignores malformed filter values instead of failing", async () => {

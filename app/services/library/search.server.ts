@@ -133,13 +133,37 @@ function inList(column: SQL, values: string[]): SQL {
   )})`;
 }
 
-/** The filters' conditions on `r` (within a facet any value, across facets all). */
-export function filterSql(input: SearchInput): SQL {
+const gradeList = (input: SearchInput) => [...new Set((input.grade ?? []).filter((g) => Number.isInteger(g) && g >= 1 && g <= 12))];
+/** A subject code as the vectors spell it ("toan", "ngu-van"): nothing else can be a facet lexeme. */
+const SUBJECT_CODE = /^[a-z0-9-]{1,40}$/;
+
+/**
+ * The subject and grade filters as a tsquery over the facet lexemes the vectors carry (migration
+ * 0021: "subject=toan", "grade=6"), so that words and filters meet in one GIN intersection; null
+ * when neither filter is set. A subject list with no possible code matches nothing.
+ */
+export function facetQuery(input: SearchInput): string | null {
+  const parts: string[] = [];
+  const subjects = list(input.subject);
+  if (subjects.length) {
+    const codes = subjects.filter((s) => SUBJECT_CODE.test(s));
+    parts.push(codes.length ? `(${codes.map((c) => `'subject=${c}'`).join(" | ")})` : `('subject=' & !'subject=')`);
+  }
+  const grades = gradeList(input);
+  if (grades.length) parts.push(`(${grades.map((g) => `'grade=${g}'`).join(" | ")})`);
+  return parts.length ? parts.join(" & ") : null;
+}
+
+/**
+ * The filters' conditions on `r` (within a facet any value, across facets all). With `vector`, the
+ * subject and grade filters are left to the full-text match (facetQuery) and not repeated here.
+ */
+export function filterSql(input: SearchInput, { vector = false }: { vector?: boolean } = {}): SQL {
   const parts: SQL[] = [];
   const subjects = list(input.subject);
-  if (subjects.length) parts.push(inList(sql`r.subject`, subjects));
-  const grades = [...new Set((input.grade ?? []).filter((g) => Number.isInteger(g) && g >= 1 && g <= 12))];
-  if (grades.length) parts.push(sql`r.grades && array[${sql.join(grades.map((g) => sql`${g}`), sql`, `)}]::smallint[]`);
+  if (subjects.length && !vector) parts.push(inList(sql`r.subject`, subjects));
+  const grades = gradeList(input);
+  if (grades.length && !vector) parts.push(sql`r.grades && array[${sql.join(grades.map((g) => sql`${g}`), sql`, `)}]::smallint[]`);
   const types = list(input.type);
   if (types.length) parts.push(inList(sql`r.resource_type`, types));
   const languages = list(input.language);
@@ -241,14 +265,20 @@ type HitRow = {
 const HIT_COLUMNS = sql`r.id, r.title, left(r.description, 400) as description, r.subject, r.grades, r.resource_type, r.language,
   r.licence, r.url, r.lesson_id, r.school_id, r.authors`;
 
-async function rankedPage(db: DbOrTx, plan: Plan, useOr: boolean, filters: SQL, offset: number, limit: number) {
+/** The query's words (a tsquery of quoted lexemes) and the facet filters (facetQuery) as one tsquery. */
+function tsq(words: string | null, facet: string | null): SQL {
+  if (words && facet) return sql`(to_tsquery('simple', ${words}) && ${facet}::tsquery)`;
+  return words ? sql`to_tsquery('simple', ${words})` : sql`${facet ?? ""}::tsquery`;
+}
+
+async function rankedPage(db: DbOrTx, plan: Plan, useOr: boolean, facet: string | null, filters: SQL, offset: number, limit: number) {
   const all = useOr ? plan.or : plan.and;
   const tiers: SQL[] = [];
   if (plan.phrase && !useOr) {
-    tiers.push(sql`(select r.id, 3 as tier from resources r where r.title_tsv @@ to_tsquery('simple', ${plan.phrase}) and ${filters} limit ${TIER_CAPS[0]})`);
+    tiers.push(sql`(select r.id, 3 as tier from resources r where r.title_tsv @@ ${tsq(plan.phrase, facet)} and ${filters} limit ${TIER_CAPS[0]})`);
   }
-  tiers.push(sql`(select r.id, 2 as tier from resources r where r.title_tsv @@ to_tsquery('simple', ${all}) and ${filters} limit ${TIER_CAPS[1]})`);
-  tiers.push(sql`(select r.id, 1 as tier from resources r where r.search_tsv @@ to_tsquery('simple', ${all}) and ${filters} limit ${TIER_CAPS[2]})`);
+  tiers.push(sql`(select r.id, 2 as tier from resources r where r.title_tsv @@ ${tsq(all, facet)} and ${filters} limit ${TIER_CAPS[1]})`);
+  tiers.push(sql`(select r.id, 1 as tier from resources r where r.search_tsv @@ ${tsq(all, facet)} and ${filters} limit ${TIER_CAPS[2]})`);
   return selectRows<HitRow>(
     db,
     sql`with c as (${sql.join(tiers, sql` union all `)}),
@@ -328,23 +358,27 @@ export async function searchLibrary(db: DbOrTx, input: SearchInput): Promise<Sea
   const maxPage = Math.ceil(TIER_CAPS.reduce((a, b) => a + b, 0) / pageSize);
   const page = Math.min(maxPage, Math.max(1, Math.floor(input.page ?? 1) || 1));
   const offset = (page - 1) * pageSize;
-  const filters = filterSql(input);
+  // Subject and grade are matched in the vectors (one GIN intersection with the words); a list
+  // with no words is ordered by date on the columns' own indexes.
+  const facet = facetQuery(input);
+  const filters = filterSql(input, { vector: true });
   const words = queryWords(input.q ?? "");
 
   if (words.length === 0) {
-    const [counted, rows] = await Promise.all([countAndFacets(db, sql`true`, filters), browsePage(db, filters, offset, pageSize)]);
+    const match = facet ? sql`r.search_tsv @@ ${tsq(null, facet)}` : sql`true`;
+    const [counted, rows] = await Promise.all([countAndFacets(db, match, filters), browsePage(db, filterSql(input), offset, pageSize)]);
     return finish(db, rows, counted, page, Math.min(maxPage, Math.ceil(counted.total / pageSize)), [], false);
   }
 
   const corrected = await correct(db, words);
   const plan = tsPlans(corrected);
   let relaxed = false;
-  let counted = await countAndFacets(db, sql`r.search_tsv @@ to_tsquery('simple', ${plan.and})`, filters);
+  let counted = await countAndFacets(db, sql`r.search_tsv @@ ${tsq(plan.and, facet)}`, filters);
   if (counted.total === 0 && corrected.length > 1) {
     relaxed = true;
-    counted = await countAndFacets(db, sql`r.search_tsv @@ to_tsquery('simple', ${plan.or})`, filters);
+    counted = await countAndFacets(db, sql`r.search_tsv @@ ${tsq(plan.or, facet)}`, filters);
   }
-  const rows = counted.total === 0 ? [] : await rankedPage(db, plan, relaxed, filters, offset, pageSize);
+  const rows = counted.total === 0 ? [] : await rankedPage(db, plan, relaxed, facet, filters, offset, pageSize);
   const candidates = Number(rows[0]?.candidates ?? 0);
   const pages = Math.max(page > 1 && rows.length === 0 ? page - 1 : 0, Math.ceil(Math.min(counted.total, Math.max(candidates, rows.length ? offset + rows.length : 0)) / pageSize));
   const corrections = corrected.filter((w) => !w.known && w.alternatives.length).map((w) => ({ from: w.word, to: w.alternatives[0] }));
