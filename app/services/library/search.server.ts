@@ -19,10 +19,14 @@ import { searchFold } from "../../lib/vn.ts";
 export const PAGE_SIZE = 20;
 /** Matches counted (and faceted) exactly; more are estimated. */
 export const EXACT_CAP = 2000;
-/** Candidates ranked per tier: the query's phrase in the title, all words in the title, all words anywhere. */
-const TIER_CAPS = [100, 100, 300] as const;
+/** Candidates ranked when there are more matches than EXACT_CAP (so at most 25 pages of 20). */
+const CANDIDATES = 500;
 /** Rows a facet estimate looks at, about. */
 const SAMPLE_ROWS = 5_000;
+/** Of a sample's matches, how many have their sources looked up for the source facet. */
+const SAMPLE_SOURCES = 300;
+/** Of the ranked rows, how many best are ranked again with the title's trigram similarity (costly per row). */
+const RERANKED = 100;
 const MAX_WORDS = 8;
 
 export type FacetName = "subject" | "grade" | "type" | "language" | "licence" | "source";
@@ -187,8 +191,16 @@ export function filterSql(input: SearchInput, { vector = false }: { vector?: boo
 
 type FacetRow = { f: string; v: string | null; c: number };
 
-/** One pass over the matching rows `m`: the total and every facet's counts. */
-function facetSelect(): SQL {
+/**
+ * One pass over the matching rows `m`: the total and every facet's counts. With `sourcesOf`, the
+ * source facet (a look-up per row in resource_sources) is counted on that many of the rows and
+ * scaled to all of them: a sample's estimate needs no more.
+ */
+function facetSelect(sourcesOf?: number): SQL {
+  const repo = sourcesOf
+    ? sql`select 'repo', s.repository_id::text, round(count(distinct s.resource_id) * (select count(*) from m)::float8 / greatest(1, least(${sourcesOf}, (select count(*) from m))))::int
+        from (select id from m limit ${sourcesOf}) m2 join resource_sources s on s.resource_id = m2.id group by s.repository_id`
+    : sql`select 'repo', s.repository_id::text, count(distinct s.resource_id)::int from m join resource_sources s on s.resource_id = m.id group by s.repository_id`;
   return sql`select 'n' as f, null::text as v, count(*)::int as c from m
     union all select 'subject', subject, count(*)::int from m where subject is not null group by subject
     union all select 'grade', g::text, count(*)::int from m, unnest(m.grades) as g where g between 1 and 12 group by g
@@ -196,7 +208,7 @@ function facetSelect(): SQL {
     union all select 'language', language, count(*)::int from m where language is not null group by language
     union all select 'licence', licence, count(*)::int from m where licence is not null group by licence
     union all select 'school', school_id::text, count(*)::int from m where school_id is not null group by school_id
-    union all select 'repo', s.repository_id::text, count(distinct s.resource_id)::int from m join resource_sources s on s.resource_id = m.id group by s.repository_id`;
+    union all ${repo}`;
 }
 
 const FACET_COLUMNS = sql`r.id, r.subject, r.grades, r.resource_type, r.language, r.licence, r.school_id`;
@@ -204,6 +216,7 @@ const FACET_COLUMNS = sql`r.id, r.subject, r.grades, r.resource_type, r.language
 /**
  * The planner's estimate of the matches, from the column statistics (most common words, grades,
  * subjects): no row is read. The statement is planned with its values inlined (escaped by Drizzle).
+ * Words are taken as independent, so words that come together (a topic's name) are underestimated.
  */
 async function plannedRows(db: DbOrTx, match: SQL, filters: SQL): Promise<number> {
   const rows = await selectRows<Record<string, unknown>>(db, sql`explain (format json) select 1 from resources r where ${match} and ${filters}`.inlineParams());
@@ -211,32 +224,90 @@ async function plannedRows(db: DbOrTx, match: SQL, filters: SQL): Promise<number
   return Number(plan[0]?.Plan?.["Plan Rows"] ?? 0);
 }
 
-async function countAndFacets(db: DbOrTx, match: SQL, filters: SQL) {
-  const [{ reltuples }] = await selectRows<{ reltuples: number }>(db, sql`select reltuples::float8 as reltuples from pg_class where oid = 'resources'::regclass`);
-  const tableRows = Number(reltuples);
-  // A broad query (by the planner's estimate) on a large table goes straight to the sample: its
-  // first EXACT_CAP matches would each be a random heap read, only to learn that there are more.
-  const broad = tableRows > 10 * SAMPLE_ROWS && (await plannedRows(db, match, filters)) > 4 * EXACT_CAP;
-  if (!broad) {
-    const exact = await selectRows<FacetRow>(
-      db,
-      sql`with m as materialized (select ${FACET_COLUMNS} from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}) ${facetSelect()}`,
-    );
-    const n = Number(exact.find((r) => r.f === "n")?.c ?? 0);
-    if (n <= EXACT_CAP) return { rows: exact, total: n, estimated: false };
+type Stats = { tableRows: number; share: Map<string, number>; floor: number };
+
+/**
+ * The table's size and each common lexeme's share of rows (ANALYZE's most common elements of
+ * search_tsv); a lexeme not listed is rarer than `floor`. Read once a minute per database.
+ */
+const statsCache = new WeakMap<object, { at: number; stats: Stats }>();
+async function libraryStats(db: DbOrTx): Promise<Stats> {
+  const kept = statsCache.get(db);
+  if (kept && Date.now() - kept.at < 60_000) return kept.stats;
+  const [row] = await selectRows<{ reltuples: number; elems: string[] | string | null; freqs: number[] | string | null }>(
+    db,
+    sql`select c.reltuples::float8 as reltuples, s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs::float8[] as freqs
+        from pg_class c left join pg_stats s on s.tablename = 'resources' and s.attname = 'search_tsv' and s.schemaname = current_schema()
+        where c.oid = 'resources'::regclass`,
+  );
+  const elems = row?.elems ? pgArray(row.elems, String) : [];
+  const freqs = row?.freqs ? pgArray(row.freqs, Number) : [];
+  const share = new Map(elems.map((e, i) => [e, Number(freqs[i])]));
+  // After the elements' own frequencies: the lowest and highest of them, then the null share.
+  const floor = elems.length ? Number(freqs[elems.length]) : 1;
+  const stats = { tableRows: Math.max(0, Number(row?.reltuples ?? 0)), share, floor };
+  statsCache.set(db, { at: Date.now(), stats });
+  return stats;
+}
+
+/**
+ * At most how many rows match: every part of the query must be in a row, so no more rows than its
+ * rarest part holds (a part with alternatives holds their sum).
+ */
+function upperBound(stats: Stats, parts: string[][]): number {
+  let least = 1;
+  for (const alternatives of parts) {
+    const share = alternatives.reduce((sum, lexeme) => sum + (stats.share.get(lexeme) ?? stats.floor), 0);
+    least = Math.min(least, share);
   }
-  // Too many to count each time: a page sample of the table, scaled. The sample is the same for
-  // every query (REPEATABLE), so the figures do not jump between pages of one search.
+  return least * stats.tableRows;
+}
+
+type Counted = { rows: FacetRow[]; total: number; estimated: boolean };
+
+/**
+ * Too many matches to count each time: a page sample of the table, scaled. The sample is the same
+ * for every query (REPEATABLE), so the figures do not jump between pages of one search.
+ */
+async function sampledFacets(db: DbOrTx, match: SQL, filters: SQL, tableRows: number): Promise<Counted> {
   const percent = Math.min(100, Math.max(0.1, (100 * SAMPLE_ROWS) / Math.max(1, tableRows)));
   const sampled = await selectRows<FacetRow>(
     db,
     sql`with m as materialized (select ${FACET_COLUMNS} from resources r tablesample system (${sql.raw(percent.toFixed(3))}) repeatable (11)
-      where ${match} and ${filters}) ${facetSelect()}`,
+      where ${match} and ${filters}) ${facetSelect(SAMPLE_SOURCES)}`,
   );
   const scale = 100 / percent;
   const rows = sampled.map((r) => ({ ...r, c: Math.round(Number(r.c) * scale) }));
   const estimate = Number(rows.find((r) => r.f === "n")?.c ?? 0);
   return { rows, total: roughly(Math.max(EXACT_CAP + 1, estimate)), estimated: true };
+}
+
+/**
+ * Up to EXACT_CAP matches, counted, faceted and ranked in one statement: every match is ranked (the
+ * query's phrase in the title first, then all its words in the title, then elsewhere). Null when
+ * there are more (the caller samples and ranks a bounded candidate set instead).
+ */
+async function exactMatches(db: DbOrTx, q: RankQuery, match: SQL, filters: SQL, offset: number, limit: number): Promise<{ counted: Counted; rows: HitRow[] } | null> {
+  const [out] = await selectRows<{ n: number; facets: [string, string | null, number][] | string; hits: HitRow[] | string | null }>(
+    db,
+    sql`with m as materialized (
+        select ${FACET_COLUMNS}, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank
+        from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}),
+      n as (select count(*)::int as n from m),
+      f as (${facetSelect()}),
+      scored as (${rerank(q, sql`(select m.id, m.rank from m, n where n.n <= ${EXACT_CAP})`)}),
+      page as (
+        select ${HIT_COLUMNS}, s.score, (select n from n) as candidates from scored s join resources r on r.id = s.id
+        order by s.score desc, r.title, r.id limit ${limit} offset ${offset})
+      select (select n from n) as n,
+        (select coalesce(json_agg(json_build_array(f.f, f.v, f.c)), '[]'::json) from f) as facets,
+        (select json_agg(p order by p.score desc, p.title, p.id) from page p) as hits`,
+  );
+  const n = Number(out?.n ?? 0);
+  if (n > EXACT_CAP) return null;
+  const facets = json<[string, string | null, number][]>(out.facets);
+  const rows = out.hits ? json<HitRow[]>(out.hits) : [];
+  return { counted: { rows: facets.map(([f, v, c]) => ({ f, v, c: Number(c) })), total: n, estimated: false }, rows };
 }
 
 /** Two significant figures: an estimate does not pretend to more. */
@@ -271,23 +342,41 @@ function tsq(words: string | null, facet: string | null): SQL {
   return words ? sql`to_tsquery('simple', ${words})` : sql`${facet ?? ""}::tsquery`;
 }
 
-async function rankedPage(db: DbOrTx, plan: Plan, useOr: boolean, facet: string | null, filters: SQL, offset: number, limit: number) {
-  const all = useOr ? plan.or : plan.and;
-  const tiers: SQL[] = [];
-  if (plan.phrase && !useOr) {
-    tiers.push(sql`(select r.id, 3 as tier from resources r where r.title_tsv @@ ${tsq(plan.phrase, facet)} and ${filters} limit ${TIER_CAPS[0]})`);
-  }
-  tiers.push(sql`(select r.id, 2 as tier from resources r where r.title_tsv @@ ${tsq(all, facet)} and ${filters} limit ${TIER_CAPS[1]})`);
-  tiers.push(sql`(select r.id, 1 as tier from resources r where r.search_tsv @@ ${tsq(all, facet)} and ${filters} limit ${TIER_CAPS[2]})`);
+/** What ranking needs of a query: all its words (ANDed, or ORed when relaxed), its phrase, its folded text. */
+type RankQuery = { all: string; phrase: string | null; folded: string; facet: string | null };
+
+/**
+ * Rows (id, rank) ordered by rank, the best RERANKED of them with the trigram similarity of their
+ * title to the query added (it rewards the closest titles, and misspellings' nearest).
+ */
+function rerank(q: RankQuery, ranked: SQL): SQL {
+  return sql`select x.id, x.rank + case when x.k <= ${RERANKED} then similarity(r.title_fold, ${q.folded}) + 2 else 0 end as score
+    from (select id, rank, row_number() over (order by rank desc, id) as k from ${ranked} y) x join resources r on r.id = x.id`;
+}
+
+/** A row's tier: the query's phrase in its title 3, all the words in its title 2, elsewhere 1. */
+function tierOf(q: RankQuery, row: SQL): SQL {
+  const inTitle = sql`${row}.title_tsv @@ to_tsquery('simple', ${q.all})`;
+  return q.phrase ? sql`(case when ${row}.title_tsv @@ to_tsquery('simple', ${q.phrase}) then 3 when ${inTitle} then 2 else 1 end)` : sql`(case when ${inTitle} then 2 else 1 end)`;
+}
+
+/**
+ * More matches than can be ranked each time: CANDIDATES rows are ranked, read from the title's index
+ * first (titles holding every word); only when titles hold fewer does the whole text's index add
+ * its matches (the second read is never started otherwise).
+ */
+async function rankedPage(db: DbOrTx, q: RankQuery, filters: SQL, offset: number, limit: number) {
   return selectRows<HitRow>(
     db,
-    sql`with c as (${sql.join(tiers, sql` union all `)}),
-      best as (select id, max(tier) as tier from c group by id),
-      scored as (
-        select ${HIT_COLUMNS},
-          b.tier * 0.5 + ts_rank(r.search_tsv, to_tsquery('simple', ${all})) + similarity(r.title_fold, ${plan.folded}) as score
-        from best b join resources r on r.id = b.id)
-      select r.*, count(*) over ()::int as candidates from scored r order by r.score desc, r.title, r.id limit ${limit} offset ${offset}`,
+    sql`with c as (select * from (
+        (select r.id from resources r where r.title_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})
+        union all
+        (select r.id from resources r where r.search_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})) u limit ${CANDIDATES}),
+      best as (select distinct id from c),
+      ranked as (select r.id, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank from best b join resources r on r.id = b.id),
+      scored as (${rerank(q, sql`ranked`)})
+      select ${HIT_COLUMNS}, s.score, count(*) over ()::int as candidates from scored s join resources r on r.id = s.id
+      order by s.score desc, r.title, r.id limit ${limit} offset ${offset}`,
   );
 }
 
@@ -352,10 +441,41 @@ async function facetLabels(db: DbOrTx, rows: FacetRow[]): Promise<Record<FacetNa
   return facets;
 }
 
+/** The old way for a list without words: matches counted and faceted exactly when they are few. */
+async function exactFacets(db: DbOrTx, match: SQL, filters: SQL): Promise<Counted | null> {
+  const exact = await selectRows<FacetRow>(
+    db,
+    sql`with m as materialized (select ${FACET_COLUMNS} from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}) ${facetSelect()}`,
+  );
+  const n = Number(exact.find((r) => r.f === "n")?.c ?? 0);
+  return n <= EXACT_CAP ? { rows: exact, total: n, estimated: false } : null;
+}
+
+/**
+ * How to count a match: exactly when it surely has few rows (its rarest part is rare, or the table
+ * is small); by sample when the planner expects many; unsure in between (words that come together,
+ * like a topic's name, are many although each is less common than the planner assumes).
+ */
+async function matchSize(db: DbOrTx, stats: Stats, match: SQL, filters: SQL, parts: string[][]): Promise<"few" | "many" | "unsure"> {
+  if (stats.tableRows <= 10 * SAMPLE_ROWS) return "few";
+  if (parts.length && upperBound(stats, parts) <= EXACT_CAP) return "few";
+  return (await plannedRows(db, match, filters)) > 4 * EXACT_CAP ? "many" : "unsure";
+}
+
+/** The facet query's parts as lexeme alternatives (for upperBound). */
+function facetParts(input: SearchInput): string[][] {
+  const parts: string[][] = [];
+  const subjects = list(input.subject).filter((v) => SUBJECT_CODE.test(v));
+  if (subjects.length) parts.push(subjects.map((c) => `subject=${c}`));
+  const grades = gradeList(input);
+  if (grades.length) parts.push(grades.map((g) => `grade=${g}`));
+  return parts;
+}
+
 /** Search the library. Broad and narrow queries alike look at a bounded number of rows. */
 export async function searchLibrary(db: DbOrTx, input: SearchInput): Promise<SearchResult> {
   const pageSize = Math.min(50, Math.max(1, input.pageSize ?? PAGE_SIZE));
-  const maxPage = Math.ceil(TIER_CAPS.reduce((a, b) => a + b, 0) / pageSize);
+  const maxPage = Math.ceil(CANDIDATES / pageSize);
   const page = Math.min(maxPage, Math.max(1, Math.floor(input.page ?? 1) || 1));
   const offset = (page - 1) * pageSize;
   // Subject and grade are matched in the vectors (one GIN intersection with the words); a list
@@ -366,19 +486,44 @@ export async function searchLibrary(db: DbOrTx, input: SearchInput): Promise<Sea
 
   if (words.length === 0) {
     const match = facet ? sql`r.search_tsv @@ ${tsq(null, facet)}` : sql`true`;
-    const [counted, rows] = await Promise.all([countAndFacets(db, match, filters), browsePage(db, filterSql(input), offset, pageSize)]);
+    const stats = await libraryStats(db);
+    const size = await matchSize(db, stats, match, filters, facetParts(input));
+    const [counted, rows] = await Promise.all([
+      (async () => (size !== "many" && (await exactFacets(db, match, filters))) || sampledFacets(db, match, filters, stats.tableRows))(),
+      browsePage(db, filterSql(input), offset, pageSize),
+    ]);
     return finish(db, rows, counted, page, Math.min(maxPage, Math.ceil(counted.total / pageSize)), [], false);
   }
 
-  const corrected = await correct(db, words);
+  const [corrected, stats] = await Promise.all([correct(db, words), libraryStats(db)]);
   const plan = tsPlans(corrected);
+  const wordParts = corrected.map((w) => [w.word, ...w.alternatives]);
+  const run = async (relaxed: boolean) => {
+    const q: RankQuery = { all: relaxed ? plan.or : plan.and, phrase: relaxed ? null : plan.phrase, folded: plan.folded, facet };
+    const match = sql`r.search_tsv @@ ${tsq(q.all, facet)}`;
+    // Relaxed, any word will do: no word bounds the matches, only the filters do.
+    const parts = [...(relaxed ? [wordParts.flat()] : wordParts), ...facetParts(input)];
+    const size = await matchSize(db, stats, match, filters, parts);
+    if (size === "few") {
+      const exact = await exactMatches(db, q, match, filters, offset, pageSize);
+      if (exact) return exact;
+    }
+    if (size === "unsure") {
+      const [exact, rows] = await Promise.all([exactMatches(db, q, match, filters, offset, pageSize), rankedPage(db, q, filters, offset, pageSize)]);
+      if (exact) return exact;
+      return { counted: await sampledFacets(db, match, filters, stats.tableRows), rows };
+    }
+    const [counted, rows] = await Promise.all([sampledFacets(db, match, filters, stats.tableRows), rankedPage(db, q, filters, offset, pageSize)]);
+    return { counted, rows };
+  };
   let relaxed = false;
-  let counted = await countAndFacets(db, sql`r.search_tsv @@ ${tsq(plan.and, facet)}`, filters);
-  if (counted.total === 0 && corrected.length > 1) {
+  let found = await run(false);
+  if (found.counted.total === 0 && corrected.length > 1) {
     relaxed = true;
-    counted = await countAndFacets(db, sql`r.search_tsv @@ ${tsq(plan.or, facet)}`, filters);
+    found = await run(true);
   }
-  const rows = counted.total === 0 ? [] : await rankedPage(db, plan, relaxed, facet, filters, offset, pageSize);
+  const { counted } = found;
+  const rows = counted.total === 0 ? [] : found.rows;
   const candidates = Number(rows[0]?.candidates ?? 0);
   const pages = Math.max(page > 1 && rows.length === 0 ? page - 1 : 0, Math.ceil(Math.min(counted.total, Math.max(candidates, rows.length ? offset + rows.length : 0)) / pageSize));
   const corrections = corrected.filter((w) => !w.known && w.alternatives.length).map((w) => ({ from: w.word, to: w.alternatives[0] }));
