@@ -47,7 +47,7 @@ export default function CartridgeImport() {
       {result?.message ? <p role="alert">{result.message}</p> : null}
       {result?.report ? (
         <section className="card" role="status">
-          <p>{t("cartridge.done", { count: result.report.lessons.length })}</p>
+          <p>{result.report.lessons.length ? t("cartridge.done", { count: result.report.lessons.length }) : t("cartridge.nothingImported")}</p>
           <ul>
             {result.report.lessons.map((l) => (
               <li key={l.id}>

@@ -120,11 +120,34 @@ describe("the samples' real cartridges", () => {
     });
   }
 
-  it("grouptest.zip (quizzes only): refused, nothing imported, with the reason", async () => {
+  it("grouptest.zip (quizzes only): nothing imported, each quiz listed with the reason", async () => {
     const before = (await lessonsOf(khtn7)).length;
     const r = await importCartridge(hub.database.db, actor, khtn7, await sample("ccviewer-test-cartridges/grouptest.zip"));
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors.file).toContain("không có nội dung nào nhập được");
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.value.lessons).toEqual([]);
+    expect(r.value.skipped.length).toBeGreaterThan(0);
+    for (const s of r.value.skipped) expect(s.reason).toContain("Bài kiểm tra (QTI)");
+    expect((await lessonsOf(khtn7)).length).toBe(before);
+  });
+
+  it("a cartridge with nothing importable lists every item it did not import, and why", async () => {
+    const before = (await lessonsOf(khtn7)).length;
+    const expected: [string, { title: string; reason: RegExp }[]][] = [
+      ["ccviewer-test-cartridges/all-question-types", [{ title: "ALL QUESTION TYPES QUIZ", reason: /Bài kiểm tra \(QTI\)/ }]],
+      ["ccviewer-test-cartridges/single-assignment", [{ title: "Assignment", reason: /Bài tập chưa nhập được/ }]],
+      ["ccviewer-test-cartridges/single-discussion", [{ title: "Test discussion", reason: /Chủ đề thảo luận/ }]],
+      [
+        "ccviewer-test-cartridges/course-with-no-showable-resources",
+        ["Copy of xmenusers", "Monthly budget", "Project proposal", "slash/filename", "Slides template orange"].map((title) => ({ title, reason: /không có trong gói/ })),
+      ],
+    ];
+    for (const [rel, items] of expected) {
+      const r = await importCartridge(hub.database.db, actor, khtn7, await sample(rel));
+      if (!r.ok) throw new Error(`${rel}: ${JSON.stringify(r.errors)}`);
+      expect(r.value.lessons, rel).toEqual([]);
+      expect(r.value.skipped.map((s) => s.title), rel).toEqual(items.map((i) => i.title));
+      for (const [i, s] of r.value.skipped.entries()) expect(s.reason, rel).toMatch(items[i].reason);
+    }
     expect((await lessonsOf(khtn7)).length).toBe(before);
   });
 });

@@ -41,6 +41,16 @@ function unsupportedReason(type: string): string | null {
 
 type Res = { id: string; type: string; href?: string; base: string; files: string[]; deps: string[]; variant: boolean };
 
+/** A quiz's, discussion's or assignment's own title, from its XML (QTI `title=`, `<title>`), else its file or identifier. */
+function activityTitle(r: Res, files: Map<string, Buffer>): string {
+  for (const f of r.href ? [r.href, ...r.files] : r.files) {
+    const xml = files.get(inside(path.posix.join(r.base, safeDecode(f))) ?? "")?.subarray(0, 64 * 1024).toString("utf8");
+    const title = xml && (/<(?:[\w]+:)?assessment\b[^>]*\btitle="([^"]+)"/.exec(xml)?.[1] ?? /<(?:[\w]+:)?title>([^<]+)<\/(?:[\w]+:)?title>/.exec(xml)?.[1]);
+    if (title?.trim()) return title.trim().replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"');
+  }
+  return r.href ? path.posix.basename(r.href) : r.id;
+}
+
 const MESSAGES: Record<string, string> = {
   not_zip: "Tệp không phải là một gói .imscc (zip) đọc được.",
   too_many: `Gói có quá nhiều tệp (tối đa ${ZIP_LIMITS.maxEntries}).`,
@@ -196,7 +206,10 @@ export async function importCartridge(db: Db, actor: Actor, classId: string, zip
     }
     lessonsPlanned.push({ title: p.title, bodyMd, files: attached });
   }
-  if (lessonsPlanned.length === 0) return fail({ file: "Gói không có nội dung nào nhập được (trang, liên kết hay tệp)." });
+  // Nothing to import: refused when the package lists nothing either; otherwise the report says
+  // what each item was and why it stays out (a cartridge of quizzes, of assignments…).
+  if (lessonsPlanned.length === 0 && skipped.length === 0) return fail({ file: "Gói không có nội dung nào nhập được (trang, liên kết hay tệp)." });
+  if (lessonsPlanned.length === 0) return ok({ version, lessons: [], skipped });
 
   const staged: StagedFile[] = await stageFiles(stagedInputs.map((f) => new File([new Uint8Array(f.bytes)], f.name)));
   const report = await transactionWithFiles(db, staged, async (tx) => {
@@ -336,6 +349,12 @@ export function planImport(manifest: XmlElement, files: Map<string, Buffer>) {
     if (used.has(r.id) || dependedOn.has(r.id) || r.variant) continue;
     const page = r.type === "webcontent" && /\.html?$/i.test(r.href ?? "") && !(r.href ?? "").startsWith("course_settings/");
     if (page || (noOrganization && /^imswl_/.test(r.type))) take(pageTitleOf(r), r.id);
+  }
+  // Quizzes, discussions and assignments outside every module (Canvas lists them only as
+  // resources): not imported, but named in the report with the reason, like those in modules.
+  for (const r of resources.values()) {
+    if (used.has(r.id) || dependedOn.has(r.id) || /learning-application-resource$/.test(r.type)) continue;
+    if (/assessment$|question-bank$|^imsdt_xmlv|^assignment_xmlv|^imsbasiclti/.test(r.type)) take(activityTitle(r, files), r.id);
   }
   return { items, skipped };
 }
