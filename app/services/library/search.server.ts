@@ -291,17 +291,15 @@ async function exactMatches(db: DbOrTx, q: RankQuery, match: SQL, filters: SQL, 
   const [out] = await selectRows<{ n: number; facets: [string, string | null, number][] | string; hits: HitRow[] | string | null }>(
     db,
     sql`with m as materialized (
-        select ${FACET_COLUMNS}, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank
+        select ${FACET_COLUMNS}, r.title_fold, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank
         from resources r where ${match} and ${filters} limit ${EXACT_CAP + 1}),
       n as (select count(*)::int as n from m),
       f as (${facetSelect()}),
-      scored as (${rerank(q, sql`(select m.id, m.rank from m, n where n.n <= ${EXACT_CAP})`)}),
-      page as (
-        select ${HIT_COLUMNS}, s.score, (select n from n) as candidates from scored s join resources r on r.id = s.id
-        order by s.score desc, r.title, r.id limit ${limit} offset ${offset})
+      scored as (${rerank(q, sql`(select m.id, m.rank, m.title_fold from m, n where n.n <= ${EXACT_CAP})`)}),
+      page as (${pageOf(sql`scored`, offset, limit)})
       select (select n from n) as n,
         (select coalesce(json_agg(json_build_array(f.f, f.v, f.c)), '[]'::json) from f) as facets,
-        (select json_agg(p order by p.score desc, p.title, p.id) from page p) as hits`,
+        (select json_agg(p order by p.score desc, p.title_fold, p.id) from page p) as hits`,
   );
   const n = Number(out?.n ?? 0);
   if (n > EXACT_CAP) return null;
@@ -350,8 +348,15 @@ type RankQuery = { all: string; phrase: string | null; folded: string; facet: st
  * title to the query added (it rewards the closest titles, and misspellings' nearest).
  */
 function rerank(q: RankQuery, ranked: SQL): SQL {
-  return sql`select x.id, x.rank + case when x.k <= ${RERANKED} then similarity(r.title_fold, ${q.folded}) + 2 else 0 end as score
-    from (select id, rank, row_number() over (order by rank desc, id) as k from ${ranked} y) x join resources r on r.id = x.id`;
+  return sql`select x.id, x.title_fold, x.rank + case when x.k <= ${RERANKED} then similarity(x.title_fold, ${q.folded}) + 2 else 0 end as score
+    from (select id, rank, title_fold, row_number() over (order by rank desc, id) as k from ${ranked} y) x`;
+}
+
+/** The page of `scored` (id, title_fold, score) asked for, then only its rows read in full. */
+function pageOf(scored: SQL, offset: number, limit: number): SQL {
+  return sql`select ${HIT_COLUMNS}, p.title_fold, p.score, p.candidates from (
+      select id, title_fold, score, count(*) over ()::int as candidates from ${scored} z order by score desc, title_fold, id limit ${limit} offset ${offset}) p
+    join resources r on r.id = p.id`;
 }
 
 /** A row's tier: the query's phrase in its title 3, all the words in its title 2, elsewhere 1. */
@@ -369,14 +374,15 @@ async function rankedPage(db: DbOrTx, q: RankQuery, filters: SQL, offset: number
   return selectRows<HitRow>(
     db,
     sql`with c as (select * from (
-        (select r.id from resources r where r.title_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})
+        (select r.id, r.title_fold, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank
+          from resources r where r.title_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})
         union all
-        (select r.id from resources r where r.search_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})) u limit ${CANDIDATES}),
-      best as (select distinct id from c),
-      ranked as (select r.id, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank from best b join resources r on r.id = b.id),
-      scored as (${rerank(q, sql`ranked`)})
-      select ${HIT_COLUMNS}, s.score, count(*) over ()::int as candidates from scored s join resources r on r.id = s.id
-      order by s.score desc, r.title, r.id limit ${limit} offset ${offset}`,
+        (select r.id, r.title_fold, ${tierOf(q, sql`r`)} * 0.5 + ts_rank(r.search_tsv, ${tsq(q.all, null)}) as rank
+          from resources r where r.search_tsv @@ ${tsq(q.all, q.facet)} and ${filters} limit ${CANDIDATES})) u limit ${CANDIDATES}),
+      best as (select distinct on (id) id, title_fold, rank from c order by id),
+      scored as (${rerank(q, sql`best`)}),
+      page as (${pageOf(sql`scored`, offset, limit)})
+      select * from page order by score desc, title_fold, id`,
   );
 }
 
