@@ -7,10 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { asc, eq, inArray } from "drizzle-orm";
 import yazl from "yazl";
+import { validateXML } from "xmllint-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attachments, lessons } from "../../db/schema/index.ts";
 import { loadMemberships, type Actor } from "../../app/auth/actor.server.ts";
 import { importCartridge } from "../../app/services/cartridge/import.server.ts";
+import { kid, kids, parseXml, textOf, type XmlElement } from "../../app/services/cartridge/xml.server.ts";
 import { readZip } from "../../app/services/cartridge/zip.server.ts";
 import { storedPath, uploadsDir } from "../../app/services/files.server.ts";
 import { demoLookup } from "../support/demo.ts";
@@ -244,6 +246,60 @@ describe("the class page's import and export", () => {
         body = body.replaceAll(`/files/${f.id}`, `/files/${copied[j].id}`);
       }
       expect(copy.bodyMd).toBe(body);
+    }
+  });
+  it("the export follows the CC 1.3 profile rules its XSD cannot check, and every web link it writes validates against the CC 1.3 web-link XSD", async () => {
+    const res = await lan.get(`/classes/${toan6}/cartridge.imscc`);
+    expect(res.status).toBe(200);
+    const entries = await readZip(Buffer.from(await res.arrayBuffer()));
+    const manifest = parseXml(entries.get("imsmanifest.xml")!.toString("utf8"));
+    const CP = "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1";
+    const descendants = (el: XmlElement): XmlElement[] => el.children.flatMap((c) => [c, ...descendants(c)]);
+    expect(descendants(manifest).every((e) => e.ns === CP || e.ns === "http://ltsc.ieee.org/xsd/imsccv1p3/LOM/manifest")).toBe(true);
+
+    // xs:ID identifiers: NCNames, unique in the manifest.
+    const ids = [manifest, ...descendants(manifest)].map((e) => e.attrs.identifier).filter(Boolean);
+    expect(ids.every((id) => /^[A-Za-z_][A-Za-z0-9._-]*$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // One rooted-hierarchy organization whose single root item has no title; every other item has one;
+    // a learning-object item holds no items (rule 8b) and points at a listed resource.
+    const orgs = kids(kid(manifest, "organizations"), "organization");
+    expect(orgs.map((o) => o.attrs.structure)).toEqual(["rooted-hierarchy"]);
+    const roots = kids(orgs[0], "item");
+    expect(roots).toHaveLength(1);
+    expect(kid(roots[0], "title")).toBeUndefined();
+    const resources = kids(kid(manifest, "resources"), "resource");
+    const resourceIds = new Set(resources.map((r) => r.attrs.identifier));
+    const items = descendants(roots[0]).filter((e) => e.name === "item");
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      expect(textOf(kid(item, "title")).trim()).not.toBe("");
+      if (item.attrs.identifierref) {
+        expect(kids(item, "item")).toEqual([]);
+        expect(resourceIds.has(item.attrs.identifierref)).toBe(true);
+      }
+    }
+
+    // Files: no duplicate href in a resource (9a), a resource's href is one of its files (10a/b), and
+    // every file listed is in the package.
+    const webLinkXsd = { fileName: "ccv1p3_imswl_v1p3.xsd", contents: fs.readFileSync(path.join(SAMPLES, "xsd/ccv1p3_imswl_v1p3.xsd"), "utf8") };
+    for (const r of resources) {
+      const hrefs = kids(r, "file").map((f) => f.attrs.href);
+      expect(new Set(hrefs).size).toBe(hrefs.length);
+      if (r.attrs.href) expect(hrefs).toContain(r.attrs.href);
+      for (const href of hrefs) expect(entries.has(decodeURI(href)), href).toBe(true);
+      if (!/^imswl_/.test(r.attrs.type)) continue;
+      // A web link (rules 2a-2d): exactly one file, no href, no dependency, the 1.3 type; its file
+      // validates against the official web-link schema. (The exporter writes none today: a lesson is
+      // one webcontent page, and library resources attached to it are not exported.)
+      expect(r.attrs.type).toBe("imswl_xmlv1p3");
+      expect(hrefs).toHaveLength(1);
+      expect(r.attrs.href).toBeUndefined();
+      expect(kids(r, "dependency")).toEqual([]);
+      const result = await validateXML({ xml: [{ fileName: hrefs[0], contents: entries.get(decodeURI(hrefs[0]))!.toString("utf8") }], schema: [webLinkXsd] });
+      expect(result.errors.map((e) => e.rawMessage)).toEqual([]);
+      expect(result.valid).toBe(true);
     }
   });
 });
