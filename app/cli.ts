@@ -570,6 +570,10 @@ const COMMANDS: Record<string, Command> = {
           const [code, ...detail] = s.reason.split(": ");
           out(`  skipped ${s.identifier || translate("vi", "repositories.run.noIdentifier")}: ${say(`repositories.skip.${code}`, detail.join(": ") || undefined)}`);
         }
+        if (result.added + result.deleted > 0) {
+          const { refreshLibrarySampleIfStale } = await import("./services/library/sample.server.ts");
+          await refreshLibrarySampleIfStale(database.db);
+        }
         if (result.status === "waiting") throw new CommandError(`${say(result.error!.key)} — again after ${result.retryAt!.toISOString()}; the run resumes where it stopped.`);
         if (result.status !== "succeeded") throw new CommandError(`Harvest failed: ${say(result.error?.key ?? "repositories.error.internal", result.error?.detail)}`);
       });

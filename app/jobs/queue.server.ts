@@ -17,6 +17,7 @@ import { errorFields, logger } from "../server/log.ts";
 import { courseSyncJobs } from "../services/sync/jobs.server.ts";
 import { runCoursePushes } from "../services/sync/push.server.ts";
 import { libraryHarvestJob } from "../services/library/harvest-job.server.ts";
+import { refreshLibrarySampleIfStale } from "../services/library/sample.server.ts";
 import { readDueQuizzes } from "../services/quizzes.server.ts";
 
 export type JobDefinition = {
@@ -109,6 +110,15 @@ export const JOBS: JobDefinition[] = [
     async run(database, data, boss) {
       if (!boss) throw new Error("library-harvest queues each due repository: it runs on the queue");
       return libraryHarvestJob(database, data, boss);
+    },
+  },
+  {
+    // The library's standing sample (broad searches' estimates), drawn again when the library's
+    // size has drifted or it is a day old; a harvest that changed the library asks at its end.
+    name: "library-sample",
+    cron: "37 * * * *",
+    async run(database) {
+      return refreshLibrarySampleIfStale(database.db);
     },
   },
   {

@@ -5,6 +5,8 @@
  * counted exactly; a topic's words, which always come together, are many although the planner
  * expects few; words with a subject and a grade meet in the vectors' facet lexemes; pages of a
  * broad query do not overlap. Every count is checked against the rows the library was made of.
+ * The searches run twice: estimated from a page sample of the table, then from the standing sample
+ * (library_sample) the job draws.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
@@ -12,6 +14,7 @@ import { organizations } from "../../db/schema/index.ts";
 import { selectRows } from "../../db/client.server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 import { searchLibrary, type SearchInput } from "../../app/services/library/search.server.ts";
+import { refreshLibrarySampleIfStale } from "../../app/services/library/sample.server.ts";
 
 const ROWS = 60_000;
 const SUBJECTS = [
@@ -73,7 +76,23 @@ const near = (value: number, expected: number, margin: number) => {
   expect(value).toBeLessThanOrEqual(expected * (1 + margin));
 };
 
-describe("a library of 60,000 resources", () => {
+searches("a page sample of the table");
+
+describe("the standing sample", () => {
+  it("is drawn when the library has grown past the small size, and is stored with what estimates read", async () => {
+    expect(await refreshLibrarySampleIfStale(database.db)).toMatchObject({ refreshed: true, libraryRows: ROWS });
+    const [{ n, repos }] = await selectRows<{ n: number; repos: number }>(database.db, sql`select count(*)::int as n, count(*) filter (where search_tsv @@ 'toan'::tsquery)::int as repos from library_sample`);
+    near(n, 10_000, 0.1);
+    near(repos, n / 4, 0.15);
+    // Drawn again only when the library drifts or a day passes.
+    expect(await refreshLibrarySampleIfStale(database.db)).toEqual({ refreshed: false });
+    expect((await refreshLibrarySampleIfStale(database.db, new Date(Date.now() + 25 * 3600_000))).refreshed).toBe(true);
+  });
+});
+
+searches("the standing sample");
+function searches(mode: string) {
+describe(`a library of 60,000 resources, estimated from ${mode}`, () => {
   it("holds what the test expects", async () => {
     const [{ n }] = await selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from resources where subject = 'toan'`);
     expect(n).toBe(count((r) => r.subject === "toan"));
@@ -140,3 +159,4 @@ describe("a library of 60,000 resources", () => {
     expect(one.pages).toBe(25);
   });
 });
+}

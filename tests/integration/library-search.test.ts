@@ -25,7 +25,7 @@ beforeAll(async () => {
   const [school] = await db.insert(organizations).values({ kind: "school", parentId: province.id, name: "THCS Nguyễn Du", code: "T001", level: "thcs" }).returning();
   lib = await insertLibrary(db, province.id, school.id);
   for (const [k, id] of Object.entries(lib.ids)) keyOf.set(id, k);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await database?.drop();

@@ -7,6 +7,7 @@
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/client.server.ts";
 import { dueRepositories, runHarvest } from "./harvest.server.ts";
+import { refreshLibrarySampleIfStale } from "./sample.server.ts";
 
 export const LIBRARY_HARVEST = "library-harvest";
 
@@ -21,6 +22,8 @@ export async function libraryHarvestJob(database: Database, data: unknown, boss:
   // Queued twice (a tick while it ran): nothing to do unless it is still due.
   if (!due.includes(repositoryId)) return { repositoryId, skipped: "not due" };
   const out = await runHarvest(database.db, repositoryId);
+  // A harvest that grew or shrank the library may leave the search's sample stale.
+  if (out.added + out.deleted > 0) await refreshLibrarySampleIfStale(database.db);
   if (out.status === "waiting" && out.retryAt) {
     await boss.send(LIBRARY_HARVEST, { repositoryId }, { singletonKey: repositoryId, startAfter: out.retryAt });
   }

@@ -4,10 +4,13 @@
  * corrected to the nearest word of the library (pg_trgm over `library_words`); facets with counts;
  * filters; pages. Built for broad queries over a million resources (docs/decisions/011-library-search.md):
  *
- * - ranking looks at a bounded candidate set — the query's phrase in titles, all its words in titles,
- *   all its words anywhere, each taken up to a cap from the GIN indexes — never at every match;
- * - facet counts are exact up to EXACT_CAP matches, and beyond that estimated from a page sample of
- *   the table (TABLESAMPLE SYSTEM) and marked as estimates ("khoảng").
+ * - a large library's match is first estimated from its standing sample (library_sample, a few
+ *   thousand rows kept in memory; without one, a page sample of the table);
+ * - a match estimated to be small is counted, faceted and wholly ranked in one statement;
+ * - a broad one keeps the sample's estimates (shown as "khoảng") and ranks a bounded candidate set,
+ *   read from the title's index first, never every match;
+ * - subject and grade filters are lexemes of the same vectors, so words and filters meet in one
+ *   GIN intersection.
  *
  * Query text never reaches SQL or tsquery syntax: it is folded and split into letters-and-digits
  * words, which are bound as parameters and quoted as tsquery lexemes.
@@ -15,6 +18,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { json, selectRows, type DbOrTx } from "../../../db/client.server.ts";
 import { searchFold } from "../../lib/vn.ts";
+import { sampleGeneration, sampleState, SMALL_LIBRARY, type SampleState } from "./sample.server.ts";
 
 export const PAGE_SIZE = 20;
 /** Matches counted (and faceted) exactly; more are estimated. */
@@ -192,15 +196,18 @@ export function filterSql(input: SearchInput, { vector = false }: { vector?: boo
 type FacetRow = { f: string; v: string | null; c: number };
 
 /**
- * One pass over the matching rows `m`: the total and every facet's counts. With `sourcesOf`, the
- * source facet (a look-up per row in resource_sources) is counted on that many of the rows and
- * scaled to all of them: a sample's estimate needs no more.
+ * One pass over the matching rows `m`: the total and every facet's counts. The source facet reads
+ * `m.repository_ids` ("array", the standing sample) or resource_sources ("join"); with `sourcesOf`,
+ * only that many rows are looked up and the counts scaled to all of them (a sample needs no more).
  */
-function facetSelect(sourcesOf?: number): SQL {
-  const repo = sourcesOf
-    ? sql`select 'repo', s.repository_id::text, round(count(distinct s.resource_id) * (select count(*) from m)::float8 / greatest(1, least(${sourcesOf}, (select count(*) from m))))::int
-        from (select id from m limit ${sourcesOf}) m2 join resource_sources s on s.resource_id = m2.id group by s.repository_id`
-    : sql`select 'repo', s.repository_id::text, count(distinct s.resource_id)::int from m join resource_sources s on s.resource_id = m.id group by s.repository_id`;
+function facetSelect(repos: "join" | "array" = "join", sourcesOf?: number): SQL {
+  const repo =
+    repos === "array"
+      ? sql`select 'repo', x::text, count(*)::int from m, unnest(m.repository_ids) as x group by x`
+      : sourcesOf
+        ? sql`select 'repo', s.repository_id::text, round(count(distinct s.resource_id) * (select count(*) from m)::float8 / greatest(1, least(${sourcesOf}, (select count(*) from m))))::int
+            from (select id from m limit ${sourcesOf}) m2 join resource_sources s on s.resource_id = m2.id group by s.repository_id`
+        : sql`select 'repo', s.repository_id::text, count(distinct s.resource_id)::int from m join resource_sources s on s.resource_id = m.id group by s.repository_id`;
   return sql`select 'n' as f, null::text as v, count(*)::int as c from m
     union all select 'subject', subject, count(*)::int from m where subject is not null group by subject
     union all select 'grade', g::text, count(*)::int from m, unnest(m.grades) as g where g between 1 and 12 group by g
@@ -213,74 +220,59 @@ function facetSelect(sourcesOf?: number): SQL {
 
 const FACET_COLUMNS = sql`r.id, r.subject, r.grades, r.resource_type, r.language, r.licence, r.school_id`;
 
-/**
- * The planner's estimate of the matches, from the column statistics (most common words, grades,
- * subjects): no row is read. The statement is planned with its values inlined (escaped by Drizzle).
- * Words are taken as independent, so words that come together (a topic's name) are underestimated.
- */
-async function plannedRows(db: DbOrTx, match: SQL, filters: SQL): Promise<number> {
-  const rows = await selectRows<Record<string, unknown>>(db, sql`explain (format json) select 1 from resources r where ${match} and ${filters}`.inlineParams());
-  const plan = json<{ Plan: { "Plan Rows": number } }[]>(Object.values(rows[0] ?? {})[0]);
-  return Number(plan[0]?.Plan?.["Plan Rows"] ?? 0);
-}
+type Stats = { tableRows: number; sample: SampleState | null };
 
-type Stats = { tableRows: number; share: Map<string, number>; floor: number };
-
-/**
- * The table's size and each common lexeme's share of rows (ANALYZE's most common elements of
- * search_tsv); a lexeme not listed is rarer than `floor`. Read once a minute per database.
- */
-const statsCache = new WeakMap<object, { at: number; stats: Stats }>();
+/** The library's size (the planner's count) and its standing sample's state, read once a minute per database. */
+const statsCache = new WeakMap<object, { at: number; generation: number; stats: Stats }>();
 async function libraryStats(db: DbOrTx): Promise<Stats> {
   const kept = statsCache.get(db);
-  if (kept && Date.now() - kept.at < 60_000) return kept.stats;
-  const [row] = await selectRows<{ reltuples: number; elems: string[] | string | null; freqs: number[] | string | null }>(
-    db,
-    sql`select c.reltuples::float8 as reltuples, s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs::float8[] as freqs
-        from pg_class c left join pg_stats s on s.tablename = 'resources' and s.attname = 'search_tsv' and s.schemaname = current_schema()
-        where c.oid = 'resources'::regclass`,
-  );
-  const elems = row?.elems ? pgArray(row.elems, String) : [];
-  const freqs = row?.freqs ? pgArray(row.freqs, Number) : [];
-  const share = new Map(elems.map((e, i) => [e, Number(freqs[i])]));
-  // After the elements' own frequencies: the lowest and highest of them, then the null share.
-  const floor = elems.length ? Number(freqs[elems.length]) : 1;
-  const stats = { tableRows: Math.max(0, Number(row?.reltuples ?? 0)), share, floor };
-  statsCache.set(db, { at: Date.now(), stats });
+  if (kept && Date.now() - kept.at < 60_000 && kept.generation === sampleGeneration()) return kept.stats;
+  const generation = sampleGeneration();
+  const [[row], sample] = await Promise.all([
+    selectRows<{ reltuples: number }>(db, sql`select greatest(reltuples, 0)::float8 as reltuples from pg_class where oid = 'resources'::regclass`),
+    sampleState(db),
+  ]);
+  const stats = { tableRows: Number(row?.reltuples ?? 0), sample: sample && sample.sampleRows > 0 ? sample : null };
+  statsCache.set(db, { at: Date.now(), generation, stats });
   return stats;
 }
 
-/**
- * At most how many rows match: every part of the query must be in a row, so no more rows than its
- * rarest part holds (a part with alternatives holds their sum).
- */
-function upperBound(stats: Stats, parts: string[][]): number {
-  let least = 1;
-  for (const alternatives of parts) {
-    const share = alternatives.reduce((sum, lexeme) => sum + (stats.share.get(lexeme) ?? stats.floor), 0);
-    least = Math.min(least, share);
-  }
-  return least * stats.tableRows;
-}
-
 type Counted = { rows: FacetRow[]; total: number; estimated: boolean };
+type Sampled = { rows: FacetRow[]; estimate: number };
 
 /**
- * Too many matches to count each time: a page sample of the table, scaled. The sample is the same
- * for every query (REPEATABLE), so the figures do not jump between pages of one search.
+ * A match's count and facets estimated from a sample, scaled to the library: the standing sample
+ * (library_sample, kept in memory) when there is one, else a page sample of the table itself
+ * (TABLESAMPLE SYSTEM, the same pages every time so that pages of one search agree).
  */
-async function sampledFacets(db: DbOrTx, match: SQL, filters: SQL, tableRows: number): Promise<Counted> {
-  const percent = Math.min(100, Math.max(0.1, (100 * SAMPLE_ROWS) / Math.max(1, tableRows)));
-  const sampled = await selectRows<FacetRow>(
-    db,
-    sql`with m as materialized (select ${FACET_COLUMNS} from resources r tablesample system (${sql.raw(percent.toFixed(3))}) repeatable (11)
-      where ${match} and ${filters}) ${facetSelect(SAMPLE_SOURCES)}`,
-  );
-  const scale = 100 / percent;
-  const rows = sampled.map((r) => ({ ...r, c: Math.round(Number(r.c) * scale) }));
-  const estimate = Number(rows.find((r) => r.f === "n")?.c ?? 0);
-  return { rows, total: roughly(Math.max(EXACT_CAP + 1, estimate)), estimated: true };
+async function sampled(db: DbOrTx, stats: Stats, match: SQL, filters: SQL): Promise<Sampled> {
+  let rows: FacetRow[];
+  let scale: number;
+  if (stats.sample) {
+    rows = await selectRows<FacetRow>(
+      db,
+      sql`with m as materialized (select r.id, r.subject, r.grades, r.resource_type, r.language, r.licence, r.school_id, r.repository_ids
+        from library_sample r where ${match} and ${filters}) ${facetSelect("array")}`,
+    );
+    scale = Math.max(stats.tableRows, stats.sample.sampleRows) / stats.sample.sampleRows;
+  } else {
+    const percent = Math.min(100, Math.max(0.1, (100 * SAMPLE_ROWS) / Math.max(1, stats.tableRows)));
+    rows = await selectRows<FacetRow>(
+      db,
+      sql`with p as materialized (select ${FACET_COLUMNS}, (${match} and ${filters}) as hit from resources r tablesample system (${sql.raw(percent.toFixed(3))}) repeatable (11)),
+        m as materialized (select * from p where hit)
+        select 'all' as f, null::text as v, count(*)::int as c from p union all ${facetSelect("join", SAMPLE_SOURCES)}`,
+    );
+    const all = Number(rows.find((r) => r.f === "all")?.c ?? 0);
+    rows = rows.filter((r) => r.f !== "all");
+    scale = all > 0 ? Math.max(stats.tableRows, all) / all : 1;
+  }
+  const scaled = rows.map((r) => ({ ...r, c: Math.round(Number(r.c) * scale) }));
+  return { rows: scaled, estimate: Number(scaled.find((r) => r.f === "n")?.c ?? 0) };
 }
+
+/** A sample's figures as a search's: marked estimated, the total with two significant figures. */
+const estimated = (s: Sampled): Counted => ({ rows: s.rows, total: roughly(Math.max(EXACT_CAP + 1, s.estimate)), estimated: true });
 
 /**
  * Up to EXACT_CAP matches, counted, faceted and ranked in one statement: every match is ranked (the
@@ -447,7 +439,7 @@ async function facetLabels(db: DbOrTx, rows: FacetRow[]): Promise<Record<FacetNa
   return facets;
 }
 
-/** The old way for a list without words: matches counted and faceted exactly when they are few. */
+/** A list's count and facets, exactly, when it has at most EXACT_CAP matches (null when more). */
 async function exactFacets(db: DbOrTx, match: SQL, filters: SQL): Promise<Counted | null> {
   const exact = await selectRows<FacetRow>(
     db,
@@ -457,26 +449,8 @@ async function exactFacets(db: DbOrTx, match: SQL, filters: SQL): Promise<Counte
   return n <= EXACT_CAP ? { rows: exact, total: n, estimated: false } : null;
 }
 
-/**
- * How to count a match: exactly when it surely has few rows (its rarest part is rare, or the table
- * is small); by sample when the planner expects many; unsure in between (words that come together,
- * like a topic's name, are many although each is less common than the planner assumes).
- */
-async function matchSize(db: DbOrTx, stats: Stats, match: SQL, filters: SQL, parts: string[][]): Promise<"few" | "many" | "unsure"> {
-  if (stats.tableRows <= 10 * SAMPLE_ROWS) return "few";
-  if (parts.length && upperBound(stats, parts) <= EXACT_CAP) return "few";
-  return (await plannedRows(db, match, filters)) > 4 * EXACT_CAP ? "many" : "unsure";
-}
-
-/** The facet query's parts as lexeme alternatives (for upperBound). */
-function facetParts(input: SearchInput): string[][] {
-  const parts: string[][] = [];
-  const subjects = list(input.subject).filter((v) => SUBJECT_CODE.test(v));
-  if (subjects.length) parts.push(subjects.map((c) => `subject=${c}`));
-  const grades = gradeList(input);
-  if (grades.length) parts.push(grades.map((g) => `grade=${g}`));
-  return parts;
-}
+/** Below this estimate a match is counted exactly (the estimate's margin kept under EXACT_CAP). */
+const LIKELY_FEW = 0.8 * EXACT_CAP;
 
 /** Search the library. Broad and narrow queries alike look at a bounded number of rows. */
 export async function searchLibrary(db: DbOrTx, input: SearchInput): Promise<SearchResult> {
@@ -492,35 +466,30 @@ export async function searchLibrary(db: DbOrTx, input: SearchInput): Promise<Sea
 
   if (words.length === 0) {
     const match = facet ? sql`r.search_tsv @@ ${tsq(null, facet)}` : sql`true`;
-    const stats = await libraryStats(db);
-    const size = await matchSize(db, stats, match, filters, facetParts(input));
-    const [counted, rows] = await Promise.all([
-      (async () => (size !== "many" && (await exactFacets(db, match, filters))) || sampledFacets(db, match, filters, stats.tableRows))(),
-      browsePage(db, filterSql(input), offset, pageSize),
-    ]);
+    const count = async (): Promise<Counted> => {
+      const stats = await libraryStats(db);
+      if (stats.tableRows <= SMALL_LIBRARY) return (await exactFacets(db, match, filters)) ?? estimated(await sampled(db, stats, match, filters));
+      const s = await sampled(db, stats, match, filters);
+      return (s.estimate <= LIKELY_FEW && (await exactFacets(db, match, filters))) || estimated(s);
+    };
+    const [counted, rows] = await Promise.all([count(), browsePage(db, filterSql(input), offset, pageSize)]);
     return finish(db, rows, counted, page, Math.min(maxPage, Math.ceil(counted.total / pageSize)), [], false);
   }
 
   const [corrected, stats] = await Promise.all([correct(db, words), libraryStats(db)]);
   const plan = tsPlans(corrected);
-  const wordParts = corrected.map((w) => [w.word, ...w.alternatives]);
-  const run = async (relaxed: boolean) => {
+  // A small library is counted exactly; a large one is first estimated from its sample (a few
+  // milliseconds), then counted exactly only when the estimate is small.
+  const run = async (relaxed: boolean): Promise<{ counted: Counted; rows: HitRow[] }> => {
     const q: RankQuery = { all: relaxed ? plan.or : plan.and, phrase: relaxed ? null : plan.phrase, folded: plan.folded, facet };
     const match = sql`r.search_tsv @@ ${tsq(q.all, facet)}`;
-    // Relaxed, any word will do: no word bounds the matches, only the filters do.
-    const parts = [...(relaxed ? [wordParts.flat()] : wordParts), ...facetParts(input)];
-    const size = await matchSize(db, stats, match, filters, parts);
-    if (size === "few") {
+    const s = stats.tableRows <= SMALL_LIBRARY ? null : await sampled(db, stats, match, filters);
+    if (!s || s.estimate <= LIKELY_FEW) {
       const exact = await exactMatches(db, q, match, filters, offset, pageSize);
       if (exact) return exact;
     }
-    if (size === "unsure") {
-      const [exact, rows] = await Promise.all([exactMatches(db, q, match, filters, offset, pageSize), rankedPage(db, q, filters, offset, pageSize)]);
-      if (exact) return exact;
-      return { counted: await sampledFacets(db, match, filters, stats.tableRows), rows };
-    }
-    const [counted, rows] = await Promise.all([sampledFacets(db, match, filters, stats.tableRows), rankedPage(db, q, filters, offset, pageSize)]);
-    return { counted, rows };
+    const [counts, rows] = await Promise.all([s ?? sampled(db, stats, match, filters), rankedPage(db, q, filters, offset, pageSize)]);
+    return { counted: estimated(counts), rows };
   };
   let relaxed = false;
   let found = await run(false);
