@@ -6,8 +6,8 @@
  * its last page with nothing doubled. The same material from two repositories is one resource (by
  * its DOI, else its URL, else its identifier) with one source row per repository record.
  */
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Db, DbOrTx, Tx } from "../../../db/client.server.ts";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { selectRows, type Db, type DbOrTx, type Tx } from "../../../db/client.server.ts";
 import { harvestRuns, harvestSkips, repositories, resources, resourceSources, type HarvestRun, type Repository } from "../../../db/schema/index.ts";
 import { OaiPmhClient, normaliseBaseUrl } from "../../../integrations/oai-pmh/client.server.ts";
 import { OaiPmhError } from "../../../integrations/oai-pmh/errors.ts";
@@ -106,8 +106,17 @@ export async function runHarvest(db: Db, repositoryId: string, opts: HarvestOpti
     while (params.setIndex < sets.length) {
       const set = sets[params.setIndex];
       let reachedEnd = false;
+      const list = source.harvest({ format: params.metadataPrefix, from: params.from ?? undefined, until: params.until ?? undefined, set, cursor })[Symbol.asyncIterator]();
       try {
-        for await (const page of source.harvest({ format: params.metadataPrefix, from: params.from ?? undefined, until: params.until ?? undefined, set, cursor })) {
+        // The next page is read (fetched, parsed, mapped) while this one is written: the database and
+        // the parser work at the same time. Pages are still committed one by one, in order, each with
+        // its cursor; a page read ahead and not committed is read again on resume.
+        let ahead = readAhead(list);
+        for (;;) {
+          const step = await ahead;
+          if (step.done) break;
+          const page = step.value;
+          ahead = readAhead(list);
           const lastOfSet = !page.partial && !page.cursor;
           const next: RunParams = lastOfSet ? { ...params, setIndex: params.setIndex + 1 } : params;
           await db.transaction((tx) => applyPage(tx, repo, runId, page, next, lastOfSet && next.setIndex >= sets.length));
@@ -127,6 +136,9 @@ export async function runHarvest(db: Db, repositoryId: string, opts: HarvestOpti
           continue;
         }
         throw e;
+      } finally {
+        // Closes the list's answer (after the page being read ahead, if any), without waiting for it.
+        list.return?.(undefined).catch(() => {});
       }
       if (!reachedEnd) {
         // noRecordsMatch: the set is done with nothing in it.
@@ -151,6 +163,13 @@ export async function runHarvest(db: Db, repositoryId: string, opts: HarvestOpti
     await db.update(harvestRuns).set({ status: "failed", error: errorText(error), finishedAt: sql`now()` }).where(eq(harvestRuns.id, runId));
     throw e;
   }
+}
+
+/** The list's next page, its failure kept for when it is awaited (not an unhandled rejection meanwhile). */
+function readAhead(list: AsyncIterator<HarvestPage>): Promise<IteratorResult<HarvestPage>> {
+  const next = list.next();
+  next.catch(() => {});
+  return next;
 }
 
 export const errorText = (e: { key: string; detail?: string }) => (e.detail ? `${e.key}\n${e.detail}` : e.key);
@@ -229,92 +248,103 @@ export async function ingestRecords(tx: Tx, repositoryId: string, records: Harve
   return upsertRecords(tx, repositoryId, records);
 }
 
+/**
+ * A list as one bound parameter (JSON text, unpacked by the database): each statement below has one
+ * text whatever the number of rows, so it is prepared once per connection instead of once per
+ * distinct page size (postgres.js keeps every prepared statement of a connection), and binding is
+ * one string instead of thousands of parameters.
+ */
+const jsonParam = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`;
+const textList = (values: string[]) => sql`(select jsonb_array_elements_text(${jsonParam(values)}))`;
+const uuidList = (values: string[]) => sql`(select jsonb_array_elements_text(${jsonParam(values)})::uuid)`;
+
+type IdRow = { id: string; dedupe_key: string };
+type SourceRow = { identifier: string; existed: boolean; old_resource_id: string | null };
+
 async function upsertRecords(tx: Tx, repositoryId: string, records: HarvestedRecord[]): Promise<{ added: number; updated: number }> {
   const derived = records.map((r) => ({ r, d: deriveResource(r) }));
   // One row per dedupe key in the statement (two records of the page may be the same material).
   const byKey = new Map<string, (typeof derived)[number]["d"]>();
   for (const { d } of derived) byKey.set(d.dedupeKey, d);
-  const ex = (c: string) => sql.raw(`excluded.${c}`);
-  const rows = await tx
-    .insert(resources)
-    .values(
-      [...byKey.values()].map((d) => ({
-        dedupeKey: d.dedupeKey,
-        title: d.title,
-        description: d.description,
-        subjects: d.subjects,
-        keywords: d.keywords,
-        authors: d.authors,
-        subject: d.subject,
-        grades: d.grades,
-        resourceType: d.resourceType,
-        language: d.language,
-        licence: d.licence,
-        url: d.url,
-        searchText: d.searchText,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: resources.dedupeKey,
-      set: {
-        title: ex("title"),
-        description: ex("description"),
-        subjects: ex("subjects"),
-        keywords: ex("keywords"),
-        authors: ex("authors"),
-        subject: ex("subject"),
-        grades: ex("grades"),
-        resourceType: ex("resource_type"),
-        language: ex("language"),
-        licence: ex("licence"),
-        url: ex("url"),
-        searchText: ex("search_text"),
-        updatedAt: sql`now()`,
-      },
-      setWhere: sql`resources.search_text is distinct from excluded.search_text or resources.subject is distinct from excluded.subject or resources.grades is distinct from excluded.grades
-        or resources.url is distinct from excluded.url or resources.licence is distinct from excluded.licence or resources.language is distinct from excluded.language or resources.resource_type is distinct from excluded.resource_type`,
-    })
-    .returning({ id: resources.id, dedupeKey: resources.dedupeKey });
-  const idOf = new Map(rows.map((r) => [r.dedupeKey, r.id]));
-  const missing = [...byKey.keys()].filter((k) => !idOf.has(k));
-  if (missing.length) {
-    // Unchanged rows are not returned by the guarded upsert: look their ids up.
-    for (const r of await tx.select({ id: resources.id, dedupeKey: resources.dedupeKey }).from(resources).where(inArray(resources.dedupeKey, missing))) idOf.set(r.dedupeKey, r.id);
-  }
-  const ids = records.map((r) => r.identifier);
-  const before = await tx.select({ identifier: resourceSources.identifier, resourceId: resourceSources.resourceId }).from(resourceSources).where(and(eq(resourceSources.repositoryId, repositoryId), inArray(resourceSources.identifier, ids)));
-  const changed = await tx
-    .insert(resourceSources)
-    .values(
-      derived.map(({ r, d }) => ({
-        repositoryId,
-        identifier: r.identifier,
-        resourceId: idOf.get(d.dedupeKey)!,
-        datestamp: r.datestamp,
-        setSpecs: r.setSpecs,
-        metadata: r.metadata,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [resourceSources.repositoryId, resourceSources.identifier],
-      set: { resourceId: ex("resource_id"), datestamp: ex("datestamp"), setSpecs: ex("set_specs"), metadata: ex("metadata"), harvestedAt: sql`now()` },
-      setWhere: sql`resource_sources.resource_id is distinct from excluded.resource_id or resource_sources.datestamp is distinct from excluded.datestamp or resource_sources.metadata is distinct from excluded.metadata or resource_sources.set_specs is distinct from excluded.set_specs`,
-    })
-    .returning({ identifier: resourceSources.identifier });
-  const existed = new Map(before.map((b) => [b.identifier, b.resourceId]));
+  const input = [...byKey.values()].map((d) => ({
+    dedupe_key: d.dedupeKey,
+    title: d.title,
+    description: d.description,
+    subjects: d.subjects,
+    keywords: d.keywords,
+    authors: d.authors,
+    subject: d.subject,
+    grades: d.grades,
+    resource_type: d.resourceType,
+    language: d.language,
+    licence: d.licence,
+    url: d.url,
+    search_text: d.searchText,
+  }));
+  // Inserted or changed rows come back from the guarded upsert; unchanged ones are read in the
+  // same statement (from its snapshot, where they already are).
+  const rows = await selectRows<IdRow>(
+    tx,
+    sql`with input as (
+        select * from jsonb_to_recordset(${jsonParam(input)}) as x(dedupe_key text, title text, description text, subjects text[], keywords text[], authors text[],
+          subject text, grades smallint[], resource_type text, language text, licence text, url text, search_text text)
+      ), up as (
+        insert into resources (dedupe_key, title, description, subjects, keywords, authors, subject, grades, resource_type, language, licence, url, search_text)
+        select dedupe_key, title, description, subjects, keywords, authors, subject, grades, resource_type, language, licence, url, search_text from input
+        on conflict (dedupe_key) do update set title = excluded.title, description = excluded.description, subjects = excluded.subjects,
+          keywords = excluded.keywords, authors = excluded.authors, subject = excluded.subject, grades = excluded.grades,
+          resource_type = excluded.resource_type, language = excluded.language, licence = excluded.licence, url = excluded.url,
+          search_text = excluded.search_text, updated_at = now()
+        where resources.search_text is distinct from excluded.search_text or resources.subject is distinct from excluded.subject or resources.grades is distinct from excluded.grades
+          or resources.url is distinct from excluded.url or resources.licence is distinct from excluded.licence or resources.language is distinct from excluded.language
+          or resources.resource_type is distinct from excluded.resource_type
+        returning id, dedupe_key
+      )
+      select coalesce(up.id, r.id) as id, input.dedupe_key from input left join up on up.dedupe_key = input.dedupe_key
+        left join resources r on up.id is null and r.dedupe_key = input.dedupe_key`,
+  );
+  const idOf = new Map(rows.map((r) => [r.dedupe_key, r.id]));
+  const sources = derived.map(({ r, d }) => ({ identifier: r.identifier, resource_id: idOf.get(d.dedupeKey)!, datestamp: r.datestamp, set_specs: r.setSpecs, metadata: r.metadata }));
+  // The sources upserted (new or changed), each with the resource it held before (the statement's snapshot).
+  const changed = await selectRows<SourceRow>(
+    tx,
+    sql`with input as (
+        select * from jsonb_to_recordset(${jsonParam(sources)}) as x(identifier text, resource_id uuid, datestamp text, set_specs text[], metadata jsonb)
+      ), before as (
+        select s.identifier, s.resource_id from resource_sources s where s.repository_id = ${repositoryId} and s.identifier in (select identifier from input)
+      ), up as (
+        insert into resource_sources (repository_id, identifier, resource_id, datestamp, set_specs, metadata)
+        select ${repositoryId}::uuid, identifier, resource_id, datestamp, coalesce(set_specs, '{}'), metadata from input
+        on conflict (repository_id, identifier) do update set resource_id = excluded.resource_id, datestamp = excluded.datestamp,
+          set_specs = excluded.set_specs, metadata = excluded.metadata, harvested_at = now()
+        where resource_sources.resource_id is distinct from excluded.resource_id or resource_sources.datestamp is distinct from excluded.datestamp
+          or resource_sources.metadata is distinct from excluded.metadata or resource_sources.set_specs is distinct from excluded.set_specs
+        returning identifier, resource_id
+      )
+      select up.identifier, before.identifier is not null as existed, before.resource_id as old_resource_id
+      from up left join before on before.identifier = up.identifier`,
+  );
   let added = 0;
   let updated = 0;
-  for (const c of changed) existed.has(c.identifier) ? updated++ : added++;
   // A record whose DOI or URL changed moved to another resource: the old one goes when nothing holds it.
-  const moved = derived.filter(({ r, d }) => existed.has(r.identifier) && existed.get(r.identifier) !== idOf.get(d.dedupeKey)).map(({ r }) => existed.get(r.identifier)!);
-  if (moved.length) await removeOrphans(tx, moved);
+  const moved = new Set<string>();
+  const now = new Map(sources.map((s) => [s.identifier, s.resource_id]));
+  for (const c of changed) {
+    if (!c.existed) {
+      added++;
+      continue;
+    }
+    updated++;
+    if (c.old_resource_id && c.old_resource_id !== now.get(c.identifier)) moved.add(c.old_resource_id);
+  }
+  if (moved.size) await removeOrphans(tx, [...moved]);
   return { added, updated };
 }
 
 async function removeSources(tx: Tx, repositoryId: string, identifiers: string[]): Promise<number> {
   const gone = await tx
     .delete(resourceSources)
-    .where(and(eq(resourceSources.repositoryId, repositoryId), inArray(resourceSources.identifier, identifiers)))
+    .where(and(eq(resourceSources.repositoryId, repositoryId), sql`${resourceSources.identifier} in ${textList(identifiers)}`))
     .returning({ resourceId: resourceSources.resourceId });
   if (gone.length) await removeOrphans(tx, [...new Set(gone.map((g) => g.resourceId))]);
   return gone.length;
@@ -323,7 +353,7 @@ async function removeSources(tx: Tx, repositoryId: string, identifiers: string[]
 /** Resources no repository record holds any more (and that are not an open lesson of ours). */
 async function removeOrphans(tx: Tx, ids: string[]) {
   await tx.delete(resources).where(
-    and(inArray(resources.id, ids), sql`${resources.lessonId} is null`, sql`not exists (select 1 from resource_sources s where s.resource_id = resources.id)`),
+    and(sql`${resources.id} in ${uuidList(ids)}`, sql`${resources.lessonId} is null`, sql`not exists (select 1 from resource_sources s where s.resource_id = resources.id)`),
   );
 }
 

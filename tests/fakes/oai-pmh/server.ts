@@ -197,6 +197,15 @@ async function respond(fake: FakeOai, q: URLSearchParams, base: string, write: (
       let emitted = 0;
       const parts: string[] = [];
       const n = count(fake);
+      if (fake.options.generate && !state.from && !state.until && !state.set) {
+        // Every generated record matches: only this page's records are made.
+        total = n;
+        for (i = state.offset; i < n && emitted < pageSize; i++, emitted++) {
+          const r = at(fake, i);
+          parts.push(verb === "ListRecords" ? recordXml(fake, r, state.prefix) : headerXml(fake, r));
+        }
+        i = n;
+      }
       for (; i < n; i++) {
         const r = at(fake, i);
         if (!match(r)) continue;
