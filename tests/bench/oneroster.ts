@@ -23,7 +23,7 @@ import { migrate, openDatabase } from "../../db/client.server.ts";
 import { organizations } from "../../db/schema/index.ts";
 import { importOneRoster } from "../../app/services/roster/oneroster.server.ts";
 
-const { values } = parseArgs({ options: { users: { type: "string" }, twice: { type: "boolean" }, keep: { type: "boolean" } } });
+const { values } = parseArgs({ options: { users: { type: "string" }, twice: { type: "boolean" }, keep: { type: "boolean" }, profile: { type: "boolean" } } });
 const USERS = Number((values.users ?? "1000000").replace(/[_,]/g, ""));
 const URL_ = process.env.BENCH_ROSTER_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench_roster";
 const TARGET_S = 120;
@@ -133,7 +133,7 @@ peak = process.memoryUsage().rss;
 const runs = values.twice ? 2 : 1;
 for (let run = 1; run <= runs; run++) {
   t = performance.now();
-  const report = await importOneRoster(database.db, dir, { log: (l) => console.log(`  ${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s  ${l}`) });
+  const report = await importOneRoster(database.db, dir, { profile: values.profile, log: (l) => console.log(`  ${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s  ${l}`) });
   const s = (performance.now() - t) / 1000;
   if (!report.ok) {
     console.log(report.errors.slice(0, 10));
