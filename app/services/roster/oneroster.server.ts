@@ -88,6 +88,14 @@ function profiled<T extends DbOrTx>(tx: T, log: (line: string) => void): T {
       const value = Reflect.get(target, key, receiver);
       if (key !== "execute") return typeof value === "function" ? value.bind(target) : value;
       return async (query: SQL) => {
+        const re = process.env.ROSTER_EXPLAIN;
+        if (re) {
+          const text = (target as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(query).sql;
+          if (new RegExp(re).test(text)) {
+            const plan = (await (value as (q: SQL) => Promise<unknown>).call(target, sql`explain (analyze, buffers) ${query}`)) as { "QUERY PLAN": string }[];
+            log("PLAN\n" + plan.map((r) => r["QUERY PLAN"]).join("\n"));
+          }
+        }
         const t = performance.now();
         try {
           return await (value as (q: SQL) => Promise<unknown>).call(target, query);
@@ -700,8 +708,8 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
       select s.sid, s.local_id, s.role from stg_users s where s.local_id is not null and s.status = 'active' and not s.skip
       union all
       select l.external_id, l.local_id, (select m.role from memberships m where m.user_id = l.local_id and m.org_id = ${schoolId}::uuid and m.role in ('student', 'parent') order by m.role limit 1)
-      from external_links l where l.source = ${source} and l.kind = 'user' and l.archived_at is null and l.external_id in (select agent from stg_agents)
-        and not exists (select 1 from stg_users s where s.sid = l.external_id)
+      from (select distinct a.agent from stg_agents a where not exists (select 1 from stg_users s where s.sid = a.agent)) x
+      join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = x.agent and l.archived_at is null
     ), pairs as (
       select distinct case when me.role = 'parent' then me.local_id else ag.local_id end as parent_id,
                       case when me.role = 'parent' then ag.local_id else me.local_id end as student_id
