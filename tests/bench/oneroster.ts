@@ -8,6 +8,8 @@
  *   npm run bench:roster                       # 1,000,000 users
  *   npm run bench:roster -- --users 100000     # any size; classes and enrollments scale with it
  *   npm run bench:roster -- --users 100000 --twice   # and a second, unchanged import
+ *   npm run bench:roster -- --users 100000 --profile # each statement of ≥ 100 ms with its time
+ *   ROSTER_EXPLAIN='^insert into users' npm run bench:roster -- --profile   # and the plans of those
  *
  * BENCH_ROSTER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lopso_bench_roster) is
  * dropped and made afresh; the bundle goes to $TMPDIR/lopso-roster-bench-<N>.
