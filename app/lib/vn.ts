@@ -2,8 +2,12 @@
 
 export const TIME_ZONE = "Asia/Ho_Chi_Minh";
 
+/** Printable ASCII words with single spaces between them: already NFC and trimmed. */
+const PLAIN = /^(?:[!-~]+(?: [!-~]+)*)?$/;
+
 /** Text may arrive as NFD (decomposed diacritics); keep NFC everywhere. */
 export function nfc(text: string): string {
+  if (PLAIN.test(text)) return text;
   return text.normalize("NFC").replace(/\s+/g, " ").trim();
 }
 
@@ -25,13 +29,20 @@ function collation(word: string): { letters: string; tones: string } {
   let letters = "";
   let tones = "";
   for (const ch of word) {
-    const [base = "", ...marks] = ch.normalize("NFD");
-    const letter = (base + marks.filter((m) => LETTER_MARKS.test(m)).join("")).normalize("NFC");
-    letters += LETTER_CODES[letter] ?? `${base}0`;
-    tones += String(Math.max(0, ...marks.map((m) => TONES.indexOf(m))));
+    let c = charCollation.get(ch);
+    if (!c) {
+      const [base = "", ...marks] = ch.normalize("NFD");
+      const letter = (base + marks.filter((m) => LETTER_MARKS.test(m)).join("")).normalize("NFC");
+      c = [LETTER_CODES[letter] ?? `${base}0`, String(Math.max(0, ...marks.map((m) => TONES.indexOf(m))))];
+      if (charCollation.size < 10_000) charCollation.set(ch, c);
+    }
+    letters += c[0];
+    tones += c[1];
   }
   return { letters, tones };
 }
+/** A character's letter code and tone digit, worked out once (a roster import sorts a million names). */
+const charCollation = new Map<string, [string, string]>();
 
 /**
  * Key that sorts by given name, then by the whole name, ignoring case, in Vietnamese alphabetical

@@ -11,6 +11,24 @@ export const FOLD_FROM =
 export const FOLD_TO =
   "aaaaaaeeeeiiiiooooouuuuyaaaaaaeeeeiiiiooooouuuuyyaaaaaaddddeeeeeeeeeeiiiiiiiiioooooouuuuuuuuuuuuyyyoouuaaiioouuuuuuuuuuaaaaooooaaaaaaeeeeiiiioooouuuuaaeeooooooooyyaaddddddddddeeeeeeeeeeiiiioooooooouuuuuuuuuuyyyaaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyyabcdefghijklmnopqrstuvwxyz";
 
+/**
+ * FOLD_FROM → FOLD_TO as `translate()` is given them: it looks each character of a name up in
+ * `from` from the start, so the commonest come first — space and lower case (mapped to themselves),
+ * capitals, Vietnamese lower case — and the rest after. The same result for every name, at a
+ * fourth of the cost (it is paid on every insert of a user: 1,000,000 in a OneRoster import).
+ */
+const FOLD_VI_LOWER = "àáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ";
+const foldPairs = (() => {
+  const from = [...FOLD_FROM];
+  const to = [...FOLD_TO];
+  const pairs: [string, string][] = from.map((c, i) => [c, to[i]]);
+  const same: [string, string][] = [..." abcdefghijklmnopqrstuvwxyz"].map((c) => [c, c]);
+  const rank = (c: string) => (c >= "A" && c <= "Z" ? 0 : FOLD_VI_LOWER.includes(c) ? 1 : 2);
+  return [...same, ...[0, 1, 2].flatMap((r) => pairs.filter(([c]) => rank(c) === r))];
+})();
+export const FOLD_SCAN_FROM = foldPairs.map(([c]) => c).join("");
+export const FOLD_SCAN_TO = foldPairs.map(([, c]) => c).join("");
+
 export const ROLES = ["province_admin", "school_admin", "teacher", "student", "parent"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -27,7 +45,7 @@ export const users = pgTable(
      */
     searchName: text("search_name")
       .notNull()
-      .generatedAlwaysAs(sql.raw(`translate(full_name, '${FOLD_FROM}', '${FOLD_TO}')`)),
+      .generatedAlwaysAs(sql.raw(`translate(full_name, '${FOLD_SCAN_FROM}', '${FOLD_SCAN_TO}')`)),
     email: text("email"),
     /** E.164, e.g. +84912345678 */
     phone: text("phone"),

@@ -8,6 +8,8 @@
  *   npm run bench:roster                       # 1,000,000 users
  *   npm run bench:roster -- --users 100000     # any size; classes and enrollments scale with it
  *   npm run bench:roster -- --users 100000 --twice   # and a second, unchanged import
+ *   npm run bench:roster -- --users 100000 --profile # each statement of ≥ 100 ms with its time
+ *   ROSTER_EXPLAIN='^insert into users' npm run bench:roster -- --profile   # and the plans of those
  *
  * BENCH_ROSTER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lopso_bench_roster) is
  * dropped and made afresh; the bundle goes to $TMPDIR/lopso-roster-bench-<N>.
@@ -23,7 +25,7 @@ import { migrate, openDatabase } from "../../db/client.server.ts";
 import { organizations } from "../../db/schema/index.ts";
 import { importOneRoster } from "../../app/services/roster/oneroster.server.ts";
 
-const { values } = parseArgs({ options: { users: { type: "string" }, twice: { type: "boolean" }, keep: { type: "boolean" } } });
+const { values } = parseArgs({ options: { users: { type: "string" }, twice: { type: "boolean" }, keep: { type: "boolean" }, profile: { type: "boolean" } } });
 const USERS = Number((values.users ?? "1000000").replace(/[_,]/g, ""));
 const URL_ = process.env.BENCH_ROSTER_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench_roster";
 const TARGET_S = 120;
@@ -133,7 +135,7 @@ peak = process.memoryUsage().rss;
 const runs = values.twice ? 2 : 1;
 for (let run = 1; run <= runs; run++) {
   t = performance.now();
-  const report = await importOneRoster(database.db, dir, { log: (l) => console.log(`  ${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s  ${l}`) });
+  const report = await importOneRoster(database.db, dir, { profile: values.profile, log: (l) => console.log(`  ${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s  ${l}`) });
   const s = (performance.now() - t) / 1000;
   if (!report.ok) {
     console.log(report.errors.slice(0, 10));

@@ -111,6 +111,8 @@ function lineEnds(): Transform {
   let pendingCr = false;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
+      // Most exports end lines with LF alone: such a chunk passes as it is.
+      if (!pendingCr && chunk.indexOf(13) === -1) return done(null, chunk);
       let s = chunk.toString("latin1");
       if (pendingCr) s = "\r" + s;
       pendingCr = s.endsWith("\r");

@@ -18,6 +18,7 @@
  * as version, so that an enrollment that left can be ended without the bundle.
  */
 import crypto from "node:crypto";
+import type { Writable } from "node:stream";
 import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Db, type DbOrTx } from "../../../db/client.server.ts";
 import { translate, type Locale } from "../../i18n/index.ts";
@@ -57,6 +58,8 @@ export type RosterImportOptions = {
   limits?: typeof BUNDLE_LIMITS;
   /** Called with progress lines (the benchmark prints them). */
   log?: (line: string) => void;
+  /** Log each statement of the import that takes 100 ms or more, with its duration (the benchmark's --profile). */
+  profile?: boolean;
 };
 
 export const MAX_ERRORS = 200;
@@ -78,30 +81,127 @@ class DryRunDone extends Error {}
 const emptyCounts = (): FileCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0 });
 const md5 = (v: unknown) => crypto.createHash("md5").update(JSON.stringify(v)).digest("hex");
 
-/** Rows in batches into a temporary table, as one `json_to_recordset` insert per batch. */
+/** The transaction, with each slow statement's time sent to the log. */
+function profiled<T extends DbOrTx>(tx: T, log: (line: string) => void): T {
+  return new Proxy(tx, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== "execute") return typeof value === "function" ? value.bind(target) : value;
+      return async (query: SQL) => {
+        const re = process.env.ROSTER_EXPLAIN;
+        if (re) {
+          const text = (target as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(query).sql;
+          if (new RegExp(re).test(text)) {
+            const plan = (await (value as (q: SQL) => Promise<unknown>).call(target, sql`explain (analyze, buffers) ${query}`)) as { "QUERY PLAN": string }[];
+            log("PLAN\n" + plan.map((r) => r["QUERY PLAN"]).join("\n"));
+          }
+        }
+        const t = performance.now();
+        try {
+          return await (value as (q: SQL) => Promise<unknown>).call(target, query);
+        } finally {
+          const ms = performance.now() - t;
+          if (ms >= 100) {
+            const text = (target as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(query).sql;
+            log(`${(ms / 1000).toFixed(2)} s  ${text.replace(/\s+/g, " ").slice(0, 160)}`);
+          }
+        }
+      };
+    },
+  });
+}
+
+type Cell = string | number | boolean | null | undefined;
+
+/** A value as COPY's text format writes it: `\N` for null, backslash, tab and line breaks escaped. */
+function copyText(v: Cell): string {
+  if (v === null || v === undefined) return "\\N";
+  if (typeof v === "boolean") return v ? "t" : "f";
+  if (typeof v === "number") return String(v);
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")) : v;
+}
+
+/** The postgres.js transaction under a Drizzle one, when there is one (PGlite has no COPY from a stream). */
+type CopyClient = { unsafe(query: string): { writable(): Promise<Writable> } };
+function copyClient(tx: DbOrTx): CopyClient | undefined {
+  const client = (tx as unknown as { session?: { client?: { unsafe?: unknown } } }).session?.client;
+  return client && typeof client.unsafe === "function" && "savepoint" in client ? (client as unknown as CopyClient) : undefined;
+}
+
+/**
+ * Rows into a temporary table. On PostgreSQL a `COPY … FROM STDIN` stream, written while the file
+ * is read (the server stores rows while the next ones are parsed); on PGlite batches of one
+ * `json_to_recordset` insert each. Rows are arrays in the order of the columns.
+ */
 class Stager {
-  private rows: Record<string, unknown>[] = [];
+  private rows: Cell[][] = [];
+  private chunk = "";
+  private stream?: Writable;
+  private failed?: Error;
   count = 0;
   constructor(
     private tx: DbOrTx,
     readonly table: string,
     private columns: [string, string][],
+    private copy?: CopyClient,
   ) {}
   async create() {
     await this.tx.execute(sql.raw(`create temp table ${this.table} (${this.columns.map(([n, t]) => `${n} ${t}`).join(", ")}) on commit drop`));
   }
-  async add(row: Record<string, unknown>) {
-    this.rows.push(row);
+  /** A promise only when the stream is full (await it before the next row). */
+  add(row: Cell[]): Promise<void> | void {
     this.count++;
-    if (this.rows.length >= BATCH) await this.flush();
+    if (this.copy) {
+      let line = "";
+      for (let i = 0; i < row.length; i++) line += (i ? "\t" : "") + copyText(row[i]);
+      this.chunk += line + "\n";
+      if (this.chunk.length >= 1 << 16) return this.write();
+      return;
+    }
+    this.rows.push(row);
+    if (this.rows.length >= BATCH) return this.flushJson();
   }
-  async flush() {
+  private async write() {
+    if (!this.stream) {
+      this.stream = await this.copy!.unsafe(`copy ${this.table} (${this.columns.map(([n]) => n).join(", ")}) from stdin`).writable();
+      this.stream.on("error", (e) => (this.failed ??= e));
+    }
+    const text = this.chunk;
+    this.chunk = "";
+    if (this.failed) throw this.failed;
+    if (!this.stream.write(text)) await new Promise<void>((resolve, reject) => {
+      const s = this.stream!;
+      const done = (e?: Error) => (s.off("drain", done), s.off("error", done), e ? reject(e) : resolve());
+      s.once("drain", done);
+      s.once("error", done);
+    });
+  }
+  private async flushJson() {
     if (!this.rows.length) return;
-    const body = JSON.stringify(this.rows);
+    const body = JSON.stringify(this.rows.map((r) => Object.fromEntries(this.columns.map(([n], i) => [n, r[i] ?? null]))));
     this.rows = [];
     const cols = this.columns.map(([n]) => n).join(", ");
     const types = this.columns.map(([n, t]) => `${n} ${t}`).join(", ");
     await this.tx.execute(sql`${sql.raw(`insert into ${this.table} (${cols}) select ${cols} from json_to_recordset(`)}${body}${sql.raw(`::json) as x(${types})`)}`);
+  }
+  /** The last rows written and the COPY ended. */
+  async flush() {
+    if (!this.copy) return this.flushJson();
+    if (this.chunk) await this.write();
+    const s = this.stream;
+    if (!s) return;
+    this.stream = undefined;
+    await new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.end(() => resolve());
+    });
+    if (this.failed) throw this.failed;
+  }
+  /** A COPY left open (the file broke off with an error) is cancelled, so the transaction can roll back. */
+  abort() {
+    const s = this.stream;
+    this.stream = undefined;
+    if (s && !s.destroyed) s.destroy(new Error("import stopped"));
   }
 }
 
@@ -220,95 +320,123 @@ async function runImport(db: Db, bundle: Bundle, opts: RosterImportOptions, repo
   };
 
   try {
-    await db.transaction(async (tx) => {
+    await db.transaction(async (rawTx) => {
+      const tx = opts.profile ? profiled(rawTx, log) : rawTx;
+      const copy = copyClient(rawTx);
+      // Memory for the merge's hash joins and sorts, and for the staging tables' own buffers
+      // (temp_buffers can only be set before the session's first temporary table: else kept).
+      await tx.execute(sql.raw(`set local work_mem = '${copy ? "256MB" : "32MB"}'`));
+      await tx.execute(sql.raw(`set local maintenance_work_mem = '${copy ? "256MB" : "32MB"}'`));
+      if (copy) await tx.execute(sql.raw(`do $$ begin perform set_config('temp_buffers', '256MB', true); exception when others then null; end $$`));
       const stgClasses = new Stager(tx, "stg_classes", [
         ["line", "int"], ["sid", "text"], ["status", "text"], ["name", "text"], ["grade", "int"], ["subject", "text"], ["school_year", "text"],
         ["hash", "text"], ["join_code", "text"], ["skip", "boolean"],
-      ]);
+      ], copy);
+      // agents: the row's agentSourcedIds as a JSON array (active rows of this school only).
       const stgUsers = new Stager(tx, "stg_users", [
         ["line", "int"], ["sid", "text"], ["status", "text"], ["full_name", "text"], ["sort_key", "text"], ["email", "text"], ["phone", "text"],
-        ["role", "text"], ["raw_role", "text"], ["hash", "text"], ["skip", "boolean"],
-      ]);
-      const stgAgents = new Stager(tx, "stg_agents", [["line", "int"], ["sid", "text"], ["agent", "text"]]);
-      const stgRoles = new Stager(tx, "stg_roles", [["usid", "text"], ["role", "text"], ["raw_role", "text"], ["rank", "int"]]);
-      const stgDemo = new Stager(tx, "stg_demo", [["sid", "text"], ["birth_date", "text"]]);
+        ["role", "text"], ["raw_role", "text"], ["hash", "text"], ["skip", "boolean"], ["agents", "text"],
+      ], copy);
+      const stgRoles = new Stager(tx, "stg_roles", [["usid", "text"], ["role", "text"], ["raw_role", "text"], ["rank", "int"]], copy);
+      const stgDemo = new Stager(tx, "stg_demo", [["sid", "text"], ["birth_date", "text"]], copy);
       const stgEnr = new Stager(tx, "stg_enr", [
         ["line", "int"], ["sid", "text"], ["status", "text"], ["csid", "text"], ["usid", "text"], ["role", "text"], ["raw_role", "text"], ["hash", "text"],
-      ]);
-      for (const s of [stgClasses, stgUsers, stgAgents, stgRoles, stgDemo, stgEnr]) await s.create();
+      ], copy);
+      const stagers = [stgClasses, stgUsers, stgRoles, stgDemo, stgEnr];
+      for (const s of stagers) await s.create();
       const clean = () => report.errorCount === 0;
 
-      for await (const { row, errors, flush } of rows("classes")) {
-        const c = readClass(row, courses, sessions);
-        flush();
-        if (errors.length || !clean()) continue;
-        const grade = c.grade;
-        const other = !inSchool(c.school);
-        if (other) skip(row.file, row.line, "class", c.sourcedId, "skipOtherSchool", { value: c.school });
-        else if (grade === undefined && c.status === "active") skip(row.file, row.line, "class", c.sourcedId, "skipGrade");
-        const schoolYear = c.schoolYear ?? year;
-        await stgClasses.add({
-          line: c.line, sid: c.sourcedId, status: c.status, name: c.name, grade: grade ?? null, subject: c.subject, school_year: schoolYear,
-          hash: md5([c.name, grade, c.subject, schoolYear]), join_code: generateJoinCode(), skip: other || (grade === undefined && c.status === "active"),
-        });
-      }
-      await stgClasses.flush();
-      log(`classes.csv: ${stgClasses.count} rows read`);
+      try {
+        for await (const { row, errors, flush } of rows("classes")) {
+          const c = readClass(row, courses, sessions);
+          flush();
+          if (errors.length || !clean()) continue;
+          const grade = c.grade;
+          const other = !inSchool(c.school);
+          if (other) skip(row.file, row.line, "class", c.sourcedId, "skipOtherSchool", { value: c.school });
+          else if (grade === undefined && c.status === "active") skip(row.file, row.line, "class", c.sourcedId, "skipGrade");
+          const schoolYear = c.schoolYear ?? year;
+          const wait = stgClasses.add([
+            c.line, c.sourcedId, c.status, c.name, grade ?? null, c.subject, schoolYear,
+            md5([c.name, grade, c.subject, schoolYear]), generateJoinCode(), other || (grade === undefined && c.status === "active"),
+          ]);
+          if (wait) await wait;
+        }
+        await stgClasses.flush();
+        log(`classes.csv: ${stgClasses.count} rows read`);
 
-      for await (const { row, errors, flush } of rows("demographics")) {
-        const d = readDemographic(row);
-        flush();
-        if (errors.length || !clean()) continue;
-        if (d.birthDate) await stgDemo.add({ sid: d.user, birth_date: d.birthDate });
-      }
-      await stgDemo.flush();
+        for await (const { row, errors, flush } of rows("demographics")) {
+          const d = readDemographic(row);
+          flush();
+          if (errors.length || !clean()) continue;
+          if (d.birthDate) {
+            const wait = stgDemo.add([d.user, d.birthDate]);
+            if (wait) await wait;
+          }
+        }
+        await stgDemo.flush();
 
-      for await (const { row, errors, flush } of rows("roles")) {
-        const r = readRole(row);
-        flush();
-        if (errors.length || !clean() || r.status !== "active" || !inSchool(r.org)) continue;
-        const role = hubRole(r.role);
-        await stgRoles.add({ usid: r.user, role, raw_role: r.role, rank: (r.primary ? 0 : 10) + (role ? 0 : 1) });
-      }
-      await stgRoles.flush();
+        for await (const { row, errors, flush } of rows("roles")) {
+          const r = readRole(row);
+          flush();
+          if (errors.length || !clean() || r.status !== "active" || !inSchool(r.org)) continue;
+          const role = hubRole(r.role);
+          const wait = stgRoles.add([r.user, role, r.role, (r.primary ? 0 : 10) + (role ? 0 : 1)]);
+          if (wait) await wait;
+        }
+        await stgRoles.flush();
 
-      for await (const { row, errors, flush } of rows("users")) {
-        const u = readUser(row, manifest.version);
-        flush();
-        if (errors.length || !clean()) continue;
-        const other = u.orgs.length > 0 && !u.orgs.some(inSchool);
-        if (other) skip(row.file, row.line, "user", u.sourcedId, "skipOtherSchool", { value: u.orgs.join(", ") });
-        await stgUsers.add({
-          line: u.line, sid: u.sourcedId, status: u.status, full_name: u.fullName, sort_key: u.sortKey, email: u.email, phone: u.phone,
-          role: u.role ? hubRole(u.role) : null, raw_role: u.role ?? null, hash: md5([u.fullName, u.email, u.phone]), skip: other,
-        });
-        if (u.status === "active" && !other) for (const a of u.agents) await stgAgents.add({ line: u.line, sid: u.sourcedId, agent: a });
-      }
-      await stgUsers.flush();
-      await stgAgents.flush();
-      log(`users.csv: ${stgUsers.count} rows read`);
+        for await (const { row, errors, flush } of rows("users")) {
+          const u = readUser(row, manifest.version);
+          flush();
+          if (errors.length || !clean()) continue;
+          const other = u.orgs.length > 0 && !u.orgs.some(inSchool);
+          if (other) skip(row.file, row.line, "user", u.sourcedId, "skipOtherSchool", { value: u.orgs.join(", ") });
+          const wait = stgUsers.add([
+            u.line, u.sourcedId, u.status, u.fullName, u.sortKey, u.email, u.phone, u.role ? hubRole(u.role) : null, u.role ?? null,
+            md5([u.fullName, u.email, u.phone]), other, u.status === "active" && !other && u.agents.length ? JSON.stringify(u.agents) : null,
+          ]);
+          if (wait) await wait;
+        }
+        await stgUsers.flush();
+        log(`users.csv: ${stgUsers.count} rows read`);
 
-      for await (const { row, errors, flush } of rows("enrollments")) {
-        const e = readEnrollment(row);
-        flush();
-        if (errors.length || !clean()) continue;
-        const role = e.role === "student" ? "student" : e.role === "teacher" || e.role === "proctor" ? "teacher" : null;
-        await stgEnr.add({ line: e.line, sid: e.sourcedId, status: e.status, csid: e.cls, usid: e.user, role, raw_role: e.role, hash: md5([e.cls, e.user, role]) });
+        for await (const { row, errors, flush } of rows("enrollments")) {
+          const e = readEnrollment(row);
+          flush();
+          if (errors.length || !clean()) continue;
+          const role = e.role === "student" ? "student" : e.role === "teacher" || e.role === "proctor" ? "teacher" : null;
+          const wait = stgEnr.add([e.line, e.sourcedId, e.status, e.cls, e.user, role, e.role, md5([e.cls, e.user, role])]);
+          if (wait) await wait;
+        }
+        await stgEnr.flush();
+        log(`enrollments.csv: ${stgEnr.count} rows read`);
+      } finally {
+        for (const s of stagers) s.abort();
       }
-      await stgEnr.flush();
-      log(`enrollments.csv: ${stgEnr.count} rows read`);
       if (!clean()) throw new Refused();
+      // One row per agent, in the order the users file names them.
+      await tx.execute(sql.raw(`create temp table stg_agents on commit drop as
+        select u.line, u.sid, a.agent from stg_users u cross join lateral json_array_elements_text(u.agents::json) with ordinality as a(agent, n)
+        where u.agents is not null order by u.line, a.n`));
 
+      // The run is written first (its counts at the end), so that each link made now names it.
+      const [run] = await selectRows<{ id: string }>(
+        tx,
+        sql`insert into sync_runs (source, school_id, kind, status, counts, finished_at)
+            values (${source}, ${school.id}, 'oneroster_import', 'succeeded', '{}'::jsonb, now()) returning id`,
+      );
       // The bundle's orgs that are this school, linked to it (so the hub knows which ids a delta may name).
       const orgFile = present.get("orgs")?.name;
       if (orgFile) {
         const list = [...orgs.values()].filter((o) => schoolOrgs.has(o.sourcedId)).map((o) => ({ sid: o.sourcedId, hash: md5([o.name, o.type, o.identifier]) }));
         const [oc] = await selectRows<{ created: number; updated: number }>(tx, sql`with x as (select * from json_to_recordset(${JSON.stringify(list)}::json) as x(sid text, hash text)),
             old as (select l.external_id, l.version from external_links l join x on x.sid = l.external_id where l.source = ${source} and l.kind = 'org'),
-            up as (insert into external_links (source, kind, external_id, local_id, school_id, version)
-              select ${source}, 'org', sid, ${school.id}::uuid, ${school.id}::uuid, hash from x
+            up as (insert into external_links (source, kind, external_id, local_id, school_id, version, last_seen_run_id)
+              select ${source}, 'org', sid, ${school.id}::uuid, ${school.id}::uuid, hash, ${run.id}::uuid from x
               where not exists (select 1 from old where old.external_id = x.sid and old.version = x.hash)
-              on conflict (source, kind, external_id) do update set version = excluded.version, archived_at = null, updated_at = now() returning 1)
+              on conflict (source, kind, external_id) do update set version = excluded.version, archived_at = null, updated_at = now(),
+      last_seen_run_id = coalesce(external_links.last_seen_run_id, excluded.last_seen_run_id) returning 1)
           select (select count(*) from x where not exists (select 1 from old where old.external_id = x.sid)) as created,
                  (select count(*) from x join old on old.external_id = x.sid and old.version <> x.hash) as updated`);
         const counts = (report.files[orgFile] ??= emptyCounts());
@@ -319,30 +447,25 @@ async function runImport(db: Db, bundle: Bundle, opts: RosterImportOptions, repo
       }
 
       // Statistics and indexes for the set-based merges (temporary tables are never auto-analyzed).
-      for (const [table, cols] of [["stg_classes", ["join_code"]], ["stg_users", ["email", "phone"]], ["stg_enr", ["csid", "usid"]], ["stg_roles", ["usid"]], ["stg_demo", ["sid"]]] as const) {
+      for (const [table, cols] of [["stg_classes", ["join_code"]], ["stg_roles", ["usid"]], ["stg_demo", ["sid"]]] as const) {
         for (const c of cols) await tx.execute(sql.raw(`create index on ${table} (${c})`));
       }
       for (const table of ["stg_classes", "stg_users", "stg_agents", "stg_roles", "stg_demo", "stg_enr"]) await tx.execute(sql.raw(`analyze ${table}`));
 
-      const ctx: MergeContext = { tx, source, schoolId: school.id, headers, present, report, addError, skip, log };
+      const ctx: MergeContext = { tx, source, schoolId: school.id, runId: run.id, headers, present, report, addError, skip, log };
       await mergeClasses(ctx, stgClasses.count > 0);
       await mergeUsers(ctx, stgUsers.count > 0);
       await mergeEnrollments(ctx, stgEnr.count > 0);
       if (!clean()) throw new Refused();
 
       if (opts.dryRun) throw new DryRunDone();
-      const [run] = await selectRows<{ id: string }>(
-        tx,
-        sql`insert into sync_runs (source, school_id, kind, status, counts, finished_at)
-            values (${source}, ${school.id}, 'oneroster_import', 'succeeded', ${JSON.stringify({ version: manifest.version, files: report.files })}::jsonb, now()) returning id`,
-      );
+      await tx.execute(sql`update sync_runs set counts = ${JSON.stringify({ version: manifest.version, files: report.files })}::jsonb where id = ${run.id}::uuid`);
       report.runId = run.id;
       for (let i = 0; i < report.skips.length; i += BATCH) {
         const part = report.skips.slice(i, i + BATCH).map((s) => ({ kind: s.kind, external_id: s.externalId, reason: s.reason }));
         await tx.execute(sql`insert into sync_skips (run_id, kind, external_id, reason)
           select ${run.id}::uuid, kind, external_id, reason from json_to_recordset(${JSON.stringify(part)}::json) as x(kind text, external_id text, reason text)`);
       }
-      await tx.execute(sql`update external_links set last_seen_run_id = ${run.id}::uuid where source = ${source} and last_seen_run_id is null`);
     });
   } catch (e) {
     if (e instanceof DryRunDone) return;
@@ -380,6 +503,8 @@ type MergeContext = {
   tx: DbOrTx;
   source: string;
   schoolId: string;
+  /** This import's sync run: a link made by it names it as last_seen_run_id. */
+  runId: string;
   headers: Map<RosterFile, Header>;
   present: Map<RosterFile, { name: string; mode: Mode }>;
   report: RosterReport;
@@ -455,10 +580,11 @@ async function mergeClasses(ctx: MergeContext, any: boolean) {
     select local_id, ${schoolId}::uuid, name, grade, subject, school_year, join_code from stg_classes where is_new`);
   await ctx.tx.execute(sql`update classes c set name = s.name, grade = s.grade, subject = s.subject, school_year = s.school_year, archived_at = null
     from stg_classes s where c.id = s.local_id and s.status = 'active' and not s.skip and not s.is_new and (s.adopted or s.was_archived or s.old_version is distinct from s.hash)`);
-  await ctx.tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version)
-    select ${source}, 'class', sid, local_id, ${schoolId}::uuid, hash from stg_classes
+  await ctx.tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version, last_seen_run_id)
+    select ${source}, 'class', sid, local_id, ${schoolId}::uuid, hash, ${ctx.runId}::uuid from stg_classes
     where status = 'active' and not skip and (is_new or adopted or was_archived or old_version is distinct from hash)
-    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now()`);
+    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now(),
+      last_seen_run_id = coalesce(external_links.last_seen_run_id, excluded.last_seen_run_id)`);
   // Archived: tobedeleted rows, and in a bulk file every linked class the file no longer has.
   const bulk = f?.mode === "bulk";
   const [gone] = await q<{ n: number }>(ctx, sql`with g as (update external_links l set archived_at = now(), updated_at = now()
@@ -474,10 +600,11 @@ async function mergeClasses(ctx: MergeContext, any: boolean) {
 async function mergeUsers(ctx: MergeContext, any: boolean) {
   const { source, schoolId, tx } = ctx;
   const f = ctx.present.get("users");
-  await tx.execute(sql.raw(`create index on stg_users (sid)`));
-  await tx.execute(sql.raw(`alter table stg_users add column local_id uuid, add column old_version text, add column was_archived boolean, add column is_new boolean not null default false,
-    add column adopted boolean not null default false, add column birth_date date, add column final_hash text`));
-  if (!f && !any) return;
+  if (!f && !any) {
+    // No users: the enrollments still look people up here (and then by their links).
+    await tx.execute(sql.raw(`alter table stg_users add column local_id uuid`));
+    return;
+  }
   const file = f?.name ?? "users.csv";
   const counts = (ctx.report.files[file] ??= emptyCounts());
   await duplicateIds(ctx, "users", "stg_users");
@@ -486,19 +613,41 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
       from stg_users where email is not null and status = 'active' and not skip) d where line <> first order by line limit ${MAX_ERRORS}`));
   for (const t of twins) ctx.addError({ file, line: n(t.line), column: colOf(ctx, "users", "email"), key: "emailDuplicate", vars: { value: t.email, line: n(t.first) } });
   if (ctx.report.errorCount) return;
-  // The role: 1.1's column, else the user's best role in roles.csv (primary first, one the hub has).
-  await tx.execute(sql`update stg_users s set role = r.role, raw_role = r.raw_role from (select distinct on (usid) usid, role, raw_role from stg_roles order by usid, rank) r
-    where s.raw_role is null and r.usid = s.sid`);
-  await tx.execute(sql`update stg_users s set birth_date = d.birth_date::date from stg_demo d where d.sid = s.sid`);
-  await tx.execute(sql`update stg_users set final_hash = md5(hash || coalesce(birth_date::text, '') || coalesce(role, ''))`);
-  await tx.execute(sql`update stg_users s set local_id = l.local_id, old_version = l.version, was_archived = l.archived_at is not null
-    from external_links l where l.source = ${source} and l.kind = 'user' and l.external_id = s.sid`);
+  // Each row resolved in one pass (a temporary table made anew, rather than one update after
+  // another of a million rows): its role (1.1's column, else the user's best role in roles.csv,
+  // primary first, one the hub has), date of birth, the hash kept as the link's version, the
+  // person it is (by link, else an account with its email — adopted — else a new one), and whether
+  // its phone is kept (a phone number is a contact, not an identity: one another account or an
+  // earlier row has is not kept).
+  await tx.execute(sql`create temp table stg_users2 on commit drop as
+    select r.*, case when r.phone is not null and (pu.id <> r.local_id
+        or r.line <> min(r.line) filter (where r.status = 'active' and not r.skip) over (partition by r.phone)) then null else r.phone end as kept_phone
+    from (
+      select s.line, s.sid, s.status, s.full_name, s.sort_key, s.email, s.phone, s.hash, s.agents, x.role, x.raw_role,
+        s.skip as skip0, x.skip, d.birth_date, md5(s.hash || coalesce(d.birth_date::text, '') || coalesce(x.role, '')) as final_hash,
+        l.version as old_version, case when l.id is not null then l.archived_at is not null end as was_archived,
+        coalesce(l.local_id, a.id, case when x.live then gen_random_uuid() end) as local_id,
+        l.local_id is null and a.id is not null as adopted,
+        l.local_id is null and a.id is null and x.live as is_new
+      from stg_users s
+      left join (select distinct on (usid) usid, role, raw_role from stg_roles order by usid, rank) ro on s.raw_role is null and ro.usid = s.sid
+      cross join lateral (select case when ro.usid is not null then ro.role else s.role end as role, case when ro.usid is not null then ro.raw_role else s.raw_role end as raw_role) x0
+      cross join lateral (select x0.role, x0.raw_role, s.skip or (s.status = 'active' and x0.role is null) as skip,
+        s.status = 'active' and not s.skip and x0.role is not null as live) x
+      left join (select distinct on (sid) sid, birth_date::date as birth_date from stg_demo order by sid) d on d.sid = s.sid
+      left join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = s.sid
+      left join users a on l.local_id is null and x.live and s.email is not null and a.email = s.email
+    ) r
+    left join users pu on pu.phone = r.phone`);
+  await tx.execute(sql.raw(`drop table stg_users`));
+  await tx.execute(sql.raw(`alter table stg_users2 drop column phone`));
+  await tx.execute(sql.raw(`alter table stg_users2 rename column kept_phone to phone`));
+  await tx.execute(sql.raw(`alter table stg_users2 rename to stg_users`));
+  await tx.execute(sql.raw(`create index on stg_users (sid)`));
+  await tx.execute(sql.raw(`analyze stg_users`));
   // People without a role the hub imports: skipped (administrators are named on the admin pages).
-  const noRole = await q<{ line: number; sid: string; raw_role: string | null }>(ctx, sql`select line, sid, raw_role from stg_users where status = 'active' and not skip and role is null order by line`);
+  const noRole = await q<{ line: number; sid: string; raw_role: string | null }>(ctx, sql`select line, sid, raw_role from stg_users where status = 'active' and not skip0 and role is null order by line`);
   for (const r of noRole) ctx.skip(file, n(r.line), "user", r.sid, r.raw_role ? "skipRole" : "skipNoRole", { value: r.raw_role ?? "" });
-  await tx.execute(sql`update stg_users set skip = true where status = 'active' and role is null`);
-  await tx.execute(sql`update stg_users s set local_id = u.id, adopted = true from users u
-    where s.local_id is null and s.email is not null and not s.skip and s.status = 'active' and u.email = s.email`);
   // Never matched across schools: an email of a person who belongs to other schools and not this one.
   const foreign = await q<{ line: number; email: string }>(ctx, sql`select s.line, s.email from stg_users s where s.adopted
       and exists (select 1 from memberships m join organizations o on o.id = m.org_id where m.user_id = s.local_id and o.kind = 'school' and m.org_id <> ${schoolId}::uuid)
@@ -509,16 +658,11 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
         exists (select 1 from memberships m join organizations o on o.id = m.org_id where m.user_id = u.id and o.kind = 'school' and m.org_id <> ${schoolId}::uuid)
         and not exists (select 1 from memberships m where m.user_id = u.id and m.org_id = ${schoolId}::uuid) as foreign
       from stg_users s join users u on u.email = s.email
-      where not s.adopted and s.local_id is not null and u.id <> s.local_id and not s.skip and s.status = 'active' order by s.line limit ${MAX_ERRORS}`);
+      where not s.adopted and not s.is_new and s.local_id is not null and u.id <> s.local_id and not s.skip and s.status = 'active' order by s.line limit ${MAX_ERRORS}`);
   for (const r of taken) {
     ctx.addError({ file, line: n(r.line), column: colOf(ctx, "users", "email"), key: r.foreign ? "emailOtherSchool" : "emailTaken", vars: { value: r.email } });
   }
   if (ctx.report.errorCount) return;
-  await tx.execute(sql`update stg_users set local_id = gen_random_uuid(), is_new = true where local_id is null and status = 'active' and not skip`);
-  // A phone number is a contact, not an identity: one another account (or an earlier row) has is not kept.
-  await tx.execute(sql`update stg_users s set phone = null where s.phone is not null and (
-      exists (select 1 from users u where u.phone = s.phone and u.id <> s.local_id)
-      or s.line <> (select min(o.line) from stg_users o where o.phone = s.phone and o.status = 'active' and not o.skip))`);
   const changedWhere = (p = "") => `${p}status = 'active' and not ${p}skip and not ${p}is_new and (${p}adopted or ${p}was_archived or ${p}old_version is distinct from ${p}final_hash)`;
   const changed = changedWhere();
   const [c] = await q<Record<string, number>>(ctx, sql.raw(`select
@@ -536,9 +680,10 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
   await tx.execute(sql.raw(`update users u set full_name = s.full_name, sort_key = s.sort_key, email = coalesce(s.email, u.email), phone = coalesce(s.phone, u.phone),
     birth_date = coalesce(s.birth_date, u.birth_date) from stg_users s where u.id = s.local_id and ${changedWhere("s.")}`));
   await tx.execute(sql.raw(`insert into memberships (user_id, org_id, role) select local_id, '${ctx.schoolId}'::uuid, role from stg_users where is_new or (${changed}) on conflict do nothing`));
-  await tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version)
-    select ${source}, 'user', sid, local_id, ${schoolId}::uuid, final_hash from stg_users where is_new or (${sql.raw(changed)})
-    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now()`);
+  await tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version, last_seen_run_id)
+    select ${source}, 'user', sid, local_id, ${schoolId}::uuid, final_hash, ${ctx.runId}::uuid from stg_users where is_new or (${sql.raw(changed)})
+    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now(),
+      last_seen_run_id = coalesce(external_links.last_seen_run_id, excluded.last_seen_run_id)`);
   const bulk = f?.mode === "bulk";
   const gone = await q<{ n: number }>(ctx, sql`with g as (update external_links l set archived_at = now(), updated_at = now()
     where l.source = ${source} and l.kind = 'user' and l.archived_at is null and (
@@ -563,8 +708,8 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
       select s.sid, s.local_id, s.role from stg_users s where s.local_id is not null and s.status = 'active' and not s.skip
       union all
       select l.external_id, l.local_id, (select m.role from memberships m where m.user_id = l.local_id and m.org_id = ${schoolId}::uuid and m.role in ('student', 'parent') order by m.role limit 1)
-      from external_links l where l.source = ${source} and l.kind = 'user' and l.archived_at is null and l.external_id in (select agent from stg_agents)
-        and not exists (select 1 from stg_users s where s.sid = l.external_id)
+      from (select distinct a.agent from stg_agents a where not exists (select 1 from stg_users s where s.sid = a.agent)) x
+      join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = x.agent and l.archived_at is null
     ), pairs as (
       select distinct case when me.role = 'parent' then me.local_id else ag.local_id end as parent_id,
                       case when me.role = 'parent' then ag.local_id else me.local_id end as student_id
@@ -579,20 +724,35 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
 async function mergeEnrollments(ctx: MergeContext, any: boolean) {
   const { source, schoolId, tx } = ctx;
   const f = ctx.present.get("enrollments");
-  await tx.execute(sql.raw(`create index on stg_enr (sid)`));
-  await tx.execute(sql.raw(`alter table stg_enr add column class_id uuid, add column user_id uuid, add column class_skip boolean, add column user_skip boolean,
-    add column old_version text, add column was_archived boolean, add column version text`));
   if (!f && !any) return;
   const file = f?.name ?? "enrollments.csv";
   const counts = (ctx.report.files[file] ??= emptyCounts());
   await duplicateIds(ctx, "enrollments", "stg_enr");
   if (ctx.report.errorCount) return;
-  await tx.execute(sql`update stg_enr e set class_id = c.local_id, class_skip = c.skip or c.status <> 'active' from stg_classes c where c.sid = e.csid`);
-  await tx.execute(sql`update stg_enr e set class_id = l.local_id, class_skip = l.archived_at is not null from external_links l
-    where e.class_id is null and e.class_skip is null and l.source = ${source} and l.kind = 'class' and l.external_id = e.csid`);
-  await tx.execute(sql`update stg_enr e set user_id = u.local_id, user_skip = u.skip or u.status <> 'active' from stg_users u where u.sid = e.usid`);
-  await tx.execute(sql`update stg_enr e set user_id = l.local_id, user_skip = l.archived_at is not null from external_links l
-    where e.user_id is null and e.user_skip is null and l.source = ${source} and l.kind = 'user' and l.external_id = e.usid`);
+  // Each row resolved in one pass: its class and person (in this bundle, else by their links from
+  // an earlier one), whether either is skipped, the version its link keeps, and its link's.
+  await tx.execute(sql`create temp table stg_enr2 on commit drop as
+    select r.*, case when r.status = 'active' and r.role is not null and not r.class_skip and not r.user_skip then r.class_id::text || ' ' || r.hash end as version
+    from (
+      select e.line, e.sid, e.status, e.csid, e.usid, e.role, e.raw_role, e.hash,
+        case when c.sid is not null then c.local_id else lc.local_id end as class_id,
+        case when c.sid is not null then c.skip or c.status <> 'active' else lc.archived end as class_skip,
+        case when u.sid is not null then u.local_id else lu.local_id end as user_id,
+        case when u.sid is not null then u.skip or u.status <> 'active' else lu.archived end as user_skip,
+        le.version as old_version, case when le.id is not null then le.archived_at is not null end as was_archived
+      from stg_enr e
+      left join stg_classes c on c.sid = e.csid
+      left join lateral (select l.local_id, l.archived_at is not null as archived from external_links l
+        where c.sid is null and l.source = ${source} and l.kind = 'class' and l.external_id = e.csid) lc on true
+      left join stg_users u on u.sid = e.usid
+      left join lateral (select l.local_id, l.archived_at is not null as archived from external_links l
+        where u.sid is null and l.source = ${source} and l.kind = 'user' and l.external_id = e.usid) lu on true
+      left join external_links le on le.source = ${source} and le.kind = 'enrollment' and le.external_id = e.sid
+    ) r`);
+  await tx.execute(sql.raw(`drop table stg_enr`));
+  await tx.execute(sql.raw(`alter table stg_enr2 rename to stg_enr`));
+  await tx.execute(sql.raw(`create index on stg_enr (sid)`));
+  await tx.execute(sql.raw(`analyze stg_enr`));
   const unknown = await q<{ line: number; csid: string; usid: string; which: string }>(ctx, sql`select line, csid, usid,
       case when class_skip is null then 'class' else 'user' end as which from stg_enr
     where status = 'active' and (class_skip is null or user_skip is null) order by line limit ${MAX_ERRORS}`);
@@ -612,9 +772,6 @@ async function mergeEnrollments(ctx: MergeContext, any: boolean) {
     if (s.why === "role") ctx.skip(file, n(s.line), "enrollment", s.sid, "skipRole", { value: s.raw_role });
     else ctx.skip(file, n(s.line), "enrollment", s.sid, "skipClass", { value: s.csid });
   }
-  await tx.execute(sql`update stg_enr set version = class_id::text || ' ' || hash where status = 'active' and role is not null and not class_skip and not user_skip`);
-  await tx.execute(sql`update stg_enr e set old_version = l.version, was_archived = l.archived_at is not null
-    from external_links l where l.source = ${source} and l.kind = 'enrollment' and l.external_id = e.sid`);
   const [c] = await q<Record<string, number>>(ctx, sql`select
       count(*) filter (where version is not null and old_version is null) as created,
       count(*) filter (where version is not null and old_version is not null and (was_archived or old_version <> version)) as updated,
@@ -644,10 +801,11 @@ async function mergeEnrollments(ctx: MergeContext, any: boolean) {
     where version is not null and (old_version is null or was_archived or old_version <> version)
     order by class_id, user_id, role
     on conflict (class_id, user_id) do update set role = excluded.role`);
-  await tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version)
-    select ${source}, 'enrollment', sid, user_id, ${schoolId}::uuid, version from stg_enr
+  await tx.execute(sql`insert into external_links (source, kind, external_id, local_id, school_id, version, last_seen_run_id)
+    select ${source}, 'enrollment', sid, user_id, ${schoolId}::uuid, version, ${ctx.runId}::uuid from stg_enr
     where version is not null and (old_version is null or was_archived or old_version <> version)
-    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now()`);
+    on conflict (source, kind, external_id) do update set local_id = excluded.local_id, version = excluded.version, archived_at = null, updated_at = now(),
+      last_seen_run_id = coalesce(external_links.last_seen_run_id, excluded.last_seen_run_id)`);
 }
 
 /** The last imports of a school: when, outcome, counts, and the rows skipped. */
