@@ -18,6 +18,7 @@ import { migrate, openDatabase, selectRows, type Database, type Db } from "../..
 import * as schema from "../../db/schema/index.ts";
 import { subjectsForGrade } from "../../app/lib/curriculum.ts";
 import { searchLibrary, type SearchInput } from "../../app/services/library/search.server.ts";
+import { refreshLibrarySampleIfStale } from "../../app/services/library/sample.server.ts";
 
 const URL_ = process.env.BENCH_SEARCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench_search";
 const ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000);
@@ -213,6 +214,8 @@ async function postgresRun() {
     await database.query(`vacuum analyze resources`);
     console.log(`Generated in ${Math.round((performance.now() - started) / 1000)} s`);
   }
+  // What the library-sample job does after a harvest: the standing sample broad searches estimate from.
+  console.log(`Standing sample: ${JSON.stringify(await refreshLibrarySampleIfStale(database.db))}`);
   await stats(database);
   const pass = await measure(database.db, `PostgreSQL, ${ROWS.toLocaleString("en")} resources`);
   await database.close();
@@ -236,6 +239,7 @@ async function pgliteRun() {
   await migrate(database);
   await database.query(`insert into organizations (kind, name, code) values ('province', 'Sở GD&ĐT Bench', 'BENCH')`);
   await generate((text) => database.query(text), PGLITE_ROWS);
+  console.log(`Standing sample: ${JSON.stringify(await refreshLibrarySampleIfStale(database.db))}`);
   await stats(database);
   await measure(database.db, `PGlite, ${PGLITE_ROWS.toLocaleString("en")} resources`);
   await database.close();
