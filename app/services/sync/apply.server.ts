@@ -9,7 +9,7 @@
  * native work writes them, once.
  */
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { selectRows, type Tx } from "../../../db/client.server.ts";
 import { assignments, classes, classMembers, externalLinks, memberships, organizations, parentLinks, submissions, users } from "../../../db/schema/index.ts";
 import type { ExternalCourse, ExternalCoursework, ExternalGuardian, ExternalMember, ExternalSubmission, SkippedRecord } from "../../../integrations/ports.ts";
@@ -52,6 +52,19 @@ export async function linksOf(ctx: ApplyContext, kind: Kind, externalIds: string
     .from(externalLinks)
     .where(and(eq(externalLinks.source, ctx.source), eq(externalLinks.kind, kind), inArray(externalLinks.externalId, [...new Set(externalIds)])));
   return new Map(rows.map((r) => [r.externalId, r]));
+}
+
+/** `linksOf` for several kinds in one statement. */
+async function linksOfKinds<K extends Kind>(ctx: ApplyContext, wanted: [K, string[]][]): Promise<Record<K, Map<string, Link>>> {
+  const out = Object.fromEntries(wanted.map(([k]) => [k, new Map<string, Link>()])) as Record<K, Map<string, Link>>;
+  const parts = wanted.filter(([, ids]) => ids.length).map(([k, ids]) => and(eq(externalLinks.kind, k), inArray(externalLinks.externalId, [...new Set(ids)])));
+  if (!parts.length) return out;
+  const rows = await ctx.tx
+    .select({ kind: externalLinks.kind, id: externalLinks.id, externalId: externalLinks.externalId, localId: externalLinks.localId, version: externalLinks.version, archivedAt: externalLinks.archivedAt })
+    .from(externalLinks)
+    .where(and(eq(externalLinks.source, ctx.source), or(...parts)));
+  for (const { kind, ...r } of rows) out[kind as K]?.set(r.externalId, r);
+  return out;
 }
 
 async function saveLink(ctx: ApplyContext, kind: Kind, externalId: string, localId: string, p: { webUrl?: string | null; version?: string | null; archivedAt?: Date | null }) {
@@ -285,6 +298,10 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
   const [cls] = await ctx.tx.select({ name: classes.name }).from(classes).where(eq(classes.id, classId));
   let author: string | null | undefined;
   const touched: number[] = [];
+  // New assignments, their events and every changed link go out as one statement each.
+  const fresh: (typeof assignments.$inferInsert)[] = [];
+  const events: NewEvent[] = [];
+  const saved: LinkRow[] = [];
   for (const w of list) {
     const key = courseworkKey(courseId, w.externalId);
     const link = links.get(key);
@@ -312,7 +329,7 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
         .update(assignments)
         .set({ ...values, ...(old && old.dueAt.getTime() !== dueAt.getTime() ? { sweptAt: null } : {}) })
         .where(eq(assignments.id, link.localId));
-      await saveLink(ctx, "coursework", key, link.localId, { webUrl: w.link, version });
+      saved.push({ externalId: key, localId: link.localId, webUrl: w.link, version });
       bump(ctx, "coursework", "updated");
       continue;
     }
@@ -329,13 +346,15 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
       skip(ctx, "coursework", key, "no_teacher");
       continue;
     }
-    const [row] = await ctx.tx.insert(assignments).values({ classId, authorId: author, ...values }).returning({ id: assignments.id });
-    await recordEvents(ctx.tx, [
-      { type: "assignment.created", schoolId: ctx.schoolId, classId, actorId: null, subjectId: row.id, payload: { title: values.title, className: cls?.name, dueAt: dueAt.toISOString(), source: ctx.source.split(":")[0] } },
-    ]);
-    await saveLink(ctx, "coursework", key, row.id, { webUrl: w.link, version });
+    const id = randomUUID();
+    fresh.push({ id, classId, authorId: author, ...values });
+    events.push({ type: "assignment.created", schoolId: ctx.schoolId, classId, actorId: null, subjectId: id, payload: { title: values.title, className: cls?.name, dueAt: dueAt.toISOString(), source: ctx.source.split(":")[0] } });
+    saved.push({ externalId: key, localId: id, webUrl: w.link, version });
     bump(ctx, "coursework", "created");
   }
+  if (fresh.length) await ctx.tx.insert(assignments).values(fresh);
+  await recordEvents(ctx.tx, events);
+  await saveLinks(ctx, "coursework", saved);
   await touchLinks(ctx, touched);
 }
 
@@ -375,9 +394,12 @@ export function tenPoint(grade: number, maxPoints: number): number {
  */
 export async function applySubmissions(ctx: ApplyContext, courseId: string, list: ExternalSubmission[]) {
   if (!list.length) return;
-  const works = await linksOf(ctx, "coursework", list.map((s) => courseworkKey(courseId, s.courseworkId)));
-  const people = await linksOf(ctx, "user", list.map((s) => s.studentExternalId));
-  const subLinks = await linksOf(ctx, "submission", list.map((s) => s.externalId));
+  const found = await linksOfKinds(ctx, [
+    ["coursework", list.map((s) => courseworkKey(courseId, s.courseworkId))],
+    ["user", list.map((s) => s.studentExternalId)],
+    ["submission", list.map((s) => s.externalId)],
+  ]);
+  const { coursework: works, user: people, submission: subLinks } = found;
   const assignmentIds = [...new Set([...works.values()].map((w) => w.localId))];
   const info = new Map(
     assignmentIds.length
