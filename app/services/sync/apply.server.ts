@@ -57,7 +57,11 @@ export async function linksOf(ctx: ApplyContext, kind: Kind, externalIds: string
 /** `linksOf` for several kinds in one statement. */
 async function linksOfKinds<K extends Kind>(ctx: ApplyContext, wanted: [K, string[]][]): Promise<Record<K, Map<string, Link>>> {
   const out = Object.fromEntries(wanted.map(([k]) => [k, new Map<string, Link>()])) as Record<K, Map<string, Link>>;
-  const parts = wanted.filter(([, ids]) => ids.length).map(([k, ids]) => and(eq(externalLinks.kind, k), inArray(externalLinks.externalId, [...new Set(ids)])));
+  // Each kind's ids as one JSON parameter (a page has hundreds); `= any(array(…))` keeps the
+  // lookup on the (source, kind, external_id) index.
+  const parts = wanted
+    .filter(([, ids]) => ids.length)
+    .map(([k, ids]) => sql`(${externalLinks.kind} = ${k} and ${externalLinks.externalId} = any(array(select jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb))))`);
   if (!parts.length) return out;
   const rows = await ctx.tx
     .select({ kind: externalLinks.kind, id: externalLinks.id, externalId: externalLinks.externalId, localId: externalLinks.localId, version: externalLinks.version, archivedAt: externalLinks.archivedAt })
@@ -446,6 +450,17 @@ export async function applySubmissions(ctx: ApplyContext, courseId: string, list
   await touchLinks(ctx, touched);
 }
 
+/** `recordEvents` for a page's many events: one parameter (a JSON array) instead of seven per event. */
+async function recordEventRows(ctx: ApplyContext, list: NewEvent[]) {
+  if (!list.length) return;
+  const rows = list.map((e) => ({ t: e.type, sc: e.schoolId, c: e.classId ?? null, st: e.studentId ?? null, a: e.actorId ?? null, su: e.subjectId, p: e.payload ?? {} }));
+  await ctx.tx.execute(sql`
+    insert into events (type, school_id, class_id, student_id, actor_id, subject_id, payload)
+    select x.t, x.sc, x.c, x.st, x.a, x.su, x.p
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(t text, sc uuid, c uuid, st uuid, a uuid, su uuid, p jsonb)
+    on conflict do nothing`);
+}
+
 type SubmissionInfo = { id: string; title: string; dueAt: Date; maxPoints: string | null; classId: string; className: string };
 
 async function applySubmissionRound(
@@ -558,7 +573,7 @@ async function applySubmissionRound(
       bump(ctx, "submission", r.link ? "updated" : "created");
     }
   }
-  await recordEvents(ctx.tx, events);
+  await recordEventRows(ctx, events);
   if (missed.length)
     await ctx.tx.execute(sql`
       insert into events (type, school_id, class_id, student_id, subject_id, payload)
