@@ -8,8 +8,9 @@
  * told (a new assignment, work handed in, missing work, a grade) are written to the outbox as
  * native work writes them, once.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Tx } from "../../../db/client.server.ts";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { selectRows, type Tx } from "../../../db/client.server.ts";
 import { assignments, classes, classMembers, externalLinks, memberships, organizations, parentLinks, submissions, users } from "../../../db/schema/index.ts";
 import type { ExternalCourse, ExternalCoursework, ExternalGuardian, ExternalMember, ExternalSubmission, SkippedRecord } from "../../../integrations/ports.ts";
 import { currentSchoolYear, SUBJECTS, termOf } from "../../lib/curriculum.ts";
@@ -53,6 +54,23 @@ export async function linksOf(ctx: ApplyContext, kind: Kind, externalIds: string
   return new Map(rows.map((r) => [r.externalId, r]));
 }
 
+/** `linksOf` for several kinds in one statement. */
+async function linksOfKinds<K extends Kind>(ctx: ApplyContext, wanted: [K, string[]][]): Promise<Record<K, Map<string, Link>>> {
+  const out = Object.fromEntries(wanted.map(([k]) => [k, new Map<string, Link>()])) as Record<K, Map<string, Link>>;
+  // Each kind's ids as one JSON parameter (a page has hundreds); `= any(array(…))` keeps the
+  // lookup on the (source, kind, external_id) index.
+  const parts = wanted
+    .filter(([, ids]) => ids.length)
+    .map(([k, ids]) => sql`(${externalLinks.kind} = ${k} and ${externalLinks.externalId} = any(array(select jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb))))`);
+  if (!parts.length) return out;
+  const rows = await ctx.tx
+    .select({ kind: externalLinks.kind, id: externalLinks.id, externalId: externalLinks.externalId, localId: externalLinks.localId, version: externalLinks.version, archivedAt: externalLinks.archivedAt })
+    .from(externalLinks)
+    .where(and(eq(externalLinks.source, ctx.source), or(...parts)));
+  for (const { kind, ...r } of rows) out[kind as K]?.set(r.externalId, r);
+  return out;
+}
+
 async function saveLink(ctx: ApplyContext, kind: Kind, externalId: string, localId: string, p: { webUrl?: string | null; version?: string | null; archivedAt?: Date | null }) {
   await ctx.tx
     .insert(externalLinks)
@@ -68,6 +86,27 @@ async function saveLink(ctx: ApplyContext, kind: Kind, externalId: string, local
         updatedAt: ctx.now,
       },
     });
+}
+
+type LinkRow = { externalId: string; localId: string; webUrl?: string | null; version?: string | null; archivedAt?: Date | null };
+
+/** Many links in one statement, as `saveLink` one by one (a repeated external id: the last wins). */
+async function saveLinks(ctx: ApplyContext, kind: Kind, list: LinkRow[]) {
+  if (!list.length) return;
+  const rows = [...new Map(list.map((l) => [l.externalId, l])).values()].map((l) => ({
+    e: l.externalId,
+    l: l.localId,
+    w: l.webUrl ?? null,
+    v: l.version ?? null,
+    x: l.archivedAt ? l.archivedAt.toISOString() : null,
+  }));
+  await ctx.tx.execute(sql`
+    insert into external_links (source, kind, external_id, local_id, school_id, web_url, version, archived_at, last_seen_run_id)
+    select ${ctx.source}, ${kind}, x.e, x.l, ${ctx.schoolId}::uuid, x.w, x.v, x.x, ${ctx.runId}::uuid
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(e text, l uuid, w text, v text, x timestamptz)
+    on conflict (source, kind, external_id) do update
+       set local_id = excluded.local_id, web_url = excluded.web_url, version = excluded.version, archived_at = excluded.archived_at,
+           last_seen_run_id = excluded.last_seen_run_id, updated_at = ${ctx.now.toISOString()}::timestamptz`);
 }
 
 async function touchLinks(ctx: ApplyContext, ids: number[]) {
@@ -165,6 +204,11 @@ async function matchPeople(ctx: ApplyContext, kind: "user" | "guardian", people:
     for (const r of rows) byEmail.set(r.email!, { id: r.id, inSchool: Boolean(r.inSchool) });
   }
   const touched: number[] = [];
+  // First pass, in page order: who is linked, found in the school, refused, or new (a repeated
+  // email is the person created for its first occurrence).
+  type Plan = { p: Person; userId: string | null; isNew: boolean };
+  const plans: Plan[] = [];
+  const created = new Map<string, Plan>(); // email → the plan that creates its user
   for (const p of people) {
     const link = links.get(p.externalId);
     if (link) {
@@ -173,33 +217,46 @@ async function matchPeople(ctx: ApplyContext, kind: "user" | "guardian", people:
       bump(ctx, kind, "unchanged");
       continue;
     }
-    let userId: string;
     const found = p.email ? byEmail.get(p.email) : undefined;
     if (found && !found.inSchool) {
       skip(ctx, kind, p.externalId, `email_other_school:${p.email}`);
       continue;
     }
     if (found) {
-      userId = found.id;
+      plans.push({ p, userId: found.id, isNew: false });
+      bump(ctx, kind, "updated");
+    } else if (p.email && created.has(p.email)) {
+      plans.push({ p, userId: null, isNew: false });
       bump(ctx, kind, "updated");
     } else {
-      const fullName = nfc(p.fullName).slice(0, 200);
-      const [row] = await ctx.tx
-        .insert(users)
-        .values({ fullName, sortKey: nameSortKey(fullName), email: p.email ?? null })
-        .onConflictDoNothing()
-        .returning({ id: users.id });
-      if (!row) {
-        // The same email arrived twice in one page (a teacher who is also a student somewhere).
-        const [again] = await ctx.tx.select({ id: users.id }).from(users).where(eq(users.email, p.email!));
-        userId = again.id;
-      } else userId = row.id;
-      if (p.email) byEmail.set(p.email, { id: userId, inSchool: true });
+      const plan = { p, userId: randomUUID(), isNew: true };
+      if (p.email) created.set(p.email, plan);
+      plans.push(plan);
       bump(ctx, kind, "created");
     }
-    await ctx.tx.insert(memberships).values({ userId, orgId: ctx.schoolId, role }).onConflictDoNothing();
-    await saveLink(ctx, kind, p.externalId, userId, {});
-    out.set(p.externalId, userId);
+  }
+  const fresh = plans.filter((x) => x.isNew);
+  if (fresh.length) {
+    const rows = fresh.map((x) => {
+      const fullName = nfc(x.p.fullName).slice(0, 200);
+      return { id: x.userId!, fullName, sortKey: nameSortKey(fullName), email: x.p.email ?? null };
+    });
+    const inserted = new Set((await ctx.tx.insert(users).values(rows).onConflictDoNothing().returning({ id: users.id })).map((r) => r.id));
+    // An email taken meanwhile (by a concurrent write): the user who has it.
+    const lost = fresh.filter((x) => !inserted.has(x.userId!));
+    if (lost.length) {
+      const again = new Map((await ctx.tx.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, lost.map((x) => x.p.email!)))).map((r) => [r.email!, r.id]));
+      for (const x of lost) x.userId = again.get(x.p.email!)!;
+    }
+  }
+  for (const x of plans) if (x.userId === null) x.userId = created.get(x.p.email!)!.userId;
+  if (plans.length) {
+    await ctx.tx
+      .insert(memberships)
+      .values([...new Set(plans.map((x) => x.userId!))].map((userId) => ({ userId, orgId: ctx.schoolId, role })))
+      .onConflictDoNothing();
+    await saveLinks(ctx, kind, plans.map((x) => ({ externalId: x.p.externalId, localId: x.userId! })));
+    for (const x of plans) out.set(x.p.externalId, x.userId!);
   }
   await touchLinks(ctx, touched);
   return out;
@@ -245,6 +302,10 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
   const [cls] = await ctx.tx.select({ name: classes.name }).from(classes).where(eq(classes.id, classId));
   let author: string | null | undefined;
   const touched: number[] = [];
+  // New assignments, their events and every changed link go out as one statement each.
+  const fresh: (typeof assignments.$inferInsert)[] = [];
+  const events: NewEvent[] = [];
+  const saved: LinkRow[] = [];
   for (const w of list) {
     const key = courseworkKey(courseId, w.externalId);
     const link = links.get(key);
@@ -272,7 +333,7 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
         .update(assignments)
         .set({ ...values, ...(old && old.dueAt.getTime() !== dueAt.getTime() ? { sweptAt: null } : {}) })
         .where(eq(assignments.id, link.localId));
-      await saveLink(ctx, "coursework", key, link.localId, { webUrl: w.link, version });
+      saved.push({ externalId: key, localId: link.localId, webUrl: w.link, version });
       bump(ctx, "coursework", "updated");
       continue;
     }
@@ -289,13 +350,15 @@ export async function applyCoursework(ctx: ApplyContext, courseId: string, class
       skip(ctx, "coursework", key, "no_teacher");
       continue;
     }
-    const [row] = await ctx.tx.insert(assignments).values({ classId, authorId: author, ...values }).returning({ id: assignments.id });
-    await recordEvents(ctx.tx, [
-      { type: "assignment.created", schoolId: ctx.schoolId, classId, actorId: null, subjectId: row.id, payload: { title: values.title, className: cls?.name, dueAt: dueAt.toISOString(), source: ctx.source.split(":")[0] } },
-    ]);
-    await saveLink(ctx, "coursework", key, row.id, { webUrl: w.link, version });
+    const id = randomUUID();
+    fresh.push({ id, classId, authorId: author, ...values });
+    events.push({ type: "assignment.created", schoolId: ctx.schoolId, classId, actorId: null, subjectId: id, payload: { title: values.title, className: cls?.name, dueAt: dueAt.toISOString(), source: ctx.source.split(":")[0] } });
+    saved.push({ externalId: key, localId: id, webUrl: w.link, version });
     bump(ctx, "coursework", "created");
   }
+  if (fresh.length) await ctx.tx.insert(assignments).values(fresh);
+  await recordEvents(ctx.tx, events);
+  await saveLinks(ctx, "coursework", saved);
   await touchLinks(ctx, touched);
 }
 
@@ -326,22 +389,38 @@ export function tenPoint(grade: number, maxPoints: number): number {
   return Math.min(10, Math.round((grade / maxPoints) * 100) / 10);
 }
 
+/**
+ * One page of submissions, set-based: the page's links, assignments and existing rows are read in
+ * one statement each, and its writes go out as one multi-row statement per table (graded rows,
+ * handed-in rows, missing rows, their events, their links). Unchanged records (the version stored)
+ * are only marked seen. The same student's work twice in one page is applied in rounds, in page
+ * order, each round seeing the one before, as one record after another would.
+ */
 export async function applySubmissions(ctx: ApplyContext, courseId: string, list: ExternalSubmission[]) {
   if (!list.length) return;
-  const works = await linksOf(ctx, "coursework", list.map((s) => courseworkKey(courseId, s.courseworkId)));
-  const people = await linksOf(ctx, "user", list.map((s) => s.studentExternalId));
-  const subLinks = await linksOf(ctx, "submission", list.map((s) => s.externalId));
+  const found = await linksOfKinds(ctx, [
+    ["coursework", list.map((s) => courseworkKey(courseId, s.courseworkId))],
+    ["user", list.map((s) => s.studentExternalId)],
+    ["submission", list.map((s) => s.externalId)],
+  ]);
+  const { coursework: works, user: people, submission: subLinks } = found;
   const assignmentIds = [...new Set([...works.values()].map((w) => w.localId))];
   const info = new Map(
-    (
-      await ctx.tx
-        .select({ id: assignments.id, title: assignments.title, dueAt: assignments.dueAt, maxPoints: assignments.maxPoints, classId: assignments.classId, className: classes.name })
-        .from(assignments)
-        .innerJoin(classes, eq(classes.id, assignments.classId))
-        .where(inArray(assignments.id, assignmentIds.length ? assignmentIds : ["00000000-0000-0000-0000-000000000000"]))
-    ).map((a) => [a.id, a]),
+    assignmentIds.length
+      ? (
+          await ctx.tx
+            .select({ id: assignments.id, title: assignments.title, dueAt: assignments.dueAt, maxPoints: assignments.maxPoints, classId: assignments.classId, className: classes.name })
+            .from(assignments)
+            .innerJoin(classes, eq(classes.id, assignments.classId))
+            .where(inArray(assignments.id, assignmentIds))
+        ).map((a) => [a.id, a])
+      : [],
   );
+  type Info = typeof info extends Map<string, infer V> ? V : never;
+  type Changed = { s: ExternalSubmission; a: Info; studentId: string; version: string; link: Link | undefined };
   const touched: number[] = [];
+  const rounds: Changed[][] = [];
+  const lastRound = new Map<string, number>();
   for (const s of list) {
     const work = works.get(courseworkKey(courseId, s.courseworkId));
     const student = people.get(s.studentExternalId);
@@ -360,64 +439,148 @@ export async function applySubmissions(ctx: ApplyContext, courseId: string, list
       skip(ctx, "submission", s.externalId, "grade_without_max_points");
       continue;
     }
-    const [old] = await ctx.tx
-      .select({ id: submissions.id, status: submissions.status, score: submissions.score, submittedAt: submissions.submittedAt })
-      .from(submissions)
-      .where(and(eq(submissions.assignmentId, a.id), eq(submissions.studentId, student.localId)))
-      .for("update");
+    const pair = `p:${a.id}:${student.localId}`;
+    const ext = `e:${s.externalId}`;
+    const r = Math.max(lastRound.get(pair) ?? -1, lastRound.get(ext) ?? -1) + 1;
+    lastRound.set(pair, r);
+    lastRound.set(ext, r);
+    (rounds[r] ??= []).push({ s, a, studentId: student.localId, version, link });
+  }
+  for (const round of rounds) await applySubmissionRound(ctx, round);
+  await touchLinks(ctx, touched);
+}
+
+/** `recordEvents` for a page's many events: one parameter (a JSON array) instead of seven per event. */
+async function recordEventRows(ctx: ApplyContext, list: NewEvent[]) {
+  if (!list.length) return;
+  const rows = list.map((e) => ({ t: e.type, sc: e.schoolId, c: e.classId ?? null, st: e.studentId ?? null, a: e.actorId ?? null, su: e.subjectId, p: e.payload ?? {} }));
+  await ctx.tx.execute(sql`
+    insert into events (type, school_id, class_id, student_id, actor_id, subject_id, payload)
+    select x.t, x.sc, x.c, x.st, x.a, x.su, x.p
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(t text, sc uuid, c uuid, st uuid, a uuid, su uuid, p jsonb)
+    on conflict do nothing`);
+}
+
+type SubmissionInfo = { id: string; title: string; dueAt: Date; maxPoints: string | null; classId: string; className: string };
+
+async function applySubmissionRound(
+  ctx: ApplyContext,
+  round: { s: ExternalSubmission; a: SubmissionInfo; studentId: string; version: string; link: Link | undefined }[],
+) {
+  const pairKey = (assignmentId: string, studentId: string) => `${assignmentId}:${studentId}`;
+  const olds = new Map(
+    (
+      await selectRows<{ id: string; assignment_id: string; student_id: string; status: string; score: string | null; submitted_at: unknown }>(
+        ctx.tx,
+        sql`select s.id, s.assignment_id, s.student_id, s.status, s.score, s.submitted_at
+              from submissions s
+             where (s.assignment_id, s.student_id) in (select x.a, x.s from jsonb_to_recordset(${JSON.stringify(round.map((r) => ({ a: r.a.id, s: r.studentId })))}::jsonb) as x(a uuid, s uuid))
+             for update of s`,
+      )
+    ).map((o) => [pairKey(o.assignment_id, o.student_id), o]),
+  );
+  const graded: { a: string; s: string; score: number; late: boolean; sub: string | null }[] = [];
+  const handed: { a: string; s: string; late: boolean; sub: string }[] = [];
+  const missing: { a: string; s: string }[] = [];
+  // What each record becomes: an existing row kept, or the row a write below returns.
+  const plan: { r: (typeof round)[number]; write: "graded" | "submitted" | "missing" | null; score: number | null; oldId: string | null }[] = [];
+  for (const r of round) {
+    const { s, a } = r;
+    const old = olds.get(pairKey(a.id, r.studentId));
     const handedIn = s.state === "turned_in" || s.state === "returned";
     const score = s.grade === null ? null : tenPoint(s.grade, Number(a.maxPoints));
-    const events: NewEvent[] = [];
-    const base = { schoolId: ctx.schoolId, classId: a.classId, studentId: student.localId, actorId: null };
-    let id = old?.id ?? null;
+    let write: (typeof plan)[number]["write"] = null;
     if (score !== null) {
-      const values = { status: "graded" as const, score: String(score), level: null, gradedAt: ctx.now, late: s.late, ...(handedIn && !old?.submittedAt ? { submittedAt: s.updatedAt } : {}) };
       const same = old?.status === "graded" && old.score !== null && Number(old.score) === score;
       if (!same) {
-        const [row] = await ctx.tx
-          .insert(submissions)
-          .values({ assignmentId: a.id, studentId: student.localId, ...values })
-          .onConflictDoUpdate({ target: [submissions.assignmentId, submissions.studentId], set: values })
-          .returning({ id: submissions.id });
-        id = row.id;
-        const display = displayGrade("ten_point", { score, level: null }, null, "vi");
-        events.push({ ...base, type: "grade.posted", subjectId: row.id, payload: { assignmentId: a.id, title: a.title, className: a.className, scale: "ten_point", score, level: null, maxPoints: a.maxPoints, display, comment: null, platformGrade: s.grade } });
+        graded.push({ a: a.id, s: r.studentId, score, late: s.late, sub: handedIn && !old?.submitted_at ? s.updatedAt.toISOString() : null });
+        write = "graded";
       }
     } else if (handedIn) {
       if (!old || old.status === "missing") {
-        const values = { status: "submitted" as const, submittedAt: s.updatedAt, late: s.late };
-        const [row] = await ctx.tx
-          .insert(submissions)
-          .values({ assignmentId: a.id, studentId: student.localId, ...values })
-          .onConflictDoUpdate({ target: [submissions.assignmentId, submissions.studentId], set: values })
-          .returning({ id: submissions.id });
-        id = row.id;
-        events.push({ ...base, type: "submission.received", subjectId: row.id, payload: { assignmentId: a.id, title: a.title, className: a.className, late: s.late } });
+        handed.push({ a: a.id, s: r.studentId, late: s.late, sub: s.updatedAt.toISOString() });
+        write = "submitted";
       }
     } else if (!old && a.dueAt < ctx.now) {
       // Not handed in by the due date: missing, told once (the same key as the hub's own sweep).
-      const [row] = await ctx.tx
-        .insert(submissions)
-        .values({ assignmentId: a.id, studentId: student.localId, status: "missing", missingAt: ctx.now })
-        .onConflictDoNothing()
-        .returning({ id: submissions.id });
-      if (row) {
-        id = row.id;
-        await ctx.tx.execute(sql`
-          insert into events (type, school_id, class_id, student_id, subject_id, payload)
-          values ('submission.missing', ${ctx.schoolId}::uuid, ${a.classId}::uuid, ${student.localId}::uuid,
-                  ${missingEventKeySql(sql`${a.id}::uuid`, sql`${student.localId}::uuid`, sql`${a.dueAt.toISOString()}::timestamptz`)},
-                  ${JSON.stringify({ assignmentId: a.id, title: a.title, className: a.className, submissionId: row.id, dueAt: a.dueAt.toISOString() })}::jsonb)
-          on conflict do nothing`);
-      }
+      missing.push({ a: a.id, s: r.studentId });
+      write = "missing";
     }
-    await recordEvents(ctx.tx, events);
+    plan.push({ r, write, score, oldId: old?.id ?? null });
+  }
+  const written = new Map<string, string>(); // `${write}:${pair}` → submission id
+  const keep = (write: string, rows: { id: string; assignment_id: string; student_id: string }[]) => {
+    for (const row of rows) written.set(`${write}:${pairKey(row.assignment_id, row.student_id)}`, row.id);
+  };
+  const now = ctx.now.toISOString();
+  if (graded.length)
+    keep(
+      "graded",
+      await selectRows(
+        ctx.tx,
+        sql`insert into submissions (assignment_id, student_id, status, score, level, graded_at, late, submitted_at)
+            select x.a, x.s, 'graded', x.score, null, ${now}::timestamptz, x.late, x.sub
+              from jsonb_to_recordset(${JSON.stringify(graded)}::jsonb) as x(a uuid, s uuid, score numeric, late boolean, sub timestamptz)
+            on conflict (assignment_id, student_id) do update
+               set status = excluded.status, score = excluded.score, level = null, graded_at = excluded.graded_at, late = excluded.late,
+                   submitted_at = coalesce(excluded.submitted_at, submissions.submitted_at)
+            returning id, assignment_id, student_id`,
+      ),
+    );
+  if (handed.length)
+    keep(
+      "submitted",
+      await selectRows(
+        ctx.tx,
+        sql`insert into submissions (assignment_id, student_id, status, submitted_at, late)
+            select x.a, x.s, 'submitted', x.sub, x.late
+              from jsonb_to_recordset(${JSON.stringify(handed)}::jsonb) as x(a uuid, s uuid, late boolean, sub timestamptz)
+            on conflict (assignment_id, student_id) do update
+               set status = excluded.status, submitted_at = excluded.submitted_at, late = excluded.late
+            returning id, assignment_id, student_id`,
+      ),
+    );
+  if (missing.length) {
+    const rows = await selectRows<{ id: string; assignment_id: string; student_id: string }>(
+      ctx.tx,
+      sql`insert into submissions (assignment_id, student_id, status, missing_at)
+          select x.a, x.s, 'missing', ${now}::timestamptz
+            from jsonb_to_recordset(${JSON.stringify(missing)}::jsonb) as x(a uuid, s uuid)
+          on conflict do nothing
+          returning id, assignment_id, student_id`,
+    );
+    keep("missing", rows);
+  }
+  const events: NewEvent[] = [];
+  const missed: { a: string; s: string; c: string; id: string; due: string; p: string }[] = [];
+  const links: LinkRow[] = [];
+  for (const { r, write, score, oldId } of plan) {
+    const { s, a } = r;
+    const newId = write ? written.get(`${write}:${pairKey(a.id, r.studentId)}`) : undefined;
+    const base = { schoolId: ctx.schoolId, classId: a.classId, studentId: r.studentId, actorId: null };
+    if (write === "graded" && newId) {
+      const display = displayGrade("ten_point", { score, level: null }, null, "vi");
+      events.push({ ...base, type: "grade.posted", subjectId: newId, payload: { assignmentId: a.id, title: a.title, className: a.className, scale: "ten_point", score, level: null, maxPoints: a.maxPoints, display, comment: null, platformGrade: s.grade } });
+    } else if (write === "submitted" && newId) {
+      events.push({ ...base, type: "submission.received", subjectId: newId, payload: { assignmentId: a.id, title: a.title, className: a.className, late: s.late } });
+    } else if (write === "missing" && newId) {
+      const due = a.dueAt.toISOString();
+      missed.push({ a: a.id, s: r.studentId, c: a.classId, id: newId, due, p: JSON.stringify({ assignmentId: a.id, title: a.title, className: a.className, submissionId: newId, dueAt: due }) });
+    }
+    const id = newId ?? oldId;
     if (id) {
-      await saveLink(ctx, "submission", s.externalId, id, { version });
-      bump(ctx, "submission", link ? "updated" : "created");
+      links.push({ externalId: s.externalId, localId: id, version: r.version });
+      bump(ctx, "submission", r.link ? "updated" : "created");
     }
   }
-  await touchLinks(ctx, touched);
+  await recordEventRows(ctx, events);
+  if (missed.length)
+    await ctx.tx.execute(sql`
+      insert into events (type, school_id, class_id, student_id, subject_id, payload)
+      select 'submission.missing', ${ctx.schoolId}::uuid, x.c, x.s, ${missingEventKeySql(sql`x.a`, sql`x.s`, sql`x.due`)}, x.p::jsonb
+        from jsonb_to_recordset(${JSON.stringify(missed)}::jsonb) as x(a uuid, s uuid, c uuid, id uuid, due timestamptz, p text)
+      on conflict do nothing`);
+  await saveLinks(ctx, "submission", links);
 }
 
 export async function schoolLevel(tx: Tx, schoolId: string): Promise<string | null> {
