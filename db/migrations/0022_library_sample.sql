@@ -21,3 +21,6 @@ CREATE TABLE "library_sample_state" (
   "sample_rows" integer NOT NULL,
   "refreshed_at" timestamptz NOT NULL
 );
+--> statement-breakpoint
+-- A narrow query reads only its few sampled rows.
+CREATE INDEX "library_sample_search_tsv_idx" ON "library_sample" USING gin ("search_tsv");

@@ -145,8 +145,10 @@ describe(`a library of 60,000 resources, estimated from ${mode}`, () => {
     expect(list.estimated).toBe(false);
     expect(list.total).toBe(count((x) => x.subject === "toan" && x.grade === 6));
     for (const h of list.hits) expect([h.subject, h.grades]).toEqual(["toan", [6]]);
-    const several = await search({ q: "phieu bai tap", subject: ["toan", "lich-su"], grade: [6, 7] });
-    const many = count((x) => x.title.startsWith("Phiếu bài tập") && ["toan", "lich-su"].includes(x.subject) && [6, 7].includes(x.grade));
+    // Well under the estimate's threshold for counting exactly, whatever the sample drawn.
+    const several = await search({ q: "phieu bai tap", subject: ["toan", "lich-su"], grade: [6] });
+    const many = count((x) => x.title.startsWith("Phiếu bài tập") && ["toan", "lich-su"].includes(x.subject) && x.grade === 6);
+    expect(many).toBeLessThan(1000);
     expect(several.total).toBe(many);
   });
 
