@@ -23,8 +23,8 @@ import { sampleGeneration, sampleState, SMALL_LIBRARY, type SampleState } from "
 export const PAGE_SIZE = 20;
 /** Matches counted (and faceted) exactly; more are estimated. */
 export const EXACT_CAP = 2000;
-/** Candidates ranked when there are more matches than EXACT_CAP (so at most 25 pages of 20). */
-const CANDIDATES = 500;
+/** The best results a query shows (10 pages of 20); when there are more matches than EXACT_CAP, the candidates ranked. */
+const CANDIDATES = 200;
 /** Rows a facet estimate looks at, about. */
 const SAMPLE_ROWS = 5_000;
 /** Of a sample's matches, how many have their sources looked up for the source facet. */
