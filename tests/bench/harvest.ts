@@ -18,6 +18,7 @@
  * BENCH_HARVEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lopso_bench_harvest) is
  * dropped and made afresh.
  */
+import { freshBenchDatabase } from "./bench-database.ts";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,7 +27,6 @@ import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import readline from "node:readline";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { migrate, openDatabase, selectRows } from "../../db/client.server.ts";
 import { organizations } from "../../db/schema/index.ts";
@@ -127,16 +127,6 @@ if (values.serve) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function freshDatabase() {
-  const name = new URL(URL_).pathname.slice(1);
-  if (!/bench/.test(name)) throw new Error(`refusing to drop ${name}: the database must have "bench" in its name`);
-  const admin = new URL(URL_);
-  admin.pathname = "/postgres";
-  const q = postgres(admin.toString(), { max: 1, onnotice: () => {} });
-  await q.unsafe(`drop database if exists ${name} with (force)`);
-  await q.unsafe(`create database ${name}`);
-  await q.end();
-}
 
 /** CPU seconds (user + system) a process has used so far, from /proc (0 where unreadable). */
 function cpuSeconds(pid: number): number {
@@ -170,7 +160,7 @@ async function main() {
   const fmt = (n: number) => Math.round(n).toLocaleString("en");
   console.log(`Harvest bench: ${fmt(RECORDS)} generated oai_dc records, pages of ${PAGE_SIZE}, into ${URL_.replace(/\/\/[^@]*@/, "//")}`);
   const provider = await startProvider();
-  await freshDatabase();
+  await freshBenchDatabase(URL_);
   const database = await openDatabase({ url: URL_ });
   await migrate(database);
   const db = database.db;

@@ -13,9 +13,9 @@
  * each run at most 50 s) until every session is synced, or waits for its host's next UTC day.
  * See tests/bench/README.md.
  */
+import { freshBenchDatabase } from "./bench-database.ts";
 import crypto from "node:crypto";
 import { performance } from "node:perf_hooks";
-import postgres from "postgres";
 
 const URL_ = process.env.BENCH_SCHEDULING_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lopso_bench_scheduling";
 const CLASSES = Number(process.env.BENCH_CLASSES ?? 1000);
@@ -36,20 +36,10 @@ const { startFakeZoom } = await import("../fakes/zoom/server.ts");
 const { startFakeGoogle } = await import("../fakes/google/server.ts");
 const { startFakeMicrosoft } = await import("../fakes/microsoft/server.ts");
 
-async function freshDatabase() {
-  const name = new URL(URL_).pathname.slice(1);
-  if (!/bench/.test(name)) throw new Error(`refusing to drop ${name}: the database must have "bench" in its name`);
-  const admin = new URL(URL_);
-  admin.pathname = "/postgres";
-  const q = postgres(admin.toString(), { max: 1, onnotice: () => {} });
-  await q.unsafe(`drop database if exists ${name} with (force)`);
-  await q.unsafe(`create database ${name}`);
-  await q.end();
-}
 
 // ---- the province: schools, teachers, classes --------------------------------------------------
 type School = { id: string; code: string; domain: string; teachers: { id: string; email: string; zoomId: string }[]; classes: { id: string; teacherId: string }[] };
-await freshDatabase();
+await freshBenchDatabase(URL_);
 const database = await openDatabase({ url: URL_, max: 10 });
 await migrate(database);
 const db = database.db;
