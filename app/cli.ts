@@ -529,7 +529,8 @@ const COMMANDS: Record<string, Command> = {
       );
       await withDatabase("harvest", async (database) => {
         await requireMigrated(database);
-        const { registerRepository, runHarvest, RepositoryCheckError } = await import("./services/library/harvest.server.ts");
+        const { registerRepository, RepositoryCheckError } = await import("./services/library/harvest.server.ts");
+        const { runHarvestApart } = await import("./services/library/harvest-apart.server.ts");
         const { repositories } = await import("../db/schema/index.ts");
         const { translate } = await import("./i18n/index.ts");
         const say = (key: string, detail?: string) => `${translate("vi", key)}${detail ? ` (${detail})` : ""}`;
@@ -563,7 +564,7 @@ const COMMANDS: Record<string, Command> = {
         } else {
           throw new UsageError("--repository: must be a repository id (UUID) or an http(s) base URL");
         }
-        const result = await runHarvest(database.db, repositoryId, { full: flags.full, set: flags.set, prefix: flags.prefix });
+        const result = await runHarvestApart(database, repositoryId, { full: flags.full, set: flags.set, prefix: flags.prefix });
         out(`Harvest ${result.mode} of ${repositoryId}: ${result.status}`);
         out(`  added ${result.added}, updated ${result.updated}, deleted ${result.deleted}, skipped ${result.skipped} (${result.pages} pages)`);
         for (const s of result.skips) {

@@ -32,6 +32,8 @@ export interface Database {
   close(): Promise<void>;
   /** The embedded instance, when kind is "pglite". */
   pglite?: import("@electric-sql/pglite").PGlite;
+  /** How another process reaches the same database, when kind is "postgres". */
+  connection?: { url: string; prepare: boolean };
 }
 
 export interface OpenOptions {
@@ -79,6 +81,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       },
       jobStoreOptions: () => ({ connectionString: opts.url, max: 4, application_name: "lop-so-jobs" }),
       close: () => client.end({ timeout: 5 }),
+      connection: { url: opts.url, prepare },
     };
   }
   const { PGlite } = await import("@electric-sql/pglite");

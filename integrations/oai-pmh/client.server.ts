@@ -19,7 +19,10 @@ export type OaiClientOptions = {
   maxInlineWaitMs?: number;
   /** Tries for a 5xx or a network failure (default 3). */
   maxTries?: number;
-  /** Records per yielded page part (a long HTTP page is yielded in parts of this size). */
+  /**
+   * Records per yielded page part: a page of more is yielded in parts of about this size (default
+   * 1,000, so that a page of up to 1,000 records, the usual largest, is written in one transaction).
+   */
   batchSize?: number;
   /** Most pages in one list (default 1,000,000), against a repository that never ends. */
   maxPages?: number;
@@ -56,7 +59,7 @@ export class OaiPmhClient implements RepositorySource {
     this.opts = {
       maxInlineWaitMs: 10_000,
       maxTries: 3,
-      batchSize: 500,
+      batchSize: 1000,
       maxPages: 1_000_000,
       sleep: realSleep,
       userAgent: "LopSo-harvester/1.0 (OAI-PMH 2.0)",
@@ -216,7 +219,7 @@ export class OaiPmhClient implements RepositorySource {
         }
         feed(text);
         if (parser.pending) pending.push(...parser.drainRecords());
-        if (pending.length >= this.opts.batchSize) {
+        if (pending.length > this.opts.batchSize) {
           yield pending;
           pending = [];
         }

@@ -12,6 +12,7 @@ import { OaiPmhClient } from "../../integrations/oai-pmh/client.server.ts";
 import { registerRepository, requestHarvest, runHarvest, dueRepositories, RepositoryCheckError, type SourceFactory } from "../../app/services/library/harvest.server.ts";
 import { serveFile, startFakeOai, type FakeOai, type FakeRecord, type FakeResponse } from "../fakes/oai-pmh/server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
+import { runHarvestApart } from "../../app/services/library/harvest-apart.server.ts";
 
 const SAMPLES = "/work/shared/samples/oaipmh";
 let database: TestDatabase;
@@ -106,6 +107,48 @@ describe("registering", () => {
     await expect(registerRepository(db(), { ownerOrgId: provinceId, baseUrl: "ftp://kho/oai" }, source)).rejects.toBeInstanceOf(RepositoryCheckError);
     expect(await db().select().from(repositories)).toHaveLength(0);
   });
+});
+
+describe("in a process of its own, as the job and the CLI run it", () => {
+  it("harvests as in this process, and a harvest killed midway resumes where it stopped with nothing doubled", async () => {
+    const f = await fake({ records: Array.from({ length: 30 }, (_, i) => rec(i)), pageSize: 5 });
+    const repo = await register(f);
+    if (database.kind === "pglite") {
+      // The embedded database allows one process: the harvest runs in this one.
+      const out = await runHarvestApart(database, repo.id);
+      expect(out).toMatchObject({ status: "succeeded", added: 30, pages: 6 });
+      expect(out.maxRssKb).toBeUndefined();
+      return;
+    }
+    // The fourth list request is answered "come back in 5 s": the child waits, and is killed meanwhile.
+    const lists = () => f.requests.filter((q) => q.get("verb") === "ListRecords").length;
+    f.override = (q) => (q.get("verb") === "ListRecords" && lists() >= 4 ? { status: 503, headers: { "retry-after": "5" }, body: "" } : undefined);
+    let pid = 0;
+    const first = runHarvestApart(database, repo.id, {}, { onChild: (p) => (pid = p) });
+    first.catch(() => {});
+    const pagesSaved = async () => (await db().select().from(harvestRuns).where(eq(harvestRuns.repositoryId, repo.id)))[0]?.pages ?? 0;
+    for (let i = 0; i < 300 && (await pagesSaved()) < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await pagesSaved()).toBe(3);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, "SIGKILL");
+    await expect(first).rejects.toThrow(/stopped \(SIGKILL\)/);
+    expect(await sourcesOf(repo.id)).toHaveLength(15);
+    const [open] = await db().select().from(harvestRuns).where(eq(harvestRuns.repositoryId, repo.id));
+    expect(open).toMatchObject({ status: "running", pages: 3 });
+    expect(open!.resumptionToken).toBeTruthy();
+
+    f.override = null;
+    const before = lists();
+    const out = await runHarvestApart(database, repo.id);
+    expect(out).toMatchObject({ runId: open!.id, status: "succeeded", added: 30, pages: 6 });
+    expect(out.maxRssKb).toBeGreaterThan(10_000);
+    expect(out.cpuMs).toBeGreaterThan(0);
+    // Resumed with the saved token: the first request of the second child asks for page 4.
+    const resumed = f.requests.filter((q) => q.get("verb") === "ListRecords")[before]!;
+    expect(resumed.get("resumptionToken")).toBe(open!.resumptionToken);
+    expect(await sourcesOf(repo.id)).toHaveLength(30);
+    expect(await resourceRows()).toHaveLength(30);
+  }, 60_000);
 });
 
 describe("harvesting", () => {

@@ -177,6 +177,27 @@ describe("facets and filters", () => {
     expect((await search({ q: "de kiem tra", subject: ["toan"], grade: [6] })).total).toBe(1);
   });
 
+  it("keeps the search vectors in step with a renamed title, and leaves them alone when nothing searched changes", async () => {
+    const id = lib.ids["toan6-de"];
+    const vectors = async () =>
+      (await selectRows<{ fold: string; title: string; search: string }>(database.db, sql`select title_fold as fold, title_tsv::text as title, search_tsv::text as search from resources where id = ${id}::uuid`))[0]!;
+    const before = await vectors();
+    const [{ title, text }] = await selectRows<{ title: string; text: string }>(database.db, sql`select title, search_text as text from resources where id = ${id}::uuid`);
+    try {
+      await database.db.execute(sql`update resources set title = 'Ôn luyện Quỳnh Lưu', search_text = 'on luyen quynh luu' where id = ${id}::uuid`);
+      expect((await search({ q: "quynh luu" })).hits.map((h) => keyOf.get(h.id))).toEqual(["toan6-de"]);
+      expect((await vectors()).fold).toBe("on luyen quynh luu");
+      // Another column changes, or the vectors are written directly: the vectors stand as the title makes them.
+      const renamed = await vectors();
+      await database.db.execute(sql`update resources set url = 'https://example.edu.vn/x', title_tsv = 'sai'::tsvector, search_tsv = 'sai'::tsvector, title_fold = 'sai' where id = ${id}::uuid`);
+      expect(await vectors()).toEqual(renamed);
+    } finally {
+      await database.db.execute(sql`update resources set title = ${title}, search_text = ${text} where id = ${id}::uuid`);
+    }
+    expect(await vectors()).toEqual(before);
+    expect((await search({ q: "quynh luu" })).hits.map((h) => keyOf.get(h.id))).not.toContain("toan6-de");
+  });
+
   it("keeps filter lexemes out of the words a typo is corrected to", async () => {
     const [{ n }] = await selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from library_words where word like '%=%'`);
     expect(n).toBe(0);

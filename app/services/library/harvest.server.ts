@@ -12,7 +12,7 @@ import { harvestRuns, harvestSkips, repositories, resources, resourceSources, ty
 import { OaiPmhClient, normaliseBaseUrl } from "../../../integrations/oai-pmh/client.server.ts";
 import { OaiPmhError } from "../../../integrations/oai-pmh/errors.ts";
 import type { HarvestPage, HarvestedRecord, RepositorySource } from "../../../integrations/ports.ts";
-import { deriveResource } from "../../lib/library-metadata.ts";
+import { deriveResource, type DerivedResource } from "../../lib/library-metadata.ts";
 
 export type SourceFactory = (baseUrl: string) => RepositorySource & { datestampArg?: (v: string) => string };
 export const defaultSource: SourceFactory = (baseUrl) => new OaiPmhClient(baseUrl);
@@ -166,11 +166,19 @@ export async function runHarvest(db: Db, repositoryId: string, opts: HarvestOpti
 }
 
 /** The list's next page, its failure kept for when it is awaited (not an unhandled rejection meanwhile). */
-function readAhead(list: AsyncIterator<HarvestPage>): Promise<IteratorResult<HarvestPage>> {
-  const next = list.next();
+function readAhead(list: AsyncIterator<HarvestPage>): Promise<IteratorResult<ReadPage>> {
+  const next = list.next().then((step): IteratorResult<ReadPage> => {
+    if (step.done) return step;
+    // Derived while the page before is being written, so that writing waits on the database only.
+    const derived = new Map(step.value.records.map((r) => [r, deriveResource(r)]));
+    return { done: false, value: { ...step.value, derived } };
+  });
   next.catch(() => {});
   return next;
 }
+
+/** A page with the library row each of its records makes. */
+type ReadPage = HarvestPage & { derived?: Map<HarvestedRecord, DerivedResource> };
 
 export const errorText = (e: { key: string; detail?: string }) => (e.detail ? `${e.key}\n${e.detail}` : e.key);
 export function parseErrorText(text: string | null): { key: string; detail?: string } | null {
@@ -188,7 +196,7 @@ async function finish(db: Db, runId: string, repositoryId: string, status: Harve
 const BATCH = 1000;
 
 /** One page in one transaction: resources and sources upserted, deletions applied, skips recorded, the cursor saved. */
-async function applyPage(tx: Tx, repo: Repository, runId: string, page: HarvestPage, params: RunParams, done: boolean): Promise<void> {
+async function applyPage(tx: Tx, repo: Repository, runId: string, page: ReadPage, params: RunParams, done: boolean): Promise<void> {
   let added = 0;
   let updated = 0;
   let deleted = 0;
@@ -212,7 +220,7 @@ async function applyPage(tx: Tx, repo: Repository, runId: string, page: HarvestP
     }
   }
   for (let i = 0; i < records.length; i += BATCH) {
-    const r = await upsertRecords(tx, repo.id, records.slice(i, i + BATCH));
+    const r = await upsertRecords(tx, repo.id, records.slice(i, i + BATCH), page.derived);
     added += r.added;
     updated += r.updated;
   }
@@ -261,8 +269,8 @@ const uuidList = (values: string[]) => sql`(select jsonb_array_elements_text(${j
 type IdRow = { id: string; dedupe_key: string };
 type SourceRow = { identifier: string; existed: boolean; old_resource_id: string | null };
 
-async function upsertRecords(tx: Tx, repositoryId: string, records: HarvestedRecord[]): Promise<{ added: number; updated: number }> {
-  const derived = records.map((r) => ({ r, d: deriveResource(r) }));
+async function upsertRecords(tx: Tx, repositoryId: string, records: HarvestedRecord[], known?: Map<HarvestedRecord, DerivedResource>): Promise<{ added: number; updated: number }> {
+  const derived = records.map((r) => ({ r, d: known?.get(r) ?? deriveResource(r) }));
   // One row per dedupe key in the statement (two records of the page may be the same material).
   const byKey = new Map<string, (typeof derived)[number]["d"]>();
   for (const { d } of derived) byKey.set(d.dedupeKey, d);
