@@ -15,6 +15,7 @@ import { selectRows } from "../../db/client.server.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 import { searchLibrary, type SearchInput } from "../../app/services/library/search.server.ts";
 import { refreshLibrarySampleIfStale } from "../../app/services/library/sample.server.ts";
+import { searchFold as searchFoldOf } from "../../app/lib/vn.ts";
 
 const ROWS = 60_000;
 const SUBJECTS = [
@@ -75,6 +76,9 @@ const near = (value: number, expected: number, margin: number) => {
   expect(value).toBeGreaterThanOrEqual(expected * (1 - margin));
   expect(value).toBeLessThanOrEqual(expected * (1 + margin));
 };
+
+/** First pages of dense-title queries as the first mode found them (the table's sample: titles read by index). */
+const densePages = new Map<string, string[]>();
 
 searches("a page sample of the table");
 
@@ -150,6 +154,23 @@ describe(`a library of 60,000 resources, estimated from ${mode}`, () => {
     const many = count((x) => x.title.startsWith("Phiếu bài tập") && ["toan", "lich-su"].includes(x.subject) && x.grade === 6);
     expect(many).toBeLessThan(1000);
     expect(several.total).toBe(many);
+  });
+
+  it("ranks a query whose words fill many titles the same whether titles are read by index or in table order", async () => {
+    // "phieu bai tap" is in 30 % of titles: with the standing sample's title share the titles are
+    // read in table order; with the table's sample (no share), by the title index.
+    for (const q of ["phieu bai tap", "toan lop"]) {
+      for (const page of [1, 3]) {
+        const r = await search({ q, page });
+        expect(r.estimated).toBe(true);
+        expect(r.hits).toHaveLength(20);
+        for (const h of r.hits) expect(searchFoldOf(h.title)).toContain(q.split(" ")[0]);
+        const ids = r.hits.map((h) => h.id);
+        const key = `${q}#${page}`;
+        if (densePages.has(key)) expect(ids).toEqual(densePages.get(key));
+        else densePages.set(key, ids);
+      }
+    }
   });
 
   it("pages through a broad query's best results without overlap", async () => {
