@@ -99,7 +99,11 @@ export async function linkChild(
       .select({ s: parentLinks.studentId })
       .from(parentLinks)
       .where(and(eq(parentLinks.parentId, actor.id), eq(parentLinks.studentId, row.studentId)));
-    if (linked) return { ...row, already: true };
+    if (linked) {
+      // The family confirms a link a roster made: no later roster ends it.
+      await tx.update(parentLinks).set({ source: null }).where(and(eq(parentLinks.parentId, actor.id), eq(parentLinks.studentId, row.studentId)));
+      return { ...row, already: true };
+    }
     // Take one use, if one is left: concurrent parents cannot both take the last.
     const [taken] = await tx
       .update(linkCodes)

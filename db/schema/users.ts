@@ -143,9 +143,20 @@ export const parentLinks = pgTable(
   {
     parentId: uuid("parent_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     studentId: uuid("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * The roster that made the link: a OneRoster import ("oneroster:<schoolId>"), whose next bundle
+     * ends the links it no longer has, or a course sync's guardians (its source). Null when the hub
+     * made it or a family confirmed it (a link code, the school's CSV import, an admin): no roster
+     * ends those.
+     */
+    source: text("source"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (t) => [primaryKey({ columns: [t.parentId, t.studentId] }), index("parent_links_student_idx").on(t.studentId)],
+  (t) => [
+    primaryKey({ columns: [t.parentId, t.studentId] }),
+    index("parent_links_student_idx").on(t.studentId),
+    index("parent_links_source_idx").on(t.source).where(sql`${t.source} is not null`),
+  ],
 );
 
 /** Codes a school or teacher hands to a family so a parent can link to a child. */

@@ -204,8 +204,16 @@ describe("the homeroom teacher's pages", () => {
     expect((await thu.post("/children/link", { code })).status).toBe(200);
     const links = await hub.database.db.select().from(parentLinks).where(eq(parentLinks.studentId, ids.giang));
     expect(links).toHaveLength(1);
+    expect(links[0]!.source).toBeNull();
     // The family now shows on the student's page.
     expect(htmlText((await lan.html(`/groups/${ids.g6}/students/${ids.giang}`)).text)).toContain("Phạm Thị Thu");
+    // A link a roster made, confirmed with a code: no later roster ends it.
+    await hub.database.db.update(parentLinks).set({ source: "oneroster:test" }).where(eq(parentLinks.studentId, ids.giang));
+    const again = await lan.post(`/groups/${ids.g6}/students/${ids.giang}`, { intent: "parent-code", uses: "1", days: "7" });
+    const second = /PH-[A-Z0-9]{10}/.exec(htmlText(/data-testid="link-code">([\s\S]*?)<\/span>/.exec(await again.text())![1]))![0];
+    expect((await thu.post("/children/link", { code: second })).status).toBe(200);
+    const [confirmed] = await hub.database.db.select().from(parentLinks).where(eq(parentLinks.studentId, ids.giang));
+    expect(confirmed!.source).toBeNull();
   });
 
   it("resets the password of a student of the group", async () => {

@@ -170,6 +170,40 @@ describe("a THCS school's OneRoster 1.1 bundle", () => {
     expect(k7b.archived).toBe(false);
   });
 
+  it("ends the parent links the bundle no longer has, and keeps those a family confirmed or the hub made", async () => {
+    const family = () =>
+      rows<{ parent: string; child: string; source: string | null }>(`select p.full_name as parent, s.full_name as child, l.source from parent_links l
+        join users p on p.id = l.parent_id join users s on s.id = l.student_id where p.full_name in ('Trần Văn Nam', 'Lê Thị Hồng') order by 1, 2`);
+    const school = `oneroster:${first.school!.id}`;
+    expect(await family()).toEqual([
+      { parent: "Lê Thị Hồng", child: "Hoàng Văn Bảo", source: school },
+      { parent: "Lê Thị Hồng", child: "Lê Thị Ngọc Ánh", source: school },
+      { parent: "Trần Văn Nam", child: "Trần Minh Anh", source: school },
+    ]);
+    // The hub links Nam to Bảo as well (an admin, a link code): no roster ends that link.
+    const [nam] = await rows<{ id: string }>("select id from users where full_name = 'Trần Văn Nam'");
+    const [bao] = await rows<{ id: string }>("select id from users where full_name = 'Hoàng Văn Bảo'");
+    await rows("insert into parent_links (parent_id, student_id) values ($1, $2)", [nam.id, bao.id]);
+    // Bảo's row no longer names Hồng as his parent (and Hồng's row never named him).
+    const without = variant("thcs-nguyendu-1.1", "users.csv", (t) => t.replace(/^(hs-bao,.*),ph-hong,/m, "$1,,"));
+    const dry = await importOneRoster(database.db, without, { dryRun: true });
+    expect(dry.files.parentLinks).toMatchObject({ created: 0, archived: 1 });
+    expect(await family()).toHaveLength(4);
+    const r = await importOneRoster(database.db, without);
+    expect(r.errors).toEqual([]);
+    expect(r.files.parentLinks).toEqual({ created: 0, updated: 0, unchanged: 2, archived: 1, skipped: 0 });
+    expect(await family()).toEqual([
+      { parent: "Lê Thị Hồng", child: "Lê Thị Ngọc Ánh", source: school },
+      { parent: "Trần Văn Nam", child: "Hoàng Văn Bảo", source: null },
+      { parent: "Trần Văn Nam", child: "Trần Minh Anh", source: school },
+    ]);
+    // Back in the bundle: linked again.
+    const back = await importOneRoster(database.db, path.join(FIX, "thcs-nguyendu-1.1"));
+    expect(back.files.parentLinks).toMatchObject({ created: 1, archived: 0 });
+    await rows("delete from parent_links where parent_id = $1 and student_id = $2", [nam.id, bao.id]);
+    expect(await family()).toHaveLength(3);
+  });
+
   it("lists the import in sync_runs under oneroster:<schoolId>", async () => {
     const runs = await rows<{ source: string; status: string }>("select source, status from sync_runs where source like 'oneroster:%'");
     expect(runs.length).toBeGreaterThanOrEqual(4);

@@ -704,21 +704,34 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
   for (const u of unknown) ctx.addError({ file, line: n(u.line), column: colOf(ctx, "users", "agentSourcedIds"), key: "unknownRef", vars: { value: u.agent, target: file } });
   if (ctx.report.errorCount) return;
   const pl = (ctx.report.files.parentLinks ??= emptyCounts());
-  const [links] = await q<{ created: number; total: number }>(ctx, sql`with people as (
+  // The bundle's families, kept for the statement that ends the links it no longer has.
+  await tx.execute(sql`create temp table stg_families on commit drop as with people as (
       select s.sid, s.local_id, s.role from stg_users s where s.local_id is not null and s.status = 'active' and not s.skip
       union all
       select l.external_id, l.local_id, (select m.role from memberships m where m.user_id = l.local_id and m.org_id = ${schoolId}::uuid and m.role in ('student', 'parent') order by m.role limit 1)
       from (select distinct a.agent from stg_agents a where not exists (select 1 from stg_users s where s.sid = a.agent)) x
       join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = x.agent and l.archived_at is null
-    ), pairs as (
-      select distinct case when me.role = 'parent' then me.local_id else ag.local_id end as parent_id,
-                      case when me.role = 'parent' then ag.local_id else me.local_id end as student_id
-      from stg_agents a join people me on me.sid = a.sid join people ag on ag.sid = a.agent
-      where (me.role = 'parent' and ag.role = 'student') or (me.role = 'student' and ag.role = 'parent')
-    ), ins as (insert into parent_links (parent_id, student_id) select parent_id, student_id from pairs on conflict do nothing returning 1)
-    select (select count(*) from ins) as created, (select count(*) from pairs) as total`);
+    )
+    select distinct case when me.role = 'parent' then me.local_id else ag.local_id end as parent_id,
+                    case when me.role = 'parent' then ag.local_id else me.local_id end as student_id
+    from stg_agents a join people me on me.sid = a.sid join people ag on ag.sid = a.agent
+    where (me.role = 'parent' and ag.role = 'student') or (me.role = 'student' and ag.role = 'parent')`);
+  const [links] = await q<{ created: number; total: number }>(ctx, sql`with ins as (
+      insert into parent_links (parent_id, student_id, source) select parent_id, student_id, ${source} from stg_families on conflict do nothing returning 1)
+    select (select count(*) from ins) as created, (select count(*) from stg_families) as total`);
   pl.created += n(links?.created);
   pl.unchanged += n(links?.total) - n(links?.created);
+
+  // Links this school's imports made that the bundle no longer has end: every one, when the users
+  // file is a full (bulk) list; in a delta, those of the people the file names. Links a family
+  // confirmed with a code, or the hub made, have no source and stay.
+  const [ended] = await q<{ n: number }>(ctx, sql`with named as (
+      select l.local_id from stg_users s join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = s.sid
+    ), d as (delete from parent_links p where p.source = ${source}
+      and (${bulk} or p.parent_id in (select local_id from named) or p.student_id in (select local_id from named))
+      and not exists (select 1 from stg_families k where k.parent_id = p.parent_id and k.student_id = p.student_id)
+      returning 1) select count(*) as n from d`);
+  pl.archived += n(ended?.n);
 }
 
 async function mergeEnrollments(ctx: MergeContext, any: boolean) {

@@ -282,7 +282,8 @@ export async function applyGuardians(ctx: ApplyContext, list: ExternalGuardian[]
     return false;
   });
   const parents = await matchPeople(ctx, "guardian", known, "parent");
-  const rows = known.filter((g) => parents.has(g.externalId)).map((g) => ({ parentId: parents.get(g.externalId)!, studentId: students.get(g.studentExternalId)!.localId }));
+  // Tagged with the sync's source (db/schema/users.ts, parentLinks.source).
+  const rows = known.filter((g) => parents.has(g.externalId)).map((g) => ({ parentId: parents.get(g.externalId)!, studentId: students.get(g.studentExternalId)!.localId, source: ctx.source }));
   if (rows.length) await ctx.tx.insert(parentLinks).values(rows).onConflictDoNothing();
 }
 
