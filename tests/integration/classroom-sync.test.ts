@@ -129,7 +129,9 @@ describe("Classroom sync", () => {
     expect((await db.select().from(events).where(and(eq(events.type, "submission.missing"), eq(events.studentId, khoa)))).length).toBe(1);
     // Guardian → parent of khoa in the school.
     const hung = await demoLookup(db).user("hung.pv@gmail.com");
-    expect(await db.select().from(parentLinks).where(and(eq(parentLinks.parentId, hung), eq(parentLinks.studentId, khoa)))).toHaveLength(1);
+    const guardianLinks = await db.select().from(parentLinks).where(and(eq(parentLinks.parentId, hung), eq(parentLinks.studentId, khoa)));
+    expect(guardianLinks).toHaveLength(1);
+    expect(guardianLinks[0]!.source).toBe(`google:${connectionId}`);
     // Odd records skipped with their reasons.
     const run = await lastRun();
     const skips = await db.select({ kind: syncSkips.kind, externalId: syncSkips.externalId, reason: syncSkips.reason }).from(syncSkips).where(eq(syncSkips.runId, run.id));

@@ -202,6 +202,25 @@ describe("a THCS school's OneRoster 1.1 bundle", () => {
     expect(back.files.parentLinks).toMatchObject({ created: 1, archived: 0 });
     await rows("delete from parent_links where parent_id = $1 and student_id = $2", [nam.id, bao.id]);
     expect(await family()).toHaveLength(3);
+
+    // A delta holds only some rows, and either side's row may declare a link. Hồng and Ngọc Ánh are
+    // both in it, neither naming the other: that link ends. Hồng–Bảo stays: Bảo's row, which names
+    // Hồng, is not in the delta. Nam is tobedeleted: his link ends with him.
+    const base = fs.readFileSync(path.join(FIX, "thcs-nguyendu-1.1", "users.csv"), "utf8").split("\n");
+    const row = (id: string) => base.find((l) => l.startsWith(`${id},`))!;
+    const delta = fs.mkdtempSync(path.join(tmp, "delta-"));
+    fs.writeFileSync(path.join(delta, "manifest.csv"), "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.users,delta\n");
+    fs.writeFileSync(
+      path.join(delta, "users.csv"),
+      [base[0], row("ph-hong").replace(",hs-ngocanh,", ",,"), row("hs-ngocanh"), "ph-nam,tobedeleted,,true,sch-nguyendu,guardian,0987000222,,Nam,Trần,Văn,,,0987000222,,hs-anh,,,"].join("\n") + "\n",
+    );
+    const d = await importOneRoster(database.db, delta, { schoolCode: first.school!.code });
+    expect(d.errors).toEqual([]);
+    expect(d.files.parentLinks).toMatchObject({ created: 0, archived: 2 });
+    expect(await family()).toEqual([{ parent: "Lê Thị Hồng", child: "Hoàng Văn Bảo", source: school }]);
+    const restored = await importOneRoster(database.db, path.join(FIX, "thcs-nguyendu-1.1"));
+    expect(restored.files.parentLinks).toMatchObject({ created: 2, archived: 0 });
+    expect(await family()).toHaveLength(3);
   });
 
   it("lists the import in sync_runs under oneroster:<schoolId>", async () => {

@@ -1,8 +1,9 @@
 /**
  * The `library-harvest` job. Without a repository (the scheduled tick) it queues one job per due
  * repository, keyed by the repository (pg-boss `stately` queue: at most one queued and one running
- * per repository); with one it harvests it (in a child process on PostgreSQL). A repository that asked us to come back later
- * (503 Retry-After beyond a short wait) is queued again for that time, its run left open to resume.
+ * per repository); with one it harvests it (in a child process on PostgreSQL). A repository that
+ * asked us to come back later (503 Retry-After beyond a short wait) is queued again for that time,
+ * its run left open to resume.
  */
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/client.server.ts";

@@ -722,14 +722,18 @@ async function mergeUsers(ctx: MergeContext, any: boolean) {
   pl.created += n(links?.created);
   pl.unchanged += n(links?.total) - n(links?.created);
 
-  // Links this school's imports made that the bundle no longer has end: every one, when the users
-  // file is a full (bulk) list; in a delta, those of the people the file names. Links a family
-  // confirmed with a code, or the hub made, have no source and stay.
+  // Links this school's imports made that the bundle no longer has end. A full (bulk) users file
+  // holds every declaration, so every such link ends. Either side's row may declare a link, and a
+  // delta holds only some rows: there a link ends when both its people are in the file and neither
+  // names the other, or when one of them is tobedeleted. Links a family confirmed with a code, or
+  // the hub made, have no source and stay.
   const [ended] = await q<{ n: number }>(ctx, sql`with named as (
-      select l.local_id from stg_users s join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = s.sid
+      select l.local_id, s.status from stg_users s join external_links l on l.source = ${source} and l.kind = 'user' and l.external_id = s.sid
     ), d as (delete from parent_links p where p.source = ${source}
-      and (${bulk} or p.parent_id in (select local_id from named) or p.student_id in (select local_id from named))
       and not exists (select 1 from stg_families k where k.parent_id = p.parent_id and k.student_id = p.student_id)
+      and (${bulk}
+        or (p.parent_id in (select local_id from named) and p.student_id in (select local_id from named))
+        or exists (select 1 from named n where n.status = 'tobedeleted' and n.local_id in (p.parent_id, p.student_id)))
       returning 1) select count(*) as n from d`);
   pl.archived += n(ended?.n);
 }
